@@ -1,0 +1,43 @@
+namespace Coffer.Storage;
+
+/// <summary>
+/// The metadata of buckets, objects and users. Every method is one transaction. Keys are
+/// compared and ordered by their UTF-8 bytes (ordinal), as COS and S3 list them.
+/// </summary>
+public interface IMetadataStore : IAsyncDisposable
+{
+    // Users
+    Task<bool> AddUserAsync(UserRecord user, CancellationToken ct = default);
+    Task<UserRecord?> GetUserAsync(string accessKeyId, CancellationToken ct = default);
+    Task<IReadOnlyList<UserRecord>> ListUsersAsync(CancellationToken ct = default);
+    Task<bool> RemoveUserAsync(string nameOrAccessKeyId, CancellationToken ct = default);
+
+    // Buckets
+    /// <summary>Creates the bucket; false when a bucket of that name exists.</summary>
+    Task<bool> CreateBucketAsync(BucketRecord bucket, CancellationToken ct = default);
+    Task<BucketRecord?> GetBucketAsync(string name, CancellationToken ct = default);
+    Task<IReadOnlyList<BucketRecord>> ListBucketsAsync(string owner, CancellationToken ct = default);
+    Task<DeleteBucketResult> DeleteBucketAsync(string name, CancellationToken ct = default);
+    /// <summary>Sets (or with null removes) the default encryption; false when the bucket is missing.</summary>
+    Task<bool> SetBucketEncryptionAsync(string name, BucketEncryption? encryption, CancellationToken ct = default);
+
+    // Objects
+    Task<ObjectRecord?> GetObjectAsync(string bucket, string key, CancellationToken ct = default);
+    /// <summary>
+    /// Inserts or replaces the object atomically. Returns the blob ids of the replaced version
+    /// (to be reclaimed by the caller), empty when there was none.
+    /// </summary>
+    Task<IReadOnlyList<string>> PutObjectAsync(ObjectRecord obj, CancellationToken ct = default);
+    /// <summary>Deletes the object; returns the deleted record (its blobs to reclaim) or null.</summary>
+    Task<ObjectRecord?> DeleteObjectAsync(string bucket, string key, CancellationToken ct = default);
+    /// <summary>
+    /// Lists objects whose key starts with <paramref name="prefix"/> and sorts after
+    /// <paramref name="after"/> (exclusive; null = from the start). With a delimiter, keys that
+    /// contain it after the prefix are rolled up into common prefixes; objects plus prefixes
+    /// count against <paramref name="maxKeys"/>.
+    /// </summary>
+    Task<ObjectListing> ListObjectsAsync(string bucket, string prefix, string? delimiter, string? after, int maxKeys, CancellationToken ct = default);
+
+    /// <summary>Every blob id any object (or pending upload) refers to, for the orphan sweep.</summary>
+    Task<IReadOnlySet<string>> ReferencedBlobIdsAsync(CancellationToken ct = default);
+}

@@ -1,0 +1,90 @@
+namespace Coffer.Storage;
+
+/// <summary>A user of the server: an access key pair and a display name.</summary>
+/// <param name="SealedSecret">The secret access key sealed under the root key (never stored in clear).</param>
+public sealed record UserRecord(string Name, string AccessKeyId, byte[] SealedSecret, bool IsRoot, DateTimeOffset Created);
+
+/// <summary>The default encryption of a bucket (PUT ?encryption).</summary>
+/// <param name="Algorithm">"AES256" or "KMS" (stored normalised: COS "KMS", S3 "aws:kms" and "cos/kms" all become "KMS").</param>
+/// <param name="KmsKeyId">The CMK for "KMS"; null means the account's default key.</param>
+public sealed record BucketEncryption(string Algorithm, string? KmsKeyId);
+
+public sealed record BucketRecord(
+    string Name,
+    string Owner,
+    string Region,
+    DateTimeOffset Created,
+    BucketEncryption? Encryption = null);
+
+/// <summary>How an object's data is protected at rest.</summary>
+public enum SseMode
+{
+    /// <summary>No SSE asked and no bucket default: stored in the segment framing without a cipher.</summary>
+    None = 0,
+    /// <summary>SSE-COS / SSE-S3 (AES256): a service-owned KMS key.</summary>
+    Cos = 1,
+    /// <summary>SSE-KMS (cos/kms, aws:kms): a user's KMS key and an optional encryption context.</summary>
+    Kms = 2,
+    /// <summary>SSE-C: the customer's key, never stored.</summary>
+    Customer = 3,
+}
+
+/// <summary>What is needed to recover an object's data key; never the key itself.</summary>
+/// <param name="SealedKey">The object key sealed (SSE-C) or wrapped (KMS modes); empty for <see cref="SseMode.None"/>.</param>
+/// <param name="KmsKeyId">The CMK id (KMS modes).</param>
+/// <param name="KmsContext">The client's encryption context exactly as sent (base64 JSON), or null.</param>
+public sealed record ObjectEncryption(SseMode Mode, byte[] SealedKey, string? KmsKeyId = null, string? KmsContext = null)
+{
+    public static readonly ObjectEncryption None = new(SseMode.None, []);
+}
+
+/// <summary>
+/// One stored stream of an object: a single PUT has one, a multipart object one per part,
+/// in order. Each stream is an independent sealed stream (its own salt) in its own blob.
+/// </summary>
+/// <param name="BlobId">The blob holding the sealed stream.</param>
+/// <param name="PlainSize">Plaintext bytes in this stream.</param>
+/// <param name="StreamIdentity">What the stream was sealed with as its identity (e.g. "object", "part:3").</param>
+/// <param name="BlobSize">Stored (ciphertext) bytes.</param>
+/// <param name="BlobChecksum">XxHash128 (hex) of the stored bytes: a keyless integrity check for scrubbing.</param>
+public sealed record ObjectStream(string BlobId, long PlainSize, string StreamIdentity, long BlobSize, string BlobChecksum);
+
+public sealed record ObjectRecord
+{
+    public required string Bucket { get; init; }
+    public required string Key { get; init; }
+    /// <summary>Plaintext size.</summary>
+    public required long Size { get; init; }
+    /// <summary>Without quotes.</summary>
+    public required string ETag { get; init; }
+    /// <summary>CRC-64/XZ of the plaintext (x-cos-hash-crc64ecma).</summary>
+    public required ulong Crc64 { get; init; }
+    public required DateTimeOffset LastModified { get; init; }
+    public required IReadOnlyList<ObjectStream> Streams { get; init; }
+    public ObjectEncryption Encryption { get; init; } = ObjectEncryption.None;
+    public string StorageClass { get; init; } = "STANDARD";
+    public string? ContentType { get; init; }
+    public string? CacheControl { get; init; }
+    public string? ContentDisposition { get; init; }
+    public string? ContentEncoding { get; init; }
+    public string? Expires { get; init; }
+    /// <summary>User metadata: lowercase suffix (after x-cos-meta- / x-amz-meta-) → value.</summary>
+    public IReadOnlyDictionary<string, string> UserMetadata { get; init; } = new Dictionary<string, string>();
+    /// <summary>Additional checksums the client sent (e.g. "CRC32" → base64), returned on GET/HEAD when asked.</summary>
+    public IReadOnlyDictionary<string, string> Checksums { get; init; } = new Dictionary<string, string>();
+    /// <summary>Restore state of archived objects: null when never restored.</summary>
+    public RestoreState? Restore { get; init; }
+}
+
+/// <summary>State of a restore of an archived object.</summary>
+public sealed record RestoreState(bool Ongoing, DateTimeOffset RequestDate, string Tier, int Days, DateTimeOffset? ReadyAt, DateTimeOffset? ExpiresAt);
+
+/// <summary>One page of a listing.</summary>
+public sealed record ObjectListing(
+    IReadOnlyList<ObjectRecord> Objects,
+    IReadOnlyList<string> CommonPrefixes,
+    bool IsTruncated,
+    /// <summary>The last key or common prefix returned (the marker for the next page), when truncated.</summary>
+    string? NextMarker);
+
+public enum DeleteBucketResult { Deleted, NotFound, NotEmpty }
