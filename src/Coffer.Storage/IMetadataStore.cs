@@ -40,4 +40,11 @@ public interface IMetadataStore : IAsyncDisposable
 
     /// <summary>Every blob id any object (or pending upload) refers to, for the orphan sweep.</summary>
     Task<IReadOnlySet<string>> ReferencedBlobIdsAsync(CancellationToken ct = default);
+
+    /// <summary>
+    /// Whether any object (or pending upload) still refers to the blob. The reclaimer asks
+    /// before it deletes, so a blob shared by two objects survives the deletion of one.
+    /// </summary>
+    async Task<bool> IsBlobReferencedAsync(string blobId, CancellationToken ct = default) =>
+        (await ReferencedBlobIdsAsync(ct).ConfigureAwait(false)).Contains(blobId);
 }

@@ -1,0 +1,163 @@
+using System.Buffers;
+using System.Text;
+using System.Text.Json;
+
+namespace Coffer.Storage;
+
+/// <summary>
+/// The JSON encodings of an object's list- and map-valued fields as stored in its row.
+/// The property names are part of the stored format: do not rename them.
+/// </summary>
+internal static class ObjectJson
+{
+    private static readonly JsonWriterOptions WriterOptions = new() { Indented = false };
+
+    // streams: [{"blob":…,"plain":…,"identity":…,"size":…,"checksum":…}, …]
+
+    public static string WriteStreams(IReadOnlyList<ObjectStream> streams)
+    {
+        return Write(streams, static (w, list) =>
+        {
+            w.WriteStartArray();
+            foreach (var s in list)
+            {
+                w.WriteStartObject();
+                w.WriteString("blob", s.BlobId);
+                w.WriteNumber("plain", s.PlainSize);
+                w.WriteString("identity", s.StreamIdentity);
+                w.WriteNumber("size", s.BlobSize);
+                w.WriteString("checksum", s.BlobChecksum);
+                w.WriteEndObject();
+            }
+            w.WriteEndArray();
+        });
+    }
+
+    public static List<ObjectStream> ReadStreams(string json)
+    {
+        using var doc = JsonDocument.Parse(json);
+        var result = new List<ObjectStream>(doc.RootElement.GetArrayLength());
+        foreach (var e in doc.RootElement.EnumerateArray())
+        {
+            result.Add(new ObjectStream(
+                e.GetProperty("blob").GetString()!,
+                e.GetProperty("plain").GetInt64(),
+                e.GetProperty("identity").GetString()!,
+                e.GetProperty("size").GetInt64(),
+                e.GetProperty("checksum").GetString()!));
+        }
+        return result;
+    }
+
+    /// <summary>The blob ids of a stored streams array, without building the records.</summary>
+    public static List<string> ReadStreamBlobIds(string json)
+    {
+        using var doc = JsonDocument.Parse(json);
+        var result = new List<string>(doc.RootElement.GetArrayLength());
+        foreach (var e in doc.RootElement.EnumerateArray())
+        {
+            result.Add(e.GetProperty("blob").GetString()!);
+        }
+        return result;
+    }
+
+    // user metadata, checksums: {"name":"value", …}; NULL when empty.
+
+    public static string? WriteMap(IReadOnlyDictionary<string, string> map)
+    {
+        if (map.Count == 0)
+        {
+            return null;
+        }
+        return Write(map, static (w, m) =>
+        {
+            w.WriteStartObject();
+            foreach (var (name, value) in m)
+            {
+                w.WriteString(name, value);
+            }
+            w.WriteEndObject();
+        });
+    }
+
+    public static Dictionary<string, string> ReadMap(string? json)
+    {
+        var result = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (json is null)
+        {
+            return result;
+        }
+        using var doc = JsonDocument.Parse(json);
+        foreach (var p in doc.RootElement.EnumerateObject())
+        {
+            result[p.Name] = p.Value.GetString()!;
+        }
+        return result;
+    }
+
+    // restore: {"ongoing":…,"requested":ticks,"tier":…,"days":…,"ready":ticks|null,"expires":ticks|null}
+
+    public static string? WriteRestore(RestoreState? restore)
+    {
+        if (restore is null)
+        {
+            return null;
+        }
+        return Write(restore, static (w, r) =>
+        {
+            w.WriteStartObject();
+            w.WriteBoolean("ongoing", r.Ongoing);
+            w.WriteNumber("requested", r.RequestDate.UtcTicks);
+            w.WriteString("tier", r.Tier);
+            w.WriteNumber("days", r.Days);
+            WriteInstant(w, "ready", r.ReadyAt);
+            WriteInstant(w, "expires", r.ExpiresAt);
+            w.WriteEndObject();
+        });
+    }
+
+    public static RestoreState? ReadRestore(string? json)
+    {
+        if (json is null)
+        {
+            return null;
+        }
+        using var doc = JsonDocument.Parse(json);
+        var e = doc.RootElement;
+        return new RestoreState(
+            e.GetProperty("ongoing").GetBoolean(),
+            Instant(e.GetProperty("requested").GetInt64()),
+            e.GetProperty("tier").GetString()!,
+            e.GetProperty("days").GetInt32(),
+            ReadInstant(e, "ready"),
+            ReadInstant(e, "expires"));
+    }
+
+    /// <summary>An instant from stored UTC ticks (returned with offset zero).</summary>
+    public static DateTimeOffset Instant(long utcTicks) => new(utcTicks, TimeSpan.Zero);
+
+    private static void WriteInstant(Utf8JsonWriter w, string name, DateTimeOffset? value)
+    {
+        if (value is { } v)
+        {
+            w.WriteNumber(name, v.UtcTicks);
+        }
+        else
+        {
+            w.WriteNull(name);
+        }
+    }
+
+    private static DateTimeOffset? ReadInstant(JsonElement e, string name) =>
+        e.TryGetProperty(name, out var p) && p.ValueKind == JsonValueKind.Number ? Instant(p.GetInt64()) : null;
+
+    private static string Write<T>(T value, Action<Utf8JsonWriter, T> write)
+    {
+        var buffer = new ArrayBufferWriter<byte>(256);
+        using (var writer = new Utf8JsonWriter(buffer, WriterOptions))
+        {
+            write(writer, value);
+        }
+        return Encoding.UTF8.GetString(buffer.WrittenSpan);
+    }
+}

@@ -1,0 +1,247 @@
+using Microsoft.Data.Sqlite;
+
+namespace Coffer.Storage;
+
+public sealed partial class SqliteMetadataStore
+{
+    // The order ReadObject reads them in.
+    private const string ObjectColumns = """
+        bucket, object_key, size, etag, crc64, last_modified, storage_class,
+        content_type, cache_control, content_disposition, content_encoding, expires,
+        sse_mode, sse_sealed_key, sse_kms_key_id, sse_kms_context,
+        streams, user_metadata, checksums, restore
+        """;
+
+    /// <summary>The object GET path: one primary-key lookup.</summary>
+    internal const string SelectObjectSql = $"SELECT {ObjectColumns} FROM objects WHERE bucket = $bucket AND object_key = $key;";
+
+    /// <inheritdoc />
+    public Task<ObjectRecord?> GetObjectAsync(string bucket, string key, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(bucket);
+        ArgumentNullException.ThrowIfNull(key);
+        return ReadAsync((s, ct) => SelectObjectAsync(s, bucket, key, ct), ct);
+    }
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// The ids returned are those of the replaced version that no object refers to any more
+    /// (a copy onto itself that keeps its blob returns none).
+    /// </remarks>
+    /// <exception cref="NoSuchBucketException">The bucket does not exist (e.g. it was deleted meanwhile).</exception>
+    public Task<IReadOnlyList<string>> PutObjectAsync(ObjectRecord obj, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(obj);
+        var streamsJson = ObjectJson.WriteStreams(obj.Streams);
+        var newBlobIds = obj.Streams.Select(s => s.BlobId).Distinct(StringComparer.Ordinal).ToList();
+        return WriteAsync<IReadOnlyList<string>>(async (s, ct) =>
+        {
+            using (var bucketExists = s.Command("SELECT EXISTS (SELECT 1 FROM buckets WHERE name = $bucket);"))
+            {
+                bucketExists.Parameters.AddWithValue("$bucket", obj.Bucket);
+                if ((long)(await bucketExists.ExecuteScalarAsync(ct).ConfigureAwait(false))! == 0)
+                {
+                    throw new NoSuchBucketException(obj.Bucket);
+                }
+            }
+
+            List<string> oldBlobIds;
+            using (var old = s.Command("SELECT streams FROM objects WHERE bucket = $bucket AND object_key = $key;"))
+            {
+                old.Parameters.AddWithValue("$bucket", obj.Bucket);
+                old.Parameters.AddWithValue("$key", obj.Key);
+                var json = (string?)await old.ExecuteScalarAsync(ct).ConfigureAwait(false);
+                oldBlobIds = json is null ? [] : ObjectJson.ReadStreamBlobIds(json);
+            }
+
+            using (var upsert = s.Command($"""
+                INSERT OR REPLACE INTO objects ({ObjectColumns})
+                VALUES ($bucket, $key, $size, $etag, $crc64, $last_modified, $storage_class,
+                        $content_type, $cache_control, $content_disposition, $content_encoding, $expires,
+                        $sse_mode, $sse_sealed_key, $sse_kms_key_id, $sse_kms_context,
+                        $streams, $user_metadata, $checksums, $restore);
+                """))
+            {
+                var p = upsert.Parameters;
+                p.AddWithValue("$bucket", obj.Bucket);
+                p.AddWithValue("$key", obj.Key);
+                p.AddWithValue("$size", obj.Size);
+                p.AddWithValue("$etag", obj.ETag);
+                p.AddWithValue("$crc64", unchecked((long)obj.Crc64));
+                p.AddWithValue("$last_modified", obj.LastModified.UtcTicks);
+                p.AddWithValue("$storage_class", obj.StorageClass);
+                p.AddWithValue("$content_type", Db(obj.ContentType));
+                p.AddWithValue("$cache_control", Db(obj.CacheControl));
+                p.AddWithValue("$content_disposition", Db(obj.ContentDisposition));
+                p.AddWithValue("$content_encoding", Db(obj.ContentEncoding));
+                p.AddWithValue("$expires", Db(obj.Expires));
+                p.AddWithValue("$sse_mode", (long)obj.Encryption.Mode);
+                p.AddWithValue("$sse_sealed_key", obj.Encryption.SealedKey);
+                p.AddWithValue("$sse_kms_key_id", Db(obj.Encryption.KmsKeyId));
+                p.AddWithValue("$sse_kms_context", Db(obj.Encryption.KmsContext));
+                p.AddWithValue("$streams", streamsJson);
+                p.AddWithValue("$user_metadata", Db(ObjectJson.WriteMap(obj.UserMetadata)));
+                p.AddWithValue("$checksums", Db(ObjectJson.WriteMap(obj.Checksums)));
+                p.AddWithValue("$restore", Db(ObjectJson.WriteRestore(obj.Restore)));
+                await upsert.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+            }
+
+            await RemoveBlobReferencesAsync(s, obj.Bucket, obj.Key, oldBlobIds, ct).ConfigureAwait(false);
+            using (var add = s.Command("INSERT OR IGNORE INTO object_blobs (blob_id, bucket, object_key) VALUES ($blob, $bucket, $key);"))
+            {
+                var blob = add.Parameters.Add("$blob", SqliteType.Text);
+                add.Parameters.AddWithValue("$bucket", obj.Bucket);
+                add.Parameters.AddWithValue("$key", obj.Key);
+                foreach (var id in newBlobIds)
+                {
+                    blob.Value = id;
+                    await add.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+                }
+            }
+
+            return await UnreferencedAsync(s, oldBlobIds.Except(newBlobIds, StringComparer.Ordinal), ct).ConfigureAwait(false);
+        }, ct);
+    }
+
+    /// <inheritdoc />
+    public Task<ObjectRecord?> DeleteObjectAsync(string bucket, string key, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(bucket);
+        ArgumentNullException.ThrowIfNull(key);
+        return WriteAsync(async (s, ct) =>
+        {
+            var existing = await SelectObjectAsync(s, bucket, key, ct).ConfigureAwait(false);
+            if (existing is null)
+            {
+                return null;
+            }
+            using (var delete = s.Command("DELETE FROM objects WHERE bucket = $bucket AND object_key = $key;"))
+            {
+                delete.Parameters.AddWithValue("$bucket", bucket);
+                delete.Parameters.AddWithValue("$key", key);
+                await delete.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+            }
+            await RemoveBlobReferencesAsync(s, bucket, key, existing.Streams.Select(x => x.BlobId), ct).ConfigureAwait(false);
+            return existing;
+        }, ct);
+    }
+
+    /// <inheritdoc />
+    public Task<IReadOnlySet<string>> ReferencedBlobIdsAsync(CancellationToken ct = default)
+    {
+        return ReadSnapshotAsync<IReadOnlySet<string>>(async (s, ct) =>
+        {
+            var ids = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var (table, column) in SqliteSchema.BlobReferences)
+            {
+                using var cmd = s.Command($"SELECT {column} FROM {table};");
+                using var reader = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
+                while (reader.Read())
+                {
+                    ids.Add(reader.GetString(0));
+                }
+            }
+            return ids;
+        }, ct);
+    }
+
+    /// <inheritdoc />
+    public Task<bool> IsBlobReferencedAsync(string blobId, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(blobId);
+        return ReadAsync(async (s, ct) => (await UnreferencedAsync(s, [blobId], ct).ConfigureAwait(false)).Count == 0, ct);
+    }
+
+    private static async Task<ObjectRecord?> SelectObjectAsync(Session s, string bucket, string key, CancellationToken ct)
+    {
+        using var cmd = s.Command(SelectObjectSql);
+        cmd.Parameters.AddWithValue("$bucket", bucket);
+        cmd.Parameters.AddWithValue("$key", key);
+        using var reader = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
+        return reader.Read() ? ReadObject(reader) : null;
+    }
+
+    private static async Task RemoveBlobReferencesAsync(Session s, string bucket, string key, IEnumerable<string> blobIds, CancellationToken ct)
+    {
+        using var cmd = s.Command("DELETE FROM object_blobs WHERE blob_id = $blob AND bucket = $bucket AND object_key = $key;");
+        var blob = cmd.Parameters.Add("$blob", SqliteType.Text);
+        cmd.Parameters.AddWithValue("$bucket", bucket);
+        cmd.Parameters.AddWithValue("$key", key);
+        foreach (var id in blobIds)
+        {
+            blob.Value = id;
+            await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Those of <paramref name="blobIds"/> that no table of <see cref="SqliteSchema.BlobReferences"/> names.</summary>
+    private static async Task<List<string>> UnreferencedAsync(Session s, IEnumerable<string> blobIds, CancellationToken ct)
+    {
+        var result = new List<string>();
+        var commands = SqliteSchema.BlobReferences
+            .Select(r => s.Command($"SELECT EXISTS (SELECT 1 FROM {r.Table} WHERE {r.Column} = $blob);"))
+            .ToList();
+        try
+        {
+            foreach (var id in blobIds)
+            {
+                var referenced = false;
+                foreach (var cmd in commands)
+                {
+                    cmd.Parameters.Clear();
+                    cmd.Parameters.AddWithValue("$blob", id);
+                    if ((long)(await cmd.ExecuteScalarAsync(ct).ConfigureAwait(false))! != 0)
+                    {
+                        referenced = true;
+                        break;
+                    }
+                }
+                if (!referenced)
+                {
+                    result.Add(id);
+                }
+            }
+            return result;
+        }
+        finally
+        {
+            foreach (var cmd in commands)
+            {
+                cmd.Dispose();
+            }
+        }
+    }
+
+    private static ObjectRecord ReadObject(SqliteDataReader r) => new()
+    {
+        Bucket = r.GetString(0),
+        Key = r.GetString(1),
+        Size = r.GetInt64(2),
+        ETag = r.GetString(3),
+        Crc64 = unchecked((ulong)r.GetInt64(4)),
+        LastModified = ObjectJson.Instant(r.GetInt64(5)),
+        StorageClass = r.GetString(6),
+        ContentType = ReadNullableString(r, 7),
+        CacheControl = ReadNullableString(r, 8),
+        ContentDisposition = ReadNullableString(r, 9),
+        ContentEncoding = ReadNullableString(r, 10),
+        Expires = ReadNullableString(r, 11),
+        Encryption = ReadEncryption(r),
+        Streams = ObjectJson.ReadStreams(r.GetString(16)),
+        UserMetadata = ObjectJson.ReadMap(ReadNullableString(r, 17)),
+        Checksums = ObjectJson.ReadMap(ReadNullableString(r, 18)),
+        Restore = ObjectJson.ReadRestore(ReadNullableString(r, 19)),
+    };
+
+    private static ObjectEncryption ReadEncryption(SqliteDataReader r)
+    {
+        var mode = (SseMode)r.GetInt64(12);
+        var sealedKey = ReadBytes(r, 13);
+        var kmsKeyId = ReadNullableString(r, 14);
+        var kmsContext = ReadNullableString(r, 15);
+        // Hand back the shared instance for plain objects, so `== ObjectEncryption.None` works.
+        return mode == SseMode.None && sealedKey.Length == 0 && kmsKeyId is null && kmsContext is null
+            ? ObjectEncryption.None
+            : new ObjectEncryption(mode, sealedKey, kmsKeyId, kmsContext);
+    }
+}

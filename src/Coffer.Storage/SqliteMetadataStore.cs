@@ -1,0 +1,406 @@
+using Coffer.Crypto.Kms;
+using Microsoft.Data.Sqlite;
+
+namespace Coffer.Storage;
+
+/// <summary>
+/// The embedded metadata store: one SQLite database file in WAL mode with
+/// <c>synchronous=FULL</c>, so a write that has returned survives a crash or power loss.
+/// </summary>
+/// <remarks>
+/// Concurrency: every operation takes a connection from Microsoft.Data.Sqlite's pool and
+/// returns it. Reads run in parallel (WAL readers never block). Writes in this process queue
+/// on an async gate and then take SQLite's write lock with <c>BEGIN IMMEDIATE</c>; a writer in
+/// another process (e.g. <c>coffer admin user add</c> while the server runs) is waited for by
+/// SQLite's busy handler for up to <see cref="BusyTimeout"/>, so writes do not fail with
+/// SQLITE_BUSY under contention.
+/// </remarks>
+public sealed partial class SqliteMetadataStore : IMetadataStore, IKmsKeyStore
+{
+    /// <summary>How long an operation waits for another process's lock before it fails.</summary>
+    public static readonly TimeSpan BusyTimeout = TimeSpan.FromSeconds(30);
+
+    // Per-connection settings, applied on every open: pooled connections keep them, but a
+    // pragma costs microseconds and this way no connection can ever miss them.
+    private static readonly string ConnectionPragmas =
+        $"PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = {(int)BusyTimeout.TotalMilliseconds};";
+
+    private readonly string _connectionString;
+    private readonly SemaphoreSlim _writeGate = new(1, 1);
+    private volatile bool _disposed;
+
+    private SqliteMetadataStore(string databasePath, string connectionString)
+    {
+        DatabasePath = databasePath;
+        _connectionString = connectionString;
+    }
+
+    /// <summary>The full path of the database file.</summary>
+    public string DatabasePath { get; }
+
+    /// <summary>
+    /// Opens (creating if needed) the database at <paramref name="databasePath"/>, switches it
+    /// to WAL and applies any missing schema migrations.
+    /// </summary>
+    /// <exception cref="NotSupportedException">The database was written by a newer Coffer.</exception>
+    public static async Task<SqliteMetadataStore> OpenAsync(string databasePath, CancellationToken ct = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(databasePath);
+        var fullPath = Path.GetFullPath(databasePath);
+        Directory.CreateDirectory(Path.GetDirectoryName(fullPath)!);
+        var connectionString = new SqliteConnectionStringBuilder
+        {
+            DataSource = fullPath,
+            Mode = SqliteOpenMode.ReadWriteCreate,
+            Pooling = true,
+            ForeignKeys = true,
+            DefaultTimeout = (int)BusyTimeout.TotalSeconds,
+        }.ToString();
+
+        var store = new SqliteMetadataStore(fullPath, connectionString);
+        try
+        {
+            await store.InitializeAsync(ct).ConfigureAwait(false);
+            return store;
+        }
+        catch
+        {
+            await store.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    private async Task InitializeAsync(CancellationToken ct)
+    {
+        await _writeGate.WaitAsync(ct).ConfigureAwait(false);
+        try
+        {
+            await using var connection = await OpenConnectionAsync(ct).ConfigureAwait(false);
+            using (var wal = connection.CreateCommand())
+            {
+                // Persistent in the file; a no-op when already in WAL.
+                wal.CommandText = "PRAGMA journal_mode = WAL;";
+                var mode = (string?)await wal.ExecuteScalarAsync(ct).ConfigureAwait(false);
+                if (!string.Equals(mode, "wal", StringComparison.OrdinalIgnoreCase))
+                {
+                    throw new InvalidOperationException(
+                        $"Could not switch '{DatabasePath}' to WAL journaling (got '{mode}'); put the data folder on a local filesystem.");
+                }
+            }
+            await SqliteSchema.MigrateAsync(connection, ct).ConfigureAwait(false);
+        }
+        finally
+        {
+            _writeGate.Release();
+        }
+    }
+
+    /// <summary>Returns the pooled connections' file handles. The store cannot be used afterwards.</summary>
+    public ValueTask DisposeAsync()
+    {
+        if (!_disposed)
+        {
+            _disposed = true;
+            using var connection = new SqliteConnection(_connectionString);
+            SqliteConnection.ClearPool(connection);
+        }
+        return ValueTask.CompletedTask;
+    }
+
+    // ---------------------------------------------------------------- users
+
+    /// <inheritdoc />
+    public Task<bool> AddUserAsync(UserRecord user, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(user);
+        return WriteAsync(async (s, ct) =>
+        {
+            using var cmd = s.Command("""
+                INSERT INTO users (access_key_id, name, sealed_secret, is_root, created)
+                VALUES ($access_key_id, $name, $sealed_secret, $is_root, $created)
+                ON CONFLICT DO NOTHING;
+                """);
+            cmd.Parameters.AddWithValue("$access_key_id", user.AccessKeyId);
+            cmd.Parameters.AddWithValue("$name", user.Name);
+            cmd.Parameters.AddWithValue("$sealed_secret", user.SealedSecret);
+            cmd.Parameters.AddWithValue("$is_root", user.IsRoot);
+            cmd.Parameters.AddWithValue("$created", user.Created.UtcTicks);
+            return await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false) == 1;
+        }, ct);
+    }
+
+    private const string UserColumns = "access_key_id, name, sealed_secret, is_root, created";
+
+    /// <inheritdoc />
+    public Task<UserRecord?> GetUserAsync(string accessKeyId, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(accessKeyId);
+        return ReadAsync(async (s, ct) =>
+        {
+            using var cmd = s.Command($"SELECT {UserColumns} FROM users WHERE access_key_id = $id;");
+            cmd.Parameters.AddWithValue("$id", accessKeyId);
+            using var reader = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
+            return reader.Read() ? ReadUser(reader) : null;
+        }, ct);
+    }
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<UserRecord>> ListUsersAsync(CancellationToken ct = default)
+    {
+        return ReadAsync<IReadOnlyList<UserRecord>>(async (s, ct) =>
+        {
+            using var cmd = s.Command($"SELECT {UserColumns} FROM users ORDER BY name;");
+            using var reader = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
+            var users = new List<UserRecord>();
+            while (reader.Read())
+            {
+                users.Add(ReadUser(reader));
+            }
+            return users;
+        }, ct);
+    }
+
+    /// <inheritdoc />
+    /// <remarks>An access key id match wins over a name match.</remarks>
+    public Task<bool> RemoveUserAsync(string nameOrAccessKeyId, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(nameOrAccessKeyId);
+        return WriteAsync(async (s, ct) =>
+        {
+            using var byId = s.Command("DELETE FROM users WHERE access_key_id = $x;");
+            byId.Parameters.AddWithValue("$x", nameOrAccessKeyId);
+            if (await byId.ExecuteNonQueryAsync(ct).ConfigureAwait(false) > 0)
+            {
+                return true;
+            }
+            using var byName = s.Command("DELETE FROM users WHERE name = $x;");
+            byName.Parameters.AddWithValue("$x", nameOrAccessKeyId);
+            return await byName.ExecuteNonQueryAsync(ct).ConfigureAwait(false) > 0;
+        }, ct);
+    }
+
+    private static UserRecord ReadUser(SqliteDataReader r) => new(
+        Name: r.GetString(1),
+        AccessKeyId: r.GetString(0),
+        SealedSecret: ReadBytes(r, 2),
+        IsRoot: r.GetInt64(3) != 0,
+        Created: ObjectJson.Instant(r.GetInt64(4)));
+
+    // ---------------------------------------------------------------- buckets
+
+    private const string BucketColumns = "name, owner, region, created, sse_algorithm, sse_kms_key_id";
+
+    /// <inheritdoc />
+    public Task<bool> CreateBucketAsync(BucketRecord bucket, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(bucket);
+        return WriteAsync(async (s, ct) =>
+        {
+            using var cmd = s.Command($"""
+                INSERT INTO buckets ({BucketColumns})
+                VALUES ($name, $owner, $region, $created, $sse_algorithm, $sse_kms_key_id)
+                ON CONFLICT DO NOTHING;
+                """);
+            cmd.Parameters.AddWithValue("$name", bucket.Name);
+            cmd.Parameters.AddWithValue("$owner", bucket.Owner);
+            cmd.Parameters.AddWithValue("$region", bucket.Region);
+            cmd.Parameters.AddWithValue("$created", bucket.Created.UtcTicks);
+            cmd.Parameters.AddWithValue("$sse_algorithm", Db(bucket.Encryption?.Algorithm));
+            cmd.Parameters.AddWithValue("$sse_kms_key_id", Db(bucket.Encryption?.KmsKeyId));
+            return await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false) == 1;
+        }, ct);
+    }
+
+    /// <inheritdoc />
+    public Task<BucketRecord?> GetBucketAsync(string name, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        return ReadAsync(async (s, ct) =>
+        {
+            using var cmd = s.Command($"SELECT {BucketColumns} FROM buckets WHERE name = $name;");
+            cmd.Parameters.AddWithValue("$name", name);
+            using var reader = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
+            return reader.Read() ? ReadBucket(reader) : null;
+        }, ct);
+    }
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<BucketRecord>> ListBucketsAsync(string owner, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(owner);
+        return ReadAsync<IReadOnlyList<BucketRecord>>(async (s, ct) =>
+        {
+            using var cmd = s.Command($"SELECT {BucketColumns} FROM buckets WHERE owner = $owner ORDER BY name;");
+            cmd.Parameters.AddWithValue("$owner", owner);
+            using var reader = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
+            var buckets = new List<BucketRecord>();
+            while (reader.Read())
+            {
+                buckets.Add(ReadBucket(reader));
+            }
+            return buckets;
+        }, ct);
+    }
+
+    /// <inheritdoc />
+    public Task<DeleteBucketResult> DeleteBucketAsync(string name, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        return WriteAsync(async (s, ct) =>
+        {
+            using var probe = s.Command("""
+                SELECT EXISTS (SELECT 1 FROM buckets WHERE name = $name),
+                       EXISTS (SELECT 1 FROM objects WHERE bucket = $name);
+                """);
+            probe.Parameters.AddWithValue("$name", name);
+            bool exists, hasObjects;
+            using (var reader = await probe.ExecuteReaderAsync(ct).ConfigureAwait(false))
+            {
+                reader.Read();
+                exists = reader.GetInt64(0) != 0;
+                hasObjects = reader.GetInt64(1) != 0;
+            }
+            if (!exists)
+            {
+                return DeleteBucketResult.NotFound;
+            }
+            if (hasObjects)
+            {
+                return DeleteBucketResult.NotEmpty;
+            }
+            using var delete = s.Command("DELETE FROM buckets WHERE name = $name;");
+            delete.Parameters.AddWithValue("$name", name);
+            await delete.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+            return DeleteBucketResult.Deleted;
+        }, ct);
+    }
+
+    /// <inheritdoc />
+    public Task<bool> SetBucketEncryptionAsync(string name, BucketEncryption? encryption, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        return WriteAsync(async (s, ct) =>
+        {
+            using var cmd = s.Command("UPDATE buckets SET sse_algorithm = $alg, sse_kms_key_id = $kms WHERE name = $name;");
+            cmd.Parameters.AddWithValue("$name", name);
+            cmd.Parameters.AddWithValue("$alg", Db(encryption?.Algorithm));
+            cmd.Parameters.AddWithValue("$kms", Db(encryption?.KmsKeyId));
+            return await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false) == 1;
+        }, ct);
+    }
+
+    private static BucketRecord ReadBucket(SqliteDataReader r) => new(
+        Name: r.GetString(0),
+        Owner: r.GetString(1),
+        Region: r.GetString(2),
+        Created: ObjectJson.Instant(r.GetInt64(3)),
+        Encryption: r.IsDBNull(4) ? null : new BucketEncryption(r.GetString(4), ReadNullableString(r, 5)));
+
+    // ---------------------------------------------------------------- plumbing
+
+    /// <summary>One pooled connection with the per-connection pragmas applied.</summary>
+    private async Task<SqliteConnection> OpenConnectionAsync(CancellationToken ct)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        var connection = new SqliteConnection(_connectionString);
+        try
+        {
+            await connection.OpenAsync(ct).ConfigureAwait(false);
+            using var pragmas = connection.CreateCommand();
+            pragmas.CommandText = ConnectionPragmas;
+            await pragmas.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+            return connection;
+        }
+        catch
+        {
+            await connection.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    /// <summary>Runs <paramref name="work"/> as one write transaction (BEGIN IMMEDIATE … COMMIT).</summary>
+    private async Task<T> WriteAsync<T>(Func<Session, CancellationToken, Task<T>> work, CancellationToken ct)
+    {
+        await _writeGate.WaitAsync(ct).ConfigureAwait(false);
+        try
+        {
+            await using var connection = await OpenConnectionAsync(ct).ConfigureAwait(false);
+            using var tx = connection.BeginTransaction(deferred: false);
+            var result = await work(new Session(connection, tx), ct).ConfigureAwait(false);
+            tx.Commit();
+            return result;
+        }
+        finally
+        {
+            _writeGate.Release();
+        }
+    }
+
+    /// <summary>Runs <paramref name="work"/> on its own connection, without a transaction (a single statement reads a consistent snapshot).</summary>
+    private async Task<T> ReadAsync<T>(Func<Session, CancellationToken, Task<T>> work, CancellationToken ct)
+    {
+        await using var connection = await OpenConnectionAsync(ct).ConfigureAwait(false);
+        return await work(new Session(connection, null), ct).ConfigureAwait(false);
+    }
+
+    /// <summary>Runs <paramref name="work"/> in a read transaction, so several statements see one snapshot.</summary>
+    private async Task<T> ReadSnapshotAsync<T>(Func<Session, CancellationToken, Task<T>> work, CancellationToken ct)
+    {
+        await using var connection = await OpenConnectionAsync(ct).ConfigureAwait(false);
+        using var tx = connection.BeginTransaction(deferred: true);
+        var result = await work(new Session(connection, tx), ct).ConfigureAwait(false);
+        tx.Commit();
+        return result;
+    }
+
+    /// <summary>A connection and its transaction, if any; makes commands bound to both.</summary>
+    private readonly record struct Session(SqliteConnection Connection, SqliteTransaction? Transaction)
+    {
+        public SqliteCommand Command(string sql)
+        {
+            var cmd = Connection.CreateCommand();
+            cmd.Transaction = Transaction;
+            cmd.CommandText = sql;
+            return cmd;
+        }
+    }
+
+    private static object Db(string? value) => value is null ? DBNull.Value : value;
+
+    private static string? ReadNullableString(SqliteDataReader r, int ordinal) => r.IsDBNull(ordinal) ? null : r.GetString(ordinal);
+
+    private static byte[] ReadBytes(SqliteDataReader r, int ordinal) => r.IsDBNull(ordinal) ? [] : r.GetFieldValue<byte[]>(ordinal);
+
+    /// <summary>For tests: the plan SQLite picks for <paramref name="sql"/> (EXPLAIN QUERY PLAN details, one per line).</summary>
+    internal Task<string> ExplainAsync(string sql, CancellationToken ct = default)
+    {
+        return ReadAsync(async (s, ct) =>
+        {
+            using var cmd = s.Command("EXPLAIN QUERY PLAN " + sql);
+            foreach (var name in ParameterNames(sql))
+            {
+                cmd.Parameters.AddWithValue(name, DBNull.Value);
+            }
+            using var reader = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
+            var lines = new List<string>();
+            while (reader.Read())
+            {
+                lines.Add(reader.GetString(3));
+            }
+            return string.Join('\n', lines);
+        }, ct);
+
+        static IEnumerable<string> ParameterNames(string sql) =>
+            System.Text.RegularExpressions.Regex.Matches(sql, @"\$[a-z_]+").Select(m => m.Value).Distinct(StringComparer.Ordinal);
+    }
+
+    /// <summary>For tests: runs a scalar query on a fresh pooled connection (e.g. a PRAGMA).</summary>
+    internal Task<object?> ScalarAsync(string sql, CancellationToken ct = default)
+    {
+        return ReadAsync(async (s, ct) =>
+        {
+            using var cmd = s.Command(sql);
+            return await cmd.ExecuteScalarAsync(ct).ConfigureAwait(false);
+        }, ct);
+    }
+}

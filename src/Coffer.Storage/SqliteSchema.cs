@@ -1,0 +1,163 @@
+using Microsoft.Data.Sqlite;
+
+namespace Coffer.Storage;
+
+/// <summary>
+/// The SQLite schema as an ordered list of migration scripts. Script <c>i</c> takes the
+/// database from version <c>i</c> to <c>i + 1</c>; each applied version is recorded as a row of
+/// <c>schema_version</c>. Never edit a shipped script: append a new one (multipart uploads,
+/// restore jobs, audit…).
+/// </summary>
+/// <remarks>
+/// Conventions: every table is STRICT; text compares with the default BINARY collation, so
+/// keys order by their UTF-8 bytes; instants are INTEGER UTC ticks (100 ns since 0001-01-01,
+/// exact for <see cref="DateTimeOffset"/>); list- and map-valued fields of an object are JSON
+/// text in the object's row, so reading an object is one primary-key lookup.
+/// </remarks>
+internal static class SqliteSchema
+{
+    /// <summary>The migration scripts, oldest first. The schema version is the number applied.</summary>
+    internal static readonly IReadOnlyList<string> Migrations =
+    [
+        // 1: users, buckets, objects (+ their blob references), KMS keys and aliases.
+        """
+        CREATE TABLE users (
+            access_key_id TEXT    NOT NULL PRIMARY KEY,
+            name          TEXT    NOT NULL UNIQUE,
+            sealed_secret BLOB    NOT NULL,
+            is_root       INTEGER NOT NULL,
+            created       INTEGER NOT NULL
+        ) STRICT;
+
+        CREATE TABLE buckets (
+            name           TEXT    NOT NULL PRIMARY KEY,
+            owner          TEXT    NOT NULL,
+            region         TEXT    NOT NULL,
+            created        INTEGER NOT NULL,
+            sse_algorithm  TEXT,
+            sse_kms_key_id TEXT
+        ) STRICT;
+        CREATE INDEX buckets_by_owner ON buckets (owner, name);
+
+        -- streams: JSON array of {blob, plain, identity, size, checksum};
+        -- user_metadata, checksums: JSON objects (NULL when empty); restore: JSON object or NULL.
+        CREATE TABLE objects (
+            bucket              TEXT    NOT NULL REFERENCES buckets (name),
+            object_key          TEXT    NOT NULL,
+            size                INTEGER NOT NULL,
+            etag                TEXT    NOT NULL,
+            crc64               INTEGER NOT NULL,
+            last_modified       INTEGER NOT NULL,
+            storage_class       TEXT    NOT NULL,
+            content_type        TEXT,
+            cache_control       TEXT,
+            content_disposition TEXT,
+            content_encoding    TEXT,
+            expires             TEXT,
+            sse_mode            INTEGER NOT NULL,
+            sse_sealed_key      BLOB,
+            sse_kms_key_id      TEXT,
+            sse_kms_context     TEXT,
+            streams             TEXT    NOT NULL,
+            user_metadata       TEXT,
+            checksums           TEXT,
+            restore             TEXT,
+            PRIMARY KEY (bucket, object_key)
+        ) STRICT, WITHOUT ROWID;
+
+        -- Which object refers to which blob: the orphan sweep's source and the reference
+        -- check that keeps a blob shared by two objects (a copy that re-seals only the key).
+        CREATE TABLE object_blobs (
+            blob_id    TEXT NOT NULL,
+            bucket     TEXT NOT NULL,
+            object_key TEXT NOT NULL,
+            PRIMARY KEY (blob_id, bucket, object_key)
+        ) STRICT, WITHOUT ROWID;
+
+        CREATE TABLE kms_keys (
+            key_id           TEXT    NOT NULL PRIMARY KEY,
+            owner            TEXT    NOT NULL,
+            created          INTEGER NOT NULL,
+            description      TEXT    NOT NULL,
+            state            TEXT    NOT NULL,
+            manager          TEXT    NOT NULL,
+            deletion_date    INTEGER,
+            rotation_enabled INTEGER NOT NULL
+        ) STRICT;
+        CREATE INDEX kms_keys_by_owner ON kms_keys (owner);
+
+        CREATE TABLE kms_key_versions (
+            key_id          TEXT    NOT NULL REFERENCES kms_keys (key_id) ON DELETE CASCADE,
+            version         INTEGER NOT NULL,
+            sealed_material BLOB    NOT NULL,
+            created         INTEGER NOT NULL,
+            PRIMARY KEY (key_id, version)
+        ) STRICT, WITHOUT ROWID;
+
+        CREATE TABLE kms_aliases (
+            alias  TEXT NOT NULL PRIMARY KEY,
+            key_id TEXT NOT NULL REFERENCES kms_keys (key_id),
+            owner  TEXT NOT NULL
+        ) STRICT;
+        CREATE INDEX kms_aliases_by_owner ON kms_aliases (owner, alias);
+        CREATE INDEX kms_aliases_by_key ON kms_aliases (key_id);
+        """,
+    ];
+
+    /// <summary>
+    /// Every (table, column) that holds blob ids. The orphan sweep keeps a blob that any of
+    /// them names, and the reclaimer does not delete one that is still named. A migration that
+    /// adds such a table (multipart parts) appends it here; the column must lead an index.
+    /// </summary>
+    internal static readonly IReadOnlyList<(string Table, string Column)> BlobReferences =
+    [
+        ("object_blobs", "blob_id"),
+    ];
+
+    /// <summary>The version a fully migrated database has.</summary>
+    internal static int LatestVersion => Migrations.Count;
+
+    /// <summary>Creates <c>schema_version</c> if needed and applies the missing migrations in one transaction.</summary>
+    internal static async Task MigrateAsync(SqliteConnection connection, CancellationToken ct)
+    {
+        // BEGIN IMMEDIATE: two processes opening a fresh database at once migrate one after the other.
+        using var tx = connection.BeginTransaction(deferred: false);
+        using (var create = connection.CreateCommand())
+        {
+            create.Transaction = tx;
+            create.CommandText = "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL PRIMARY KEY, applied INTEGER NOT NULL) STRICT;";
+            await create.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+        }
+
+        int current;
+        using (var read = connection.CreateCommand())
+        {
+            read.Transaction = tx;
+            read.CommandText = "SELECT coalesce(max(version), 0) FROM schema_version;";
+            current = Convert.ToInt32(await read.ExecuteScalarAsync(ct).ConfigureAwait(false), System.Globalization.CultureInfo.InvariantCulture);
+        }
+
+        if (current > LatestVersion)
+        {
+            throw new NotSupportedException(
+                $"The metadata database has schema version {current}, newer than this program supports ({LatestVersion}). Run a newer Coffer.");
+        }
+
+        for (var version = current + 1; version <= LatestVersion; version++)
+        {
+            using var migrate = connection.CreateCommand();
+            migrate.Transaction = tx;
+            migrate.CommandText = Migrations[version - 1];
+            await migrate.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+
+            using var record = connection.CreateCommand();
+            record.Transaction = tx;
+            record.CommandText = "INSERT INTO schema_version (version, applied) VALUES ($version, $applied);";
+            record.Parameters.AddWithValue("$version", version);
+            record.Parameters.AddWithValue("$applied", DateTimeOffset.UtcNow.UtcTicks);
+            await record.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+        }
+
+        tx.Commit();
+    }
+}
