@@ -38,7 +38,7 @@ public abstract class MetadataStoreTests : IAsyncLifetime
 
     public virtual async Task InitializeAsync() => Store = await SqliteMetadataStore.OpenAsync(DatabasePath);
 
-    public async Task DisposeAsync()
+    public virtual async Task DisposeAsync()
     {
         await Store.DisposeAsync();
         _directory.Dispose();
