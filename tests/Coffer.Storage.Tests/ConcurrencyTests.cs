@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Microsoft.Data.Sqlite;
 
 namespace Coffer.Storage.Tests;
 
@@ -92,6 +93,33 @@ public sealed class ConcurrencyTests : MetadataStoreTests
         Assert.Equal(current.Count, listed.Objects.Sum(o => o.Streams.Count));
         Assert.Equal(200, (await Store.ListUsersAsync()).Count);
         Assert.Equal(200, (await second.ListUsersAsync()).Count);
+    }
+
+    [Fact]
+    public async Task A_write_waits_for_another_connection_holding_the_write_lock_and_reads_go_on()
+    {
+        await CreateBucketAsync("b");
+        // Another "process": its own unpooled connection, holding SQLite's write lock.
+        await using var other = new SqliteConnection($"Data Source={DatabasePath};Pooling=False");
+        other.Open();
+        var tx = other.BeginTransaction(deferred: false);
+        using (var insert = other.CreateCommand())
+        {
+            insert.Transaction = tx;
+            insert.CommandText = "INSERT INTO users VALUES ('AKOTHER', 'other', x'00', 0, 0);";
+            insert.ExecuteNonQuery();
+        }
+
+        // Microsoft.Data.Sqlite's async calls run synchronously: start the write on another thread.
+        var blockedWrite = Task.Run(() => Store.AddUserAsync(new UserRecord("mine", "AKMINE", [1], false, Sample.Instant)));
+        Assert.NotNull(await Store.GetBucketAsync("b"));        // WAL: readers are not blocked
+        Assert.Empty(await Store.ListUsersAsync());             // and see only committed data
+        await Task.Delay(300);
+        Assert.False(blockedWrite.IsCompleted);
+
+        tx.Commit();
+        Assert.True(await blockedWrite);
+        Assert.Equal(["mine", "other"], (await Store.ListUsersAsync()).Select(u => u.Name));
     }
 
     [Fact]
