@@ -6,7 +6,7 @@ using static Coffer.Protocol.Tests.Auth.TestRequests;
 
 namespace Coffer.Protocol.Tests.Auth;
 
-public sealed class AwsChunkedStreamTests
+public sealed class AwsChunkedStreamTests(Xunit.Abstractions.ITestOutputHelper output)
 {
     // AWS "Transferring Payload in Multiple Chunks" and "trailing headers" examples: 65 KiB + 1 KiB of 'a'.
     private static readonly byte[] ExamplePayload = Enumerable.Repeat((byte)'a', 66_560).ToArray();
@@ -384,6 +384,28 @@ public sealed class AwsChunkedStreamTests
         using var stream = new AwsChunkedStream(inner, identity, 1 << 20);
         await ReadAllAsync(stream, () => 1 << 17);
         Assert.True(inner.Reads < 20, $"{inner.Reads} inner reads");
+    }
+
+    [Fact]
+    public async Task Decoding_throughput_is_reported_without_being_asserted()
+    {
+        byte[] payload = new byte[32 << 20];
+        new Random(10).NextBytes(payload);
+        foreach (var mode in new[] { PayloadKind.StreamingSignedTrailer, PayloadKind.StreamingUnsignedTrailer })
+        {
+            var (identity, body) = Build(mode, payload, 81_920, new Random(11));
+            var watch = System.Diagnostics.Stopwatch.StartNew();
+            using var stream = new AwsChunkedStream(new MemoryStream(body), identity, payload.Length);
+            var sink = new byte[81_920];
+            long total = 0;
+            int n;
+            while ((n = await stream.ReadAsync(sink)) > 0)
+            {
+                total += n;
+            }
+
+            output.WriteLine($"{mode}: {total / (1 << 20) / watch.Elapsed.TotalSeconds:F0} MB/s");
+        }
     }
 
     private static AuthenticatedIdentity Identity(PayloadKind mode, ChunkSigningContext? context = null) =>

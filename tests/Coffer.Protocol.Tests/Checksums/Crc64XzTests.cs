@@ -151,6 +151,22 @@ public sealed class Crc64XzTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void System_IO_Hashing_with_the_XZ_parameters_agrees()
+    {
+        // A cross-check against an independent implementation of the same parameter set.
+        var library = new System.IO.Hashing.Crc64(System.IO.Hashing.Crc64ParameterSet.Create(0x42F0E1EBA9EA3693, ulong.MaxValue, ulong.MaxValue, true));
+        var random = new Random(9);
+        foreach (int length in new[] { 0, 1, 9, 255, 256, 4097, 100_000 })
+        {
+            var data = new byte[length];
+            random.NextBytes(data);
+            library.Reset();
+            library.Append(data);
+            Assert.Equal(library.GetCurrentHashAsUInt64(), Crc64Xz.Compute(data));
+        }
+    }
+
+    [Fact]
     public void Throughput_is_reported_without_being_asserted()
     {
         var data = new byte[4 << 20];
