@@ -313,7 +313,7 @@ public sealed class AwsChunkedStream : Stream
             throw Malformed("the chunk size is not a hexadecimal number");
         }
 
-        if (size > long.MaxValue || (_expectedLength >= 0 && _decoded + (long)size > _expectedLength))
+        if (size > long.MaxValue - (ulong)_decoded || (_expectedLength >= 0 && (long)size > _expectedLength - _decoded))
         {
             throw new CofferException(ErrorCode.IncompleteBody,
                 "The aws-chunked body is longer than x-amz-decoded-content-length.");

@@ -320,6 +320,15 @@ public sealed class AwsChunkedStreamTests(Xunit.Abstractions.ITestOutputHelper o
     }
 
     [Fact]
+    public async Task A_huge_chunk_size_after_some_data_is_rejected_without_overflow()
+    {
+        using var stream = new AwsChunkedStream(new MemoryStream(Encoding.ASCII.GetBytes("5\r\nhello\r\n7fffffffffffffff\r\nx")), Identity(PayloadKind.StreamingUnsignedTrailer), 10);
+        await FailsAsync(ErrorCode.IncompleteBody, stream);
+        using var unknown = new AwsChunkedStream(new MemoryStream(Encoding.ASCII.GetBytes("5\r\nhello\r\n7fffffffffffffff\r\nx")), Identity(PayloadKind.StreamingUnsignedTrailer), -1);
+        await FailsAsync(ErrorCode.IncompleteBody, unknown);
+    }
+
+    [Fact]
     public async Task An_endless_header_line_is_rejected_after_a_bounded_read()
     {
         var garbage = new TrickleStream(Enumerable.Repeat((byte)'1', 10_000_000).ToArray(), () => 1 << 20);
