@@ -294,20 +294,19 @@ internal sealed class CountingStream : MemoryStream
 
     public bool FailWrites { get; init; }
 
-    public override int Read(Span<byte> buffer)
+    // MemoryStream.Read(Span) in a derived type defers to Read(byte[], int, int), so count there only.
+    public override int Read(byte[] buffer, int offset, int count)
     {
-        int n = base.Read(buffer);
+        int n = base.Read(buffer, offset, count);
         BytesRead += n;
         return n;
     }
-
-    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 
     public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
         => ValueTask.FromResult(Read(buffer.Span));
 
     public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
-        => Task.FromResult(Read(buffer.AsSpan(offset, count)));
+        => Task.FromResult(Read(buffer, offset, count));
 
     public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
     {

@@ -75,6 +75,13 @@ internal sealed class SealedRangeStream : Stream
 
     public override int Read(Span<byte> buffer)
     {
+        if (WantsWholeSegment(buffer.Length, out int body))
+        {
+            // The caller's buffer takes the whole next segment: authenticate and decrypt straight into it.
+            ReadFrameAsync(body, useAsync: false, CancellationToken.None).GetAwaiter().GetResult();
+            return OpenInto(buffer[..body], body);
+        }
+
         if (_availStart == _availEnd || _remaining == 0)
         {
             // Nothing buffered: load synchronously (the ValueTask completes synchronously when useAsync is false).
@@ -96,6 +103,13 @@ internal sealed class SealedRangeStream : Stream
 
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
+        if (WantsWholeSegment(buffer.Length, out int body))
+        {
+            // The caller's buffer takes the whole next segment: authenticate and decrypt straight into it.
+            await ReadFrameAsync(body, useAsync: true, cancellationToken).ConfigureAwait(false);
+            return OpenInto(buffer.Span[..body], body);
+        }
+
         if (_availStart == _availEnd || _remaining == 0)
         {
             if (!await EnsureDataAsync(useAsync: true, cancellationToken).ConfigureAwait(false))
@@ -145,6 +159,63 @@ internal sealed class SealedRangeStream : Stream
         }
 
         GC.SuppressFinalize(this);
+    }
+
+    /// <summary>True when nothing is buffered, the stream is set up and sound, and the whole next segment is
+    /// wanted and fits in the caller's buffer (then <paramref name="body"/> is its length).</summary>
+    private bool WantsWholeSegment(int destinationLength, out int body)
+    {
+        body = 0;
+        if (!_initialized || _disposed || _fault is not null || _cipher is null || _availStart != _availEnd || _skip != 0 || _remaining == 0)
+        {
+            return false;
+        }
+
+        body = _nextSegment == _finalIndex ? (int)(_plainLength - (_nextSegment * S)) : S;
+        return body <= destinationLength && body <= _remaining && body > 0;
+    }
+
+    /// <summary>Reads the next frame into the buffer without opening it (a short read throws Truncated).</summary>
+    private async ValueTask ReadFrameAsync(int body, bool useAsync, CancellationToken ct)
+    {
+        try
+        {
+            long position = _origin + StreamHeader.Size + (_nextSegment * Frame);
+            int got = await ReadAtAsync(position, _buffer.AsMemory(0, body + TagSize), useAsync, ct).ConfigureAwait(false);
+            if (got < body + TagSize)
+            {
+                throw new SealedStreamException(SealedStreamError.Truncated, _nextSegment, $"The sealed stream ends inside segment {_nextSegment}.");
+            }
+        }
+        catch (Exception e) when (e is not ObjectDisposedException)
+        {
+            _fault = ExceptionDispatchInfo.Capture(e);
+            ReleaseCrypto();
+            throw;
+        }
+    }
+
+    /// <summary>Opens the frame in the buffer straight into the caller's memory.</summary>
+    private int OpenInto(Span<byte> destination, int body)
+    {
+        long index = _nextSegment;
+        if (!_cipher!.TryOpen(_buffer.AsSpan(0, body), _buffer.AsSpan(body, TagSize), destination, index, index == _finalIndex))
+        {
+            var e = new SealedStreamException(SealedStreamError.TagMismatch, index,
+                $"Segment {index} of the sealed stream does not authenticate (corrupted, reordered, spliced, or the wrong key or stream identity).");
+            _fault = ExceptionDispatchInfo.Capture(e);
+            ReleaseCrypto();
+            throw e;
+        }
+
+        _nextSegment = index + 1;
+        _remaining -= body;
+        if (_remaining == 0)
+        {
+            ReleaseCrypto();
+        }
+
+        return body;
     }
 
     private int Serve(Span<byte> destination)

@@ -95,25 +95,41 @@ internal sealed class SegmentCipher : IDisposable
 
     /// <summary>Authenticates and (when encrypted) decrypts one segment in place. False: it does not
     /// authenticate; the body then holds no usable plaintext and must not be released.</summary>
-    public bool TryOpen(Span<byte> body, ReadOnlySpan<byte> tag, long index, bool final)
+    public bool TryOpen(Span<byte> body, ReadOnlySpan<byte> tag, long index, bool final) => TryOpen(body, tag, body, index, final);
+
+    /// <summary>Authenticates <paramref name="sealedBody"/> and writes its plaintext to <paramref name="output"/>
+    /// (same length; may be the same memory). False: it does not authenticate, and <paramref name="output"/>
+    /// holds no plaintext (AesGcm clears it; plain framing copies only after the check).</summary>
+    public bool TryOpen(ReadOnlySpan<byte> sealedBody, ReadOnlySpan<byte> tag, Span<byte> output, long index, bool final)
     {
         if (_gcm is not null)
         {
             SetNonceAndAad(index, final);
             try
             {
-                _gcm.Decrypt(_nonce, body, tag, body, _aad);
+                _gcm.Decrypt(_nonce, sealedBody, tag, output, _aad);
                 return true;
             }
             catch (AuthenticationTagMismatchException)
             {
+                CryptographicOperations.ZeroMemory(output);
                 return false;
             }
         }
 
         Span<byte> expected = stackalloc byte[TagSize];
-        ComputeCheck(body, index, final, expected);
-        return CryptographicOperations.FixedTimeEquals(expected, tag);
+        ComputeCheck(sealedBody, index, final, expected);
+        if (!CryptographicOperations.FixedTimeEquals(expected, tag))
+        {
+            return false;
+        }
+
+        if (!sealedBody.Overlaps(output))
+        {
+            sealedBody.CopyTo(output);
+        }
+
+        return true;
     }
 
     public void Dispose()
