@@ -13,7 +13,9 @@ namespace Coffer.Crypto;
 /// A full segment is sealed only when more data arrives, so the last segment written by
 /// <see cref="CompleteAsync"/> is the final one (possibly empty, possibly full). Each frame is written to
 /// <c>destination</c> with one write; the first carries the header as well. Plaintext is encrypted in
-/// place in one pooled buffer; no allocation per segment. The writer does not own <c>destination</c>.
+/// place in two pooled frame buffers: while one frame is being written, the next is sealed in the other,
+/// so encryption overlaps the destination's I/O (at most one write is outstanding; a write's failure is
+/// reported by the next call). No allocation per segment. The writer does not own <c>destination</c>.
 /// </para>
 /// <para>
 /// Disposing without <see cref="CompleteAsync"/> leaves a stream without its final segment, which
@@ -31,7 +33,10 @@ public sealed class SealedStreamWriter : IAsyncDisposable
     private readonly Stream _destination;
     private readonly bool _encrypted;
     private SegmentCipher? _cipher;
-    private byte[]? _buffer;
+    private byte[]? _buffer; // the frame being filled and sealed
+    private byte[]? _spare;  // the other frame buffer: its write may still be in flight
+    private ValueTask _inFlight;
+    private bool _hasInFlight;
     private int _filled;
     private bool _headerPending = true;
     private long _nextIndex;
@@ -74,6 +79,7 @@ public sealed class SealedStreamWriter : IAsyncDisposable
         StreamHeader.Write(header, key is null ? StreamHeader.CipherNone : StreamHeader.CipherAes256Gcm, salt);
         _cipher = SegmentCipher.Create(header, key, streamIdentity);
         _buffer = buffer;
+        _spare = ArrayPool<byte>.Shared.Rent(BufferSize);
     }
 
     private enum State { Open, Completed, Faulted, Disposed }
@@ -143,6 +149,7 @@ public sealed class SealedStreamWriter : IAsyncDisposable
             int n = _filled;
             SealBuffered(final: true);
             await WriteFrameAsync(n, ct).ConfigureAwait(false);
+            await AwaitInFlightAsync().ConfigureAwait(false);
             await _destination.FlushAsync(ct).ConfigureAwait(false);
             _state = State.Completed;
         }
@@ -162,15 +169,26 @@ public sealed class SealedStreamWriter : IAsyncDisposable
 
     /// <summary>Releases the buffer (cleared) and the cipher. Does not complete the stream and does not
     /// dispose the destination.</summary>
-    public ValueTask DisposeAsync()
+    public async ValueTask DisposeAsync()
     {
         if (_state != State.Completed)
         {
             _state = State.Disposed;
         }
 
-        Release();
-        return ValueTask.CompletedTask;
+        try
+        {
+            // A frame buffer must not go back to the pool while the destination may still read it.
+            await AwaitInFlightAsync().ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is IOException or OperationCanceledException or ObjectDisposedException or NotSupportedException)
+        {
+            // The stream is abandoned anyway (incomplete, so readers reject it); the error was or will be seen by the caller's I/O.
+        }
+        finally
+        {
+            Release();
+        }
     }
 
     private void SealBuffered(bool final)
@@ -194,14 +212,40 @@ public sealed class SealedStreamWriter : IAsyncDisposable
         return _nextIndex++;
     }
 
-    private ValueTask WriteFrameAsync(int bodyLength, CancellationToken ct)
+    /// <summary>Starts writing the sealed frame in <c>_buffer</c> and swaps buffers, so the next frame is
+    /// sealed while this one is written. Waits first for the previous write, which used the other buffer.</summary>
+    private async ValueTask WriteFrameAsync(int bodyLength, CancellationToken ct)
     {
+        await AwaitInFlightAsync().ConfigureAwait(false);
         int start = _headerPending ? 0 : BodyOffset;
         int length = BodyOffset - start + bodyLength + TagSize;
         _headerPending = false;
         _filled = 0;
         SealedLength += length;
-        return _destination.WriteAsync(_buffer.AsMemory(start, length), ct);
+        ValueTask write = _destination.WriteAsync(_buffer.AsMemory(start, length), ct);
+        (_buffer, _spare) = (_spare, _buffer);
+        if (write.IsCompletedSuccessfully)
+        {
+            write.GetAwaiter().GetResult(); // consume it (releases pooled ValueTask sources)
+        }
+        else
+        {
+            _inFlight = write;
+            _hasInFlight = true;
+        }
+    }
+
+    private ValueTask AwaitInFlightAsync()
+    {
+        if (!_hasInFlight)
+        {
+            return ValueTask.CompletedTask;
+        }
+
+        _hasInFlight = false;
+        ValueTask pending = _inFlight;
+        _inFlight = default;
+        return pending;
     }
 
     private void ThrowIfNotOpen()
@@ -227,6 +271,12 @@ public sealed class SealedStreamWriter : IAsyncDisposable
         {
             _buffer = null;
             ArrayPool<byte>.Shared.Return(buffer, clearArray: true);
+        }
+
+        if (_spare is { } spare)
+        {
+            _spare = null;
+            ArrayPool<byte>.Shared.Return(spare, clearArray: true);
         }
     }
 }

@@ -37,15 +37,55 @@ public sealed class ThroughputReport(ITestOutputHelper output)
         double readEncrypted = Best(() => Read(sealedEncrypted, key, sink));
         double readPlain = Best(() => Read(sealedPlain, null, sink));
 
-        output.WriteLine($"{"64 MiB, 1 MiB calls, in memory",-34} {"GB/s",8} {"vs plain framing",18}");
-        output.WriteLine($"{"copy (no framing)",-34} {Rate(copy),8:F2}");
-        output.WriteLine($"{"write, plain framing (XXH3-128)",-34} {Rate(writePlain),8:F2}");
-        output.WriteLine($"{"write, AES-256-GCM",-34} {Rate(writeEncrypted),8:F2} {$"+{((writeEncrypted / writePlain) - 1) * 100:F0}% time",18}");
-        output.WriteLine($"{"read, plain framing (XXH3-128)",-34} {Rate(readPlain),8:F2}");
-        output.WriteLine($"{"read, AES-256-GCM",-34} {Rate(readEncrypted),8:F2} {$"+{((readEncrypted / readPlain) - 1) * 100:F0}% time",18}");
+        output.WriteLine($"{"64 MiB, 1 MiB calls",-34} {"GB/s",8} {"vs plain framing",18}");
+        output.WriteLine($"{"copy in memory (no framing)",-34} {Rate(copy),8:F2}");
+        output.WriteLine($"{"memory write, plain (XXH3-128)",-34} {Rate(writePlain),8:F2}");
+        output.WriteLine($"{"memory write, AES-256-GCM",-34} {Rate(writeEncrypted),8:F2} {$"+{((writeEncrypted / writePlain) - 1) * 100:F0}% time",18}");
+        output.WriteLine($"{"memory read, plain (XXH3-128)",-34} {Rate(readPlain),8:F2}");
+        output.WriteLine($"{"memory read, AES-256-GCM",-34} {Rate(readEncrypted),8:F2} {$"+{((readEncrypted / readPlain) - 1) * 100:F0}% time",18}");
         output.WriteLine($"encryption overhead vs a plain copy: write +{((writeEncrypted / copy) - 1) * 100:F0}% time, read +{((readEncrypted / copy) - 1) * 100:F0}% time");
 
+        // The same through a real file (temp folder, no fsync): what the server's PUT and GET paths pay.
+        string path = Path.Combine(Path.GetTempPath(), $"coffer-throughput-{Guid.NewGuid():N}");
+        try
+        {
+            double fileWritePlain = Best(() => WriteFile(path, plaintext, null));
+            double fileWriteEncrypted = Best(() => WriteFile(path, plaintext, key));
+            double fileReadEncrypted = Best(() => ReadFile(path, key, sink));
+            await WriteFile(path, plaintext, null);
+            double fileReadPlain = Best(() => ReadFile(path, null, sink));
+            output.WriteLine($"{"file write, plain framing",-34} {Rate(fileWritePlain),8:F2}");
+            output.WriteLine($"{"file write, AES-256-GCM",-34} {Rate(fileWriteEncrypted),8:F2} {$"+{((fileWriteEncrypted / fileWritePlain) - 1) * 100:F0}% time",18}");
+            output.WriteLine($"{"file read, plain framing",-34} {Rate(fileReadPlain),8:F2}");
+            output.WriteLine($"{"file read, AES-256-GCM",-34} {Rate(fileReadEncrypted),8:F2} {$"+{((fileReadEncrypted / fileReadPlain) - 1) * 100:F0}% time",18}");
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+
         Assert.Equal(plaintext.Length, (await TestData.OpenAllAsync(sealedEncrypted, key, Size)).Length);
+    }
+
+    private static async Task WriteFile(string path, byte[] plaintext, ObjectKey? key)
+    {
+        await using var file = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, bufferSize: 0, useAsync: true);
+        await using var writer = new SealedStreamWriter(file, key, "object");
+        for (int at = 0; at < plaintext.Length; at += Chunk)
+        {
+            await writer.WriteAsync(plaintext.AsMemory(at, Chunk));
+        }
+
+        await writer.CompleteAsync();
+    }
+
+    private static async Task ReadFile(string path, ObjectKey? key, byte[] sink)
+    {
+        await using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 0, useAsync: true);
+        await using var plain = SealedStreamReader.Open(file, key, "object", Size);
+        while (await plain.ReadAsync(sink) > 0)
+        {
+        }
     }
 
     private static async Task Write(byte[] plaintext, ObjectKey? key)

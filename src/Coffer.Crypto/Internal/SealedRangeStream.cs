@@ -4,8 +4,10 @@ using System.Runtime.ExceptionServices;
 namespace Coffer.Crypto.Internal;
 
 /// <summary>
-/// Read-only, forward-only view of a plaintext range of a sealed stream. One pooled frame buffer;
-/// each touched segment is read whole, authenticated (and decrypted) in place, then served.
+/// Read-only, forward-only view of a plaintext range of a sealed stream. Each touched segment is read
+/// whole, authenticated (and decrypted) in place — or straight into the caller's buffer when it takes
+/// the whole segment — and only then served. Async reads read the next wanted frame ahead into a second
+/// pooled buffer while the current one is opened, so decryption overlaps the source's I/O.
 /// Sync and async reads share one implementation (<c>useAsync</c>).
 /// </summary>
 internal sealed class SealedRangeStream : Stream
@@ -17,14 +19,19 @@ internal sealed class SealedRangeStream : Stream
     private readonly Stream _source;
     private readonly bool _leaveOpen;
     private readonly string _identity;
+    private readonly bool _encrypted;
     private readonly long _origin;
     private readonly long _plainLength;
     private readonly long _offset;
     private readonly long _count;
     private readonly long _finalIndex;
+    private readonly long _lastWanted;
     private ObjectKey? _key;
     private SegmentCipher? _cipher;
     private byte[]? _buffer;
+    private byte[]? _ahead;
+    private ValueTask<int> _aheadRead;
+    private long _aheadIndex = -1;
     private bool _initialized;
     private bool _disposed;
     private int _availStart;
@@ -46,11 +53,10 @@ internal sealed class SealedRangeStream : Stream
         _count = count;
         _remaining = count;
         _finalIndex = SealedStream.SegmentCount(plainLength) - 1;
+        _lastWanted = count > 0 ? (offset + count - 1) / S : -1;
         _key = key is null ? null : ObjectKey.FromBytes(key.Bytes);
         _encrypted = key is not null;
     }
-
-    private readonly bool _encrypted;
 
     public override bool CanRead => !_disposed;
 
@@ -78,15 +84,14 @@ internal sealed class SealedRangeStream : Stream
         if (WantsWholeSegment(buffer.Length, out int body))
         {
             // The caller's buffer takes the whole next segment: authenticate and decrypt straight into it.
-            ReadFrameAsync(body, useAsync: false, CancellationToken.None).GetAwaiter().GetResult();
+            // (The ValueTasks complete synchronously when useAsync is false.)
+            GuardAsync(FetchFrameAsync(_nextSegment, body, useAsync: false, CancellationToken.None)).GetAwaiter().GetResult();
             return OpenInto(buffer[..body], body);
         }
 
         if (_availStart == _availEnd || _remaining == 0)
         {
-            // Nothing buffered: load synchronously (the ValueTask completes synchronously when useAsync is false).
-            ValueTask<bool> ready = EnsureDataAsync(useAsync: false, CancellationToken.None);
-            if (!ready.GetAwaiter().GetResult())
+            if (!EnsureDataAsync(useAsync: false, CancellationToken.None).GetAwaiter().GetResult())
             {
                 return 0;
             }
@@ -106,7 +111,7 @@ internal sealed class SealedRangeStream : Stream
         if (WantsWholeSegment(buffer.Length, out int body))
         {
             // The caller's buffer takes the whole next segment: authenticate and decrypt straight into it.
-            await ReadFrameAsync(body, useAsync: true, cancellationToken).ConfigureAwait(false);
+            await GuardAsync(FetchFrameAsync(_nextSegment, body, useAsync: true, cancellationToken)).ConfigureAwait(false);
             return OpenInto(buffer.Span[..body], body);
         }
 
@@ -151,6 +156,21 @@ internal sealed class SealedRangeStream : Stream
         if (!_disposed)
         {
             _disposed = true;
+            if (_aheadIndex >= 0)
+            {
+                // Let an outstanding read-ahead finish so its buffer can go back to the pool.
+                try
+                {
+                    await _aheadRead.ConfigureAwait(false);
+                }
+                catch (Exception e) when (e is IOException or OperationCanceledException or ObjectDisposedException)
+                {
+                }
+
+                _aheadIndex = -1;
+                _aheadRead = default;
+            }
+
             ReleaseCrypto();
             if (!_leaveOpen)
             {
@@ -171,28 +191,8 @@ internal sealed class SealedRangeStream : Stream
             return false;
         }
 
-        body = _nextSegment == _finalIndex ? (int)(_plainLength - (_nextSegment * S)) : S;
-        return body <= destinationLength && body <= _remaining && body > 0;
-    }
-
-    /// <summary>Reads the next frame into the buffer without opening it (a short read throws Truncated).</summary>
-    private async ValueTask ReadFrameAsync(int body, bool useAsync, CancellationToken ct)
-    {
-        try
-        {
-            long position = _origin + StreamHeader.Size + (_nextSegment * Frame);
-            int got = await ReadAtAsync(position, _buffer.AsMemory(0, body + TagSize), useAsync, ct).ConfigureAwait(false);
-            if (got < body + TagSize)
-            {
-                throw new SealedStreamException(SealedStreamError.Truncated, _nextSegment, $"The sealed stream ends inside segment {_nextSegment}.");
-            }
-        }
-        catch (Exception e) when (e is not ObjectDisposedException)
-        {
-            _fault = ExceptionDispatchInfo.Capture(e);
-            ReleaseCrypto();
-            throw;
-        }
+        body = BodyLength(_nextSegment);
+        return body > 0 && body <= destinationLength && body <= _remaining;
     }
 
     /// <summary>Opens the frame in the buffer straight into the caller's memory.</summary>
@@ -201,10 +201,8 @@ internal sealed class SealedRangeStream : Stream
         long index = _nextSegment;
         if (!_cipher!.TryOpen(_buffer.AsSpan(0, body), _buffer.AsSpan(body, TagSize), destination, index, index == _finalIndex))
         {
-            var e = new SealedStreamException(SealedStreamError.TagMismatch, index,
-                $"Segment {index} of the sealed stream does not authenticate (corrupted, reordered, spliced, or the wrong key or stream identity).");
-            _fault = ExceptionDispatchInfo.Capture(e);
-            ReleaseCrypto();
+            var e = TagMismatch(index);
+            Fail(e);
             throw e;
         }
 
@@ -226,7 +224,7 @@ internal sealed class SealedRangeStream : Stream
         _remaining -= n;
         if (_remaining == 0)
         {
-            ReleaseCrypto(); // plaintext no longer needed: clear and return the buffer now, not at Dispose
+            ReleaseCrypto(); // plaintext no longer needed: clear and return the buffers now, not at Dispose
         }
 
         return n;
@@ -258,8 +256,21 @@ internal sealed class SealedRangeStream : Stream
         }
         catch (Exception e) when (e is not ObjectDisposedException)
         {
-            _fault = ExceptionDispatchInfo.Capture(e);
-            ReleaseCrypto();
+            Fail(e);
+            throw;
+        }
+    }
+
+    /// <summary>Records a failure (every later read rethrows it) for an operation outside <see cref="EnsureDataAsync"/>.</summary>
+    private async ValueTask GuardAsync(ValueTask operation)
+    {
+        try
+        {
+            await operation.ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not ObjectDisposedException)
+        {
+            Fail(e);
             throw;
         }
     }
@@ -314,25 +325,60 @@ internal sealed class SealedRangeStream : Stream
     private async ValueTask LoadSegmentAsync(bool useAsync, CancellationToken ct)
     {
         long index = _nextSegment;
-        bool final = index == _finalIndex;
-        int body = final ? (int)(_plainLength - (index * S)) : S;
-        long position = _origin + StreamHeader.Size + (index * Frame);
-        int got = await ReadAtAsync(position, _buffer.AsMemory(0, body + TagSize), useAsync, ct).ConfigureAwait(false);
-        if (got < body + TagSize)
+        int body = BodyLength(index);
+        await FetchFrameAsync(index, body, useAsync, ct).ConfigureAwait(false);
+        if (!_cipher!.TryOpen(_buffer.AsSpan(0, body), _buffer.AsSpan(body, TagSize), index, index == _finalIndex))
         {
-            throw new SealedStreamException(SealedStreamError.Truncated, index, $"The sealed stream ends inside segment {index}.");
-        }
-
-        if (!_cipher!.TryOpen(_buffer.AsSpan(0, body), _buffer.AsSpan(body, TagSize), index, final))
-        {
-            throw new SealedStreamException(SealedStreamError.TagMismatch, index,
-                $"Segment {index} of the sealed stream does not authenticate (corrupted, reordered, spliced, or the wrong key or stream identity).");
+            throw TagMismatch(index);
         }
 
         _nextSegment = index + 1;
         _availStart = _skip;
         _availEnd = body;
         _skip = 0;
+    }
+
+    /// <summary>
+    /// Puts frame <paramref name="index"/> (body ‖ tag, not yet opened) into <c>_buffer</c>, from the
+    /// read-ahead when it holds it; then, for async reads, starts reading the next wanted frame ahead.
+    /// </summary>
+    private async ValueTask FetchFrameAsync(long index, int body, bool useAsync, CancellationToken ct)
+    {
+        int length = body + TagSize;
+        int got;
+        if (_aheadIndex == index)
+        {
+            ValueTask<int> pending = _aheadRead;
+            _aheadRead = default;
+            _aheadIndex = -1;
+            got = useAsync ? await pending.ConfigureAwait(false) : pending.AsTask().GetAwaiter().GetResult();
+            (_buffer, _ahead) = (_ahead, _buffer);
+        }
+        else
+        {
+            got = await ReadAtAsync(FramePosition(index), _buffer.AsMemory(0, length), useAsync, ct).ConfigureAwait(false);
+        }
+
+        if (got < length)
+        {
+            throw new SealedStreamException(SealedStreamError.Truncated, index, $"The sealed stream ends inside segment {index}.");
+        }
+
+        long next = index + 1;
+        if (useAsync && next <= _lastWanted)
+        {
+            int nextLength = BodyLength(next) + TagSize;
+            long position = FramePosition(next);
+            if (_sourcePosition != position)
+            {
+                _source.Seek(position, SeekOrigin.Begin);
+            }
+
+            _ahead ??= ArrayPool<byte>.Shared.Rent(Frame);
+            _aheadRead = _source.ReadAtLeastAsync(_ahead.AsMemory(0, nextLength), nextLength, throwOnEndOfStream: false, ct);
+            _aheadIndex = next;
+            _sourcePosition = position + nextLength;
+        }
     }
 
     private async ValueTask<int> ReadAtAsync(long position, Memory<byte> destination, bool useAsync, CancellationToken ct)
@@ -349,6 +395,19 @@ internal sealed class SealedRangeStream : Stream
         return got;
     }
 
+    private int BodyLength(long index) => index < _finalIndex ? S : (int)(_plainLength - (_finalIndex * S));
+
+    private long FramePosition(long index) => _origin + StreamHeader.Size + (index * Frame);
+
+    private static SealedStreamException TagMismatch(long index) => new(SealedStreamError.TagMismatch, index,
+        $"Segment {index} of the sealed stream does not authenticate (corrupted, reordered, spliced, or the wrong key or stream identity).");
+
+    private void Fail(Exception e)
+    {
+        _fault = ExceptionDispatchInfo.Capture(e);
+        ReleaseCrypto();
+    }
+
     private void ReleaseCrypto()
     {
         _cipher?.Dispose();
@@ -360,6 +419,23 @@ internal sealed class SealedRangeStream : Stream
         {
             _buffer = null;
             ArrayPool<byte>.Shared.Return(buffer, clearArray: true);
+        }
+
+        if (_aheadIndex >= 0)
+        {
+            // A read-ahead is still running (failure or early dispose): never block here; leave its buffer
+            // to the GC instead of the pool (it holds stored bytes only, never decrypted plaintext).
+            ValueTask<int> pending = _aheadRead;
+            _aheadRead = default;
+            _aheadIndex = -1;
+            _ahead = null;
+            _ = pending.AsTask().ContinueWith(static t => _ = t.Exception, CancellationToken.None,
+                TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        }
+        else if (_ahead is { } ahead)
+        {
+            _ahead = null;
+            ArrayPool<byte>.Shared.Return(ahead, clearArray: true);
         }
     }
 }
