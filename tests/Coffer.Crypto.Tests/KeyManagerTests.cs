@@ -324,6 +324,18 @@ public sealed class KeyManagerTests : IDisposable
     }
 
     [Fact]
+    public async Task A_blob_naming_an_alias_or_an_arn_instead_of_a_key_id_is_an_invalid_ciphertext()
+    {
+        var key = await _kms.CreateKeyAsync("o");
+        await _kms.CreateAliasAsync("alias/x", key.KeyId, "o");
+        foreach (string reference in new[] { "alias/x", $"arn:aws:kms:r:a:key/{key.KeyId}" })
+        {
+            byte[] blob = KmsCiphertext.Encrypt(reference, 1, new byte[32], new byte[32], KmsEncoding.CanonicalContext(Context), new byte[32]);
+            Assert.Equal(KmsErrorKind.InvalidCiphertext, (await Assert.ThrowsAsync<KmsException>(() => _kms.DecryptAsync(blob, Context))).Kind);
+        }
+    }
+
+    [Fact]
     public async Task Encrypt_accepts_1_to_4096_bytes()
     {
         var key = await _kms.CreateKeyAsync("o");

@@ -207,6 +207,25 @@ public sealed class SealedStreamTests
     }
 
     [Fact]
+    public void Bad_arguments_are_refused_at_once()
+    {
+        using var key = ObjectKey.Generate();
+        using var readOnly = new MemoryStream(new byte[10], writable: false);
+        Assert.Throws<ArgumentException>(() => new SealedStreamWriter(new MemoryStream(), key, ""));
+        Assert.Throws<ArgumentException>(() => new SealedStreamWriter(readOnly, key, "object"));
+        Assert.Throws<ArgumentNullException>(() => new SealedStreamWriter(null!, key, "object"));
+        Assert.Throws<ArgumentException>(() => SealedStreamReader.OpenRange(new NonSeekable(), key, "object", 0, 0, 0));
+        Assert.Throws<ArgumentException>(() => SealedStreamReader.OpenRange(new MemoryStream(), key, "", 0, 0, 0));
+        Assert.Throws<ArgumentOutOfRangeException>(() => SealedStream.SealedLength(-1, true));
+        Assert.Throws<ArgumentOutOfRangeException>(() => SealedStream.SealedLength(SealedStream.MaxPlainLength + 1, true));
+    }
+
+    private sealed class NonSeekable : MemoryStream
+    {
+        public override bool CanSeek => false;
+    }
+
+    [Fact]
     public async Task The_writer_refuses_writes_after_completion_and_completion_is_idempotent()
     {
         using var destination = new MemoryStream();

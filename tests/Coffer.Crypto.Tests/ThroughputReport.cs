@@ -117,7 +117,7 @@ public sealed class ThroughputReport(ITestOutputHelper output)
     {
         var total = Stopwatch.StartNew();
         double best = double.MaxValue;
-        for (int timed = 0; timed < 5 || total.Elapsed < TimeSpan.FromSeconds(1.2); )
+        for (int timed = 0; timed < 5 || total.Elapsed < TimeSpan.FromSeconds(1.2);)
         {
             var watch = Stopwatch.StartNew();
             run().GetAwaiter().GetResult();

@@ -301,7 +301,17 @@ public sealed class KeyManager
             throw new KmsException(KmsErrorKind.InvalidCiphertext, "The ciphertext blob is malformed or was not produced by this KMS.");
         }
 
+        if (KmsEncoding.ParseReference(keyId).IsAlias)
+        {
+            throw new KmsException(KmsErrorKind.InvalidCiphertext, "The ciphertext blob names an alias instead of a key id.");
+        }
+
         var key = await ResolveUsableAsync(keyId, ct).ConfigureAwait(false);
+        if (!string.Equals(key.KeyId, keyId, StringComparison.Ordinal))
+        {
+            throw new KmsException(KmsErrorKind.InvalidCiphertext, "The ciphertext blob does not name a key id of this KMS.");
+        }
+
         var keyVersion = key.Versions.FirstOrDefault(v => v.Version == version)
             ?? throw new KmsException(KmsErrorKind.InvalidCiphertext, $"Version {version} of KMS key {key.KeyId} does not exist.");
         byte[] material = UnsealMaterial(key.KeyId, keyVersion);
