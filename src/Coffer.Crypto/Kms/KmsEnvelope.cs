@@ -1,0 +1,417 @@
+using System.Buffers.Binary;
+using System.Security.Cryptography;
+using Coffer.Crypto.Internal;
+
+namespace Coffer.Crypto.Kms;
+
+/// <summary>
+/// SSE-KMS / SSE-COS envelope with S3-style bucket keys (docs/keys.md). A bucket key is a KMS data
+/// key for (CMK, encryption context, bucket); it is cached, bounded in count (<c>capacity</c>) and in
+/// lifetime (default 5 minutes, after which a new one is generated). Every object gets a fresh random
+/// <see cref="ObjectKey"/>, sealed under the bucket key with its <see cref="KeyBinding"/> as associated data.
+/// <para>
+/// The stored sealed key is a versioned blob: the KMS ciphertext of the bucket key followed by the sealed
+/// object key. Each Seal/Unseal makes at most one KMS data-key call (GenerateDataKey or Decrypt), none
+/// when the bucket key is cached; the CMK's state is checked on every use (no unwrap), so a disabled or
+/// deleted CMK refuses at once even while its bucket key is cached.
+/// </para>
+/// Cached bucket keys are reference-counted and zeroed when evicted and no longer in use. Thread-safe.
+/// </summary>
+public sealed class KmsEnvelope
+{
+    /// <summary>Version byte of the sealed object key blob.</summary>
+    internal const byte Version = 0x01;
+
+    private const int TrailerSize = OneShotAead.SaltSize + ObjectKey.Size + OneShotAead.TagSize;
+    private static ReadOnlySpan<byte> Label => "coffer bucket-key seal v1"u8;
+
+    private readonly KeyManager _kms;
+    private readonly int _capacity;
+    private readonly TimeSpan _lifetime;
+    private readonly object _lock = new();
+    private readonly Dictionary<string, Slot> _slots = new(StringComparer.Ordinal);
+
+    /// <summary>Creates an envelope over the KMS.</summary>
+    /// <param name="kms">The KMS that makes and opens bucket keys.</param>
+    /// <param name="capacity">Most cache entries (bucket keys for sealing plus unwrapped ones for reading).</param>
+    /// <param name="lifetime">How long a bucket key is used and cached; 5 minutes by default.</param>
+    public KmsEnvelope(KeyManager kms, int capacity = 1024, TimeSpan? lifetime = null)
+    {
+        ArgumentNullException.ThrowIfNull(kms);
+        ArgumentOutOfRangeException.ThrowIfLessThan(capacity, 1);
+        _kms = kms;
+        _capacity = capacity;
+        _lifetime = lifetime ?? TimeSpan.FromMinutes(5);
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(_lifetime, TimeSpan.Zero, nameof(lifetime));
+    }
+
+    /// <summary>Number of cached entries (for metrics and tests).</summary>
+    public int CachedCount
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _slots.Count;
+            }
+        }
+    }
+
+    /// <summary>Creates a fresh object key and seals it under the bucket key of (CMK, context, bucket).</summary>
+    /// <param name="keyIdOrAlias">The CMK: key id, alias or ARN.</param>
+    /// <param name="context">The KMS encryption context; the same context must be given to <see cref="UnsealAsync"/>.</param>
+    /// <param name="binding">Bucket, object name and mode the sealed key is bound to.</param>
+    /// <param name="ct">Cancellation.</param>
+    /// <exception cref="KmsException">NotFound / Disabled / PendingDeletion for the CMK.</exception>
+    public async Task<SealedObjectKey> SealNewAsync(string keyIdOrAlias, IReadOnlyDictionary<string, string> context, KeyBinding binding, CancellationToken ct = default)
+    {
+        var key = ObjectKey.Generate();
+        try
+        {
+            return await SealCoreAsync(key, keyIdOrAlias, context, binding, ct).ConfigureAwait(false);
+        }
+        catch
+        {
+            key.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Re-wraps an existing object key under another CMK / context / binding without touching data
+    /// (copy-in-place, rekey, SSE-C → SSE-KMS). The result holds its own copy of the key; the caller still
+    /// owns and disposes <paramref name="key"/>.
+    /// </summary>
+    public async Task<SealedObjectKey> ResealAsync(ObjectKey key, string keyIdOrAlias, IReadOnlyDictionary<string, string> context, KeyBinding binding, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        var copy = ObjectKey.FromBytes(key.Bytes);
+        try
+        {
+            return await SealCoreAsync(copy, keyIdOrAlias, context, binding, ct).ConfigureAwait(false);
+        }
+        catch
+        {
+            copy.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Opens a sealed object key made by this class.</summary>
+    /// <exception cref="KmsException">InvalidCiphertext (malformed blob, other context, other bucket / object
+    /// name / mode); NotFound / Disabled / PendingDeletion for the CMK it names.</exception>
+    public async Task<ObjectKey> UnsealAsync(ReadOnlyMemory<byte> sealedKey, IReadOnlyDictionary<string, string> context, KeyBinding binding, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(binding);
+        if (!TrySplit(sealedKey.Span, out int kmsLength)
+            || !KmsCiphertext.TryReadHeader(sealedKey.Span.Slice(3, kmsLength), out string keyId, out _))
+        {
+            throw new KmsException(KmsErrorKind.InvalidCiphertext, "The sealed object key is malformed or of an unknown version.");
+        }
+
+        await _kms.ResolveUsableAsync(keyId, ct).ConfigureAwait(false);
+        byte[] kmsBlob = sealedKey.Slice(3, kmsLength).ToArray();
+        byte[] canonical = KmsEncoding.CanonicalContext(context);
+        string cacheKey = "d\n" + Convert.ToBase64String(kmsBlob) + "\n" + Convert.ToBase64String(canonical);
+        var bucketKey = await AcquireAsync(cacheKey, async () =>
+        {
+            var result = await _kms.DecryptAsync(kmsBlob, context, ct).ConfigureAwait(false);
+            try
+            {
+                if (result.Plaintext.Length != ObjectKey.Size)
+                {
+                    throw new KmsException(KmsErrorKind.InvalidCiphertext, "The sealed object key does not hold a bucket key.");
+                }
+
+                return new BucketKey(ObjectKey.FromBytes(result.Plaintext), kmsBlob, result.KeyId);
+            }
+            finally
+            {
+                CryptographicOperations.ZeroMemory(result.Plaintext);
+            }
+        }).ConfigureAwait(false);
+
+        try
+        {
+            return Open(sealedKey.Span, kmsLength, bucketKey.Key, binding)
+                ?? throw new KmsException(KmsErrorKind.InvalidCiphertext,
+                    "The sealed object key does not match this bucket, object name and SSE mode (or was tampered with).");
+        }
+        finally
+        {
+            bucketKey.Release();
+        }
+    }
+
+    /// <summary>Drops every cached bucket key (zeroed once no operation uses it), e.g. after a key-state change.</summary>
+    public void Clear()
+    {
+        List<Slot> removed;
+        lock (_lock)
+        {
+            removed = [.. _slots.Values];
+            _slots.Clear();
+        }
+
+        foreach (var slot in removed)
+        {
+            slot.Drop();
+        }
+    }
+
+    private async Task<SealedObjectKey> SealCoreAsync(ObjectKey key, string keyIdOrAlias, IReadOnlyDictionary<string, string> context, KeyBinding binding, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(binding);
+        var cmk = await _kms.ResolveUsableAsync(keyIdOrAlias, ct).ConfigureAwait(false);
+        byte[] canonical = KmsEncoding.CanonicalContext(context);
+        string cacheKey = "s\n" + cmk.KeyId + "\n" + binding.Bucket + "\n" + Convert.ToBase64String(canonical);
+        var bucketKey = await AcquireAsync(cacheKey, async () =>
+        {
+            var dataKey = await _kms.GenerateDataKeyAsync(cmk.KeyId, context, ct).ConfigureAwait(false);
+            var created = new BucketKey(dataKey.Plaintext, dataKey.CiphertextBlob, dataKey.KeyId);
+            // Reading back an object sealed under this bucket key needs no KMS Decrypt while it is cached.
+            Insert("d\n" + Convert.ToBase64String(dataKey.CiphertextBlob) + "\n" + Convert.ToBase64String(canonical), created);
+            return created;
+        }).ConfigureAwait(false);
+
+        try
+        {
+            byte[] sealedKey = Seal(key, bucketKey, binding);
+            return new SealedObjectKey(key, sealedKey, bucketKey.KeyId);
+        }
+        finally
+        {
+            bucketKey.Release();
+        }
+    }
+
+    private static byte[] Seal(ObjectKey key, BucketKey bucketKey, KeyBinding binding)
+    {
+        byte[] kmsBlob = bucketKey.KmsBlob;
+        int headerSize = 3 + kmsBlob.Length + OneShotAead.SaltSize;
+        byte[] sealedKey = new byte[3 + kmsBlob.Length + TrailerSize];
+        sealedKey[0] = Version;
+        BinaryPrimitives.WriteUInt16BigEndian(sealedKey.AsSpan(1), checked((ushort)kmsBlob.Length));
+        kmsBlob.CopyTo(sealedKey.AsSpan(3));
+        Span<byte> salt = sealedKey.AsSpan(3 + kmsBlob.Length, OneShotAead.SaltSize);
+        RandomNumberGenerator.Fill(salt);
+        byte[] info = binding.Encode(Label);
+        byte[] aad = Fields.Concat(sealedKey.AsSpan(0, headerSize), info);
+        OneShotAead.Seal(bucketKey.Key.Bytes, salt, info, aad, key.Bytes,
+            sealedKey.AsSpan(headerSize, ObjectKey.Size), sealedKey.AsSpan(headerSize + ObjectKey.Size));
+        return sealedKey;
+    }
+
+    private static ObjectKey? Open(ReadOnlySpan<byte> sealedKey, int kmsLength, ObjectKey bucketKey, KeyBinding binding)
+    {
+        int headerSize = 3 + kmsLength + OneShotAead.SaltSize;
+        Span<byte> plain = stackalloc byte[ObjectKey.Size];
+        try
+        {
+            byte[] info = binding.Encode(Label);
+            byte[] aad = Fields.Concat(sealedKey[..headerSize], info);
+            return OneShotAead.TryOpen(bucketKey.Bytes, sealedKey.Slice(3 + kmsLength, OneShotAead.SaltSize), info, aad,
+                sealedKey.Slice(headerSize, ObjectKey.Size), sealedKey[(headerSize + ObjectKey.Size)..], plain)
+                ? ObjectKey.FromBytes(plain)
+                : null;
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(plain);
+        }
+    }
+
+    /// <summary>version (1) ‖ u16be kmsLength ‖ KMS blob ‖ salt (32) ‖ sealed key (32) ‖ tag (16).</summary>
+    private static bool TrySplit(ReadOnlySpan<byte> sealedKey, out int kmsLength)
+    {
+        kmsLength = 0;
+        if (sealedKey.Length < 3 || sealedKey[0] != Version)
+        {
+            return false;
+        }
+
+        kmsLength = BinaryPrimitives.ReadUInt16BigEndian(sealedKey[1..]);
+        return sealedKey.Length == 3 + kmsLength + TrailerSize;
+    }
+
+    /// <summary>A leased bucket key from the cache, creating it (one KMS call, shared by concurrent callers) on a miss.</summary>
+    private async Task<BucketKey> AcquireAsync(string cacheKey, Func<Task<BucketKey>> create)
+    {
+        while (true)
+        {
+            Slot slot;
+            bool creator = false;
+            lock (_lock)
+            {
+                var now = _kms.Time.GetUtcNow();
+                if (!_slots.TryGetValue(cacheKey, out slot!) || slot.IsExpired(now) || slot.IsFaulted)
+                {
+                    if (slot is not null)
+                    {
+                        _slots.Remove(cacheKey);
+                        slot.Drop();
+                    }
+
+                    slot = new Slot(now + _lifetime);
+                    MakeRoomLocked(now);
+                    _slots[cacheKey] = slot;
+                    creator = true;
+                }
+            }
+
+            if (creator)
+            {
+                try
+                {
+                    slot.Complete(await create().ConfigureAwait(false));
+                }
+                catch (Exception e)
+                {
+                    lock (_lock)
+                    {
+                        if (_slots.TryGetValue(cacheKey, out var current) && ReferenceEquals(current, slot))
+                        {
+                            _slots.Remove(cacheKey);
+                        }
+                    }
+
+                    slot.Fail(e);
+                    throw;
+                }
+            }
+
+            BucketKey bucketKey;
+            try
+            {
+                bucketKey = await slot.Task.ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (!creator)
+            {
+                continue; // the caller making this entry was cancelled, not this one: try again
+            }
+
+            if (bucketKey.TryAddRef())
+            {
+                return bucketKey;
+            }
+
+            // Evicted and zeroed between lookup and lease: look again.
+        }
+    }
+
+    /// <summary>Caches an already-made bucket key under a second name (the decrypt side of a fresh bucket key).</summary>
+    private void Insert(string cacheKey, BucketKey bucketKey)
+    {
+        if (!bucketKey.TryAddRef())
+        {
+            return;
+        }
+
+        var slot = new Slot(_kms.Time.GetUtcNow() + _lifetime);
+        slot.Complete(bucketKey);
+        Slot? previous;
+        lock (_lock)
+        {
+            var now = _kms.Time.GetUtcNow();
+            _slots.TryGetValue(cacheKey, out previous);
+            _slots.Remove(cacheKey);
+            MakeRoomLocked(now);
+            _slots[cacheKey] = slot;
+        }
+
+        previous?.Drop();
+    }
+
+    /// <summary>Removes expired entries, then the oldest completed ones, until one more fits. O(n) on a miss only.</summary>
+    private void MakeRoomLocked(DateTimeOffset now)
+    {
+        if (_slots.Count < _capacity)
+        {
+            return;
+        }
+
+        foreach (var (k, s) in _slots.Where(p => p.Value.IsExpired(now) && p.Value.IsCompleted).ToList())
+        {
+            _slots.Remove(k);
+            s.Drop();
+        }
+
+        while (_slots.Count >= _capacity)
+        {
+            var oldest = _slots.Where(p => p.Value.IsCompleted).OrderBy(p => p.Value.Expires).Select(p => (KeyValuePair<string, Slot>?)p).FirstOrDefault();
+            if (oldest is not { } victim)
+            {
+                return; // only pending entries: they are bounded by concurrency; let the cache run over briefly
+            }
+
+            _slots.Remove(victim.Key);
+            victim.Value.Drop();
+        }
+    }
+
+    /// <summary>A cache entry: a bucket key being made or made, with its expiry.</summary>
+    private sealed class Slot(DateTimeOffset expires)
+    {
+        private readonly TaskCompletionSource<BucketKey> _tcs = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public DateTimeOffset Expires { get; } = expires;
+
+        public Task<BucketKey> Task => _tcs.Task;
+
+        public bool IsCompleted => _tcs.Task.IsCompletedSuccessfully;
+
+        public bool IsFaulted => _tcs.Task.IsFaulted || _tcs.Task.IsCanceled;
+
+        public bool IsExpired(DateTimeOffset now) => now >= Expires;
+
+        public void Complete(BucketKey key) => _tcs.SetResult(key);
+
+        public void Fail(Exception e) => _tcs.TrySetException(e);
+
+        /// <summary>Gives up this slot's reference; the key is zeroed when no one else holds it.</summary>
+        public void Drop()
+        {
+            if (_tcs.Task.IsCompletedSuccessfully)
+            {
+                _tcs.Task.Result.Release();
+            }
+        }
+    }
+
+    /// <summary>An unwrapped bucket key with a reference count: one per cache slot naming it plus one per lease.</summary>
+    private sealed class BucketKey(ObjectKey key, byte[] kmsBlob, string keyId)
+    {
+        private int _references = 1;
+
+        public ObjectKey Key { get; } = key;
+
+        public byte[] KmsBlob { get; } = kmsBlob;
+
+        public string KeyId { get; } = keyId;
+
+        public bool TryAddRef()
+        {
+            while (true)
+            {
+                int current = Volatile.Read(ref _references);
+                if (current == 0)
+                {
+                    return false;
+                }
+
+                if (Interlocked.CompareExchange(ref _references, current + 1, current) == current)
+                {
+                    return true;
+                }
+            }
+        }
+
+        public void Release()
+        {
+            if (Interlocked.Decrement(ref _references) == 0)
+            {
+                Key.Dispose();
+            }
+        }
+    }
+}

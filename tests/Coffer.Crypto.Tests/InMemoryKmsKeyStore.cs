@@ -1,0 +1,68 @@
+using System.Collections.Concurrent;
+using Coffer.Crypto.Kms;
+
+namespace Coffer.Crypto.Tests;
+
+/// <summary>A test fake of the KMS persistence contract (Coffer.Storage has the real ones).</summary>
+internal sealed class InMemoryKmsKeyStore : IKmsKeyStore
+{
+    private readonly ConcurrentDictionary<string, KmsKeyRecord> _keys = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, (string KeyId, string Owner)> _aliases = new(StringComparer.Ordinal);
+
+    public int GetKeyCalls;
+
+    public IReadOnlyCollection<KmsKeyRecord> AllKeys => _keys.Values.ToList();
+
+    public Task CreateKeyAsync(KmsKeyRecord key, CancellationToken ct = default)
+    {
+        if (!_keys.TryAdd(key.KeyId, key))
+        {
+            throw new InvalidOperationException("duplicate key id");
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public Task<KmsKeyRecord?> GetKeyAsync(string keyId, CancellationToken ct = default)
+    {
+        Interlocked.Increment(ref GetKeyCalls);
+        return Task.FromResult(_keys.TryGetValue(keyId, out var key) ? key : null);
+    }
+
+    public Task<IReadOnlyList<KmsKeyRecord>> ListKeysAsync(string? owner, CancellationToken ct = default)
+        => Task.FromResult<IReadOnlyList<KmsKeyRecord>>(_keys.Values.Where(k => owner is null || k.Owner == owner).ToList());
+
+    public Task UpdateKeyAsync(KmsKeyRecord key, CancellationToken ct = default)
+    {
+        if (!_keys.ContainsKey(key.KeyId))
+        {
+            throw new InvalidOperationException("no such key");
+        }
+
+        _keys[key.KeyId] = key;
+        return Task.CompletedTask;
+    }
+
+    public Task<bool> CreateAliasAsync(string alias, string keyId, string owner, CancellationToken ct = default)
+        => Task.FromResult(_aliases.TryAdd(alias, (keyId, owner)));
+
+    public Task<string?> ResolveAliasAsync(string alias, CancellationToken ct = default)
+        => Task.FromResult(_aliases.TryGetValue(alias, out var a) ? a.KeyId : null);
+
+    public Task<IReadOnlyList<(string Alias, string KeyId)>> ListAliasesAsync(string? owner, CancellationToken ct = default)
+        => Task.FromResult<IReadOnlyList<(string, string)>>(
+            _aliases.Where(a => owner is null || a.Value.Owner == owner).Select(a => (a.Key, a.Value.KeyId)).ToList());
+
+    public Task<bool> DeleteAliasAsync(string alias, CancellationToken ct = default)
+        => Task.FromResult(_aliases.TryRemove(alias, out _));
+}
+
+/// <summary>A clock the test moves by hand.</summary>
+internal sealed class ManualClock : TimeProvider
+{
+    private DateTimeOffset _now = new(2026, 11, 28, 12, 0, 0, TimeSpan.Zero);
+
+    public override DateTimeOffset GetUtcNow() => _now;
+
+    public void Advance(TimeSpan by) => _now += by;
+}

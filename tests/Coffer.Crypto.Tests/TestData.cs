@@ -1,0 +1,102 @@
+using Coffer.Crypto;
+
+namespace Coffer.Crypto.Tests;
+
+/// <summary>Shared helpers: deterministic data, sealing and reading whole streams.</summary>
+internal static class TestData
+{
+    public const int S = SealedStream.SegmentSize;
+
+    /// <summary>Deterministic, non-repeating-looking bytes.</summary>
+    public static byte[] Pattern(int length, int seed = 1)
+    {
+        var data = new byte[length];
+        new Random(seed).NextBytes(data);
+        return data;
+    }
+
+    public static ObjectKey FixedKey(byte start = 0x00)
+        => ObjectKey.FromBytes(Enumerable.Range(start, ObjectKey.Size).Select(i => (byte)i).ToArray());
+
+    public static byte[] Range(int from, int to) => Enumerable.Range(from, to - from).Select(i => (byte)i).ToArray();
+
+    /// <summary>Seals <paramref name="plaintext"/>, writing it in chunks of <paramref name="chunk"/> bytes.</summary>
+    public static async Task<byte[]> SealAsync(byte[] plaintext, ObjectKey? key, string identity = "object", int chunk = 100_000, byte[]? salt = null)
+    {
+        using var destination = new MemoryStream();
+        await using (var writer = salt is null
+                         ? new SealedStreamWriter(destination, key, identity)
+                         : new SealedStreamWriter(destination, key, identity, salt))
+        {
+            for (int at = 0; at < plaintext.Length; at += chunk)
+            {
+                await writer.WriteAsync(plaintext.AsMemory(at, Math.Min(chunk, plaintext.Length - at)));
+            }
+
+            await writer.CompleteAsync();
+            Assert.Equal(plaintext.Length, writer.PlainLength);
+            Assert.Equal(destination.Length, writer.SealedLength);
+        }
+
+        return destination.ToArray();
+    }
+
+    /// <summary>Reads a range with ReadAsync and a given buffer size, collecting what was returned before any failure.</summary>
+    public static async Task<(byte[] Data, SealedStreamException? Error)> ReadRangeAsync(
+        byte[] sealedBytes, ObjectKey? key, long plainLength, long offset, long count, string identity = "object", int bufferSize = 81920)
+    {
+        using var source = new MemoryStream(sealedBytes, writable: false);
+        await using var plain = SealedStreamReader.OpenRange(source, key, identity, plainLength, offset, count);
+        var output = new MemoryStream();
+        var buffer = new byte[bufferSize];
+        try
+        {
+            int n;
+            while ((n = await plain.ReadAsync(buffer)) > 0)
+            {
+                output.Write(buffer, 0, n);
+            }
+        }
+        catch (SealedStreamException e)
+        {
+            return (output.ToArray(), e);
+        }
+
+        return (output.ToArray(), null);
+    }
+
+    /// <summary>As <see cref="ReadRangeAsync"/> with synchronous Read(Span).</summary>
+    public static (byte[] Data, SealedStreamException? Error) ReadRangeSync(
+        byte[] sealedBytes, ObjectKey? key, long plainLength, long offset, long count, string identity = "object", int bufferSize = 81920)
+    {
+        using var source = new MemoryStream(sealedBytes, writable: false);
+        using var plain = SealedStreamReader.OpenRange(source, key, identity, plainLength, offset, count);
+        var output = new MemoryStream();
+        var buffer = new byte[bufferSize];
+        try
+        {
+            int n;
+            while ((n = plain.Read(buffer.AsSpan())) > 0)
+            {
+                output.Write(buffer, 0, n);
+            }
+        }
+        catch (SealedStreamException e)
+        {
+            return (output.ToArray(), e);
+        }
+
+        return (output.ToArray(), null);
+    }
+
+    public static async Task<byte[]> OpenAllAsync(byte[] sealedBytes, ObjectKey? key, long plainLength, string identity = "object")
+    {
+        var (data, error) = await ReadRangeAsync(sealedBytes, key, plainLength, 0, plainLength, identity);
+        if (error is not null)
+        {
+            throw error;
+        }
+
+        return data;
+    }
+}
