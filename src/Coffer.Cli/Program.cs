@@ -1,1 +1,9 @@
-return 0;
+using System.CommandLine;
+using Coffer.Cli;
+
+var root = new RootCommand("Coffer: an object store that encrypts everything it stores and speaks COS and S3.")
+{
+    ServeCommand.Create(),
+    AdminCommand.Create(),
+};
+return await root.Parse(args).InvokeAsync();

@@ -1,0 +1,108 @@
+using System.CommandLine;
+using System.Text.Json;
+using Coffer.Server.Hosting;
+using Coffer.Storage;
+
+namespace Coffer.Cli;
+
+/// <summary>`coffer admin user add|list|remove`: manage users in a data folder, also while the server runs.</summary>
+internal static class AdminCommand
+{
+    public static Command Create()
+    {
+        var user = new Command("user", "Manage users (access key pairs) of a data folder.");
+        user.Subcommands.Add(Add());
+        user.Subcommands.Add(List());
+        user.Subcommands.Add(Remove());
+        return new Command("admin", "Administer a Coffer data folder.") { user };
+    }
+
+    private static Option<string> DataOption() => new("--data") { Description = "Data folder of the server.", DefaultValueFactory = _ => "coffer-data" };
+
+    private static Option<bool> JsonOption() => new("--json") { Description = "Print JSON for scripts." };
+
+    private static Command Add()
+    {
+        var name = new Argument<string>("name") { Description = "The new user's name." };
+        var data = DataOption();
+        var json = JsonOption();
+        var command = new Command("add", """
+            Add a user and print its new access key pair (the secret is shown only now).
+
+            Example:
+              coffer admin user add alice --data ./coffer-data
+            """) { name, data, json };
+        command.SetAction(async (parse, ct) =>
+        {
+            var (store, rootKey) = await OpenAsync(parse.GetValue(data)!, ct);
+            await using var _ = store;
+            using var __ = rootKey;
+            var created = await Credentials.AddUserAsync(store, rootKey, parse.GetValue(name)!, ct: ct);
+            if (created is null)
+            {
+                Console.Error.WriteLine($"coffer admin user add: a user named '{parse.GetValue(name)}' exists already; choose another name.");
+                return 1;
+            }
+            if (parse.GetValue(json))
+                Console.WriteLine(JsonSerializer.Serialize(new { name = parse.GetValue(name), accessKeyId = created.Value.AccessKeyId, secretKey = created.Value.SecretKey }));
+            else
+            {
+                Console.WriteLine($"User        {parse.GetValue(name)}");
+                Console.WriteLine($"Access key  {created.Value.AccessKeyId}");
+                Console.WriteLine($"Secret key  {created.Value.SecretKey}");
+                Console.WriteLine("(the secret is shown only now: keep it)");
+            }
+            return 0;
+        });
+        return command;
+    }
+
+    private static Command List()
+    {
+        var data = DataOption();
+        var json = JsonOption();
+        var command = new Command("list", "List users and their access key ids (never secrets).\n\nExample:\n  coffer admin user list --json") { data, json };
+        command.SetAction(async (parse, ct) =>
+        {
+            var (store, rootKey) = await OpenAsync(parse.GetValue(data)!, ct);
+            await using var _ = store;
+            using var __ = rootKey;
+            var users = await store.ListUsersAsync(ct);
+            if (parse.GetValue(json))
+                Console.WriteLine(JsonSerializer.Serialize(users.Select(u => new { name = u.Name, accessKeyId = u.AccessKeyId, root = u.IsRoot, created = u.Created })));
+            else
+                foreach (var u in users)
+                    Console.WriteLine($"{u.Name,-20} {u.AccessKeyId}{(u.IsRoot ? "  (root)" : "")}");
+            return 0;
+        });
+        return command;
+    }
+
+    private static Command Remove()
+    {
+        var name = new Argument<string>("name") { Description = "Name or access key id of the user to remove." };
+        var data = DataOption();
+        var command = new Command("remove", "Remove a user; its key pair stops working within seconds.\n\nExample:\n  coffer admin user remove alice") { name, data };
+        command.SetAction(async (parse, ct) =>
+        {
+            var (store, rootKey) = await OpenAsync(parse.GetValue(data)!, ct);
+            await using var _ = store;
+            using var __ = rootKey;
+            if (!await store.RemoveUserAsync(parse.GetValue(name)!, ct))
+            {
+                Console.Error.WriteLine($"coffer admin user remove: no user '{parse.GetValue(name)}'.");
+                return 3;
+            }
+            Console.WriteLine($"Removed {parse.GetValue(name)}.");
+            return 0;
+        });
+        return command;
+    }
+
+    private static async Task<(SqliteMetadataStore, Coffer.Crypto.RootKey)> OpenAsync(string dataDirectory, CancellationToken ct)
+    {
+        var folder = new DataFolder(dataDirectory);
+        var rootKey = folder.LoadOrCreateRootKey();
+        return (await SqliteMetadataStore.OpenAsync(folder.DatabasePath, ct), rootKey);
+    }
+}

@@ -1,0 +1,102 @@
+using System.CommandLine;
+using Coffer.Server;
+using Coffer.Server.Hosting;
+
+namespace Coffer.Cli;
+
+/// <summary>`coffer serve`: runs the server on the embedded default unless told otherwise.</summary>
+internal static class ServeCommand
+{
+    public static Command Create()
+    {
+        var data = new Option<string>("--data") { Description = "Data folder (metadata, blobs, root key, certificate).", DefaultValueFactory = _ => "coffer-data" };
+        var http = new Option<string>("--http") { Description = "Plain HTTP listener ADDR:PORT, or 'none'.", DefaultValueFactory = _ => "127.0.0.1:9000" };
+        var https = new Option<string>("--https") { Description = "HTTPS listener ADDR:PORT, or 'none'.", DefaultValueFactory = _ => "127.0.0.1:9443" };
+        var cert = new Option<string?>("--cert") { Description = "PEM certificate for HTTPS (default: a self-signed one generated in the data folder)." };
+        var key = new Option<string?>("--key") { Description = "PEM private key of --cert." };
+        var domain = new Option<string?>("--domain") { Description = "Base domain for virtual-hosted addressing: bucket.DOMAIN." };
+        var region = new Option<string>("--region") { Description = "Region the buckets report.", DefaultValueFactory = _ => "us-east-1" };
+
+        var command = new Command("serve", """
+            Start the Coffer server.
+
+            With no flags: data in ./coffer-data, SQLite metadata, HTTP on 127.0.0.1:9000 and HTTPS on
+            127.0.0.1:9443 with a self-signed certificate generated on first start. Root credentials come
+            from COFFER_ACCESS_KEY / COFFER_SECRET_KEY, or are generated once and printed.
+
+            Example:
+              coffer serve --data /srv/coffer --http 0.0.0.0:9000 --domain s3.example.test
+            """)
+        {
+            data, http, https, cert, key, domain, region,
+        };
+        command.SetAction(async (parse, ct) =>
+        {
+            var options = new CofferServerOptions
+            {
+                DataDirectory = parse.GetValue(data)!,
+                HttpEndpoint = NoneToNull(parse.GetValue(http)),
+                HttpsEndpoint = NoneToNull(parse.GetValue(https)),
+                CertificatePemPath = parse.GetValue(cert),
+                CertificateKeyPemPath = parse.GetValue(key),
+                Domain = parse.GetValue(domain),
+                Region = parse.GetValue(region)!,
+            };
+            if (options.HttpEndpoint is null && options.HttpsEndpoint is null)
+            {
+                Console.Error.WriteLine("coffer serve: --http and --https are both 'none'; keep at least one listener.");
+                return 2;
+            }
+            CofferServer server;
+            try
+            {
+                server = await CofferServer.StartAsync(options, ct);
+            }
+            catch (Exception e) when (e is ArgumentException or InvalidOperationException or IOException or UnauthorizedAccessException)
+            {
+                Console.Error.WriteLine($"coffer serve: {e.Message}");
+                return 1;
+            }
+            await using (server)
+            {
+                PrintBanner(server, options);
+                var stop = new TaskCompletionSource();
+                using var registration = ct.Register(() => stop.TrySetResult());
+                Console.CancelKeyPress += (_, e) => { e.Cancel = true; stop.TrySetResult(); };
+                AppDomain.CurrentDomain.ProcessExit += (_, _) => stop.TrySetResult();
+                await stop.Task;
+                Console.WriteLine("Coffer is stopping.");
+            }
+            return 0;
+        });
+        return command;
+    }
+
+    private static string? NoneToNull(string? value) => value is null || value.Equals("none", StringComparison.OrdinalIgnoreCase) ? null : value;
+
+    private static void PrintBanner(CofferServer server, CofferServerOptions options)
+    {
+        Console.WriteLine($"Coffer is serving data folder {Path.GetFullPath(options.DataDirectory)}");
+        if (server.HttpUrl is not null) Console.WriteLine($"  HTTP   {server.HttpUrl}");
+        if (server.HttpsUrl is not null) Console.WriteLine($"  HTTPS  {server.HttpsUrl}");
+        if (server.Certificate is not null)
+        {
+            Console.WriteLine($"  Certificate {server.CertificatePath}");
+            Console.WriteLine($"  SHA-256 fingerprint {Certificates.Fingerprint(server.Certificate)}");
+        }
+        Console.WriteLine($"  Access key id {server.RootAccessKeyId}");
+        if (server.GeneratedRootSecret is not null)
+        {
+            Console.WriteLine($"  Secret key    {server.GeneratedRootSecret}");
+            Console.WriteLine("  (generated now and shown only once: keep it; set COFFER_ACCESS_KEY / COFFER_SECRET_KEY to choose your own)");
+        }
+        var endpoint = server.HttpUrl ?? server.HttpsUrl;
+        Console.WriteLine();
+        Console.WriteLine("Try it with awscli:");
+        Console.WriteLine($"  export AWS_ACCESS_KEY_ID={server.RootAccessKeyId} AWS_SECRET_ACCESS_KEY=<secret key> AWS_DEFAULT_REGION={options.Region}");
+        Console.WriteLine($"  aws --endpoint-url {endpoint} s3 mb s3://my-bucket");
+        Console.WriteLine($"  aws --endpoint-url {endpoint} s3 cp ./file.txt s3://my-bucket/file.txt --sse AES256");
+        if (server.HttpsUrl is not null && server.CertificatePath is not null)
+            Console.WriteLine($"  aws --endpoint-url {server.HttpsUrl} --ca-bundle {server.CertificatePath} s3 ls s3://my-bucket");
+    }
+}

@@ -1,0 +1,147 @@
+using System.Net;
+using System.Security.Cryptography.X509Certificates;
+using Coffer.Crypto.Kms;
+using Coffer.Server.Hosting;
+using Coffer.Server.Pipeline;
+using Coffer.Storage;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace Coffer.Server;
+
+/// <summary>
+/// A running Coffer server: opens the data folder (sweeping what a crash left), makes sure
+/// root credentials and the certificate exist, and serves COS, S3 and KMS requests on
+/// Kestrel. Used by `coffer serve` and, in-process, by the end-to-end tests.
+/// </summary>
+public sealed class CofferServer : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+    private readonly CofferServices _services;
+
+    private CofferServer(WebApplication app, CofferServices services)
+    {
+        _app = app;
+        _services = services;
+    }
+
+    public CofferServices Services => _services;
+    public Uri? HttpUrl { get; private set; }
+    public Uri? HttpsUrl { get; private set; }
+    public X509Certificate2? Certificate { get; private set; }
+    public string? CertificatePath { get; private set; }
+    public string RootAccessKeyId { get; private set; } = "";
+    /// <summary>The root secret when this start generated it (shown once), else null.</summary>
+    public string? GeneratedRootSecret { get; private set; }
+    public int OrphansSwept { get; private set; }
+
+    public static async Task<CofferServer> StartAsync(CofferServerOptions options, CancellationToken ct = default)
+    {
+        var folder = new DataFolder(options.DataDirectory);
+        var rootKey = folder.LoadOrCreateRootKey();
+        var store = await SqliteMetadataStore.OpenAsync(folder.DatabasePath, ct);
+        var blobs = new FileSystemBlobStore(folder.BlobRoot);
+
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.Logging.SetMinimumLevel(options.LogLevel);
+        builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
+        if (options.ConsoleLog)
+            builder.Logging.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; });
+        if (options.LoggerProvider is not null)
+            builder.Logging.AddProvider(options.LoggerProvider);
+
+        var sweep = await OrphanSweeper.SweepAsync(store, blobs, ct);
+        var (accessKeyId, newSecret) = await Credentials.EnsureRootAsync(store, rootKey,
+            options.RootAccessKey ?? Environment.GetEnvironmentVariable("COFFER_ACCESS_KEY"),
+            options.RootSecretKey ?? Environment.GetEnvironmentVariable("COFFER_SECRET_KEY"), ct);
+
+        X509Certificate2? certificate = null;
+        string? certificatePath = null;
+        if (options.HttpsEndpoint is not null)
+            (certificate, certificatePath, _) = Certificates.LoadOrCreate(folder, options.CertificatePemPath, options.CertificateKeyPemPath, options.Domain);
+
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.AddServerHeader = false;
+            kestrel.Limits.MaxRequestBodySize = null;
+            kestrel.Limits.MaxRequestHeadersTotalSize = 1024 * 1024;
+            kestrel.Limits.MaxRequestLineSize = 64 * 1024;
+            kestrel.Limits.MaxRequestBufferSize = 4 * 1024 * 1024;
+            if (options.HttpEndpoint is not null)
+                kestrel.Listen(ParseEndpoint(options.HttpEndpoint, "--http"), o => o.Protocols = HttpProtocols.Http1);
+            if (options.HttpsEndpoint is not null)
+                kestrel.Listen(ParseEndpoint(options.HttpsEndpoint, "--https"), o =>
+                {
+                    o.Protocols = HttpProtocols.Http1;
+                    o.UseHttps(certificate!);
+                });
+        });
+
+        var app = builder.Build();
+        var log = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Coffer");
+        var kms = new KeyManager(store, rootKey);
+        var services = new CofferServices
+        {
+            Options = options,
+            Folder = folder,
+            Store = store,
+            Blobs = blobs,
+            Reclaimer = new BlobReclaimer(blobs, store, onError: (id, e) => log.LogWarning("Blob {BlobId} could not be reclaimed ({Error}); the next start's sweep will remove it.", id, e.Message)),
+            RootKey = rootKey,
+            Kms = kms,
+            Envelope = new KmsEnvelope(kms),
+            Credentials = new CredentialStore(store, rootKey, TimeProvider.System),
+            Log = log,
+        };
+        await services.Reclaimer.StartAsync(ct);
+        var dispatcher = new RequestDispatcher(services);
+        app.Run(dispatcher.HandleAsync);
+        await app.StartAsync(ct);
+
+        var server = new CofferServer(app, services)
+        {
+            RootAccessKeyId = accessKeyId,
+            GeneratedRootSecret = newSecret,
+            Certificate = certificate,
+            CertificatePath = certificatePath,
+            OrphansSwept = sweep.OrphanBlobsDeleted,
+        };
+        var addresses = app.Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>().Features.Get<IServerAddressesFeature>()!.Addresses;
+        foreach (var address in addresses)
+        {
+            var uri = new Uri(address);
+            if (uri.Scheme == "https") server.HttpsUrl = uri;
+            else server.HttpUrl = uri;
+        }
+        if (sweep.OrphanBlobsDeleted + sweep.TemporaryFilesDeleted > 0)
+            log.LogInformation("Swept {Orphans} orphaned blobs and {Temps} temporary files left by an earlier stop.", sweep.OrphanBlobsDeleted, sweep.TemporaryFilesDeleted);
+        return server;
+    }
+
+    public async Task StopAsync()
+    {
+        await _app.StopAsync();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+        await _services.DisposeAsync();
+        Certificate?.Dispose();
+    }
+
+    private static IPEndPoint ParseEndpoint(string value, string flag)
+    {
+        if (value.StartsWith("localhost:", StringComparison.OrdinalIgnoreCase))
+            value = "127.0.0.1:" + value["localhost:".Length..];
+        if (IPEndPoint.TryParse(value, out var endpoint) && value.Contains(':'))
+            return endpoint;
+        throw new ArgumentException($"{flag} takes ADDR:PORT (e.g. 127.0.0.1:9000, [::1]:9000 or 0.0.0.0:9000) or 'none'; got '{value}'.");
+    }
+}

@@ -1,0 +1,39 @@
+using Microsoft.Extensions.Logging;
+
+namespace Coffer.Server;
+
+/// <summary>How a Coffer server runs. Every property has the embedded default of `coffer serve`.</summary>
+public sealed class CofferServerOptions
+{
+    /// <summary>The data folder: metadata database, blobs, root key, generated certificate.</summary>
+    public string DataDirectory { get; set; } = "coffer-data";
+
+    /// <summary>Plain HTTP listener as ADDR:PORT (port 0 picks a free one), or null for none.</summary>
+    public string? HttpEndpoint { get; set; } = "127.0.0.1:9000";
+
+    /// <summary>HTTPS listener as ADDR:PORT, or null for none.</summary>
+    public string? HttpsEndpoint { get; set; } = "127.0.0.1:9443";
+
+    /// <summary>PEM certificate and key for HTTPS; when null a self-signed one is generated and kept in the data folder.</summary>
+    public string? CertificatePemPath { get; set; }
+    public string? CertificateKeyPemPath { get; set; }
+
+    /// <summary>Base domain for virtual-hosted addressing (`bucket.DOMAIN`); COS-style hosts are always recognised.</summary>
+    public string? Domain { get; set; }
+
+    /// <summary>The region buckets report (GetBucketLocation, x-cos-bucket-region).</summary>
+    public string Region { get; set; } = "us-east-1";
+
+    /// <summary>Root credentials; when null they come from COFFER_ACCESS_KEY / COFFER_SECRET_KEY or are generated once.</summary>
+    public string? RootAccessKey { get; set; }
+    public string? RootSecretKey { get; set; }
+
+    /// <summary>Extra log output (tests capture the server log through this).</summary>
+    public ILoggerProvider? LoggerProvider { get; set; }
+
+    /// <summary>Minimum log level of the console log.</summary>
+    public LogLevel LogLevel { get; set; } = LogLevel.Information;
+
+    /// <summary>Whether to log to the console.</summary>
+    public bool ConsoleLog { get; set; } = true;
+}

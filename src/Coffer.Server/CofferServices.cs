@@ -1,0 +1,31 @@
+using Coffer.Crypto;
+using Coffer.Crypto.Kms;
+using Coffer.Server.Hosting;
+using Coffer.Server.Pipeline;
+using Coffer.Storage;
+using Microsoft.Extensions.Logging;
+
+namespace Coffer.Server;
+
+/// <summary>The long-lived services a handler calls: metadata, blobs, KMS, keys, settings.</summary>
+public sealed class CofferServices : IAsyncDisposable
+{
+    public required CofferServerOptions Options { get; init; }
+    public required DataFolder Folder { get; init; }
+    public required SqliteMetadataStore Store { get; init; }
+    public required IBlobStore Blobs { get; init; }
+    public required BlobReclaimer Reclaimer { get; init; }
+    public required RootKey RootKey { get; init; }
+    public required KeyManager Kms { get; init; }
+    public required KmsEnvelope Envelope { get; init; }
+    public required CredentialStore Credentials { get; init; }
+    public required ILogger Log { get; init; }
+    public TimeProvider Time { get; init; } = TimeProvider.System;
+
+    public async ValueTask DisposeAsync()
+    {
+        await Reclaimer.DisposeAsync();
+        await Store.DisposeAsync();
+        RootKey.Dispose();
+    }
+}

@@ -1,0 +1,116 @@
+using System.Net;
+using Coffer.Protocol;
+using Coffer.Server.Pipeline;
+using Coffer.Server.Xml;
+using Coffer.Storage;
+using Microsoft.AspNetCore.Http;
+
+namespace Coffer.Server.Handlers;
+
+/// <summary>Service and bucket operations: list, create, head, delete, location, versioning.</summary>
+public static class BucketHandlers
+{
+    public static async Task ListBucketsAsync(RequestContext ctx, CofferServices s)
+    {
+        var buckets = await s.Store.ListBucketsAsync(ctx.Caller.Name, ctx.Aborted);
+        using var xml = new XmlDoc("ListAllMyBucketsResult");
+        xml.Start("Owner").Element("ID", ctx.Caller.Name).Element("DisplayName", ctx.Caller.Name).End();
+        xml.Start("Buckets");
+        foreach (var b in buckets)
+        {
+            xml.Start("Bucket").Element("Name", b.Name).Element("CreationDate", XmlText.IsoDate(b.Created));
+            if (ctx.Family == ProtocolFamily.Cos) xml.Element("Location", b.Region);
+            xml.End();
+        }
+        xml.End();
+        await xml.WriteAsync(ctx.Response);
+    }
+
+    public static async Task CreateBucketAsync(RequestContext ctx, CofferServices s)
+    {
+        var name = ctx.BucketName;
+        ValidateName(name);
+        var existing = await s.Store.GetBucketAsync(name, ctx.Aborted);
+        if (existing is not null)
+            throw Exists(existing, ctx);
+
+        // An S3 CreateBucketConfiguration body may name a region; we serve one region.
+        if (ctx.Request.ContentLength is > 0)
+        {
+            var config = await XmlInput.ReadAsync(ctx, "CreateBucketConfiguration");
+            var constraint = config.ChildValue("LocationConstraint");
+            if (!string.IsNullOrEmpty(constraint) && constraint != s.Options.Region)
+                throw new CofferException(ErrorCode.InvalidArgument, $"This server serves region '{s.Options.Region}'; the LocationConstraint '{constraint}' cannot be honoured.");
+        }
+
+        var bucket = new BucketRecord(name, ctx.Caller.Name, s.Options.Region, s.Time.GetUtcNow());
+        if (!await s.Store.CreateBucketAsync(bucket, ctx.Aborted))
+            throw Exists((await s.Store.GetBucketAsync(name, ctx.Aborted))!, ctx);
+        ctx.Response.Headers.Location = "/" + name;
+        ctx.Response.ContentLength = 0;
+    }
+
+    public static Task HeadBucketAsync(RequestContext ctx, CofferServices s)
+    {
+        ctx.SetFamilyHeader("bucket-region", ctx.Bucket!.Region);
+        ctx.Response.ContentLength = 0;
+        return Task.CompletedTask;
+    }
+
+    public static async Task DeleteBucketAsync(RequestContext ctx, CofferServices s)
+    {
+        switch (await s.Store.DeleteBucketAsync(ctx.BucketName, ctx.Aborted))
+        {
+            case DeleteBucketResult.NotEmpty:
+                throw new CofferException(ErrorCode.BucketNotEmpty, $"The bucket '{ctx.BucketName}' is not empty; delete its objects first.");
+            case DeleteBucketResult.NotFound:
+                throw new CofferException(ErrorCode.NoSuchBucket);
+        }
+        ctx.Response.StatusCode = StatusCodes.Status204NoContent;
+    }
+
+    public static Task GetBucketLocationAsync(RequestContext ctx, CofferServices s)
+    {
+        // S3 reports us-east-1 as an empty constraint; clients map empty back to us-east-1.
+        var region = ctx.Bucket!.Region;
+        return WriteLocationAsync(ctx, ctx.Family == ProtocolFamily.S3 && region == "us-east-1" ? "" : region);
+    }
+
+    private static async Task WriteLocationAsync(RequestContext ctx, string region)
+    {
+        var body = System.Text.Encoding.UTF8.GetBytes(
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<LocationConstraint xmlns=\"" + XmlDoc.S3Namespace + "\">" + WebUtility.HtmlEncode(region) + "</LocationConstraint>");
+        ctx.Response.ContentType = "application/xml";
+        ctx.Response.ContentLength = body.Length;
+        await ctx.Response.Body.WriteAsync(body, ctx.Aborted);
+    }
+
+    public static async Task GetBucketVersioningAsync(RequestContext ctx, CofferServices s)
+    {
+        // Versioning is never enabled here: the empty configuration is the reference answer for that.
+        using var xml = new XmlDoc("VersioningConfiguration");
+        await xml.WriteAsync(ctx.Response);
+    }
+
+    /// <summary>
+    /// COS names are `name-appid`, S3 names are DNS labels; both are 3–63 characters of
+    /// lower-case letters, digits, '-' and '.', starting and ending with a letter or digit,
+    /// and not an IP address.
+    /// </summary>
+    public static void ValidateName(string name)
+    {
+        string? problem = null;
+        if (name.Length is < 3 or > 63) problem = $"is {name.Length} characters long; use 3 to 63";
+        else if (name.Any(c => !(c is >= 'a' and <= 'z' or >= '0' and <= '9' or '-' or '.'))) problem = "may only contain lower-case letters, digits, '-' and '.'";
+        else if (!char.IsAsciiLetterOrDigit(name[0]) || !char.IsAsciiLetterOrDigit(name[^1])) problem = "must start and end with a letter or digit";
+        else if (name.Contains("..") || name.Contains(".-") || name.Contains("-.")) problem = "may not contain '..', '.-' or '-.'";
+        else if (IPAddress.TryParse(name, out _)) problem = "may not be an IP address";
+        if (problem is not null)
+            throw new CofferException(ErrorCode.InvalidBucketName, $"The bucket name '{name}' {problem}.", "/" + name);
+    }
+
+    private static CofferException Exists(BucketRecord existing, RequestContext ctx) =>
+        existing.Owner == ctx.Caller.Name
+            ? new CofferException(ErrorCode.BucketAlreadyOwnedByYou, $"You already own the bucket '{existing.Name}'.")
+            : new CofferException(ErrorCode.BucketAlreadyExists, $"The bucket name '{existing.Name}' is taken; choose another name.");
+}

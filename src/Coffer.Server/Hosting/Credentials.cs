@@ -1,0 +1,74 @@
+using System.Security.Cryptography;
+using System.Text;
+using Coffer.Crypto;
+using Coffer.Server.Pipeline;
+using Coffer.Storage;
+
+namespace Coffer.Server.Hosting;
+
+/// <summary>Access key pairs: generation, and the users table that holds them sealed under the root key.</summary>
+public static class Credentials
+{
+    public const string RootUser = "root";
+    private const string Alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+
+    public static string NewAccessKeyId() => "AKID" + Random(32, Alphabet[..36]);
+
+    public static string NewSecretKey() => Random(40, Alphabet);
+
+    /// <summary>Adds a user with a fresh key pair; returns the pair, or null when the name is taken.</summary>
+    public static async Task<(string AccessKeyId, string SecretKey)?> AddUserAsync(IMetadataStore store, RootKey rootKey, string name, bool isRoot = false,
+        string? accessKeyId = null, string? secretKey = null, CancellationToken ct = default)
+    {
+        accessKeyId ??= NewAccessKeyId();
+        secretKey ??= NewSecretKey();
+        var secretBytes = Encoding.UTF8.GetBytes(secretKey);
+        try
+        {
+            var record = new UserRecord(name, accessKeyId, rootKey.Seal(secretBytes, CredentialStore.SecretPurpose), isRoot, DateTimeOffset.UtcNow);
+            return await store.AddUserAsync(record, ct) ? (accessKeyId, secretKey) : null;
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(secretBytes);
+        }
+    }
+
+    /// <summary>
+    /// Makes sure the root user exists. Given keys (COFFER_ACCESS_KEY / COFFER_SECRET_KEY)
+    /// replace the stored ones; otherwise a pair is generated on first start. Returns the access
+    /// key id and, only when it was just generated, the secret (to print once).
+    /// </summary>
+    public static async Task<(string AccessKeyId, string? NewSecret)> EnsureRootAsync(IMetadataStore store, RootKey rootKey, string? accessKeyId, string? secretKey, CancellationToken ct)
+    {
+        var users = await store.ListUsersAsync(ct);
+        var root = users.FirstOrDefault(u => u.IsRoot);
+        if (accessKeyId is not null && secretKey is not null)
+        {
+            if (root is not null)
+            {
+                if (root.AccessKeyId == accessKeyId && SecretMatches(root, rootKey, secretKey))
+                    return (accessKeyId, null);
+                await store.RemoveUserAsync(root.AccessKeyId, ct);
+            }
+            if (await AddUserAsync(store, rootKey, RootUser, isRoot: true, accessKeyId, secretKey, ct) is null)
+                throw new InvalidOperationException($"The access key '{accessKeyId}' already belongs to another user; choose another COFFER_ACCESS_KEY.");
+            return (accessKeyId, null);
+        }
+        if (root is not null)
+            return (root.AccessKeyId, null);
+        var created = await AddUserAsync(store, rootKey, RootUser, isRoot: true, ct: ct)
+            ?? throw new InvalidOperationException("A user named 'root' exists but is not the root user; remove it with `coffer admin user remove root`.");
+        return (created.AccessKeyId, created.SecretKey);
+    }
+
+    private static bool SecretMatches(UserRecord user, RootKey rootKey, string secret)
+    {
+        var stored = rootKey.Unseal(user.SealedSecret, CredentialStore.SecretPurpose);
+        try { return CryptographicOperations.FixedTimeEquals(stored, Encoding.UTF8.GetBytes(secret)); }
+        finally { CryptographicOperations.ZeroMemory(stored); }
+    }
+
+    private static string Random(int length, string alphabet) =>
+        RandomNumberGenerator.GetString(alphabet, length);
+}

@@ -1,0 +1,137 @@
+using System.Buffers;
+using System.IO.Hashing;
+using System.Security.Cryptography;
+using Coffer.Crypto;
+using Coffer.Protocol;
+using Coffer.Protocol.Checksums;
+using Coffer.Storage;
+
+namespace Coffer.Server.Objects;
+
+/// <summary>A stream written to a blob that is not yet committed: commit it after the checks pass, or dispose it to leave nothing behind.</summary>
+public sealed class PendingStream : IAsyncDisposable
+{
+    public required IBlobWriter Blob { get; init; }
+    public required long PlainSize { get; init; }
+    public required byte[] Md5 { get; init; }
+    public required ulong Crc64 { get; init; }
+    public required long BlobSize { get; init; }
+    public required string BlobChecksum { get; init; }
+    public required string StreamIdentity { get; init; }
+    public string? ChecksumBase64 { get; init; }
+
+    public ObjectStream ToObjectStream() => new(Blob.BlobId, PlainSize, StreamIdentity, BlobSize, BlobChecksum);
+
+    public ValueTask DisposeAsync() => Blob.DisposeAsync();
+}
+
+/// <summary>
+/// Moves a request body into a sealed blob in one pass: each buffer is hashed (MD5 for the
+/// ETag and Content-MD5, CRC-64 for COS, the S3 checksum when asked) and handed to the
+/// segment sealer, whose output is hashed again (keyless integrity checksum) on its way to disk.
+/// </summary>
+public static class ObjectWriter
+{
+    public const int BufferSize = 1024 * 1024;
+
+    public static async Task<PendingStream> WriteAsync(Stream body, long? expectedLength, long maxLength, ObjectKey? key, string streamIdentity,
+        ChecksumAlgorithm? checksum, IBlobStore blobs, CancellationToken ct)
+    {
+        if (expectedLength > maxLength)
+            throw new CofferException(ErrorCode.EntityTooLarge, $"The upload is {expectedLength} bytes; at most {maxLength} bytes are allowed in one request (use a multipart upload for more).");
+
+        var blob = blobs.Create();
+        var buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
+        try
+        {
+            using var md5 = IncrementalHash.CreateHash(HashAlgorithmName.MD5);
+            var crc = new Crc64Xz();
+            var checksumHasher = checksum is { } alg ? ChecksumHasher.Create(alg) : null;
+            var sink = new HashingWriteStream(blob.Stream);
+            long total = 0;
+            await using (var writer = new SealedStreamWriter(sink, key, streamIdentity))
+            {
+                int read;
+                while ((read = await body.ReadAsync(buffer.AsMemory(0, BufferSize), ct)) > 0)
+                {
+                    total += read;
+                    if (total > maxLength)
+                        throw new CofferException(ErrorCode.EntityTooLarge, $"The upload exceeds {maxLength} bytes, the most allowed in one request.");
+                    if (expectedLength is { } declared && total > declared)
+                        throw new CofferException(ErrorCode.IncompleteBody, "The body is longer than the length the request declared.");
+                    var chunk = buffer.AsMemory(0, read);
+                    md5.AppendData(chunk.Span);
+                    crc.Append(chunk.Span);
+                    checksumHasher?.Append(chunk.Span);
+                    await writer.WriteAsync(chunk, ct);
+                }
+                if (expectedLength is { } length && total != length)
+                    throw new CofferException(ErrorCode.IncompleteBody, $"The body has {total} bytes but the request declared {length}; send exactly the declared length.");
+                await writer.CompleteAsync(ct);
+            }
+            await blob.Stream.FlushAsync(ct);
+
+            return new PendingStream
+            {
+                Blob = blob,
+                PlainSize = total,
+                Md5 = md5.GetHashAndReset(),
+                Crc64 = crc.Value,
+                BlobSize = sink.Length,
+                BlobChecksum = sink.ChecksumHex(),
+                StreamIdentity = streamIdentity,
+                ChecksumBase64 = checksumHasher?.GetBase64(),
+            };
+        }
+        catch
+        {
+            await blob.DisposeAsync();
+            throw;
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(buffer.AsSpan(0, Math.Min(buffer.Length, BufferSize)));
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    /// <summary>Write-through stream that hashes what passes (XxHash128) and counts it.</summary>
+    private sealed class HashingWriteStream(Stream inner) : Stream
+    {
+        private readonly XxHash128 _hash = new();
+
+        public override long Length => _length;
+        private long _length;
+
+        public string ChecksumHex() => Convert.ToHexStringLower(_hash.GetCurrentHash());
+
+        public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
+
+        public override void Write(ReadOnlySpan<byte> buffer)
+        {
+            _hash.Append(buffer);
+            _length += buffer.Length;
+            inner.Write(buffer);
+        }
+
+        public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            _hash.Append(buffer.Span);
+            _length += buffer.Length;
+            await inner.WriteAsync(buffer, cancellationToken);
+        }
+
+        public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+            WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+        public override void Flush() => inner.Flush();
+        public override Task FlushAsync(CancellationToken cancellationToken) => inner.FlushAsync(cancellationToken);
+        public override bool CanRead => false;
+        public override bool CanSeek => false;
+        public override bool CanWrite => true;
+        public override long Position { get => _length; set => throw new NotSupportedException(); }
+        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+    }
+}

@@ -1,0 +1,42 @@
+using System.Collections.Concurrent;
+using Coffer.Crypto;
+using Coffer.Storage;
+
+namespace Coffer.Server.Pipeline;
+
+/// <summary>
+/// Access key → (user, secret) for signature checks. Secrets are stored sealed under the root
+/// key; unsealed ones are kept in memory for a short time so that users added or removed by
+/// `coffer admin user` while the server runs take effect within seconds.
+/// </summary>
+public sealed class CredentialStore(IMetadataStore store, RootKey rootKey, TimeProvider time)
+{
+    public const string SecretPurpose = "coffer/user-secret";
+    private static readonly TimeSpan Lifetime = TimeSpan.FromSeconds(2);
+    private readonly ConcurrentDictionary<string, (UserRecord? User, string? Secret, DateTimeOffset Loaded)> _entries = new(StringComparer.Ordinal);
+
+    /// <summary>The secret of an access key, or null when no such user exists.</summary>
+    public string? SecretOf(string accessKeyId) => Lookup(accessKeyId).Secret;
+
+    public UserRecord? UserOf(string accessKeyId) => Lookup(accessKeyId).User;
+
+    private (UserRecord? User, string? Secret) Lookup(string accessKeyId)
+    {
+        var now = time.GetUtcNow();
+        if (_entries.TryGetValue(accessKeyId, out var entry) && now - entry.Loaded < Lifetime)
+            return (entry.User, entry.Secret);
+
+        // Microsoft.Data.Sqlite runs synchronously underneath its async API, so blocking here
+        // does not tie up a thread-pool thread waiting on another one.
+        var user = store.GetUserAsync(accessKeyId).GetAwaiter().GetResult();
+        string? secret = null;
+        if (user is not null)
+        {
+            var bytes = rootKey.Unseal(user.SealedSecret, SecretPurpose);
+            secret = System.Text.Encoding.UTF8.GetString(bytes);
+            System.Security.Cryptography.CryptographicOperations.ZeroMemory(bytes);
+        }
+        _entries[accessKeyId] = (user, secret, now);
+        return (user, secret);
+    }
+}

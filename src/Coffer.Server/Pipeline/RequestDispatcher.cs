@@ -1,0 +1,257 @@
+using System.Security.Cryptography;
+using System.Text;
+using Coffer.Crypto;
+using Coffer.Crypto.Kms;
+using Coffer.Protocol;
+using Coffer.Protocol.Auth;
+using Coffer.Server.Handlers;
+using Coffer.Server.Sse;
+using Coffer.Server.Routing;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.Logging;
+
+namespace Coffer.Server.Pipeline;
+
+/// <summary>
+/// The one entry point of every request: request id, addressing, protocol family,
+/// authentication, routing, bucket ownership, then the operation's handler; every failure
+/// becomes the reference XML error in the caller's family.
+/// </summary>
+public sealed class RequestDispatcher(CofferServices services)
+{
+    /// <summary>Total request header bytes accepted (S3 allows 8 KB of headers plus 2 KB of metadata; we are more lenient).</summary>
+    public const int MaxHeaderBytes = 64 * 1024;
+
+    private readonly Addressing _addressing = new(services.Options.Domain);
+    private readonly ILogger _log = services.Log;
+
+    public async Task HandleAsync(HttpContext http)
+    {
+        var requestId = NewRequestId();
+        var rawTarget = http.Features.Get<IHttpRequestFeature>()?.RawTarget ?? http.Request.Path.Value ?? "/";
+        var q = rawTarget.IndexOf('?');
+        var rawPath = q < 0 ? rawTarget : rawTarget[..q];
+        var rawQuery = q < 0 ? "" : rawTarget[(q + 1)..];
+        var host = http.Request.Host.Value ?? "";
+        var family = GuessFamily(http.Request, host, rawQuery);
+        http.Response.Headers["Server"] = "Coffer";
+        SetRequestId(http.Response, family, requestId);
+
+        RequestContext? ctx = null;
+        try
+        {
+            if (rawPath == "/_coffer/health" && (HttpMethods.IsGet(http.Request.Method) || HttpMethods.IsHead(http.Request.Method)))
+            {
+                http.Response.ContentType = "text/plain";
+                await http.Response.WriteAsync("ok\n");
+                return;
+            }
+            if (!rawPath.StartsWith('/'))
+                throw new CofferException(ErrorCode.InvalidURI, "The request target must be an absolute path starting with '/'.");
+            CheckHeaderSize(http.Request);
+
+            var target = _addressing.Resolve(host, rawPath);
+            ctx = new RequestContext
+            {
+                Http = http,
+                RequestId = requestId,
+                Family = family,
+                Target = target,
+                Query = RequestQuery.Parse(rawQuery),
+            };
+
+            var identity = Authenticate(http.Request, rawTarget);
+            if (identity is null)
+            {
+                if (IsKmsCall(http.Request))
+                {
+                    await KmsApi.WriteErrorAsync(http, "AccessDeniedException", "Anonymous requests are refused: sign the request with Signature V4 (service kms).", 400);
+                    return;
+                }
+                throw new CofferException(ErrorCode.AccessDenied, "Anonymous access is not allowed: sign the request with your access key (COS signature or AWS Signature V4).");
+            }
+            ctx.Identity = identity;
+            ctx.Family = identity.Scheme is SignatureScheme.CosV5Header or SignatureScheme.CosV5Query ? ProtocolFamily.Cos : ProtocolFamily.S3;
+            if (ctx.Family != family)
+            {
+                http.Response.Headers.Remove(family.Header("request-id"));
+                SetRequestId(http.Response, ctx.Family, requestId);
+            }
+            ctx.User = services.Credentials.UserOf(identity.AccessKeyId)
+                ?? throw new CofferException(ErrorCode.InvalidAccessKeyId);
+
+            if (IsKmsCall(http.Request))
+            {
+                await KmsApi.HandleAsync(ctx, services);
+                return;
+            }
+
+            ctx.Operation = Router.Resolve(http.Request.Method, target, ctx.Query, ctx.Header);
+            if (target.Bucket is not null && ctx.Operation != Operation.CreateBucket)
+            {
+                var bucket = await services.Store.GetBucketAsync(target.Bucket, ctx.Aborted)
+                    ?? throw new CofferException(ErrorCode.NoSuchBucket, $"The bucket '{target.Bucket}' does not exist; create it first.", "/" + target.Bucket);
+                if (!string.Equals(bucket.Owner, ctx.Caller.Name, StringComparison.Ordinal))
+                    throw new CofferException(ErrorCode.AccessDenied, $"The bucket '{target.Bucket}' belongs to another user.");
+                ctx.Bucket = bucket;
+            }
+            if (target.Key is not null)
+                ObjectKeys.Validate(target.Key, ctx.Family);
+
+            await Dispatch(ctx);
+        }
+        catch (CofferException e)
+        {
+            await FailAsync(http, ctx, family, requestId, e);
+        }
+        catch (KmsException e)
+        {
+            await FailAsync(http, ctx, family, requestId, KmsErrors.ToCoffer(e));
+        }
+        catch (SealedStreamException e)
+        {
+            _log.LogError("Stored data of object {Resource} failed its integrity check ({Reason}); request {RequestId} refused.",
+                ctx?.Resource ?? rawPath, e.Message, requestId);
+            await FailAsync(http, ctx, family, requestId, new CofferException(ErrorCode.InternalError,
+                "The stored data of this object failed its integrity check; it was not returned."));
+        }
+        catch (BadHttpRequestException e)
+        {
+            var error = e.StatusCode == StatusCodes.Status408RequestTimeout
+                ? new CofferException(ErrorCode.RequestTimeout)
+                : new CofferException(ErrorCode.IncompleteBody, "The request body ended before the length the request declared; send exactly Content-Length bytes.");
+            await FailAsync(http, ctx, family, requestId, error);
+        }
+        catch (OperationCanceledException) when (http.RequestAborted.IsCancellationRequested)
+        {
+            // The client went away; nothing to answer.
+        }
+        catch (Exception e)
+        {
+            _log.LogError(e, "Request {RequestId} {Method} {Resource} failed unexpectedly.", requestId, http.Request.Method, ctx?.Resource ?? rawPath);
+            await FailAsync(http, ctx, family, requestId, new CofferException(ErrorCode.InternalError));
+        }
+    }
+
+    private Task Dispatch(RequestContext ctx) => ctx.Operation switch
+    {
+        Operation.ListBuckets => BucketHandlers.ListBucketsAsync(ctx, services),
+        Operation.CreateBucket => BucketHandlers.CreateBucketAsync(ctx, services),
+        Operation.HeadBucket => BucketHandlers.HeadBucketAsync(ctx, services),
+        Operation.DeleteBucket => BucketHandlers.DeleteBucketAsync(ctx, services),
+        Operation.GetBucketLocation => BucketHandlers.GetBucketLocationAsync(ctx, services),
+        Operation.GetBucketVersioning => BucketHandlers.GetBucketVersioningAsync(ctx, services),
+        Operation.ListObjects => ListHandlers.ListObjectsAsync(ctx, services),
+        Operation.ListObjectsV2 => ListHandlers.ListObjectsV2Async(ctx, services),
+        Operation.ListObjectVersions => ListHandlers.ListObjectVersionsAsync(ctx, services),
+        Operation.PutBucketEncryption => EncryptionHandlers.PutBucketEncryptionAsync(ctx, services),
+        Operation.GetBucketEncryption => EncryptionHandlers.GetBucketEncryptionAsync(ctx, services),
+        Operation.DeleteBucketEncryption => EncryptionHandlers.DeleteBucketEncryptionAsync(ctx, services),
+        Operation.DeleteObjects => DeleteHandlers.DeleteObjectsAsync(ctx, services),
+        Operation.PutObject => ObjectHandlers.PutObjectAsync(ctx, services),
+        Operation.GetObject => ObjectHandlers.GetObjectAsync(ctx, services, head: false),
+        Operation.HeadObject => ObjectHandlers.GetObjectAsync(ctx, services, head: true),
+        Operation.DeleteObject => DeleteHandlers.DeleteObjectAsync(ctx, services),
+        _ => throw new CofferException(ErrorCode.NotImplemented, $"{ctx.Operation} is not implemented by this server yet."),
+    };
+
+    private AuthenticatedIdentity? Authenticate(HttpRequest request, string rawTarget)
+    {
+        var headers = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var (name, values) in request.Headers)
+            headers[name] = values.Count == 1 ? values[0] ?? "" : string.Join(",", values.ToArray());
+        var signable = new SignableRequest
+        {
+            Method = request.Method,
+            RawTarget = rawTarget,
+            Headers = headers,
+            IsHttps = request.IsHttps,
+        };
+        return RequestAuthenticator.Authenticate(signable, services.Credentials.SecretOf, services.Time.GetUtcNow());
+    }
+
+    private static bool IsKmsCall(HttpRequest request) =>
+        HttpMethods.IsPost(request.Method)
+        && request.Headers["X-Amz-Target"].ToString().StartsWith("TrentService.", StringComparison.Ordinal);
+
+    private async Task FailAsync(HttpContext http, RequestContext? ctx, ProtocolFamily guessed, string requestId, CofferException error)
+    {
+        var family = ctx?.Family ?? guessed;
+        if (http.Response.HasStarted)
+        {
+            // Headers (and maybe part of the body) are out: the only honest signal left is to
+            // cut the connection, so the client sees a short response, never wrong bytes.
+            _log.LogWarning("Request {RequestId} failed after the response started ({Code}); connection aborted.", requestId, error.Error.Code);
+            http.Abort();
+            return;
+        }
+        if (error.Error.Status >= 500)
+            _log.LogWarning("Request {RequestId} answered {Code}: {Message}", requestId, error.Error.Code, error.Message);
+        http.Response.Clear();
+        http.Response.Headers["Server"] = "Coffer";
+        SetRequestId(http.Response, family, requestId);
+        await ErrorWriter.WriteAsync(http, family, requestId, error, ctx?.Resource ?? "/");
+    }
+
+    private static void CheckHeaderSize(HttpRequest request)
+    {
+        long total = 0;
+        foreach (var (name, values) in request.Headers)
+            foreach (var v in values)
+                total += name.Length + (v?.Length ?? 0) + 4;
+        if (total > MaxHeaderBytes)
+            throw new CofferException(ErrorCode.RequestHeaderSectionTooLarge, $"The request headers total {total} bytes; at most {MaxHeaderBytes} are accepted.");
+    }
+
+    private static ProtocolFamily GuessFamily(HttpRequest request, string host, string rawQuery)
+    {
+        var auth = request.Headers.Authorization.ToString();
+        if (auth.StartsWith("q-sign-algorithm", StringComparison.Ordinal) || rawQuery.Contains("q-sign-algorithm", StringComparison.Ordinal))
+            return ProtocolFamily.Cos;
+        if (auth.StartsWith("AWS", StringComparison.Ordinal) || rawQuery.Contains("X-Amz-Algorithm", StringComparison.Ordinal))
+            return ProtocolFamily.S3;
+        foreach (var name in request.Headers.Keys)
+        {
+            if (name.StartsWith("x-cos-", StringComparison.OrdinalIgnoreCase)) return ProtocolFamily.Cos;
+            if (name.StartsWith("x-amz-", StringComparison.OrdinalIgnoreCase)) return ProtocolFamily.S3;
+        }
+        return host.Contains(".myqcloud.com", StringComparison.OrdinalIgnoreCase) || host.Contains(".tencentcos.cn", StringComparison.OrdinalIgnoreCase)
+            ? ProtocolFamily.Cos : ProtocolFamily.S3;
+    }
+
+    private static void SetRequestId(HttpResponse response, ProtocolFamily family, string requestId)
+    {
+        response.Headers[family.Header("request-id")] = requestId;
+        if (family == ProtocolFamily.S3)
+            response.Headers["x-amz-id-2"] = requestId;
+    }
+
+    private static string NewRequestId()
+    {
+        Span<byte> bytes = stackalloc byte[18];
+        RandomNumberGenerator.Fill(bytes);
+        return Convert.ToBase64String(bytes).Replace('+', '-').Replace('/', '_');
+    }
+}
+
+/// <summary>Object key rules: length, characters, dot segments.</summary>
+public static class ObjectKeys
+{
+    public const int MaxCosKeyBytes = 850;
+    public const int MaxS3KeyBytes = 1024;
+
+    public static void Validate(string key, ProtocolFamily family)
+    {
+        var max = family == ProtocolFamily.Cos ? MaxCosKeyBytes : MaxS3KeyBytes;
+        var bytes = Encoding.UTF8.GetByteCount(key);
+        if (bytes > max)
+            throw new CofferException(ErrorCode.KeyTooLong, $"The object key is {bytes} bytes long; at most {max} bytes are allowed.");
+        foreach (var c in key)
+            if (c < 0x20 || c == 0x7F)
+                throw new CofferException(ErrorCode.InvalidObjectName, $"The object key contains the control character U+{(int)c:X4}; keys may not contain control characters.");
+        foreach (var segment in key.Split('/'))
+            if (segment == "..")
+                throw new CofferException(ErrorCode.InvalidObjectName, "The object key contains a '..' segment; such keys are refused because tools would resolve them to another path.");
+    }
+}

@@ -1,0 +1,117 @@
+using Coffer.Protocol;
+using Coffer.Server.Pipeline;
+
+namespace Coffer.Server.Routing;
+
+/// <summary>Every COS / S3 operation the server answers, named as the reference APIs name them.</summary>
+public enum Operation
+{
+    ListBuckets,
+    CreateBucket,
+    HeadBucket,
+    DeleteBucket,
+    ListObjects,
+    ListObjectsV2,
+    ListObjectVersions,
+    GetBucketLocation,
+    GetBucketVersioning,
+    PutBucketEncryption,
+    GetBucketEncryption,
+    DeleteBucketEncryption,
+    DeleteObjects,
+    PutObject,
+    CopyObject,
+    GetObject,
+    HeadObject,
+    DeleteObject,
+    CreateMultipartUpload,
+    UploadPart,
+    UploadPartCopy,
+    CompleteMultipartUpload,
+    AbortMultipartUpload,
+    ListParts,
+    ListMultipartUploads,
+    RestoreObject,
+}
+
+/// <summary>
+/// Maps (method, bucket?, key?, sub-resource) to an <see cref="Operation"/>. Sub-resources we
+/// do not implement (acl, cors, tagging, …) are answered NotImplemented, never a 500 and never
+/// silently treated as another operation.
+/// </summary>
+public static class Router
+{
+    /// <summary>Query parameters that are arguments, not sub-resources.</summary>
+    private static readonly HashSet<string> Arguments = new(StringComparer.Ordinal)
+    {
+        "prefix", "delimiter", "marker", "max-keys", "encoding-type", "list-type", "continuation-token",
+        "start-after", "fetch-owner", "key-marker", "version-id-marker", "upload-id-marker", "max-uploads",
+        "partNumber", "uploadId", "versionId", "max-parts", "part-number-marker", "x-id",
+        "allow-unordered", "optional-object-attributes",
+    };
+
+    private static readonly string[] SubResources = ["encryption", "location", "versions", "versioning", "delete", "uploads", "restore"];
+
+    public static Operation Resolve(string method, Target target, RequestQuery query, Func<string, string?> header)
+    {
+        string? sub = null;
+        foreach (var (name, _) in query.Pairs)
+        {
+            if (Arguments.Contains(name) || name.StartsWith("response-", StringComparison.Ordinal)
+                || name.StartsWith("X-Amz-", StringComparison.OrdinalIgnoreCase) || name.StartsWith("q-", StringComparison.Ordinal)
+                || name.StartsWith("x-cos-", StringComparison.OrdinalIgnoreCase))
+                continue;
+            if (Array.IndexOf(SubResources, name) < 0)
+                throw NotImplemented($"The sub-resource '?{name}' is not implemented by this server.");
+            sub ??= name;
+        }
+
+        if (target.Bucket is null)
+        {
+            if (method == "GET" && sub is null) return Operation.ListBuckets;
+            throw new CofferException(ErrorCode.MethodNotAllowed, $"{method} is not allowed on the service; name a bucket.");
+        }
+
+        if (target.Key is null)
+            return (method, sub) switch
+            {
+                ("PUT", null) => Operation.CreateBucket,
+                ("HEAD", null) => Operation.HeadBucket,
+                ("DELETE", null) => Operation.DeleteBucket,
+                ("GET", null) => query.Get("list-type") == "2" ? Operation.ListObjectsV2 : Operation.ListObjects,
+                ("GET", "versions") => Operation.ListObjectVersions,
+                ("GET", "location") => Operation.GetBucketLocation,
+                ("GET", "versioning") => Operation.GetBucketVersioning,
+                ("GET", "uploads") => Operation.ListMultipartUploads,
+                ("PUT", "encryption") => Operation.PutBucketEncryption,
+                ("GET", "encryption") => Operation.GetBucketEncryption,
+                ("DELETE", "encryption") => Operation.DeleteBucketEncryption,
+                ("POST", "delete") => Operation.DeleteObjects,
+                ("PUT", "versioning") => throw NotImplemented("Bucket versioning is not implemented by this server."),
+                _ => throw MethodNotAllowed(method, sub),
+            };
+
+        var hasUpload = query.Has("uploadId");
+        return (method, sub) switch
+        {
+            ("PUT", null) when hasUpload => header("x-cos-copy-source") is not null || header("x-amz-copy-source") is not null
+                ? Operation.UploadPartCopy : Operation.UploadPart,
+            ("PUT", null) => header("x-cos-copy-source") is not null || header("x-amz-copy-source") is not null
+                ? Operation.CopyObject : Operation.PutObject,
+            ("GET", null) => hasUpload ? Operation.ListParts : Operation.GetObject,
+            ("HEAD", null) => Operation.HeadObject,
+            ("DELETE", null) => hasUpload ? Operation.AbortMultipartUpload : Operation.DeleteObject,
+            ("POST", "uploads") => Operation.CreateMultipartUpload,
+            ("POST", null) when hasUpload => Operation.CompleteMultipartUpload,
+            ("POST", "restore") => Operation.RestoreObject,
+            _ => throw MethodNotAllowed(method, sub),
+        };
+    }
+
+    private static CofferException NotImplemented(string message) => new(ErrorCode.NotImplemented, message);
+
+    private static CofferException MethodNotAllowed(string method, string? sub) =>
+        new(ErrorCode.MethodNotAllowed, sub is null
+            ? $"{method} is not allowed on this resource."
+            : $"{method} is not allowed on the '?{sub}' sub-resource of this resource.");
+}

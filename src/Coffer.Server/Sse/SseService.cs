@@ -1,0 +1,145 @@
+using System.Security.Cryptography;
+using System.Text;
+using Coffer.Crypto;
+using Coffer.Protocol;
+using Coffer.Server.Pipeline;
+using Coffer.Storage;
+
+namespace Coffer.Server.Sse;
+
+/// <summary>An object key ready for writing, and what to store so it can be recovered.</summary>
+public sealed record SealedWrite(ObjectKey? Key, ObjectEncryption Encryption) : IDisposable
+{
+    public void Dispose() => Key?.Dispose();
+}
+
+/// <summary>
+/// The SSE policy: which mode a write gets (request headers, else the bucket default), how
+/// its object key is sealed (KMS envelope for SSE-COS and SSE-KMS, the customer key for
+/// SSE-C), how it is recovered on read, and which headers the response carries.
+/// </summary>
+public static class SseService
+{
+    public const string ModeCos = "SSE-COS";
+    public const string ModeKms = "SSE-KMS";
+    public const string ModeCustomer = "SSE-C";
+
+    /// <summary>Decides the mode of a new object and creates its sealed key.</summary>
+    public static async Task<SealedWrite> SealNewAsync(CofferServices s, RequestContext ctx, SseRequest request, string bucket, string key, BucketEncryption? bucketDefault)
+    {
+        var mode = request.Mode;
+        var keyId = request.KmsKeyId;
+        if (mode == SseMode.None && bucketDefault is not null)
+        {
+            mode = bucketDefault.Algorithm == "AES256" ? SseMode.Cos : SseMode.Kms;
+            keyId = bucketDefault.KmsKeyId;
+        }
+
+        switch (mode)
+        {
+            case SseMode.None:
+                return new SealedWrite(null, ObjectEncryption.None);
+
+            case SseMode.Customer:
+            {
+                var objectKey = ObjectKey.Generate();
+                var sealedKey = CustomerKeySealing.Seal(objectKey, request.Customer!.Bytes, new KeyBinding(bucket, key, ModeCustomer));
+                return new SealedWrite(objectKey, new ObjectEncryption(SseMode.Customer, sealedKey));
+            }
+
+            case SseMode.Cos:
+            {
+                var serviceKey = await s.Kms.GetOrCreateServiceKeyAsync(ctx.Aborted);
+                var sealedKey = await s.Envelope.SealNewAsync(serviceKey.KeyId, KmsContext(bucket, null), new KeyBinding(bucket, key, ModeCos), ctx.Aborted);
+                return new SealedWrite(sealedKey.Key, new ObjectEncryption(SseMode.Cos, sealedKey.SealedKey, sealedKey.KeyId));
+            }
+
+            default:
+            {
+                var cmk = keyId is null
+                    ? (await s.Kms.GetOrCreateDefaultKeyAsync(ctx.Caller.Name, ctx.Aborted)).KeyId
+                    : (await s.Kms.DescribeKeyAsync(keyId, ctx.Aborted)).KeyId;
+                var context = request.Mode == SseMode.Kms ? request.ContextBase64 : null;
+                var sealedKey = await s.Envelope.SealNewAsync(cmk, KmsContext(bucket, request.Context), new KeyBinding(bucket, key, ModeKms), ctx.Aborted);
+                return new SealedWrite(sealedKey.Key, new ObjectEncryption(SseMode.Kms, sealedKey.SealedKey, sealedKey.KeyId, context));
+            }
+        }
+    }
+
+    /// <summary>
+    /// Recovers the object key of a stored object for reading. SSE-C objects need the
+    /// customer key (wrong key: AccessDenied); other objects refuse SSE-C headers.
+    /// </summary>
+    public static async Task<ObjectKey?> OpenAsync(CofferServices s, ObjectRecord obj, CustomerKey? customer, CancellationToken ct, bool copySource = false)
+    {
+        var enc = obj.Encryption;
+        if (enc.Mode != SseMode.Customer && customer is not null)
+            throw new CofferException(ErrorCode.SseHeaderNotAllowed, copySource
+                ? "The copy source is not encrypted with a customer-provided key; do not send the copy-source customer key headers."
+                : "The object is not encrypted with a customer-provided key; do not send the customer key headers.");
+        switch (enc.Mode)
+        {
+            case SseMode.None:
+                return null;
+            case SseMode.Customer:
+                if (customer is null)
+                    throw new CofferException(ErrorCode.SsecDecryptHeaderInvalid, copySource
+                        ? "The copy source is encrypted with a customer-provided key: send the copy-source customer algorithm, key and key MD5 headers."
+                        : "The object was stored using a form of Server Side Encryption. The correct parameters must be provided to retrieve the object: send the customer algorithm, key and key MD5 headers.");
+                return CustomerKeySealing.TryUnseal(enc.SealedKey, customer.Bytes, new KeyBinding(obj.Bucket, obj.Key, ModeCustomer))
+                    ?? throw new CofferException(ErrorCode.AccessDenied, "The customer-provided key does not open this object; send the key it was written with.");
+            case SseMode.Cos:
+                return await s.Envelope.UnsealAsync(enc.SealedKey, KmsContext(obj.Bucket, null), new KeyBinding(obj.Bucket, obj.Key, ModeCos), ct);
+            default:
+                var context = enc.KmsContext is null ? null : SseRequest.ParseContext(enc.KmsContext);
+                return await s.Envelope.UnsealAsync(enc.SealedKey, KmsContext(obj.Bucket, context), new KeyBinding(obj.Bucket, obj.Key, ModeKms), ct);
+        }
+    }
+
+    /// <summary>
+    /// The ETag of a single-stream object: the plaintext MD5 for plain and SSE-COS objects (as
+    /// COS and S3 answer), an opaque keyed value for SSE-KMS and SSE-C that reveals nothing about
+    /// the content (cos-s3-reference.md §3.3).
+    /// </summary>
+    public static string ETag(SseMode mode, ObjectKey? key, ReadOnlySpan<byte> md5)
+    {
+        if (mode is SseMode.None or SseMode.Cos || key is null)
+            return Convert.ToHexStringLower(md5);
+        Span<byte> mac = stackalloc byte[32];
+        var input = new byte[md5.Length + 5];
+        Encoding.ASCII.GetBytes("etag:", input);
+        md5.CopyTo(input.AsSpan(5));
+        HMACSHA256.HashData(key.Bytes, input, mac);
+        return Convert.ToHexStringLower(mac[..16]);
+    }
+
+    /// <summary>Writes the SSE response headers of a stored object in the caller's family.</summary>
+    public static void WriteHeaders(RequestContext ctx, ObjectEncryption enc, string? customerKeyMd5)
+    {
+        switch (enc.Mode)
+        {
+            case SseMode.Cos:
+                ctx.SetFamilyHeader("server-side-encryption", "AES256");
+                break;
+            case SseMode.Kms:
+                ctx.SetFamilyHeader("server-side-encryption", ctx.Family == ProtocolFamily.Cos ? "cos/kms" : "aws:kms");
+                ctx.SetFamilyHeader(ctx.Family == ProtocolFamily.Cos ? "server-side-encryption-cos-kms-key-id" : "server-side-encryption-aws-kms-key-id", enc.KmsKeyId ?? "");
+                if (enc.KmsContext is not null)
+                    ctx.SetFamilyHeader("server-side-encryption-context", enc.KmsContext);
+                break;
+            case SseMode.Customer:
+                ctx.SetFamilyHeader("server-side-encryption-customer-algorithm", "AES256");
+                if (customerKeyMd5 is not null)
+                    ctx.SetFamilyHeader("server-side-encryption-customer-key-MD5", customerKeyMd5);
+                break;
+        }
+    }
+
+    /// <summary>The KMS encryption context of a bucket key: the client's pairs plus the bucket, under a reserved prefix.</summary>
+    private static Dictionary<string, string> KmsContext(string bucket, IReadOnlyDictionary<string, string>? client)
+    {
+        var context = client is null ? new Dictionary<string, string>(StringComparer.Ordinal) : new Dictionary<string, string>(client, StringComparer.Ordinal);
+        context["coffer:bucket"] = bucket;
+        return context;
+    }
+}

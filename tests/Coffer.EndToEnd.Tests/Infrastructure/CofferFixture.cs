@@ -1,0 +1,76 @@
+using System.Collections.Concurrent;
+using Coffer.Server;
+using Microsoft.Extensions.Logging;
+
+namespace Coffer.EndToEnd.Tests.Infrastructure;
+
+/// <summary>
+/// A real Coffer server on free loopback ports (HTTP and HTTPS with its generated certificate),
+/// in a temporary data folder, with known root credentials and every log line captured.
+/// </summary>
+public sealed class CofferFixture : IAsyncLifetime
+{
+    public const string AccessKey = "AKIDCOFFERTESTROOT000000000000000000";
+    public const string SecretKey = "CofferTestRootSecretKey0123456789abcdefgh";
+    public const string Domain = "coffer.test";
+    public const string Region = "us-east-1";
+
+    public string DataDirectory { get; } = Path.Combine(Path.GetTempPath(), "coffer-e2e-" + Guid.NewGuid().ToString("N"));
+    public CofferServer Server { get; private set; } = null!;
+    public CapturingLoggerProvider Log { get; } = new();
+
+    public Uri HttpUrl => Server.HttpUrl!;
+    public Uri HttpsUrl => Server.HttpsUrl!;
+
+    public async Task InitializeAsync()
+    {
+        Server = await CofferServer.StartAsync(new CofferServerOptions
+        {
+            DataDirectory = DataDirectory,
+            HttpEndpoint = "127.0.0.1:0",
+            HttpsEndpoint = "127.0.0.1:0",
+            Domain = Domain,
+            Region = Region,
+            RootAccessKey = AccessKey,
+            RootSecretKey = SecretKey,
+            ConsoleLog = false,
+            LogLevel = LogLevel.Debug,
+            LoggerProvider = Log,
+        });
+    }
+
+    public async Task DisposeAsync()
+    {
+        await Server.DisposeAsync();
+        try { Directory.Delete(DataDirectory, recursive: true); } catch (IOException) { }
+    }
+
+    /// <summary>A bucket name unique to the calling test.</summary>
+    public static string NewBucket(string hint = "b") => $"{hint}-{Guid.NewGuid():N}"[..Math.Min(40, hint.Length + 33)].ToLowerInvariant();
+}
+
+/// <summary>Keeps every log line (message and exception) the server writes.</summary>
+public sealed class CapturingLoggerProvider : ILoggerProvider
+{
+    private readonly ConcurrentQueue<string> _lines = new();
+
+    public IReadOnlyCollection<string> Lines => _lines;
+
+    public ILogger CreateLogger(string categoryName) => new Logger(this, categoryName);
+
+    public void Dispose() { }
+
+    private sealed class Logger(CapturingLoggerProvider owner, string category) : ILogger
+    {
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+        public bool IsEnabled(LogLevel logLevel) => true;
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+            owner._lines.Enqueue($"{logLevel} {category}: {formatter(state, exception)} {exception}");
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class CofferCollection : ICollectionFixture<CofferFixture>
+{
+    public const string Name = "coffer";
+}
