@@ -16,6 +16,7 @@ internal static class ServeCommand
         var key = new Option<string?>("--key") { Description = "PEM private key of --cert." };
         var domain = new Option<string?>("--domain") { Description = "Base domain for virtual-hosted addressing: bucket.DOMAIN." };
         var region = new Option<string>("--region") { Description = "Region the buckets report.", DefaultValueFactory = _ => "us-east-1" };
+        var timeScale = new Option<double>("--time-scale") { Description = "Speed-up of restore durations and KMS deletion windows (3600: an hour becomes a second).", DefaultValueFactory = _ => 1.0 };
 
         var command = new Command("serve", """
             Start the Coffer server.
@@ -28,7 +29,7 @@ internal static class ServeCommand
               coffer serve --data /srv/coffer --http 0.0.0.0:9000 --domain s3.example.test
             """)
         {
-            data, http, https, cert, key, domain, region,
+            data, http, https, cert, key, domain, region, timeScale,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -41,7 +42,13 @@ internal static class ServeCommand
                 CertificateKeyPemPath = parse.GetValue(key),
                 Domain = parse.GetValue(domain),
                 Region = parse.GetValue(region)!,
+                TimeScale = parse.GetValue(timeScale),
             };
+            if (options.TimeScale <= 0)
+            {
+                Console.Error.WriteLine("coffer serve: --time-scale must be greater than 0.");
+                return 2;
+            }
             if (options.HttpEndpoint is null && options.HttpsEndpoint is null)
             {
                 Console.Error.WriteLine("coffer serve: --http and --https are both 'none'; keep at least one listener.");

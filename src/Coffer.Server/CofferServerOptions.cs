@@ -28,6 +28,13 @@ public sealed class CofferServerOptions
     public string? RootAccessKey { get; set; }
     public string? RootSecretKey { get; set; }
 
+    /// <summary>
+    /// How fast server time runs for long-lived jobs: restore durations and KMS key deletion
+    /// windows are divided by it (1 = real durations as COS documents them; 3600 turns an hour
+    /// into a second for demos and tests).
+    /// </summary>
+    public double TimeScale { get; set; } = 1.0;
+
     /// <summary>Extra log output (tests capture the server log through this).</summary>
     public ILoggerProvider? LoggerProvider { get; set; }
 

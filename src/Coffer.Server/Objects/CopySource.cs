@@ -1,0 +1,102 @@
+using Coffer.Crypto;
+using Coffer.Protocol;
+using Coffer.Server.Pipeline;
+using Coffer.Server.Sse;
+using Coffer.Storage;
+
+namespace Coffer.Server.Objects;
+
+/// <summary>
+/// The source of CopyObject / UploadPartCopy, from <c>x-cos-copy-source</c> / <c>x-amz-copy-source</c>
+/// in any of its forms: the COS host form <c>bucket-appid.cos.region.myqcloud.com/key</c>,
+/// <c>/bucket/key</c> and <c>bucket/key</c>, URL-encoded, with an optional <c>?versionId=</c>
+/// (cos-s3-reference.md §4.4).
+/// </summary>
+public sealed record CopySource(string Bucket, string Key, string? VersionId)
+{
+    public static CopySource Parse(string header)
+    {
+        var value = header.Trim();
+        string? versionId = null;
+        var q = value.IndexOf('?');
+        if (q >= 0)
+        {
+            foreach (var part in value[(q + 1)..].Split('&'))
+                if (part.StartsWith("versionId=", StringComparison.Ordinal))
+                    versionId = Addressing.Decode(part["versionId=".Length..]);
+            value = value[..q];
+        }
+        value = value.TrimStart('/');
+        var slash = value.IndexOf('/');
+        if (slash <= 0 || slash == value.Length - 1)
+            throw Invalid(header);
+
+        var first = value[..slash];
+        string bucket;
+        if (first.Contains('.'))
+        {
+            // COS host form (any port): the bucket is the host's first label.
+            var host = first.Split(':')[0];
+            bucket = host[..host.IndexOf('.')];
+            if (!host.Contains(".cos.", StringComparison.OrdinalIgnoreCase) && !host.Contains(".myqcloud.com", StringComparison.OrdinalIgnoreCase)
+                && !host.Contains(".tencentcos.cn", StringComparison.OrdinalIgnoreCase))
+                bucket = Addressing.Decode(first);   // an S3 bucket name with dots: "my.bucket/key"
+        }
+        else
+        {
+            bucket = Addressing.Decode(first);
+        }
+        var key = Addressing.Decode(value[(slash + 1)..]);
+        if (bucket.Length == 0 || key.Length == 0)
+            throw Invalid(header);
+        if (versionId is not null && versionId != "null")
+            throw new CofferException(ErrorCode.NoSuchVersion, $"The copy source version '{versionId}' does not exist: this server keeps one version per key (id \"null\").");
+        return new CopySource(bucket, key, versionId);
+    }
+
+    /// <summary>
+    /// Loads the source for reading: bucket ownership, existence, the copy-source conditions
+    /// (<c>…-copy-source-If-*</c>: any failure is 412), archive state, and the source's object key
+    /// (SSE-C sources need the copy-source customer key headers).
+    /// </summary>
+    public async Task<OpenedSource> OpenAsync(RequestContext ctx, CofferServices s)
+    {
+        var bucket = await s.Store.GetBucketAsync(Bucket, ctx.Aborted)
+            ?? throw new CofferException(ErrorCode.NoSuchBucket, $"The copy source bucket '{Bucket}' does not exist.", "/" + Bucket);
+        if (bucket.Owner != ctx.Caller.Name)
+            throw new CofferException(ErrorCode.AccessDenied, $"The copy source bucket '{Bucket}' belongs to another user.");
+        var obj = await s.Store.GetObjectAsync(Bucket, Key, ctx.Aborted)
+            ?? throw new CofferException(ErrorCode.NoSuchCopySource, $"The copy source '{Bucket}/{Key}' does not exist.", "/" + Bucket + "/" + Key);
+
+        if (Preconditions.Evaluate(name => ctx.FamilyHeader("copy-source-" + name), obj) == Preconditions.Result.NotModified)
+            throw new CofferException(ErrorCode.PreconditionFailed, "The copy source matched x-cos-copy-source-If-None-Match / was not modified since x-cos-copy-source-If-Modified-Since.");
+
+        if (StorageClasses.IsArchive(obj.StorageClass) && !(obj.Restore is { Ongoing: false, ExpiresAt: { } expires } && expires > s.Time.GetUtcNow()))
+            throw new CofferException(ErrorCode.InvalidObjectState, "The copy source is archived and not restored: restore it first (POST ?restore).");
+
+        var customer = CustomerKey.Parse(ctx.FamilyHeader, "copy-source-server-side-encryption-customer-", ctx.IsHttps);
+        try
+        {
+            var key = await SseService.OpenAsync(s, obj, customer, ctx.Aborted, copySource: true);
+            return new OpenedSource(obj, key, customer);
+        }
+        catch
+        {
+            customer?.Dispose();
+            throw;
+        }
+    }
+
+    private static CofferException Invalid(string header) =>
+        new(ErrorCode.InvalidCopySource, $"The copy source '{header}' is not valid: use bucket-appid.cos.region.myqcloud.com/key, /bucket/key or bucket/key (URL-encoded).");
+}
+
+/// <summary>A copy source ready to read: its record, its object key (null when plain), and the copy-source customer key if one was sent.</summary>
+public sealed record OpenedSource(ObjectRecord Object, ObjectKey? Key, CustomerKey? Customer) : IDisposable
+{
+    public void Dispose()
+    {
+        Key?.Dispose();
+        Customer?.Dispose();
+    }
+}
