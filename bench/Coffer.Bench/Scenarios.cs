@@ -66,6 +66,12 @@ internal sealed class Scenarios(Report report, bool quick)
     private async Task MeasureAsync(string section, string name, BenchClient client, string bucket, Mode mode, long size, int streams)
     {
         await client.CreateBucketAsync(bucket);
+        // Warm up this path (JIT tiers, connection, TLS session, KMS key) so trials measure steady state.
+        for (var i = 0; i < 3; i++)
+        {
+            await client.PutAsync(bucket, "warmup", 8 * MiB, mode);
+            await client.GetAsync(bucket, "warmup", mode);
+        }
         var put = new List<double>();
         var get = new List<double>();
         for (var t = 0; t < Trials; t++)
