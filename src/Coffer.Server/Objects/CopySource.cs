@@ -71,7 +71,7 @@ public sealed record CopySource(string Bucket, string Key, string? VersionId)
         if (Preconditions.Evaluate(name => ctx.FamilyHeader("copy-source-" + name), obj) == Preconditions.Result.NotModified)
             throw new CofferException(ErrorCode.PreconditionFailed, "The copy source matched x-cos-copy-source-If-None-Match / was not modified since x-cos-copy-source-If-Modified-Since.");
 
-        if (StorageClasses.IsArchive(obj.StorageClass) && !(obj.Restore is { Ongoing: false, ExpiresAt: { } expires } && expires > s.Time.GetUtcNow()))
+        if (!ArchiveRestore.IsReadable(obj, ArchiveRestore.Now(s)))
             throw new CofferException(ErrorCode.InvalidObjectState, "The copy source is archived and not restored: restore it first (POST ?restore).");
 
         var customer = CustomerKey.Parse(ctx.FamilyHeader, "copy-source-server-side-encryption-customer-", ctx.IsHttps);
