@@ -14,7 +14,24 @@ namespace Coffer.Server.Objects;
 /// </summary>
 public sealed record CopySource(string Bucket, string Key, string? VersionId)
 {
-    public static CopySource Parse(string header)
+    /// <summary>
+    /// Parses the header. <paramref name="domain"/> is the server's base domain, so that
+    /// <c>bucket.DOMAIN/key</c> names the bucket as a virtual-hosted request would.
+    /// </summary>
+    /// <exception cref="CofferException">InvalidCopySource for a malformed value; NoSuchVersion for a version other than "null".</exception>
+    public static CopySource Parse(string header, string? domain = null)
+    {
+        try
+        {
+            return ParseCore(header, domain);
+        }
+        catch (CofferException e) when (e.Error == ErrorCode.InvalidURI)
+        {
+            throw Invalid(header);
+        }
+    }
+
+    private static CopySource ParseCore(string header, string? domain)
     {
         var value = header.Trim();
         string? versionId = null;
@@ -38,7 +55,9 @@ public sealed record CopySource(string Bucket, string Key, string? VersionId)
             // COS host form (any port): the bucket is the host's first label.
             var host = first.Split(':')[0];
             bucket = host[..host.IndexOf('.')];
-            if (!host.Contains(".cos.", StringComparison.OrdinalIgnoreCase) && !host.Contains(".myqcloud.com", StringComparison.OrdinalIgnoreCase)
+            if (!string.IsNullOrEmpty(domain) && host.EndsWith("." + domain, StringComparison.OrdinalIgnoreCase))
+                bucket = host[..^(domain.Length + 1)];   // the server's own virtual-hosted form
+            else if (!host.Contains(".cos.", StringComparison.OrdinalIgnoreCase) && !host.Contains(".myqcloud.com", StringComparison.OrdinalIgnoreCase)
                 && !host.Contains(".tencentcos.cn", StringComparison.OrdinalIgnoreCase))
                 bucket = Addressing.Decode(first);   // an S3 bucket name with dots: "my.bucket/key"
         }
