@@ -24,6 +24,8 @@ public sealed class CopySourceTests
     [InlineData("my.dotted.bucket/key", "my.dotted.bucket", "key")]
     [InlineData("/my.dotted.bucket/key", "my.dotted.bucket", "key")]
     [InlineData("  /bucket/key  ", "bucket", "key")]
+    [InlineData("bucket%2Fdir%2Fsrc", "bucket", "dir/src")]
+    [InlineData("bucket%2Fa%2520b%3F", "bucket", "a%20b?")]
     public void Every_form_names_its_bucket_and_decoded_key(string header, string bucket, string key)
     {
         var source = CopySource.Parse(header);

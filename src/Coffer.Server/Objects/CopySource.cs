@@ -43,29 +43,27 @@ public sealed record CopySource(string Bucket, string Key, string? VersionId)
                     versionId = Addressing.Decode(part["versionId=".Length..]);
             value = value[..q];
         }
-        value = value.TrimStart('/');
+        // Decoded once as a whole: AWSSDK encodes "bucket/key" including the slash ("bucket%2Fkey");
+        // the other SDKs encode only the key. Neither a bucket name nor a host holds '%' or '/'.
+        value = Addressing.Decode(value).TrimStart('/');
         var slash = value.IndexOf('/');
         if (slash <= 0 || slash == value.Length - 1)
             throw Invalid(header);
 
         var first = value[..slash];
-        string bucket;
+        var bucket = first;
         if (first.Contains('.'))
         {
             // COS host form (any port): the bucket is the host's first label.
             var host = first.Split(':')[0];
-            bucket = host[..host.IndexOf('.')];
             if (!string.IsNullOrEmpty(domain) && host.EndsWith("." + domain, StringComparison.OrdinalIgnoreCase))
                 bucket = host[..^(domain.Length + 1)];   // the server's own virtual-hosted form
-            else if (!host.Contains(".cos.", StringComparison.OrdinalIgnoreCase) && !host.Contains(".myqcloud.com", StringComparison.OrdinalIgnoreCase)
-                && !host.Contains(".tencentcos.cn", StringComparison.OrdinalIgnoreCase))
-                bucket = Addressing.Decode(first);   // an S3 bucket name with dots: "my.bucket/key"
+            else if (host.Contains(".cos", StringComparison.OrdinalIgnoreCase) && (host.EndsWith(".myqcloud.com", StringComparison.OrdinalIgnoreCase)
+                || host.EndsWith(".tencentcos.cn", StringComparison.OrdinalIgnoreCase)))
+                bucket = host[..host.IndexOf('.')];
+            // else an S3 bucket name with dots: "my.bucket/key"
         }
-        else
-        {
-            bucket = Addressing.Decode(first);
-        }
-        var key = Addressing.Decode(value[(slash + 1)..]);
+        var key = value[(slash + 1)..];
         if (bucket.Length == 0 || key.Length == 0)
             throw Invalid(header);
         if (versionId is not null && versionId != "null")
