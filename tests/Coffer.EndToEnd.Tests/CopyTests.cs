@@ -155,8 +155,12 @@ public sealed class CopyTests(CofferFixture f)
         await s3.CopyObjectAsync(new CopyObjectRequest { SourceBucket = bucket, SourceKey = "src", DestinationBucket = bucket, DestinationKey = "copied", ContentType = "ignored/type" });
         var replace = new CopyObjectRequest
         {
-            SourceBucket = bucket, SourceKey = "src", DestinationBucket = bucket, DestinationKey = "replaced",
-            MetadataDirective = S3MetadataDirective.REPLACE, ContentType = "application/json",
+            SourceBucket = bucket,
+            SourceKey = "src",
+            DestinationBucket = bucket,
+            DestinationKey = "replaced",
+            MetadataDirective = S3MetadataDirective.REPLACE,
+            ContentType = "application/json",
         };
         replace.Metadata.Add("shape", "round");
         await s3.CopyObjectAsync(replace);
@@ -219,8 +223,14 @@ public sealed class CopyTests(CofferFixture f)
 
         await s3.CopyObjectAsync(new CopyObjectRequest
         {
-            SourceBucket = bucket, SourceKey = "src", DestinationBucket = bucket, DestinationKey = "dst",
-            ETagToMatch = etag, ETagToNotMatch = "\"other\"", ModifiedSinceDate = past, UnmodifiedSinceDate = future,
+            SourceBucket = bucket,
+            SourceKey = "src",
+            DestinationBucket = bucket,
+            DestinationKey = "dst",
+            ETagToMatch = etag,
+            ETagToNotMatch = "\"other\"",
+            ModifiedSinceDate = past,
+            UnmodifiedSinceDate = future,
         });
         Assert.Equal(etag, (await s3.GetObjectMetadataAsync(bucket, "dst")).ETag);
     }
@@ -336,8 +346,13 @@ public sealed class CopyTests(CofferFixture f)
         var bucket = await NewBucketAsync(s3);
         var huge = new ObjectRecord
         {
-            Bucket = bucket, Key = "huge", Size = 5L * 1024 * 1024 * 1024 + 1, ETag = "00000000000000000000000000000000-2", Crc64 = 0,
-            LastModified = DateTimeOffset.UtcNow, Streams = [new ObjectStream(RandomNumberGenerator.GetHexString(32, true), 5L * 1024 * 1024 * 1024 + 1, "object", 0, "")],
+            Bucket = bucket,
+            Key = "huge",
+            Size = 5L * 1024 * 1024 * 1024 + 1,
+            ETag = "00000000000000000000000000000000-2",
+            Crc64 = 0,
+            LastModified = DateTimeOffset.UtcNow,
+            Streams = [new ObjectStream(RandomNumberGenerator.GetHexString(32, true), 5L * 1024 * 1024 * 1024 + 1, "object", 0, "")],
         };
         await f.Server.Services.Store.PutObjectAsync(huge);
 
