@@ -323,6 +323,39 @@ public sealed class CopyTests(CofferFixture f)
     }
 
     [Fact]
+    public async Task A_multipart_source_keeps_its_etag_when_shared_and_gets_an_md5_when_rewritten()
+    {
+        using var s3 = Clients.S3(f, https: true);
+        var bucket = await NewBucketAsync(s3);
+        await s3.PutObjectAsync(new PutObjectRequest { BucketName = bucket, Key = "p1", InputStream = new MemoryStream(Data[..100_000]) });
+        await s3.PutObjectAsync(new PutObjectRequest { BucketName = bucket, Key = "p2", InputStream = new MemoryStream(Data[100_000..]) });
+        // Stitched into one two-stream record, as a completed multipart upload is stored.
+        var crc = new Coffer.Protocol.Checksums.Crc64Xz();
+        crc.Append(Data);
+        var multi = (await RecordAsync(bucket, "p1")) with
+        {
+            Key = "multi", Size = Data.Length, ETag = "0123456789abcdef0123456789abcdef-2", Crc64 = crc.Value, Checksums = new Dictionary<string, string>(),
+            Streams = [.. (await RecordAsync(bucket, "p1")).Streams, .. (await RecordAsync(bucket, "p2")).Streams],
+        };
+        await f.Server.Services.Store.PutObjectAsync(multi);
+
+        var shared = await s3.CopyObjectAsync(Copy(bucket, "multi", bucket, "shared", Mode.Plain));
+        var rewriteRequest = Copy(bucket, "multi", bucket, "rewritten", Mode.Plain);
+        ApplyDestination(rewriteRequest, Mode.SseS3);
+        var rewritten = await s3.CopyObjectAsync(rewriteRequest);
+
+        Assert.Equal("\"" + multi.ETag + "\"", shared.ETag);
+        Assert.Equal(multi.Streams, (await RecordAsync(bucket, "shared")).Streams);
+        Assert.Equal(DataMd5, rewritten.ETag);
+        Assert.Single((await RecordAsync(bucket, "rewritten")).Streams);
+        foreach (var key in new[] { "shared", "rewritten" })
+        {
+            using var get = await s3.GetObjectAsync(bucket, key);
+            Assert.Equal(Data, await ReadAllAsync(get));
+        }
+    }
+
+    [Fact]
     public async Task An_unrestored_archive_source_is_refused_with_InvalidObjectState()
     {
         using var s3 = Clients.S3(f, https: true);

@@ -23,6 +23,11 @@ public static class CopyHandlers
     /// <summary>Largest object one CopyObject copies: 5 GiB, as COS and S3 allow (larger ones: UploadPartCopy).</summary>
     public const long MaxCopyBytes = 5L * 1024 * 1024 * 1024;
 
+    /// <summary>
+    /// Copies the source named by the copy-source header onto the request's key: source conditions
+    /// and archive state checked, destination encryption from the request or the bucket default,
+    /// metadata copied or replaced, class from the request; answers CopyObjectResult.
+    /// </summary>
     public static async Task CopyObjectAsync(RequestContext ctx, CofferServices s)
     {
         var bucket = ctx.Bucket!;
