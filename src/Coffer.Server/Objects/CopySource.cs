@@ -26,7 +26,9 @@ public sealed record CopySource(string Bucket, string Key, string? VersionId)
                     versionId = Addressing.Decode(part["versionId=".Length..]);
             value = value[..q];
         }
-        value = value.TrimStart('/');
+        // Decode once, then split: AWSSDK.S3 4.x encodes the separator too ("bucket%2Fkey"). Bucket
+        // names hold neither '/' nor '%', so this splits every other form where it did before.
+        value = Addressing.Decode(value).TrimStart('/');
         var slash = value.IndexOf('/');
         if (slash <= 0 || slash == value.Length - 1)
             throw Invalid(header);
@@ -40,13 +42,13 @@ public sealed record CopySource(string Bucket, string Key, string? VersionId)
             bucket = host[..host.IndexOf('.')];
             if (!host.Contains(".cos.", StringComparison.OrdinalIgnoreCase) && !host.Contains(".myqcloud.com", StringComparison.OrdinalIgnoreCase)
                 && !host.Contains(".tencentcos.cn", StringComparison.OrdinalIgnoreCase))
-                bucket = Addressing.Decode(first);   // an S3 bucket name with dots: "my.bucket/key"
+                bucket = first;   // an S3 bucket name with dots: "my.bucket/key"
         }
         else
         {
-            bucket = Addressing.Decode(first);
+            bucket = first;
         }
-        var key = Addressing.Decode(value[(slash + 1)..]);
+        var key = value[(slash + 1)..];
         if (bucket.Length == 0 || key.Length == 0)
             throw Invalid(header);
         if (versionId is not null && versionId != "null")

@@ -165,20 +165,25 @@ public static partial class Multipart
             if (requested[i].PartNumber <= requested[i - 1].PartNumber)
                 throw new CofferException(ErrorCode.InvalidPartOrder, $"The list of parts was not in ascending order: part {requested[i].PartNumber} follows part {requested[i - 1].PartNumber}. List each part once, in increasing part-number order.");
 
+        // Every listed part must exist with that ETag before any size is judged.
         var byNumber = stored.ToDictionary(p => p.PartNumber);
         var parts = new List<MultipartPart>(requested.Count);
-        long size = 0;
-        ulong crc = 0;
-        for (var i = 0; i < requested.Count; i++)
+        foreach (var r in requested)
         {
-            var r = requested[i];
             if (!byNumber.TryGetValue(r.PartNumber, out var part))
                 throw new CofferException(ErrorCode.InvalidPart, $"Part {r.PartNumber} was not uploaded to this upload; upload it or leave it out of the list.");
             if (!string.Equals(r.ETag, part.ETag, StringComparison.OrdinalIgnoreCase))
                 throw new CofferException(ErrorCode.InvalidPart, $"The ETag given for part {r.PartNumber} does not match the part's ETag \"{part.ETag}\": the part may have been uploaded again; list the ETag of its last upload.");
-            if (i < requested.Count - 1 && part.Size < MinPartBytes)
-                throw new CofferException(ErrorCode.EntityTooSmall, $"Part {r.PartNumber} has {part.Size} bytes; every part but the last must have at least {MinPartBytes} bytes (1 MiB).");
             parts.Add(part);
+        }
+
+        long size = 0;
+        ulong crc = 0;
+        for (var i = 0; i < parts.Count; i++)
+        {
+            var part = parts[i];
+            if (i < parts.Count - 1 && part.Size < MinPartBytes)
+                throw new CofferException(ErrorCode.EntityTooSmall, $"Part {part.PartNumber} has {part.Size} bytes; every part but the last must have at least {MinPartBytes} bytes (1 MiB).");
             crc = Crc64Xz.Combine(crc, part.Crc64, part.Size);
             size += part.Size;
         }
