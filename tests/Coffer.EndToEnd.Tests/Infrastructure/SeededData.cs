@@ -61,10 +61,14 @@ public static class SeededData
     /// <summary>CRC-64/XZ by System.IO.Hashing's generic parameter set, independent of the server's implementation.</summary>
     public static ulong Crc64(ReadOnlySpan<byte> data)
     {
-        var crc = new System.IO.Hashing.Crc64(System.IO.Hashing.Crc64ParameterSet.Create(0x42F0E1EBA9EA3693, ulong.MaxValue, ulong.MaxValue, true));
+        var crc = NewCrc64();
         crc.Append(data);
         return crc.GetCurrentHashAsUInt64();
     }
+
+    /// <summary>An incremental CRC-64/XZ from System.IO.Hashing (reflected ECMA-182 polynomial, all-ones init and xorout).</summary>
+    public static System.IO.Hashing.Crc64 NewCrc64() =>
+        new(System.IO.Hashing.Crc64ParameterSet.Create(0x42F0E1EBA9EA3693, ulong.MaxValue, ulong.MaxValue, true));
 
     private sealed class SeededStream(ulong seed, long offset, long length) : Stream
     {
