@@ -159,6 +159,47 @@ public sealed class MultipartTests(CofferFixture f, ITestOutputHelper output)
         }
     }
 
+    /// <summary>
+    /// One frame of the middle part is damaged on disk: ranges that cross part boundaries but not
+    /// that frame still read (only the touched segments are opened and authenticated), and a range
+    /// that touches it is never served.
+    /// </summary>
+    [Fact]
+    public async Task Ranges_across_parts_open_only_the_segments_they_touch()
+    {
+        using var s3 = Clients.S3(f, https: true);
+        var bucket = await NewBucketAsync(s3);
+        var parts = new[] { MiB, MiB, MiB }.Select((size, i) => SeededData.Bytes(60 + (ulong)i, 0, size)).ToArray();
+        var data = parts.SelectMany(p => p).ToArray();
+        var uploadId = await InitiateAsync(s3, bucket, "k", Mode.SseKms);
+        var etags = new List<string>();
+        for (var i = 0; i < parts.Length; i++)
+            etags.Add((await UploadPartAsync(s3, bucket, "k", uploadId, i + 1, parts[i], Mode.SseKms)).ETag);
+        await CompleteAsync(s3, bucket, "k", uploadId, etags);
+
+        var middle = (await f.Server.Services.Store.GetObjectAsync(bucket, "k"))!.Streams[1];
+        var blobPath = Directory.EnumerateFiles(Path.Combine(f.DataDirectory, "blobs"), middle.BlobId, SearchOption.AllDirectories).Single();
+        var bytes = await File.ReadAllBytesAsync(blobPath);
+        bytes[40 + 2 * (Segment + 16) + 100] ^= 0x01;   // frame 2 of the middle part: its bytes [2 S, 3 S)
+        await File.WriteAllBytesAsync(blobPath, bytes);
+
+        long damagedFrom = MiB + 2 * Segment, damagedTo = MiB + 3 * Segment - 1;
+        foreach (var (from, to) in new[] { (MiB - 10L, damagedFrom - 1), (damagedTo + 1, 2L * MiB + 10), (0L, MiB + Segment), (damagedTo + 1, data.Length - 1L) })
+        {
+            using var get = await s3.GetObjectAsync(Get(bucket, "k", Mode.SseKms, new ByteRange(from, to)));
+            Assert.Equal(data[(int)from..(int)(to + 1)], await ReadAllAsync(get));
+        }
+
+        var received = new MemoryStream();
+        await Assert.ThrowsAnyAsync<Exception>(async () =>
+        {
+            using var get = await s3.GetObjectAsync(Get(bucket, "k", Mode.SseKms, new ByteRange(MiB - 10, damagedFrom + 1)));
+            await get.ResponseStream.CopyToAsync(received);
+        });
+        Assert.True(received.Length <= damagedFrom - (MiB - 10), $"{received.Length} bytes arrived");
+        Assert.Equal(data[(MiB - 10)..(MiB - 10 + (int)received.Length)], received.ToArray());
+    }
+
     [Fact]
     public async Task A_part_uploaded_again_with_other_bytes_wins_and_the_old_blobs_are_reclaimed()
     {
@@ -259,7 +300,10 @@ public sealed class MultipartTests(CofferFixture f, ITestOutputHelper output)
         };
         var e = await Assert.ThrowsAnyAsync<AmazonS3Exception>(() => s3.CompleteMultipartUploadAsync(new CompleteMultipartUploadRequest
         {
-            BucketName = bucket, Key = "k", UploadId = uploadId, PartETags = list,
+            BucketName = bucket,
+            Key = "k",
+            UploadId = uploadId,
+            PartETags = list,
         }));
         Assert.True((code, HttpStatusCode.BadRequest) == (e.ErrorCode, e.StatusCode), $"{why}: {e.ErrorCode} {e.StatusCode} {e.Message}");
         Assert.Equal(HttpStatusCode.NotFound, (await Assert.ThrowsAnyAsync<AmazonS3Exception>(() => s3.GetObjectMetadataAsync(bucket, "k"))).StatusCode);
@@ -275,13 +319,38 @@ public sealed class MultipartTests(CofferFixture f, ITestOutputHelper output)
         var before = await BlobCountAsync();
         var request = new UploadPartRequest
         {
-            BucketName = bucket, Key = "k", UploadId = uploadId, PartNumber = 1, InputStream = new MemoryStream([1, 2, 3]),
+            BucketName = bucket,
+            Key = "k",
+            UploadId = uploadId,
+            PartNumber = 1,
+            InputStream = new MemoryStream([1, 2, 3]),
             MD5Digest = Convert.ToBase64String(MD5.HashData([1, 2, 4])),
         };
         await AssertErrorAsync("BadDigest", HttpStatusCode.BadRequest, () => s3.UploadPartAsync(request));
         Assert.Empty(await PartsAsync(s3, bucket, "k", uploadId));
         Assert.Equal(before, await BlobCountAsync());
         Assert.Empty(Directory.EnumerateFiles(Path.Combine(f.DataDirectory, "tmp")));
+    }
+
+    [Fact]
+    public async Task A_part_whose_s3_checksum_does_not_match_is_refused_and_leaves_no_blob()
+    {
+        using var s3 = Clients.S3(f, https: true);
+        var bucket = await NewBucketAsync(s3);
+        var uploadId = await InitiateAsync(s3, bucket, "k", Mode.Plain);
+        var before = await BlobCountAsync();
+        var request = new UploadPartRequest
+        {
+            BucketName = bucket,
+            Key = "k",
+            UploadId = uploadId,
+            PartNumber = 1,
+            InputStream = new MemoryStream([1, 2, 3]),
+            ChecksumCRC32 = "AAAAAA==",
+        };
+        await AssertErrorAsync("BadDigest", HttpStatusCode.BadRequest, () => s3.UploadPartAsync(request));
+        Assert.Empty(await PartsAsync(s3, bucket, "k", uploadId));
+        Assert.Equal(before, await BlobCountAsync());
     }
 
     [Fact]
@@ -340,7 +409,12 @@ public sealed class MultipartTests(CofferFixture f, ITestOutputHelper output)
         var copy2 = await s3.CopyPartAsync(CopyPart(bucket, "src", "dst", uploadId, 2, MiB + 200, source.Length - 1)); // crosses 2|3 to the end
         var copy3 = await s3.CopyPartAsync(new CopyPartRequest
         {
-            SourceBucket = bucket, SourceKey = "small", DestinationBucket = bucket, DestinationKey = "dst", UploadId = uploadId, PartNumber = 3,
+            SourceBucket = bucket,
+            SourceKey = "small",
+            DestinationBucket = bucket,
+            DestinationKey = "dst",
+            UploadId = uploadId,
+            PartNumber = 3,
         });
         Assert.All(new[] { copy1.ETag, copy2.ETag, copy3.ETag }, e => Assert.Matches("^\"[0-9a-f]{32}\"$", e));
         await CompleteAsync(s3, bucket, "dst", uploadId, [copy1.ETag, copy2.ETag, copy3.ETag]);
@@ -359,9 +433,12 @@ public sealed class MultipartTests(CofferFixture f, ITestOutputHelper output)
         var bucket = await NewBucketAsync(s3);
         await s3.PutObjectAsync(new PutObjectRequest
         {
-            BucketName = bucket, Key = "src", ContentBody = "0123456789",
+            BucketName = bucket,
+            Key = "src",
+            ContentBody = "0123456789",
             ServerSideEncryptionCustomerMethod = ServerSideEncryptionCustomerMethod.AES256,
-            ServerSideEncryptionCustomerProvidedKey = SseKeys.KeyA, ServerSideEncryptionCustomerProvidedKeyMD5 = SseKeys.KeyAMd5,
+            ServerSideEncryptionCustomerProvidedKey = SseKeys.KeyA,
+            ServerSideEncryptionCustomerProvidedKeyMD5 = SseKeys.KeyAMd5,
         });
         var uploadId = await InitiateAsync(s3, bucket, "dst", Mode.Plain);
 
@@ -452,7 +529,10 @@ public sealed class MultipartTests(CofferFixture f, ITestOutputHelper output)
         {
             var request = new UploadPartRequest
             {
-                BucketName = bucket, Key = "gib", UploadId = uploadId, PartNumber = i + 1,
+                BucketName = bucket,
+                Key = "gib",
+                UploadId = uploadId,
+                PartNumber = i + 1,
                 InputStream = SeededData.Open(seed, (long)i * partSize, partSize),
                 DisablePayloadSigning = true, // HTTPS: the CRC32 trailer still checks the body, without SigV4's SHA-256 per chunk
                 ServerSideEncryptionCustomerMethod = ServerSideEncryptionCustomerMethod.AES256,
@@ -586,8 +666,14 @@ public sealed class MultipartTests(CofferFixture f, ITestOutputHelper output)
 
     private static CopyPartRequest CopyPart(string bucket, string sourceKey, string key, string uploadId, int number, long first, long last) => new()
     {
-        SourceBucket = bucket, SourceKey = sourceKey, DestinationBucket = bucket, DestinationKey = key, UploadId = uploadId, PartNumber = number,
-        FirstByte = first, LastByte = last,
+        SourceBucket = bucket,
+        SourceKey = sourceKey,
+        DestinationBucket = bucket,
+        DestinationKey = key,
+        UploadId = uploadId,
+        PartNumber = number,
+        FirstByte = first,
+        LastByte = last,
         CopySourceServerSideEncryptionCustomerMethod = ServerSideEncryptionCustomerMethod.AES256,
         CopySourceServerSideEncryptionCustomerProvidedKey = SseKeys.KeyA,
         CopySourceServerSideEncryptionCustomerProvidedKeyMD5 = SseKeys.KeyAMd5,

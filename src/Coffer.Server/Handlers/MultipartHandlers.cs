@@ -22,6 +22,7 @@ public static class MultipartHandlers
     /// <summary>Most parts / uploads one ListParts / ListMultipartUploads page returns.</summary>
     public const int MaxListEntries = 1000;
 
+    /// <summary>POST /key?uploads: decides the object's encryption (headers, else the bucket default) and seals its key once.</summary>
     public static async Task CreateMultipartUploadAsync(RequestContext ctx, CofferServices s)
     {
         var bucket = ctx.Bucket!;
@@ -61,6 +62,7 @@ public static class MultipartHandlers
         await xml.WriteAsync(ctx.Response);
     }
 
+    /// <summary>PUT /key?partNumber=N&amp;uploadId=ID: seals the body as part N under the upload's object key, replacing an earlier upload of N.</summary>
     public static async Task UploadPartAsync(RequestContext ctx, CofferServices s)
     {
         var partNumber = Multipart.PartNumberOf(ctx);
@@ -85,6 +87,7 @@ public static class MultipartHandlers
         ctx.Response.ContentLength = 0;
     }
 
+    /// <summary>PUT /key?partNumber=N&amp;uploadId=ID with copy-source: part N from a range of another object, decrypted and resealed.</summary>
     public static async Task UploadPartCopyAsync(RequestContext ctx, CofferServices s)
     {
         var partNumber = Multipart.PartNumberOf(ctx);
@@ -106,6 +109,7 @@ public static class MultipartHandlers
         await xml.WriteAsync(ctx.Response);
     }
 
+    /// <summary>POST /key?uploadId=ID: checks the listed parts and writes the object in one transaction; reads no data and needs no key.</summary>
     public static async Task CompleteMultipartUploadAsync(RequestContext ctx, CofferServices s)
     {
         var upload = await Multipart.LoadUploadAsync(ctx, s);
@@ -131,6 +135,7 @@ public static class MultipartHandlers
         await xml.WriteAsync(ctx.Response);
     }
 
+    /// <summary>DELETE /key?uploadId=ID: removes the upload; its part blobs go to the reclaimer. 204.</summary>
     public static async Task AbortMultipartUploadAsync(RequestContext ctx, CofferServices s)
     {
         var blobs = await s.Store.AbortUploadAsync(ctx.BucketName, ctx.ObjectKey, Multipart.UploadIdOf(ctx), CancellationToken.None)
@@ -139,6 +144,7 @@ public static class MultipartHandlers
         ctx.Response.StatusCode = StatusCodes.Status204NoContent;
     }
 
+    /// <summary>GET /key?uploadId=ID: one page of the upload's parts in part-number order.</summary>
     public static async Task ListPartsAsync(RequestContext ctx, CofferServices s)
     {
         var maxParts = ListArgument(ctx, "max-parts", MaxListEntries);
@@ -165,6 +171,7 @@ public static class MultipartHandlers
         await xml.WriteAsync(ctx.Response);
     }
 
+    /// <summary>GET /?uploads: the bucket's uploads in key order and, for one key, oldest first.</summary>
     public static async Task ListMultipartUploadsAsync(RequestContext ctx, CofferServices s)
     {
         var q = ctx.Query;
