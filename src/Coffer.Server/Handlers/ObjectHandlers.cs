@@ -164,7 +164,7 @@ public static class ObjectHandlers
             headers[name] = value;
     }
 
-    private static byte[]? ParseContentMd5(string? header)
+    internal static byte[]? ParseContentMd5(string? header)
     {
         if (header is null)
             return null;
@@ -174,7 +174,7 @@ public static class ObjectHandlers
         return md5;
     }
 
-    private static void VerifyChecksum(RequestBody body, string? computed)
+    internal static void VerifyChecksum(RequestBody body, string? computed)
     {
         if (body.Checksum is not { } algorithm)
             return;
