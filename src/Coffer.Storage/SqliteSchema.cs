@@ -102,6 +102,39 @@ internal static class SqliteSchema
         CREATE INDEX kms_aliases_by_owner ON kms_aliases (owner, alias);
         CREATE INDEX kms_aliases_by_key ON kms_aliases (key_id);
         """,
+
+        // 2: reserved for multipart uploads (branch multipart). PLACEHOLDER in branch kmslife:
+        // on merge, replace it with the real version-2 script; never ship this no-op.
+        "SELECT 1;",
+
+        // 3: reserved for copy/restore (branch copy). PLACEHOLDER in branch kmslife, as above.
+        "SELECT 1;",
+
+        // 4: KMS key life. Rotation schedule and on-demand/automatic versions (ListKeyRotations);
+        // progress of `coffer admin rekey`, so an interrupted run continues where it stopped.
+        """
+        ALTER TABLE kms_keys ADD COLUMN rotation_period_days INTEGER;
+        ALTER TABLE kms_keys ADD COLUMN next_rotation INTEGER;
+        ALTER TABLE kms_key_versions ADD COLUMN rotation_type TEXT;
+
+        -- One row per rekey job, named by its parameters (bucket, prefix, from key, to key).
+        -- last_key: the last object key handled; a new run resumes after it. completed: ticks, or
+        -- NULL while a run is in progress or was interrupted.
+        CREATE TABLE rekey_jobs (
+            job_id      TEXT    NOT NULL PRIMARY KEY,
+            bucket      TEXT    NOT NULL,
+            prefix      TEXT    NOT NULL,
+            from_key_id TEXT,
+            to_key_id   TEXT    NOT NULL,
+            last_key    TEXT,
+            rekeyed     INTEGER NOT NULL,
+            skipped     INTEGER NOT NULL,
+            conflicts   INTEGER NOT NULL,
+            started     INTEGER NOT NULL,
+            updated     INTEGER NOT NULL,
+            completed   INTEGER
+        ) STRICT;
+        """,
     ];
 
     /// <summary>
