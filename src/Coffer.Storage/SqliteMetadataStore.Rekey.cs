@@ -35,6 +35,9 @@ public sealed record RekeyJobRecord
     /// <summary>Objects that changed while being re-wrapped (overwritten or deleted) and were retried or left as written.</summary>
     public long Conflicts { get; init; }
 
+    /// <summary>Objects whose key could not be opened or re-wrapped (e.g. their KMS key is disabled), left as they were.</summary>
+    public long Failed { get; init; }
+
     /// <summary>When the current run started.</summary>
     public required DateTimeOffset Started { get; init; }
 
@@ -47,7 +50,7 @@ public sealed record RekeyJobRecord
 
 public sealed partial class SqliteMetadataStore
 {
-    private const string RekeyColumns = "job_id, bucket, prefix, from_key_id, to_key_id, last_key, rekeyed, skipped, conflicts, started, updated, completed";
+    private const string RekeyColumns = "job_id, bucket, prefix, from_key_id, to_key_id, last_key, rekeyed, skipped, conflicts, failed, started, updated, completed";
 
     /// <summary>
     /// Replaces an object's encryption metadata (sealed key, KMS key id, context) only if its sealed key is
@@ -122,9 +125,10 @@ public sealed partial class SqliteMetadataStore
                 Rekeyed = r.GetInt64(6),
                 Skipped = r.GetInt64(7),
                 Conflicts = r.GetInt64(8),
-                Started = ObjectJson.Instant(r.GetInt64(9)),
-                Updated = ObjectJson.Instant(r.GetInt64(10)),
-                Completed = r.IsDBNull(11) ? null : ObjectJson.Instant(r.GetInt64(11)),
+                Failed = r.GetInt64(9),
+                Started = ObjectJson.Instant(r.GetInt64(10)),
+                Updated = ObjectJson.Instant(r.GetInt64(11)),
+                Completed = r.IsDBNull(12) ? null : ObjectJson.Instant(r.GetInt64(12)),
             };
         }, ct);
     }
@@ -144,7 +148,7 @@ public sealed partial class SqliteMetadataStore
     {
         using var cmd = s.Command($"""
             INSERT OR REPLACE INTO rekey_jobs ({RekeyColumns})
-            VALUES ($job_id, $bucket, $prefix, $from_key_id, $to_key_id, $last_key, $rekeyed, $skipped, $conflicts, $started, $updated, $completed);
+            VALUES ($job_id, $bucket, $prefix, $from_key_id, $to_key_id, $last_key, $rekeyed, $skipped, $conflicts, $failed, $started, $updated, $completed);
             """);
         var p = cmd.Parameters;
         p.AddWithValue("$job_id", job.JobId);
@@ -156,6 +160,7 @@ public sealed partial class SqliteMetadataStore
         p.AddWithValue("$rekeyed", job.Rekeyed);
         p.AddWithValue("$skipped", job.Skipped);
         p.AddWithValue("$conflicts", job.Conflicts);
+        p.AddWithValue("$failed", job.Failed);
         p.AddWithValue("$started", job.Started.UtcTicks);
         p.AddWithValue("$updated", job.Updated.UtcTicks);
         p.AddWithValue("$completed", job.Completed is { } c ? c.UtcTicks : DBNull.Value);

@@ -118,7 +118,8 @@ internal static class SqliteSchema
         ALTER TABLE kms_key_versions ADD COLUMN rotation_type TEXT;
 
         -- One row per rekey job, named by its parameters (bucket, prefix, from key, to key).
-        -- last_key: the last object key handled; a new run resumes after it. completed: ticks, or
+        -- last_key: the last object key handled; a new run resumes after it. failed: objects whose key
+        -- could not be opened (their KMS key unusable, say), left as they were. completed: ticks, or
         -- NULL while a run is in progress or was interrupted.
         CREATE TABLE rekey_jobs (
             job_id      TEXT    NOT NULL PRIMARY KEY,
@@ -130,6 +131,7 @@ internal static class SqliteSchema
             rekeyed     INTEGER NOT NULL,
             skipped     INTEGER NOT NULL,
             conflicts   INTEGER NOT NULL,
+            failed      INTEGER NOT NULL,
             started     INTEGER NOT NULL,
             updated     INTEGER NOT NULL,
             completed   INTEGER

@@ -174,7 +174,7 @@ public sealed class KmsKeyLifeStoreTests : MetadataStoreTests
         var job = Job();
         await Store.SaveRekeyJobAsync(job);
         Assert.Equal(job, await Store.GetRekeyJobAsync(job.JobId));
-        var done = job with { FromKeyId = null, LastKey = "photos/z", Rekeyed = 5, Skipped = 2, Conflicts = 1, Completed = Sample.Instant.AddHours(1) };
+        var done = job with { FromKeyId = null, LastKey = "photos/z", Rekeyed = 5, Skipped = 2, Conflicts = 1, Failed = 3, Completed = Sample.Instant.AddHours(1) };
         await Store.SaveRekeyJobAsync(done);
         Assert.Equal(done, await Store.GetRekeyJobAsync(job.JobId));
     }
