@@ -244,6 +244,88 @@ public sealed class KmsLifeTests(CofferFixture f)
         Assert.Equal("KMS.KMSInvalidStateException", write.ErrorCode);
     }
 
+    [Fact]
+    public async Task Rekey_retries_an_object_overwritten_during_its_swap_and_leaves_other_writes_alone()
+    {
+        var s = f.Server.Services;
+        using var s3 = Clients.S3(f, https: true);
+        using var kms = Kms(f);
+        var bucket = CofferFixture.NewBucket("cas");
+        await s3.PutBucketAsync(bucket);
+        var from = (await kms.CreateKeyAsync(new CreateKeyRequest())).KeyMetadata.KeyId;
+        var to = (await kms.CreateKeyAsync(new CreateKeyRequest())).KeyMetadata.KeyId;
+        foreach (var name in new[] { "a", "overwritten", "to-sse-s3", "deleted", "z" })
+            await s3.PutObjectAsync(KmsPut(bucket, name, $"first {name}", from, "{\"k\":\"v\"}"));
+        var etagOfA = (await s.Store.GetObjectAsync(bucket, "a"))!.ETag;
+
+        var raced = new HashSet<string>();
+        var rekeyer = new Coffer.Server.Sse.Rekeyer(s.Store, s.Kms, s.Envelope, s.Audit)
+        {
+            // Between re-wrapping an object's key and swapping it in, someone else writes the object.
+            BeforeSwap = async obj =>
+            {
+                if (!raced.Add(obj.Key))
+                    return;
+                switch (obj.Key)
+                {
+                    case "overwritten":
+                        await s3.PutObjectAsync(KmsPut(bucket, obj.Key, "second overwritten", from));
+                        break;
+                    case "to-sse-s3":
+                        await s3.PutObjectAsync(new PutObjectRequest { BucketName = bucket, Key = obj.Key, ContentBody = "now sse-s3", ServerSideEncryptionMethod = ServerSideEncryptionMethod.AES256 });
+                        break;
+                    case "deleted":
+                        await s3.DeleteObjectAsync(bucket, obj.Key);
+                        break;
+                }
+            },
+        };
+
+        var result = await rekeyer.RunAsync(new Coffer.Server.Sse.RekeyRequest(bucket, to, FromKey: from));
+        Assert.True(result.Finished);
+        Assert.Equal((3L, 2L, 3L, 0L), (result.Job.Rekeyed, result.Job.Skipped, result.Job.Conflicts, result.Job.Failed));
+
+        // The new version was re-wrapped (retried), not replaced by the old one's sealed key.
+        Assert.Equal("second overwritten", await ReadAsync(s3, bucket, "overwritten"));
+        Assert.Equal(to, (await s.Store.GetObjectAsync(bucket, "overwritten"))!.Encryption.KmsKeyId);
+        Assert.Equal("now sse-s3", await ReadAsync(s3, bucket, "to-sse-s3"));
+        Assert.Equal(SseMode.Cos, (await s.Store.GetObjectAsync(bucket, "to-sse-s3"))!.Encryption.Mode);
+        Assert.Null(await s.Store.GetObjectAsync(bucket, "deleted"));
+        foreach (var name in new[] { "a", "z" })
+        {
+            Assert.Equal($"first {name}", await ReadAsync(s3, bucket, name));
+            var obj = (await s.Store.GetObjectAsync(bucket, name))!;
+            Assert.Equal((to, "eyJrIjoidiJ9"), (obj.Encryption.KmsKeyId, obj.Encryption.KmsContext)); // same context
+            Assert.Equal(to, BucketKeyOf(obj).KeyId);
+        }
+        Assert.Equal(etagOfA, (await s.Store.GetObjectAsync(bucket, "a"))!.ETag);
+        using var head = await s3.GetObjectAsync(bucket, "a");
+        Assert.Contains(to, head.ServerSideEncryptionKeyManagementServiceKeyId, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Rekey_refuses_unknown_buckets_and_unusable_or_foreign_target_keys_before_touching_anything()
+    {
+        var s = f.Server.Services;
+        using var s3 = Clients.S3(f, https: true);
+        var bucket = CofferFixture.NewBucket("refuse");
+        await s3.PutBucketAsync(bucket);
+        var rekeyer = new Coffer.Server.Sse.Rekeyer(s.Store, s.Kms, s.Envelope, s.Audit);
+        var mine = await s.Kms.CreateKeyAsync(Credentials.RootUser);
+        var disabled = await s.Kms.CreateKeyAsync(Credentials.RootUser);
+        await s.Kms.DisableKeyAsync(disabled.KeyId);
+        var foreign = await s.Kms.CreateKeyAsync("somebody-else");
+        var service = await s.Kms.GetOrCreateServiceKeyAsync();
+
+        async Task<string> RefusedAsync(Coffer.Server.Sse.RekeyRequest request) =>
+            (await Assert.ThrowsAsync<Coffer.Server.Sse.RekeyException>(() => rekeyer.RunAsync(request))).Message;
+        Assert.Contains("does not exist", await RefusedAsync(new("no-such-bucket-" + Guid.NewGuid().ToString("N")[..8], mine.KeyId)));
+        Assert.Contains("disabled", await RefusedAsync(new(bucket, disabled.KeyId)));
+        Assert.Contains("does not belong", await RefusedAsync(new(bucket, foreign.KeyId)));
+        Assert.Contains("does not belong", await RefusedAsync(new(bucket, service.KeyId)));
+        Assert.Contains("same key", await RefusedAsync(new(bucket, mine.KeyId, FromKey: mine.KeyId)));
+    }
+
     private sealed class KmsHttpFactory(CofferFixture fixture) : HttpClientFactory
     {
         public override HttpClient CreateHttpClient(IClientConfig clientConfig) => Clients.Http(fixture, fixture.HttpsUrl.Port);
