@@ -40,6 +40,7 @@ public sealed class KmsAuditLog : IDisposable
     private FileStream? _file;
     private string? _fileName;
     private bool _warned;
+    private bool _checkTail;
 
     /// <summary>Writes to <paramref name="directory"/> (created when needed).</summary>
     /// <param name="directory">The audit folder, normally <see cref="FolderOf"/>(data folder).</param>
@@ -93,7 +94,20 @@ public sealed class KmsAuditLog : IDisposable
                 try
                 {
                     // One write at the current end: another process may have appended since our last write.
-                    RandomAccess.Write(file.SafeFileHandle, line, RandomAccess.GetLength(file.SafeFileHandle));
+                    long end = RandomAccess.GetLength(file.SafeFileHandle);
+                    if (_checkTail && end > 0)
+                    {
+                        // A writer that crashed mid-line left a torn tail: start on a line of our own.
+                        Span<byte> last = stackalloc byte[1];
+                        if (RandomAccess.Read(file.SafeFileHandle, last, end - 1) == 1 && last[0] != (byte)'\n')
+                        {
+                            RandomAccess.Write(file.SafeFileHandle, "\n"u8, end);
+                            end++;
+                        }
+                    }
+
+                    _checkTail = false;
+                    RandomAccess.Write(file.SafeFileHandle, line, end);
                 }
                 finally
                 {
@@ -214,7 +228,7 @@ public sealed class KmsAuditLog : IDisposable
         var options = new FileStreamOptions
         {
             Mode = FileMode.OpenOrCreate,
-            Access = FileAccess.Write,
+            Access = FileAccess.ReadWrite,
             Share = FileShare.ReadWrite | FileShare.Delete,
             BufferSize = 0,
         };
@@ -225,6 +239,7 @@ public sealed class KmsAuditLog : IDisposable
 
         _file = new FileStream(Path.Combine(_directory!, name), options);
         _fileName = name;
+        _checkTail = true;
         return _file;
     }
 
