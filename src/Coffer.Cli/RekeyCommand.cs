@@ -82,9 +82,17 @@ internal static class RekeyCommand
             {
                 Console.WriteLine(JsonSerializer.Serialize(new
                 {
-                    bucket = job.Bucket, prefix = job.Prefix, fromKeyId = job.FromKeyId, toKeyId = job.ToKeyId,
-                    finished = result.Finished, resumed = result.Resumed, lastKey = job.LastKey,
-                    rekeyed = job.Rekeyed, skipped = job.Skipped, conflicts = job.Conflicts, failed = job.Failed,
+                    bucket = job.Bucket,
+                    prefix = job.Prefix,
+                    fromKeyId = job.FromKeyId,
+                    toKeyId = job.ToKeyId,
+                    finished = result.Finished,
+                    resumed = result.Resumed,
+                    lastKey = job.LastKey,
+                    rekeyed = job.Rekeyed,
+                    skipped = job.Skipped,
+                    conflicts = job.Conflicts,
+                    failed = job.Failed,
                 }));
             }
             else

@@ -189,9 +189,12 @@ public sealed class KmsLifeServerTests
             await s3.PutObjectAsync(new PutObjectRequest { BucketName = bucket, Key = "cos-mode", ContentBody = objectText, ServerSideEncryptionMethod = ServerSideEncryptionMethod.AES256 });
             await s3.PutObjectAsync(new PutObjectRequest
             {
-                BucketName = bucket, Key = "customer", ContentBody = objectText,
+                BucketName = bucket,
+                Key = "customer",
+                ContentBody = objectText,
                 ServerSideEncryptionCustomerMethod = ServerSideEncryptionCustomerMethod.AES256,
-                ServerSideEncryptionCustomerProvidedKey = SseKeys.KeyA, ServerSideEncryptionCustomerProvidedKeyMD5 = SseKeys.KeyAMd5,
+                ServerSideEncryptionCustomerProvidedKey = SseKeys.KeyA,
+                ServerSideEncryptionCustomerProvidedKeyMD5 = SseKeys.KeyAMd5,
             });
 
             var context = new Dictionary<string, string> { ["dept"] = contextValue };

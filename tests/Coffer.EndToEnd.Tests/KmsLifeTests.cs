@@ -146,12 +146,16 @@ public sealed class KmsLifeTests(CofferFixture f)
 
         await Assert.ThrowsAsync<InvalidCiphertextException>(() => kms.ReEncryptAsync(new ReEncryptRequest
         {
-            CiphertextBlob = new MemoryStream(encrypted.CiphertextBlob.ToArray()), SourceEncryptionContext = newContext, DestinationKeyId = destination.KeyId,
+            CiphertextBlob = new MemoryStream(encrypted.CiphertextBlob.ToArray()),
+            SourceEncryptionContext = newContext,
+            DestinationKeyId = destination.KeyId,
         }));
         await Assert.ThrowsAsync<IncorrectKeyException>(() => kms.ReEncryptAsync(new ReEncryptRequest
         {
-            CiphertextBlob = new MemoryStream(encrypted.CiphertextBlob.ToArray()), SourceEncryptionContext = oldContext,
-            SourceKeyId = destination.KeyId, DestinationKeyId = destination.KeyId,
+            CiphertextBlob = new MemoryStream(encrypted.CiphertextBlob.ToArray()),
+            SourceEncryptionContext = oldContext,
+            SourceKeyId = destination.KeyId,
+            DestinationKeyId = destination.KeyId,
         }));
     }
 
@@ -170,12 +174,14 @@ public sealed class KmsLifeTests(CofferFixture f)
 
         var steal = await Assert.ThrowsAnyAsync<AmazonKeyManagementServiceException>(() => theirs.ReEncryptAsync(new ReEncryptRequest
         {
-            CiphertextBlob = new MemoryStream(blob.ToArray()), DestinationKeyId = theirKey,
+            CiphertextBlob = new MemoryStream(blob.ToArray()),
+            DestinationKeyId = theirKey,
         }));
         Assert.Equal("AccessDeniedException", steal.ErrorCode);
         var into = await Assert.ThrowsAnyAsync<AmazonKeyManagementServiceException>(() => kms.ReEncryptAsync(new ReEncryptRequest
         {
-            CiphertextBlob = new MemoryStream(blob.ToArray()), DestinationKeyId = theirKey,
+            CiphertextBlob = new MemoryStream(blob.ToArray()),
+            DestinationKeyId = theirKey,
         }));
         Assert.Equal("NotFoundException", into.ErrorCode);
     }

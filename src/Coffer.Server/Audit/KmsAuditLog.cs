@@ -197,7 +197,12 @@ public sealed class KmsAuditLog : IDisposable
             {
                 Write(new KmsAuditEntry
                 {
-                    Source = source, Operation = "RotateKey", KeyId = e.KeyId, KeyVersion = e.Version, RotationType = "AUTOMATIC", Outcome = KmsAuditEntry.Ok,
+                    Source = source,
+                    Operation = "RotateKey",
+                    KeyId = e.KeyId,
+                    KeyVersion = e.Version,
+                    RotationType = "AUTOMATIC",
+                    Outcome = KmsAuditEntry.Ok,
                 });
             }
         }

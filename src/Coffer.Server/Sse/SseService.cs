@@ -178,19 +178,22 @@ public static class SseService
 
     /// <summary>An audit entry for an SSE use by <paramref name="ctx"/> (or the server when null), outcome ok.</summary>
     private static KmsAuditEntry AuditEntry(RequestContext? ctx, string operation, string mode, string bucket, string objectKey,
-        IReadOnlyDictionary<string, string> context) => new()
+        IReadOnlyDictionary<string, string> context)
     {
-        Source = ctx is null ? "server" : ctx.Family == ProtocolFamily.Cos ? "cos" : "s3",
-        Principal = ctx?.User?.Name,
-        AccessKeyId = ctx?.Identity?.AccessKeyId,
-        RequestId = ctx?.RequestId,
-        Operation = operation,
-        Mode = mode,
-        Bucket = bucket,
-        Object = objectKey,
-        ContextKeys = KmsAuditEntry.KeysOf(context),
-        Outcome = KmsAuditEntry.Ok,
-    };
+        return new KmsAuditEntry
+        {
+            Source = ctx is null ? "server" : ctx.Family == ProtocolFamily.Cos ? "cos" : "s3",
+            Principal = ctx?.User?.Name,
+            AccessKeyId = ctx?.Identity?.AccessKeyId,
+            RequestId = ctx?.RequestId,
+            Operation = operation,
+            Mode = mode,
+            Bucket = bucket,
+            Object = objectKey,
+            ContextKeys = KmsAuditEntry.KeysOf(context),
+            Outcome = KmsAuditEntry.Ok,
+        };
+    }
 
     /// <summary>Records a failed SSE use; always false, so it serves as an exception filter that never catches.</summary>
     private static bool AuditFailure(CofferServices s, KmsAuditEntry entry, string? keyId, Exception e)
