@@ -312,7 +312,9 @@ public static class KmsApi
     /// </summary>
     private static async Task<KmsKeyRecord> SourceKeyAsync(Call c, byte[] blob, string expectedField)
     {
-        if (!KeyManager.TryReadCiphertextHeader(blob, out var keyId, out var version))
+        // A blob names a key id, never an alias or ARN (KeyManager refuses those too; checked here before any lookup).
+        if (!KeyManager.TryReadCiphertextHeader(blob, out var keyId, out var version)
+            || keyId.StartsWith("alias/", StringComparison.Ordinal) || keyId.StartsWith("arn:", StringComparison.Ordinal))
             throw new KmsException(KmsErrorKind.InvalidCiphertext, "The ciphertext blob is malformed or was not produced by this KMS.");
         c.SourceKeyId = keyId;
         c.KeyVersion = version;
