@@ -14,6 +14,7 @@ internal static class AdminCommand
         user.Subcommands.Add(Add());
         user.Subcommands.Add(List());
         user.Subcommands.Add(Remove());
+        user.Subcommands.Add(Token());
         return new Command("admin", "Administer a Coffer data folder.") { user };
     }
 
@@ -94,6 +95,52 @@ internal static class AdminCommand
                 return 3;
             }
             Console.WriteLine($"Removed {parse.GetValue(name)}.");
+            return 0;
+        });
+        return command;
+    }
+
+    private static Command Token()
+    {
+        var name = new Argument<string>("name") { Description = "Name or access key id of the user the temporary credentials act as." };
+        var duration = new Option<int>("--duration") { Description = "Lifetime in seconds (60 to 129600).", DefaultValueFactory = _ => 3600 };
+        var data = DataOption();
+        var json = JsonOption();
+        var command = new Command("token", """
+            Issue temporary credentials (key pair + session token) acting as a user, as COS's STS does.
+            Send the token with every request: x-cos-security-token (COS) or x-amz-security-token (S3).
+
+            Example:
+              coffer admin user token alice --duration 900 --json
+            """) { name, duration, data, json };
+        command.SetAction(async (parse, ct) =>
+        {
+            var seconds = parse.GetValue(duration);
+            if (seconds is < 60 or > 129600)
+            {
+                Console.Error.WriteLine("coffer admin user token: --duration must be from 60 to 129600 seconds.");
+                return 2;
+            }
+            var (store, rootKey) = await OpenAsync(parse.GetValue(data)!, ct);
+            await using var _ = store;
+            using var __ = rootKey;
+            var wanted = parse.GetValue(name)!;
+            var user = (await store.ListUsersAsync(ct)).FirstOrDefault(u => u.Name == wanted || u.AccessKeyId == wanted);
+            if (user is null)
+            {
+                Console.Error.WriteLine($"coffer admin user token: no user '{wanted}'.");
+                return 3;
+            }
+            var issued = TemporaryCredentials.Issue(rootKey, user.AccessKeyId, TimeSpan.FromSeconds(seconds), DateTimeOffset.UtcNow);
+            if (parse.GetValue(json))
+                Console.WriteLine(JsonSerializer.Serialize(new { tmpSecretId = issued.AccessKeyId, tmpSecretKey = issued.SecretKey, sessionToken = issued.Token, expiration = issued.Expires }));
+            else
+            {
+                Console.WriteLine($"TmpSecretId   {issued.AccessKeyId}");
+                Console.WriteLine($"TmpSecretKey  {issued.SecretKey}");
+                Console.WriteLine($"SessionToken  {issued.Token}");
+                Console.WriteLine($"Expiration    {issued.Expires:u}");
+            }
             return 0;
         });
         return command;

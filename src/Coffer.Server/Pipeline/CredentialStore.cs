@@ -15,10 +15,27 @@ public sealed class CredentialStore(IMetadataStore store, RootKey rootKey, TimeP
     private static readonly TimeSpan Lifetime = TimeSpan.FromSeconds(2);
     private readonly ConcurrentDictionary<string, (UserRecord? User, string? Secret, DateTimeOffset Loaded)> _entries = new(StringComparer.Ordinal);
 
-    /// <summary>The secret of an access key, or null when no such user exists.</summary>
-    public string? SecretOf(string accessKeyId) => Lookup(accessKeyId).Secret;
+    /// <summary>
+    /// The secret of an access key, or null when no such user exists. A temporary access key's
+    /// secret comes from the session token sent with the request (see <see cref="Hosting.TemporaryCredentials"/>),
+    /// and only while its parent user exists.
+    /// </summary>
+    public string? SecretOf(string accessKeyId, string? sessionToken = null)
+    {
+        if (!Hosting.TemporaryCredentials.IsTemporary(accessKeyId))
+            return Lookup(accessKeyId).Secret;
+        var claims = Hosting.TemporaryCredentials.Open(rootKey, sessionToken);
+        return claims is not null && claims.AccessKeyId == accessKeyId && Lookup(claims.ParentAccessKeyId).User is not null ? claims.SecretKey : null;
+    }
 
-    public UserRecord? UserOf(string accessKeyId) => Lookup(accessKeyId).User;
+    /// <summary>The user a request acts as: for temporary keys, the parent named in the session token.</summary>
+    public UserRecord? UserOf(string accessKeyId, string? sessionToken = null)
+    {
+        if (!Hosting.TemporaryCredentials.IsTemporary(accessKeyId))
+            return Lookup(accessKeyId).User;
+        var claims = Hosting.TemporaryCredentials.Open(rootKey, sessionToken);
+        return claims is not null && claims.AccessKeyId == accessKeyId ? Lookup(claims.ParentAccessKeyId).User : null;
+    }
 
     private (UserRecord? User, string? Secret) Lookup(string accessKeyId)
     {

@@ -5,6 +5,7 @@ using Coffer.Crypto.Kms;
 using Coffer.Protocol;
 using Coffer.Protocol.Auth;
 using Coffer.Server.Handlers;
+using Coffer.Server.Hosting;
 using Coffer.Server.Sse;
 using Coffer.Server.Routing;
 using Microsoft.AspNetCore.Http;
@@ -61,7 +62,7 @@ public sealed class RequestDispatcher(CofferServices services)
                 Query = RequestQuery.Parse(rawQuery),
             };
 
-            var identity = Authenticate(http.Request, rawTarget);
+            var identity = await AuthenticateAsync(http.Request, rawTarget);
             if (identity is null)
             {
                 if (IsKmsCall(http.Request))
@@ -78,7 +79,7 @@ public sealed class RequestDispatcher(CofferServices services)
                 http.Response.Headers.Remove(family.Header("request-id"));
                 SetRequestId(http.Response, ctx.Family, requestId);
             }
-            ctx.User = services.Credentials.UserOf(identity.AccessKeyId)
+            ctx.User = services.Credentials.UserOf(identity.AccessKeyId, identity.SecurityToken ?? SessionToken(http.Request))
                 ?? throw new CofferException(ErrorCode.InvalidAccessKeyId);
 
             if (IsKmsCall(http.Request))
@@ -156,8 +157,14 @@ public sealed class RequestDispatcher(CofferServices services)
         _ => throw new CofferException(ErrorCode.NotImplemented, $"{ctx.Operation} is not implemented by this server yet."),
     };
 
-    private AuthenticatedIdentity? Authenticate(HttpRequest request, string rawTarget)
+    private async Task<AuthenticatedIdentity?> AuthenticateAsync(HttpRequest request, string rawTarget)
     {
+        // AWS clients of JSON services (awscli's KMS) sign the body's SHA-256 without sending
+        // x-amz-content-sha256: hash the small body first so the signature can be checked.
+        string? bodySha256 = null;
+        if (IsKmsCall(request) && !request.Headers.ContainsKey("x-amz-content-sha256"))
+            bodySha256 = await BufferAndHashAsync(request);
+
         var headers = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
         foreach (var (name, values) in request.Headers)
             headers[name] = values.Count == 1 ? values[0] ?? "" : string.Join(",", values.ToArray());
@@ -167,8 +174,48 @@ public sealed class RequestDispatcher(CofferServices services)
             RawTarget = rawTarget,
             Headers = headers,
             IsHttps = request.IsHttps,
+            BodySha256 = bodySha256,
         };
-        return RequestAuthenticator.Authenticate(signable, services.Credentials.SecretOf, services.Time.GetUtcNow());
+        var token = SessionToken(request);
+        var identity = RequestAuthenticator.Authenticate(signable, accessKeyId => services.Credentials.SecretOf(accessKeyId, token), services.Time.GetUtcNow());
+        if (identity is not null && TemporaryCredentials.IsTemporary(identity.AccessKeyId))
+        {
+            // The signature was made with the temporary secret the token carries; the token must
+            // also be one the request itself sent, and still valid.
+            var claims = TemporaryCredentials.Open(services.RootKey, identity.SecurityToken ?? token)
+                ?? throw new CofferException(ErrorCode.InvalidAccessKeyId, "Temporary credentials need their session token in x-cos-security-token (S3: x-amz-security-token).");
+            if (claims.Expires <= services.Time.GetUtcNow())
+                throw new CofferException(ErrorCode.ExpiredToken, "The session token has expired; request new temporary credentials.");
+        }
+        return identity;
+    }
+
+    private static async Task<string> BufferAndHashAsync(HttpRequest request)
+    {
+        const int limit = 256 * 1024;
+        var buffer = new MemoryStream();
+        var chunk = new byte[8192];
+        int n;
+        while ((n = await request.Body.ReadAsync(chunk, request.HttpContext.RequestAborted)) > 0)
+        {
+            if (buffer.Length + n > limit)
+                throw new CofferException(ErrorCode.InvalidRequest, $"A KMS request body may be at most {limit} bytes.");
+            buffer.Write(chunk, 0, n);
+        }
+        buffer.Position = 0;
+        request.Body = buffer;
+        return Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(buffer.GetBuffer().AsSpan(0, (int)buffer.Length)));
+    }
+
+    private static string? SessionToken(HttpRequest request)
+    {
+        foreach (var name in new[] { "x-cos-security-token", "x-amz-security-token" })
+            if (request.Headers[name].ToString() is { Length: > 0 } header)
+                return header;
+        foreach (var (name, value) in request.Query)
+            if (name.Equals("x-cos-security-token", StringComparison.OrdinalIgnoreCase) || name.Equals("X-Amz-Security-Token", StringComparison.OrdinalIgnoreCase))
+                return value.ToString();
+        return null;
     }
 
     private static bool IsKmsCall(HttpRequest request) =>

@@ -1,0 +1,80 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Coffer.EndToEnd.Tests.Infrastructure;
+
+namespace Coffer.EndToEnd.Tests;
+
+/// <summary>The newcomer's path: awscli (the machine's, unmodified) against the server, S3 and KMS, with SSE.</summary>
+[Collection(CofferCollection.Name)]
+public sealed class AwsCliTests(CofferFixture f)
+{
+    private async Task<(int Code, string Out, string Err)> AwsAsync(params string[] args)
+    {
+        var start = new ProcessStartInfo("aws") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in args) start.ArgumentList.Add(a);
+        start.Environment["AWS_ACCESS_KEY_ID"] = CofferFixture.AccessKey;
+        start.Environment["AWS_SECRET_ACCESS_KEY"] = CofferFixture.SecretKey;
+        start.Environment["AWS_DEFAULT_REGION"] = CofferFixture.Region;
+        start.Environment["AWS_CONFIG_FILE"] = "/dev/null";
+        start.Environment["AWS_SHARED_CREDENTIALS_FILE"] = "/dev/null";
+        start.Environment["AWS_CA_BUNDLE"] = f.Server.CertificatePath!;
+        Process process;
+        try { process = Process.Start(start)!; }
+        catch (System.ComponentModel.Win32Exception e)
+        {
+            throw new InvalidOperationException("awscli is not installed: run .ci/install-deps (Debian package awscli).", e);
+        }
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        return (process.ExitCode, await output, await error);
+    }
+
+    [Fact]
+    public async Task Awscli_makes_a_bucket_copies_with_sse_and_lists_over_https()
+    {
+        var endpoint = $"https://localhost:{f.HttpsUrl.Port}";
+        var bucket = CofferFixture.NewBucket("cli");
+        var file = Path.GetTempFileName();
+        await File.WriteAllTextAsync(file, "hello from awscli");
+        try
+        {
+            var mb = await AwsAsync("--endpoint-url", endpoint, "s3", "mb", $"s3://{bucket}");
+            Assert.True(mb.Code == 0, mb.Err);
+            var cp = await AwsAsync("--endpoint-url", endpoint, "s3", "cp", file, $"s3://{bucket}/dir/hello.txt", "--sse", "AES256");
+            Assert.True(cp.Code == 0, cp.Err);
+            var ls = await AwsAsync("--endpoint-url", endpoint, "s3", "ls", $"s3://{bucket}/dir/");
+            Assert.True(ls.Code == 0, ls.Err);
+            Assert.Contains("hello.txt", ls.Out);
+            var head = await AwsAsync("--endpoint-url", endpoint, "s3api", "head-object", "--bucket", bucket, "--key", "dir/hello.txt");
+            Assert.True(head.Code == 0, head.Err);
+            Assert.Equal("AES256", JsonDocument.Parse(head.Out).RootElement.GetProperty("ServerSideEncryption").GetString());
+            var back = Path.GetTempFileName();
+            var get = await AwsAsync("--endpoint-url", endpoint, "s3", "cp", $"s3://{bucket}/dir/hello.txt", back);
+            Assert.True(get.Code == 0, get.Err);
+            Assert.Equal("hello from awscli", await File.ReadAllTextAsync(back));
+            File.Delete(back);
+            var rb = await AwsAsync("--endpoint-url", endpoint, "s3", "rb", $"s3://{bucket}", "--force");
+            Assert.True(rb.Code == 0, rb.Err);
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    [Fact]
+    public async Task Awscli_creates_and_describes_kms_keys()
+    {
+        var endpoint = $"https://localhost:{f.HttpsUrl.Port}";
+        var created = await AwsAsync("--endpoint-url", endpoint, "kms", "create-key", "--description", "from awscli");
+        Assert.True(created.Code == 0, created.Err);
+        var keyId = JsonDocument.Parse(created.Out).RootElement.GetProperty("KeyMetadata").GetProperty("KeyId").GetString()!;
+        var described = await AwsAsync("--endpoint-url", endpoint, "kms", "describe-key", "--key-id", keyId);
+        Assert.True(described.Code == 0, described.Err);
+        Assert.Equal("Enabled", JsonDocument.Parse(described.Out).RootElement.GetProperty("KeyMetadata").GetProperty("KeyState").GetString());
+        var missing = await AwsAsync("--endpoint-url", endpoint, "kms", "describe-key", "--key-id", Guid.NewGuid().ToString());
+        Assert.NotEqual(0, missing.Code);
+        Assert.Contains("NotFoundException", missing.Err);
+    }
+}
