@@ -217,9 +217,31 @@ internal sealed class CosHttp : IDisposable
             }
         }
 
-        return root is not null && root.Name.LocalName == "Error"
-            ? ErrorFrom(root, (int)response.StatusCode, response, op)
-            : Synthetic((int)response.StatusCode, response, op, text);
+        if (root is not null && root.Name.LocalName == "Error")
+        {
+            return ErrorFrom(root, (int)response.StatusCode, response, op);
+        }
+
+        // The KMS JSON API answers {"__type": "NotFoundException", "message": "…"}.
+        if (text.TrimStart().StartsWith('{'))
+        {
+            try
+            {
+                var json = System.Text.Json.Nodes.JsonNode.Parse(text);
+                string? type = json?["__type"]?.GetValue<string>();
+                if (type is not null)
+                {
+                    return new CofferException(type[(type.LastIndexOf('#') + 1)..], json?["message"]?.GetValue<string>() ?? json?["Message"]?.GetValue<string>() ?? "",
+                        (int)response.StatusCode, RequestIdOf(response));
+                }
+            }
+            catch (Exception e) when (e is System.Text.Json.JsonException or InvalidOperationException)
+            {
+                // Not the KMS error shape: fall back to the status.
+            }
+        }
+
+        return Synthetic((int)response.StatusCode, response, op, text);
     }
 
     private static CofferException ErrorFrom(XElement root, int status, HttpResponseMessage response, OperationRequest? op)
@@ -256,7 +278,8 @@ internal sealed class CosHttp : IDisposable
 
     public static string? RequestIdOf(HttpResponseMessage response) =>
         response.Headers.TryGetValues("x-cos-request-id", out var v) ? v.FirstOrDefault()
-        : response.Headers.TryGetValues("x-amz-request-id", out v) ? v.FirstOrDefault() : null;
+        : response.Headers.TryGetValues("x-amz-request-id", out v) ? v.FirstOrDefault()
+        : response.Headers.TryGetValues("x-amzn-RequestId", out v) ? v.FirstOrDefault() : null;
 
     public void Dispose()
     {

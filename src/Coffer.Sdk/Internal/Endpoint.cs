@@ -95,7 +95,8 @@ internal sealed class Endpoint
             return (baseUrl, host, "");
         }
 
-        return (baseUrl, bucket + "." + EndpointAuthority, "");
+        string virtualHost = bucket + "." + EndpointAuthority;
+        return (Scheme + "://" + virtualHost, virtualHost, "");
     }
 
     /// <summary>The COS copy-source host of a bucket: bucket.ENDPOINT, or bucket.cos.REGION.myqcloud.com when the endpoint is an address.</summary>
