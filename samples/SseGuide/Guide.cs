@@ -117,7 +117,11 @@ public sealed class Guide(GuideOptions options, TextWriter output)
                 string dest = Path.Combine(work, "sdk-sse-kms.download");
                 var response = await client.DownloadFileAsync(new DownloadFileRequest
                 {
-                    Bucket = bucket, Key = "sdk-sse-kms-file", DestFilePath = dest, PartSize = 1024 * 1024, EnableCheckpoint = false,
+                    Bucket = bucket,
+                    Key = "sdk-sse-kms-file",
+                    DestFilePath = dest,
+                    PartSize = 1024 * 1024,
+                    EnableCheckpoint = false,
                 }, cancellationToken);
                 Check((await File.ReadAllBytesAsync(dest, cancellationToken)).AsSpan().SequenceEqual(kmsData), "downloaded bytes differ");
                 return $"{response.ContentLength} bytes in {response.PartCount} ranges, identical";
@@ -132,8 +136,12 @@ public sealed class Guide(GuideOptions options, TextWriter output)
             {
                 var response = await client.PutObjectAsync(new PutObjectRequest
                 {
-                    Bucket = bucket, Key = Track(bucket, fileName), Body = "00000",
-                    SSECustomerAlgorithm = "AES256", SSECustomerKey = ssecKey, SSECustomerKeyMD5 = ssecKeyMd5,
+                    Bucket = bucket,
+                    Key = Track(bucket, fileName),
+                    Body = "00000",
+                    SSECustomerAlgorithm = "AES256",
+                    SSECustomerKey = ssecKey,
+                    SSECustomerKeyMD5 = ssecKeyMd5,
                 }, cancellationToken);
                 return Expect(response["x-cos-server-side-encryption-customer-algorithm"], "AES256");
             });
@@ -141,8 +149,11 @@ public sealed class Guide(GuideOptions options, TextWriter output)
             {
                 await using var response = await client.GetObjectAsync(new GetObjectRequest
                 {
-                    Bucket = bucket, Key = fileName,
-                    SSECustomerAlgorithm = "AES256", SSECustomerKey = ssecKey, SSECustomerKeyMD5 = ssecKeyMd5,
+                    Bucket = bucket,
+                    Key = fileName,
+                    SSECustomerAlgorithm = "AES256",
+                    SSECustomerKey = ssecKey,
+                    SSECustomerKeyMD5 = ssecKeyMd5,
                 }, cancellationToken);
                 string body = await response.ReadAsStringAsync(cancellationToken);
                 Check(body == "00000", $"body '{body}', expected '00000'");
@@ -152,8 +163,11 @@ public sealed class Guide(GuideOptions options, TextWriter output)
             {
                 var response = await client.HeadObjectAsync(new HeadObjectRequest
                 {
-                    Bucket = bucket, Key = fileName,
-                    SSECustomerAlgorithm = "AES256", SSECustomerKey = ssecKey, SSECustomerKeyMD5 = ssecKeyMd5,
+                    Bucket = bucket,
+                    Key = fileName,
+                    SSECustomerAlgorithm = "AES256",
+                    SSECustomerKey = ssecKey,
+                    SSECustomerKeyMD5 = ssecKeyMd5,
                 }, cancellationToken);
                 return Expect(response["x-cos-server-side-encryption-customer-algorithm"], "AES256");
             });
@@ -177,9 +191,15 @@ public sealed class Guide(GuideOptions options, TextWriter output)
             {
                 var response = await client.UploadFileAsync(new UploadFileRequest
                 {
-                    Bucket = bucket, Key = fileName, LocalFilePath = cLocal,
-                    SSECustomerAlgorithm = "AES256", SSECustomerKey = ssecKey, SSECustomerKeyMD5 = ssecKeyMd5,
-                    MultipartThreshold = 1024 * 1024, PartSize = 1024 * 1024, EnableCheckpoint = false,
+                    Bucket = bucket,
+                    Key = fileName,
+                    LocalFilePath = cLocal,
+                    SSECustomerAlgorithm = "AES256",
+                    SSECustomerKey = ssecKey,
+                    SSECustomerKeyMD5 = ssecKeyMd5,
+                    MultipartThreshold = 1024 * 1024,
+                    PartSize = 1024 * 1024,
+                    EnableCheckpoint = false,
                 }, cancellationToken);
                 Check(response.Multipart, "expected a multipart upload");
                 return $"{Expect(response["x-cos-server-side-encryption-customer-algorithm"], "AES256")}, {response.PartCount} parts";
@@ -189,9 +209,14 @@ public sealed class Guide(GuideOptions options, TextWriter output)
                 string dest = Path.Combine(work, "sdk-sse-c.download");
                 var response = await client.DownloadFileAsync(new DownloadFileRequest
                 {
-                    Bucket = bucket, Key = fileName, DestFilePath = dest,
-                    SSECustomerAlgorithm = "AES256", SSECustomerKey = ssecKey, SSECustomerKeyMD5 = ssecKeyMd5,
-                    PartSize = 1024 * 1024, EnableCheckpoint = false,
+                    Bucket = bucket,
+                    Key = fileName,
+                    DestFilePath = dest,
+                    SSECustomerAlgorithm = "AES256",
+                    SSECustomerKey = ssecKey,
+                    SSECustomerKeyMD5 = ssecKeyMd5,
+                    PartSize = 1024 * 1024,
+                    EnableCheckpoint = false,
                 }, cancellationToken);
                 Check((await File.ReadAllBytesAsync(dest, cancellationToken)).AsSpan().SequenceEqual(cData), "downloaded bytes differ");
                 return $"{response.ContentLength} bytes in {response.PartCount} ranges, identical";
@@ -205,9 +230,15 @@ public sealed class Guide(GuideOptions options, TextWriter output)
             {
                 var response = await client.CopyObjectAsync(new CopyObjectRequest
                 {
-                    Bucket = bucket, Key = Track(bucket, "sdk-sse-c-copy"), CopySource = copySource,
-                    SSECustomerAlgorithm = "AES256", SSECustomerKey = destKey, SSECustomerKeyMD5 = destKeyMd5,
-                    CopySourceSSECustomerAlgorithm = "AES256", CopySourceSSECustomerKey = ssecKey, CopySourceSSECustomerKeyMD5 = ssecKeyMd5,
+                    Bucket = bucket,
+                    Key = Track(bucket, "sdk-sse-c-copy"),
+                    CopySource = copySource,
+                    SSECustomerAlgorithm = "AES256",
+                    SSECustomerKey = destKey,
+                    SSECustomerKeyMD5 = destKeyMd5,
+                    CopySourceSSECustomerAlgorithm = "AES256",
+                    CopySourceSSECustomerKey = ssecKey,
+                    CopySourceSSECustomerKeyMD5 = ssecKeyMd5,
                 }, cancellationToken);
                 string shown = Expect(response["x-cos-server-side-encryption-customer-algorithm"], "AES256");
                 await VerifyAsync(client, bucket, "sdk-sse-c-copy", SseCustomer.FromBase64(destKey), cData, cancellationToken);
@@ -217,10 +248,18 @@ public sealed class Guide(GuideOptions options, TextWriter output)
             {
                 var response = await client.CopyAsync(new CopyRequest
                 {
-                    Bucket = bucket, Key = "sdk-sse-c-copy", CopySource = copySource, MaxThreads = 2,
-                    SSECustomerAlgorithm = "AES256", SSECustomerKey = destKey, SSECustomerKeyMD5 = destKeyMd5,
-                    CopySourceSSECustomerAlgorithm = "AES256", CopySourceSSECustomerKey = ssecKey, CopySourceSSECustomerKeyMD5 = ssecKeyMd5,
-                    CopyThreshold = 1024 * 1024, PartSize = 1024 * 1024,
+                    Bucket = bucket,
+                    Key = "sdk-sse-c-copy",
+                    CopySource = copySource,
+                    MaxThreads = 2,
+                    SSECustomerAlgorithm = "AES256",
+                    SSECustomerKey = destKey,
+                    SSECustomerKeyMD5 = destKeyMd5,
+                    CopySourceSSECustomerAlgorithm = "AES256",
+                    CopySourceSSECustomerKey = ssecKey,
+                    CopySourceSSECustomerKeyMD5 = ssecKeyMd5,
+                    CopyThreshold = 1024 * 1024,
+                    PartSize = 1024 * 1024,
                 }, cancellationToken);
                 Check(response.Multipart, "expected a multipart copy");
                 string shown = Expect(response["x-cos-server-side-encryption-customer-algorithm"], "AES256");
@@ -232,26 +271,44 @@ public sealed class Guide(GuideOptions options, TextWriter output)
                 const string archived = "sdk-sse-c-archive";
                 await client.PutObjectAsync(new PutObjectRequest
                 {
-                    Bucket = bucket, Key = Track(bucket, archived), Body = "archived", StorageClass = "ARCHIVE",
-                    SSECustomerAlgorithm = "AES256", SSECustomerKey = ssecKey, SSECustomerKeyMD5 = ssecKeyMd5,
+                    Bucket = bucket,
+                    Key = Track(bucket, archived),
+                    Body = "archived",
+                    StorageClass = "ARCHIVE",
+                    SSECustomerAlgorithm = "AES256",
+                    SSECustomerKey = ssecKey,
+                    SSECustomerKeyMD5 = ssecKeyMd5,
                 }, cancellationToken);
                 var response = await client.RestoreObjectAsync(new RestoreObjectRequest
                 {
-                    Bucket = bucket, Key = archived, Days = 1, Tier = "Expedited",
-                    SSECustomerAlgorithm = "AES256", SSECustomerKey = ssecKey, SSECustomerKeyMD5 = ssecKeyMd5,
+                    Bucket = bucket,
+                    Key = archived,
+                    Days = 1,
+                    Tier = "Expedited",
+                    SSECustomerAlgorithm = "AES256",
+                    SSECustomerKey = ssecKey,
+                    SSECustomerKeyMD5 = ssecKeyMd5,
                 }, cancellationToken);
                 var clock = Stopwatch.StartNew();
                 while (clock.Elapsed < TimeSpan.FromSeconds(20))
                 {
                     var head = await client.HeadObjectAsync(new HeadObjectRequest
                     {
-                        Bucket = bucket, Key = archived, SSECustomerAlgorithm = "AES256", SSECustomerKey = ssecKey, SSECustomerKeyMD5 = ssecKeyMd5,
+                        Bucket = bucket,
+                        Key = archived,
+                        SSECustomerAlgorithm = "AES256",
+                        SSECustomerKey = ssecKey,
+                        SSECustomerKeyMD5 = ssecKeyMd5,
                     }, cancellationToken);
                     if (head.Restore is { OngoingRequest: false })
                     {
                         await using var get = await client.GetObjectAsync(new GetObjectRequest
                         {
-                            Bucket = bucket, Key = archived, SSECustomerAlgorithm = "AES256", SSECustomerKey = ssecKey, SSECustomerKeyMD5 = ssecKeyMd5,
+                            Bucket = bucket,
+                            Key = archived,
+                            SSECustomerAlgorithm = "AES256",
+                            SSECustomerKey = ssecKey,
+                            SSECustomerKeyMD5 = ssecKeyMd5,
                         }, cancellationToken);
                         Check(await get.ReadAsStringAsync(cancellationToken) == "archived", "restored body differs");
                         return $"{response.StatusCode}, restored until {head.Restore.ExpiryDate:u}, readable";

@@ -72,8 +72,16 @@ public sealed class GuideOptions
 
         return new GuideOptions
         {
-            Endpoint = endpoint, SecretId = id, SecretKey = key, CaFile = ca, Insecure = insecure,
-            Region = region ?? "ap-guangzhou", Signature = signature, PathStyle = pathStyle, Bucket = bucket, Keep = keep,
+            Endpoint = endpoint,
+            SecretId = id,
+            SecretKey = key,
+            CaFile = ca,
+            Insecure = insecure,
+            Region = region ?? "ap-guangzhou",
+            Signature = signature,
+            PathStyle = pathStyle,
+            Bucket = bucket,
+            Keep = keep,
         };
     }
 

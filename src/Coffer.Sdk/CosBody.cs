@@ -1,5 +1,5 @@
-using Coffer.Sdk.Internal;
 using System.Text;
+using Coffer.Sdk.Internal;
 
 namespace Coffer.Sdk;
 

@@ -1,7 +1,7 @@
-using Coffer.Sdk.Internal;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using Coffer.Sdk.Internal;
 
 namespace Coffer.Sdk;
 

@@ -93,7 +93,12 @@ public sealed class ErrorTests(ServerFixture fixture)
 
         var badMd5 = await Assert.ThrowsAsync<CofferException>(() => client.PutObjectAsync(new PutObjectRequest
         {
-            Bucket = bucket, Key = "d", Body = "x", SSECustomerAlgorithm = "AES256", SSECustomerKey = right.KeyBase64, SSECustomerKeyMD5 = wrong.KeyMd5,
+            Bucket = bucket,
+            Key = "d",
+            Body = "x",
+            SSECustomerAlgorithm = "AES256",
+            SSECustomerKey = right.KeyBase64,
+            SSECustomerKeyMD5 = wrong.KeyMd5,
         }));
         Assert.Equal(ErrorCodes.InvalidArgument, badMd5.Code);
 

@@ -71,13 +71,23 @@ public sealed class MultipartTests(ServerFixture fixture)
         var init = await client.CreateMultipartUploadAsync(new CreateMultipartUploadRequest { Bucket = bucket, Key = "dst", Sse = Sse.Kms() });
         var p1 = await client.UploadPartCopyAsync(new UploadPartCopyRequest
         {
-            Bucket = bucket, Key = "dst", UploadId = init.UploadId, PartNumber = 1,
-            CopySource = new CopySource(bucket, "src"), CopySourceRange = $"bytes=0-{MiB - 1}", CopySourceCustomerKey = KeyA,
+            Bucket = bucket,
+            Key = "dst",
+            UploadId = init.UploadId,
+            PartNumber = 1,
+            CopySource = new CopySource(bucket, "src"),
+            CopySourceRange = $"bytes=0-{MiB - 1}",
+            CopySourceCustomerKey = KeyA,
         });
         var p2 = await client.UploadPartCopyAsync(new UploadPartCopyRequest
         {
-            Bucket = bucket, Key = "dst", UploadId = init.UploadId, PartNumber = 2,
-            CopySource = new CopySource(bucket, "src"), CopySourceRange = $"bytes={MiB}-{data.Length - 1}", CopySourceCustomerKey = KeyA,
+            Bucket = bucket,
+            Key = "dst",
+            UploadId = init.UploadId,
+            PartNumber = 2,
+            CopySource = new CopySource(bucket, "src"),
+            CopySourceRange = $"bytes={MiB}-{data.Length - 1}",
+            CopySourceCustomerKey = KeyA,
         });
         var complete = new CompleteMultipartUploadRequest { Bucket = bucket, Key = "dst", UploadId = init.UploadId };
         complete.Parts.Add(new CompletedPart(1, p1.ETag!));

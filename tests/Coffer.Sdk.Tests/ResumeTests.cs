@@ -38,7 +38,13 @@ public sealed partial class ResumeTests(ServerFixture fixture)
         string checkpoint = fixture.NewPath("upload-checkpoint") + ".json";
         UploadFileRequest Request(CancellationTokenSource? cts) => new()
         {
-            Bucket = bucket, Key = "resumed", LocalFilePath = path, Sse = Mode(mode), MultipartThreshold = MiB, PartSize = MiB, MaxThreads = 1,
+            Bucket = bucket,
+            Key = "resumed",
+            LocalFilePath = path,
+            Sse = Mode(mode),
+            MultipartThreshold = MiB,
+            PartSize = MiB,
+            MaxThreads = 1,
             CheckpointFile = checkpoint,
             Progress = p =>
             {
@@ -81,14 +87,27 @@ public sealed partial class ResumeTests(ServerFixture fixture)
         {
             await Assert.ThrowsAnyAsync<OperationCanceledException>(() => client.UploadFileAsync(new UploadFileRequest
             {
-                Bucket = bucket, Key = "k", LocalFilePath = path, Sse = Sse.Kms(), MultipartThreshold = MiB, PartSize = MiB, MaxThreads = 1,
-                CheckpointFile = checkpoint, Progress = p => { if (p.TransferredBytes >= 2 * MiB) { cts.Cancel(); } },
+                Bucket = bucket,
+                Key = "k",
+                LocalFilePath = path,
+                Sse = Sse.Kms(),
+                MultipartThreshold = MiB,
+                PartSize = MiB,
+                MaxThreads = 1,
+                CheckpointFile = checkpoint,
+                Progress = p => { if (p.TransferredBytes >= 2 * MiB) { cts.Cancel(); } },
             }, cts.Token));
         }
 
         var response = await client.UploadFileAsync(new UploadFileRequest
         {
-            Bucket = bucket, Key = "k", LocalFilePath = path, Sse = Sse.Cos(), MultipartThreshold = MiB, PartSize = MiB, CheckpointFile = checkpoint,
+            Bucket = bucket,
+            Key = "k",
+            LocalFilePath = path,
+            Sse = Sse.Cos(),
+            MultipartThreshold = MiB,
+            PartSize = MiB,
+            CheckpointFile = checkpoint,
         });
         Assert.Equal(0, response.PartsSkipped);
         Assert.Equal("AES256", response.ServerSideEncryption);
@@ -111,7 +130,13 @@ public sealed partial class ResumeTests(ServerFixture fixture)
         string checkpoint = fixture.NewPath("download-checkpoint") + ".json";
         DownloadFileRequest Request(CancellationTokenSource? cts) => new()
         {
-            Bucket = bucket, Key = "obj", DestFilePath = dest, CustomerKey = ReadKey(mode), PartSize = MiB, MaxThreads = 1, CheckpointFile = checkpoint,
+            Bucket = bucket,
+            Key = "obj",
+            DestFilePath = dest,
+            CustomerKey = ReadKey(mode),
+            PartSize = MiB,
+            MaxThreads = 1,
+            CheckpointFile = checkpoint,
             Progress = p =>
             {
                 if (cts is not null && p.TransferredBytes >= 3 * MiB + MiB / 2)
@@ -148,7 +173,12 @@ public sealed partial class ResumeTests(ServerFixture fixture)
         {
             await Assert.ThrowsAnyAsync<OperationCanceledException>(() => client.DownloadFileAsync(new DownloadFileRequest
             {
-                Bucket = bucket, Key = "obj", DestFilePath = dest, PartSize = MiB, MaxThreads = 1, CheckpointFile = checkpoint,
+                Bucket = bucket,
+                Key = "obj",
+                DestFilePath = dest,
+                PartSize = MiB,
+                MaxThreads = 1,
+                CheckpointFile = checkpoint,
                 Progress = p => { if (p.TransferredBytes >= 2 * MiB) { cts.Cancel(); } },
             }, cts.Token));
         }

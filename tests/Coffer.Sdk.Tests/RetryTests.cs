@@ -87,7 +87,9 @@ public sealed class RetryTests
         var handler = new SlowHandler(TimeSpan.FromSeconds(5));
         using var client = new CosClient(new CosConfig
         {
-            SecretId = "id", SecretKey = "k", Timeout = TimeSpan.FromMilliseconds(100),
+            SecretId = "id",
+            SecretKey = "k",
+            Timeout = TimeSpan.FromMilliseconds(100),
             Retry = new CosRetryOptions { MaxRetries = 1, BaseDelay = TimeSpan.FromMilliseconds(1) },
         }, handler);
         var e = await Assert.ThrowsAsync<CosClientException>(() => client.HeadObjectAsync("b-1250000000", "k"));

@@ -113,8 +113,11 @@ public sealed class SseTests
         var source = Sse.Customer("01234567890123456789012345678901");
         await client.CopyObjectAsync(new CopyObjectRequest
         {
-            Bucket = "b-1250000000", Key = "dst", CopySource = new CopySource("b-1250000000", "src"),
-            CopySourceCustomerKey = source, Sse = Sse.Kms("key-2"),
+            Bucket = "b-1250000000",
+            Key = "dst",
+            CopySource = new CopySource("b-1250000000", "src"),
+            CopySourceCustomerKey = source,
+            Sse = Sse.Kms("key-2"),
         });
         var sent = handler.Sent[0];
         Assert.Equal(source.KeyBase64, Header(sent, "x-cos-copy-source-server-side-encryption-customer-key"));

@@ -37,8 +37,15 @@ public sealed class TransferTests(ServerFixture fixture)
         var progress = new List<TransferProgress>();
         var response = await client.UploadFileAsync(new UploadFileRequest
         {
-            Bucket = bucket, Key = "big", LocalFilePath = path, Sse = Mode(mode), MultipartThreshold = MiB, PartSize = MiB, MaxThreads = 3,
-            EnableMD5 = true, Progress = p => { lock (progress) { progress.Add(p); } },
+            Bucket = bucket,
+            Key = "big",
+            LocalFilePath = path,
+            Sse = Mode(mode),
+            MultipartThreshold = MiB,
+            PartSize = MiB,
+            MaxThreads = 3,
+            EnableMD5 = true,
+            Progress = p => { lock (progress) { progress.Add(p); } },
         });
         Assert.True(response.Multipart);
         Assert.Equal(6, response.PartCount);
@@ -72,7 +79,12 @@ public sealed class TransferTests(ServerFixture fixture)
         string dest = fixture.NewPath("dest");
         var response = await client.DownloadFileAsync(new DownloadFileRequest
         {
-            Bucket = bucket, Key = "obj", DestFilePath = dest, CustomerKey = ReadKey(mode), PartSize = 512 * 1024, MaxThreads = 3,
+            Bucket = bucket,
+            Key = "obj",
+            DestFilePath = dest,
+            CustomerKey = ReadKey(mode),
+            PartSize = 512 * 1024,
+            MaxThreads = 3,
         });
         Assert.Equal(7, response.PartCount);
         Assert.Equal(Crc64Xz.Compute(data), response.LocalCrc64);
@@ -115,8 +127,11 @@ public sealed class TransferTests(ServerFixture fixture)
         await client.PutObjectAsync(bucket, "src", data, Mode(from));
         var response = await client.CopyObjectAsync(new CopyObjectRequest
         {
-            Bucket = bucket, Key = "dst", CopySource = new CopySource(bucket, "src"),
-            CopySourceCustomerKey = ReadKey(from), Sse = to == "c2" ? KeyB : Mode(to),
+            Bucket = bucket,
+            Key = "dst",
+            CopySource = new CopySource(bucket, "src"),
+            CopySourceCustomerKey = ReadKey(from),
+            Sse = to == "c2" ? KeyB : Mode(to),
         });
         Assert.NotNull(response.ETag);
         Assert.Equal(Crc64Xz.Compute(data), response.Crc64);
@@ -135,9 +150,14 @@ public sealed class TransferTests(ServerFixture fixture)
         await client.PutObjectAsync(bucket, "src", data, Mode(from));
         var response = await client.CopyAsync(new CopyRequest
         {
-            Bucket = bucket, Key = "dst", CopySource = new CopySource(bucket, "src"), MaxThreads = 2,
-            CopySourceCustomerKey = ReadKey(from), Sse = to == "c2" ? KeyB : Mode(to),
-            CopyThreshold = MiB, PartSize = MiB,
+            Bucket = bucket,
+            Key = "dst",
+            CopySource = new CopySource(bucket, "src"),
+            MaxThreads = 2,
+            CopySourceCustomerKey = ReadKey(from),
+            Sse = to == "c2" ? KeyB : Mode(to),
+            CopyThreshold = MiB,
+            PartSize = MiB,
         });
         Assert.True(response.Multipart);
         Assert.Equal(4, response.PartCount);

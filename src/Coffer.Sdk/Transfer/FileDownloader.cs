@@ -29,7 +29,10 @@ internal sealed class FileDownloader(CosClient client, DownloadFileRequest reque
         var customer = Internal.SseHeaders.Customer(request);
         var head = await client.HeadObjectAsync(new HeadObjectRequest
         {
-            Bucket = request.Bucket, Key = request.Key, VersionId = request.VersionId, CustomerKey = customer,
+            Bucket = request.Bucket,
+            Key = request.Key,
+            VersionId = request.VersionId,
+            CustomerKey = customer,
         }, cancellationToken).ConfigureAwait(false);
         long size = head.ContentLength;
         string dest = Path.GetFullPath(request.DestFilePath);
@@ -174,7 +177,11 @@ internal sealed class FileDownloader(CosClient client, DownloadFileRequest reque
             {
                 var get = new GetObjectRequest
                 {
-                    Bucket = request.Bucket, Key = request.Key, VersionId = request.VersionId, CustomerKey = customer, IfMatch = head.ETag,
+                    Bucket = request.Bucket,
+                    Key = request.Key,
+                    VersionId = request.VersionId,
+                    CustomerKey = customer,
+                    IfMatch = head.ETag,
                 };
                 if (!whole)
                 {

@@ -23,7 +23,10 @@ internal sealed class ObjectCopier(CosClient client, CopyRequest request)
         var destination = SseHeaders.ForWrite(request);
         var head = await client.HeadObjectAsync(new HeadObjectRequest
         {
-            Bucket = source.Bucket, Key = source.Key, VersionId = source.VersionId, CustomerKey = sourceKey,
+            Bucket = source.Bucket,
+            Key = source.Key,
+            VersionId = source.VersionId,
+            CustomerKey = sourceKey,
         }, cancellationToken).ConfigureAwait(false);
         long size = head.ContentLength;
 
