@@ -35,6 +35,12 @@ public sealed class CofferServerOptions
     /// </summary>
     public double TimeScale { get; set; } = 1.0;
 
+    /// <summary>
+    /// The clock restore windows are measured on; null means the server's clock. Tests pass one
+    /// they can move forward, to let a restored copy expire without waiting a (scaled) day.
+    /// </summary>
+    public TimeProvider? RestoreClock { get; set; }
+
     /// <summary>Extra log output (tests capture the server log through this).</summary>
     public ILoggerProvider? LoggerProvider { get; set; }
 

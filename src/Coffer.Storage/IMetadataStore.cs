@@ -31,6 +31,21 @@ public interface IMetadataStore : IAsyncDisposable
     /// <summary>Deletes the object; returns the deleted record (its blobs to reclaim) or null.</summary>
     Task<ObjectRecord?> DeleteObjectAsync(string bucket, string key, CancellationToken ct = default);
     /// <summary>
+    /// Inserts or replaces an object whose streams are blobs that existing objects already hold (a
+    /// copy that re-seals only the object key). Commits only if every blob it names is still
+    /// referenced at commit time, since a blob nobody refers to may already be reclaimed; then
+    /// returns what <see cref="PutObjectAsync"/> returns. Null, and nothing written, when a blob
+    /// was no longer referenced (the source changed meanwhile: read it again).
+    /// </summary>
+    Task<IReadOnlyList<string>?> PutObjectSharingBlobsAsync(ObjectRecord obj, CancellationToken ct = default);
+    /// <summary>
+    /// Compare-and-set of the restore state alone: sets <paramref name="updated"/> only if the
+    /// object is still the version <paramref name="current"/> was read as (same ETag and
+    /// Last-Modified) with the same restore state, so of two concurrent restores one starts.
+    /// False when anything changed (read again and decide again).
+    /// </summary>
+    Task<bool> UpdateRestoreAsync(ObjectRecord current, RestoreState? updated, CancellationToken ct = default);
+    /// <summary>
     /// Lists objects whose key starts with <paramref name="prefix"/> and sorts after
     /// <paramref name="after"/> (exclusive; null = from the start). With a delimiter, keys that
     /// contain it after the prefix are rolled up into common prefixes; objects plus prefixes

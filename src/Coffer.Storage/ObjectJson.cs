@@ -95,7 +95,9 @@ internal static class ObjectJson
         return result;
     }
 
-    // restore: {"ongoing":…,"requested":ticks,"tier":…,"days":…,"ready":ticks|null,"expires":ticks|null}
+    // restore: {"requested":ticks,"tier":…,"days":…,"ready":ticks,"expires":ticks}
+    // (the schema-1 "ongoing" flag is no longer written: ongoing is now < ready; rows without
+    // "ready"/"expires" read as a restore that has already expired.)
 
     public static string? WriteRestore(RestoreState? restore)
     {
@@ -106,12 +108,11 @@ internal static class ObjectJson
         return Write(restore, static (w, r) =>
         {
             w.WriteStartObject();
-            w.WriteBoolean("ongoing", r.Ongoing);
             w.WriteNumber("requested", r.RequestDate.UtcTicks);
             w.WriteString("tier", r.Tier);
             w.WriteNumber("days", r.Days);
-            WriteInstant(w, "ready", r.ReadyAt);
-            WriteInstant(w, "expires", r.ExpiresAt);
+            w.WriteNumber("ready", r.ReadyAt.UtcTicks);
+            w.WriteNumber("expires", r.ExpiresAt.UtcTicks);
             w.WriteEndObject();
         });
     }
@@ -124,29 +125,17 @@ internal static class ObjectJson
         }
         using var doc = JsonDocument.Parse(json);
         var e = doc.RootElement;
+        var requested = Instant(e.GetProperty("requested").GetInt64());
         return new RestoreState(
-            e.GetProperty("ongoing").GetBoolean(),
-            Instant(e.GetProperty("requested").GetInt64()),
+            requested,
             e.GetProperty("tier").GetString()!,
             e.GetProperty("days").GetInt32(),
-            ReadInstant(e, "ready"),
-            ReadInstant(e, "expires"));
+            ReadInstant(e, "ready") ?? requested,
+            ReadInstant(e, "expires") ?? requested);
     }
 
     /// <summary>An instant from stored UTC ticks (returned with offset zero).</summary>
     public static DateTimeOffset Instant(long utcTicks) => new(utcTicks, TimeSpan.Zero);
-
-    private static void WriteInstant(Utf8JsonWriter w, string name, DateTimeOffset? value)
-    {
-        if (value is { } v)
-        {
-            w.WriteNumber(name, v.UtcTicks);
-        }
-        else
-        {
-            w.WriteNull(name);
-        }
-    }
 
     private static DateTimeOffset? ReadInstant(JsonElement e, string name) =>
         e.TryGetProperty(name, out var p) && p.ValueKind == JsonValueKind.Number ? Instant(p.GetInt64()) : null;

@@ -76,8 +76,27 @@ public sealed record ObjectRecord
     public RestoreState? Restore { get; init; }
 }
 
-/// <summary>State of a restore of an archived object.</summary>
-public sealed record RestoreState(bool Ongoing, DateTimeOffset RequestDate, string Tier, int Days, DateTimeOffset? ReadyAt, DateTimeOffset? ExpiresAt);
+/// <summary>
+/// State of a restore of an archived object, as instants only: nothing runs in the background,
+/// so a restart neither loses nor repeats a restore. Whether it is ongoing, done or expired is
+/// computed from the clock on every read.
+/// </summary>
+/// <param name="RequestDate">When the restore that made this state was requested (x-cos-restore-status request-date).</param>
+/// <param name="Tier">Expedited, Standard or Bulk.</param>
+/// <param name="Days">Days the restored copy lives (of the latest request; a repeat extends it).</param>
+/// <param name="ReadyAt">When the restored copy becomes readable; before it the restore is ongoing.</param>
+/// <param name="ExpiresAt">When the restored copy goes away; from then on the object is archived again.</param>
+public sealed record RestoreState(DateTimeOffset RequestDate, string Tier, int Days, DateTimeOffset ReadyAt, DateTimeOffset ExpiresAt)
+{
+    /// <summary>The restore runs: the copy is not readable yet.</summary>
+    public bool IsOngoing(DateTimeOffset now) => now < ReadyAt;
+
+    /// <summary>The restored copy is readable (done and not yet expired).</summary>
+    public bool IsRestored(DateTimeOffset now) => ReadyAt <= now && now < ExpiresAt;
+
+    /// <summary>The restored copy has gone: the state only records history, a new restore may start.</summary>
+    public bool IsExpired(DateTimeOffset now) => now >= ExpiresAt;
+}
 
 /// <summary>One page of a listing.</summary>
 public sealed record ObjectListing(

@@ -32,75 +32,79 @@ public sealed partial class SqliteMetadataStore
     public Task<IReadOnlyList<string>> PutObjectAsync(ObjectRecord obj, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(obj);
+        return WriteAsync((s, ct) => UpsertObjectAsync(s, obj, ct), ct);
+    }
+
+    /// <summary>The transaction body of <see cref="PutObjectAsync"/>: upsert the row, move the blob references, return the replaced blobs nobody refers to.</summary>
+    private static async Task<IReadOnlyList<string>> UpsertObjectAsync(Session s, ObjectRecord obj, CancellationToken ct)
+    {
         var streamsJson = ObjectJson.WriteStreams(obj.Streams);
         var newBlobIds = obj.Streams.Select(s => s.BlobId).Distinct(StringComparer.Ordinal).ToList();
-        return WriteAsync<IReadOnlyList<string>>(async (s, ct) =>
+
+        using (var bucketExists = s.Command("SELECT EXISTS (SELECT 1 FROM buckets WHERE name = $bucket);"))
         {
-            using (var bucketExists = s.Command("SELECT EXISTS (SELECT 1 FROM buckets WHERE name = $bucket);"))
+            bucketExists.Parameters.AddWithValue("$bucket", obj.Bucket);
+            if ((long)(await bucketExists.ExecuteScalarAsync(ct).ConfigureAwait(false))! == 0)
             {
-                bucketExists.Parameters.AddWithValue("$bucket", obj.Bucket);
-                if ((long)(await bucketExists.ExecuteScalarAsync(ct).ConfigureAwait(false))! == 0)
-                {
-                    throw new NoSuchBucketException(obj.Bucket);
-                }
+                throw new NoSuchBucketException(obj.Bucket);
             }
+        }
 
-            List<string> oldBlobIds;
-            using (var old = s.Command("SELECT streams FROM objects WHERE bucket = $bucket AND object_key = $key;"))
+        List<string> oldBlobIds;
+        using (var old = s.Command("SELECT streams FROM objects WHERE bucket = $bucket AND object_key = $key;"))
+        {
+            old.Parameters.AddWithValue("$bucket", obj.Bucket);
+            old.Parameters.AddWithValue("$key", obj.Key);
+            var json = (string?)await old.ExecuteScalarAsync(ct).ConfigureAwait(false);
+            oldBlobIds = json is null ? [] : ObjectJson.ReadStreamBlobIds(json);
+        }
+
+        using (var upsert = s.Command($"""
+            INSERT OR REPLACE INTO objects ({ObjectColumns})
+            VALUES ($bucket, $key, $size, $etag, $crc64, $last_modified, $storage_class,
+                    $content_type, $cache_control, $content_disposition, $content_encoding, $expires,
+                    $sse_mode, $sse_sealed_key, $sse_kms_key_id, $sse_kms_context,
+                    $streams, $user_metadata, $checksums, $restore);
+            """))
+        {
+            var p = upsert.Parameters;
+            p.AddWithValue("$bucket", obj.Bucket);
+            p.AddWithValue("$key", obj.Key);
+            p.AddWithValue("$size", obj.Size);
+            p.AddWithValue("$etag", obj.ETag);
+            p.AddWithValue("$crc64", unchecked((long)obj.Crc64));
+            p.AddWithValue("$last_modified", obj.LastModified.UtcTicks);
+            p.AddWithValue("$storage_class", obj.StorageClass);
+            p.AddWithValue("$content_type", Db(obj.ContentType));
+            p.AddWithValue("$cache_control", Db(obj.CacheControl));
+            p.AddWithValue("$content_disposition", Db(obj.ContentDisposition));
+            p.AddWithValue("$content_encoding", Db(obj.ContentEncoding));
+            p.AddWithValue("$expires", Db(obj.Expires));
+            p.AddWithValue("$sse_mode", (long)obj.Encryption.Mode);
+            p.AddWithValue("$sse_sealed_key", obj.Encryption.SealedKey);
+            p.AddWithValue("$sse_kms_key_id", Db(obj.Encryption.KmsKeyId));
+            p.AddWithValue("$sse_kms_context", Db(obj.Encryption.KmsContext));
+            p.AddWithValue("$streams", streamsJson);
+            p.AddWithValue("$user_metadata", Db(ObjectJson.WriteMap(obj.UserMetadata)));
+            p.AddWithValue("$checksums", Db(ObjectJson.WriteMap(obj.Checksums)));
+            p.AddWithValue("$restore", Db(ObjectJson.WriteRestore(obj.Restore)));
+            await upsert.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+        }
+
+        await RemoveBlobReferencesAsync(s, obj.Bucket, obj.Key, oldBlobIds, ct).ConfigureAwait(false);
+        using (var add = s.Command("INSERT OR IGNORE INTO object_blobs (blob_id, bucket, object_key) VALUES ($blob, $bucket, $key);"))
+        {
+            var blob = add.Parameters.Add("$blob", SqliteType.Text);
+            add.Parameters.AddWithValue("$bucket", obj.Bucket);
+            add.Parameters.AddWithValue("$key", obj.Key);
+            foreach (var id in newBlobIds)
             {
-                old.Parameters.AddWithValue("$bucket", obj.Bucket);
-                old.Parameters.AddWithValue("$key", obj.Key);
-                var json = (string?)await old.ExecuteScalarAsync(ct).ConfigureAwait(false);
-                oldBlobIds = json is null ? [] : ObjectJson.ReadStreamBlobIds(json);
+                blob.Value = id;
+                await add.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
             }
+        }
 
-            using (var upsert = s.Command($"""
-                INSERT OR REPLACE INTO objects ({ObjectColumns})
-                VALUES ($bucket, $key, $size, $etag, $crc64, $last_modified, $storage_class,
-                        $content_type, $cache_control, $content_disposition, $content_encoding, $expires,
-                        $sse_mode, $sse_sealed_key, $sse_kms_key_id, $sse_kms_context,
-                        $streams, $user_metadata, $checksums, $restore);
-                """))
-            {
-                var p = upsert.Parameters;
-                p.AddWithValue("$bucket", obj.Bucket);
-                p.AddWithValue("$key", obj.Key);
-                p.AddWithValue("$size", obj.Size);
-                p.AddWithValue("$etag", obj.ETag);
-                p.AddWithValue("$crc64", unchecked((long)obj.Crc64));
-                p.AddWithValue("$last_modified", obj.LastModified.UtcTicks);
-                p.AddWithValue("$storage_class", obj.StorageClass);
-                p.AddWithValue("$content_type", Db(obj.ContentType));
-                p.AddWithValue("$cache_control", Db(obj.CacheControl));
-                p.AddWithValue("$content_disposition", Db(obj.ContentDisposition));
-                p.AddWithValue("$content_encoding", Db(obj.ContentEncoding));
-                p.AddWithValue("$expires", Db(obj.Expires));
-                p.AddWithValue("$sse_mode", (long)obj.Encryption.Mode);
-                p.AddWithValue("$sse_sealed_key", obj.Encryption.SealedKey);
-                p.AddWithValue("$sse_kms_key_id", Db(obj.Encryption.KmsKeyId));
-                p.AddWithValue("$sse_kms_context", Db(obj.Encryption.KmsContext));
-                p.AddWithValue("$streams", streamsJson);
-                p.AddWithValue("$user_metadata", Db(ObjectJson.WriteMap(obj.UserMetadata)));
-                p.AddWithValue("$checksums", Db(ObjectJson.WriteMap(obj.Checksums)));
-                p.AddWithValue("$restore", Db(ObjectJson.WriteRestore(obj.Restore)));
-                await upsert.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
-            }
-
-            await RemoveBlobReferencesAsync(s, obj.Bucket, obj.Key, oldBlobIds, ct).ConfigureAwait(false);
-            using (var add = s.Command("INSERT OR IGNORE INTO object_blobs (blob_id, bucket, object_key) VALUES ($blob, $bucket, $key);"))
-            {
-                var blob = add.Parameters.Add("$blob", SqliteType.Text);
-                add.Parameters.AddWithValue("$bucket", obj.Bucket);
-                add.Parameters.AddWithValue("$key", obj.Key);
-                foreach (var id in newBlobIds)
-                {
-                    blob.Value = id;
-                    await add.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
-                }
-            }
-
-            return await UnreferencedAsync(s, oldBlobIds.Except(newBlobIds, StringComparer.Ordinal), ct).ConfigureAwait(false);
-        }, ct);
+        return await UnreferencedAsync(s, oldBlobIds.Except(newBlobIds, StringComparer.Ordinal), ct).ConfigureAwait(false);
     }
 
     /// <inheritdoc />

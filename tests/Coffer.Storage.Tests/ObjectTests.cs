@@ -22,7 +22,7 @@ public sealed class ObjectTests : MetadataStoreTests
         Expires = "Thu, 01 Dec 1994 16:00:00 GMT",
         UserMetadata = new Dictionary<string, string> { ["color"] = "blue", ["名前"] = "値 \"quoted\" \\ \n", ["empty"] = "" },
         Checksums = new Dictionary<string, string> { ["CRC32"] = "AAAAAA==", ["SHA256"] = "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=" },
-        Restore = new RestoreState(false, Sample.Instant, "Expedited", 7, Sample.Instant.AddHours(1), Sample.Instant.AddDays(7)),
+        Restore = new RestoreState(Sample.Instant, "Expedited", 7, Sample.Instant.AddHours(1), Sample.Instant.AddDays(7)),
     };
 
     [Fact]
@@ -49,9 +49,9 @@ public sealed class ObjectTests : MetadataStoreTests
     }
 
     [Fact]
-    public async Task An_ongoing_restore_without_dates_round_trips()
+    public async Task An_ongoing_restore_round_trips()
     {
-        var obj = Sample.Object("b", "k") with { Restore = new RestoreState(true, Sample.Instant, "Bulk", 1, null, null) };
+        var obj = Sample.Object("b", "k") with { Restore = new RestoreState(Sample.Instant, "Bulk", 1, Sample.Instant.AddHours(12), Sample.Instant.AddDays(2)) };
         await Store.PutObjectAsync(obj);
         Assert.Equal(obj.Restore, (await Store.GetObjectAsync("b", "k"))!.Restore);
     }

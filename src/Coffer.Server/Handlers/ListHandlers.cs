@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using Coffer.Protocol;
+using Coffer.Server.Objects;
 using Coffer.Server.Pipeline;
 using Coffer.Server.Xml;
 using Coffer.Storage;
@@ -27,7 +28,7 @@ public static class ListHandlers
         if (q.UrlEncoded) xml.Element("EncodingType", "url");
         xml.Element("IsTruncated", page.IsTruncated);
         if (page.IsTruncated) xml.Element("NextMarker", q.Encode(page.NextMarker!));
-        WriteEntries(xml, page, q, ctx, withOwner: true);
+        WriteEntries(xml, page, q, ctx, withOwner: true, ArchiveRestore.Now(s));
         SetRegionHeader(ctx);
         await xml.WriteAsync(ctx.Response);
     }
@@ -55,7 +56,7 @@ public static class ListHandlers
         if (token is not null) xml.Element("ContinuationToken", token);
         if (startAfter is not null) xml.Element("StartAfter", q.Encode(startAfter));
         if (page.IsTruncated) xml.Element("NextContinuationToken", EncodeToken(page.NextMarker!));
-        WriteEntries(xml, page, q, ctx, withOwner: ctx.Query.Get("fetch-owner") == "true");
+        WriteEntries(xml, page, q, ctx, withOwner: ctx.Query.Get("fetch-owner") == "true", ArchiveRestore.Now(s));
         SetRegionHeader(ctx);
         await xml.WriteAsync(ctx.Response);
     }
@@ -86,14 +87,14 @@ public static class ListHandlers
                 .Element("ETag", Quote(o.ETag))
                 .Element("Size", o.Size);
             WriteOwner(xml, ctx);
-            xml.Element("StorageClass", o.StorageClass).End();
+            xml.Element("StorageClass", StorageClasses.ForFamily(o.StorageClass, ctx.Family)).End();
         }
         foreach (var p in page.CommonPrefixes)
             xml.Start("CommonPrefixes").Element("Prefix", q.Encode(p)).End();
         await xml.WriteAsync(ctx.Response);
     }
 
-    private static void WriteEntries(XmlDoc xml, ObjectListing page, ListQuery q, RequestContext ctx, bool withOwner)
+    private static void WriteEntries(XmlDoc xml, ObjectListing page, ListQuery q, RequestContext ctx, bool withOwner, DateTimeOffset now)
     {
         foreach (var o in page.Objects)
         {
@@ -103,13 +104,36 @@ public static class ListHandlers
                 .Element("ETag", Quote(o.ETag))
                 .Element("Size", o.Size);
             if (withOwner) WriteOwner(xml, ctx);
-            xml.Element("StorageClass", o.StorageClass);
-            if (o.Restore is { } r)
-                xml.Element("RestoreStatus", r.Ongoing ? "ONGOING" : "DONE");
+            xml.Element("StorageClass", StorageClasses.ForFamily(o.StorageClass, ctx.Family));
+            WriteArchiveState(xml, o, ctx, now);
             xml.End();
         }
         foreach (var p in page.CommonPrefixes)
             xml.Start("CommonPrefixes").Element("Prefix", q.Encode(p)).End();
+    }
+
+    /// <summary>
+    /// COS: StorageTier (intelligent tiering) and RestoreStatus ONGOING|DONE after a restore, until
+    /// the restored copy expires. S3: RestoreStatus with IsRestoreInProgress and RestoreExpiryDate,
+    /// only when asked for with x-amz-optional-object-attributes: RestoreStatus.
+    /// </summary>
+    private static void WriteArchiveState(XmlDoc xml, ObjectRecord o, RequestContext ctx, DateTimeOffset now)
+    {
+        if (ctx.Family == ProtocolFamily.Cos && StorageClasses.Tier(o.StorageClass) is { } tier)
+            xml.Element("StorageTier", tier);
+        if (o.Restore is not { } r || r.IsExpired(now))
+            return;
+        if (ctx.Family == ProtocolFamily.Cos)
+        {
+            xml.Element("RestoreStatus", r.IsOngoing(now) ? "ONGOING" : "DONE");
+            return;
+        }
+        if (ctx.Header("x-amz-optional-object-attributes")?.Contains("RestoreStatus", StringComparison.Ordinal) != true)
+            return;
+        xml.Start("RestoreStatus").Element("IsRestoreInProgress", r.IsOngoing(now));
+        if (!r.IsOngoing(now))
+            xml.Element("RestoreExpiryDate", XmlText.IsoDate(r.ExpiresAt));
+        xml.End();
     }
 
     private static void WriteOwner(XmlDoc xml, RequestContext ctx) =>

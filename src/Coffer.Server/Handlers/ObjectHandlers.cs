@@ -78,7 +78,8 @@ public static class ObjectHandlers
             ? ValidateHeadKey(obj, customer)
             : await SseService.OpenAsync(s, obj, customer, ctx.Aborted);
 
-        if (!head && StorageClasses.IsArchive(obj.StorageClass) && !IsRestored(obj, s.Time.GetUtcNow()))
+        var now = ArchiveRestore.Now(s);
+        if (!head && !ArchiveRestore.IsReadable(obj, now))
         {
             var e = new CofferException(ErrorCode.InvalidObjectState, "The operation is not valid for the object's storage class: restore the archived object first (POST ?restore).");
             e.Headers[ctx.Family.Header("storage-class")] = StorageClasses.ForFamily(obj.StorageClass, ctx.Family);
@@ -86,7 +87,7 @@ public static class ObjectHandlers
         }
 
         var range = ByteRange.Parse(ctx.Header("Range"), obj.Size);
-        WriteObjectHeaders(ctx, obj, customer?.KeyMd5);
+        WriteObjectHeaders(ctx, obj, customer?.KeyMd5, now);
         if (range is { } r)
         {
             response.StatusCode = StatusCodes.Status206PartialContent;
@@ -133,10 +134,7 @@ public static class ObjectHandlers
         return null;
     }
 
-    private static bool IsRestored(ObjectRecord obj, DateTimeOffset now) =>
-        obj.Restore is { Ongoing: false, ExpiresAt: { } expires } && expires > now;
-
-    private static void WriteObjectHeaders(RequestContext ctx, ObjectRecord obj, string? customerKeyMd5)
+    private static void WriteObjectHeaders(RequestContext ctx, ObjectRecord obj, string? customerKeyMd5, DateTimeOffset now)
     {
         var h = ctx.Response.Headers;
         var q = ctx.Query;
@@ -153,11 +151,10 @@ public static class ObjectHandlers
             h[ctx.Family.Header("meta-" + name)] = value;
         if (obj.StorageClass != StorageClasses.Standard)
             ctx.SetFamilyHeader("storage-class", StorageClasses.ForFamily(obj.StorageClass, ctx.Family));
+        if (ctx.Family == ProtocolFamily.Cos && StorageClasses.Tier(obj.StorageClass) is { } tier)
+            ctx.SetFamilyHeader("storage-tier", tier);
         ctx.SetFamilyHeader("hash-crc64ecma", obj.Crc64.ToString(CultureInfo.InvariantCulture));
-        if (obj.Restore is { } restore)
-            ctx.SetFamilyHeader("restore", restore.Ongoing
-                ? "ongoing-request=\"true\""
-                : $"ongoing-request=\"false\", expiry-date=\"{XmlText.HttpDate(restore.ExpiresAt ?? restore.RequestDate)}\"");
+        ArchiveRestore.WriteHeaders(ctx, obj.Restore, now);
         SseService.WriteHeaders(ctx, obj.Encryption, customerKeyMd5);
     }
 

@@ -14,7 +14,24 @@ namespace Coffer.Server.Objects;
 /// </summary>
 public sealed record CopySource(string Bucket, string Key, string? VersionId)
 {
-    public static CopySource Parse(string header)
+    /// <summary>
+    /// Parses the header. <paramref name="domain"/> is the server's base domain, so that
+    /// <c>bucket.DOMAIN/key</c> names the bucket as a virtual-hosted request would.
+    /// </summary>
+    /// <exception cref="CofferException">InvalidCopySource for a malformed value; NoSuchVersion for a version other than "null".</exception>
+    public static CopySource Parse(string header, string? domain = null)
+    {
+        try
+        {
+            return ParseCore(header, domain);
+        }
+        catch (CofferException e) when (e.Error == ErrorCode.InvalidURI)
+        {
+            throw Invalid(header);
+        }
+    }
+
+    private static CopySource ParseCore(string header, string? domain)
     {
         var value = header.Trim();
         string? versionId = null;
@@ -26,27 +43,27 @@ public sealed record CopySource(string Bucket, string Key, string? VersionId)
                     versionId = Addressing.Decode(part["versionId=".Length..]);
             value = value[..q];
         }
-        value = value.TrimStart('/');
+        // Decoded once as a whole: AWSSDK encodes "bucket/key" including the slash ("bucket%2Fkey");
+        // the other SDKs encode only the key. Neither a bucket name nor a host holds '%' or '/'.
+        value = Addressing.Decode(value).TrimStart('/');
         var slash = value.IndexOf('/');
         if (slash <= 0 || slash == value.Length - 1)
             throw Invalid(header);
 
         var first = value[..slash];
-        string bucket;
+        var bucket = first;
         if (first.Contains('.'))
         {
             // COS host form (any port): the bucket is the host's first label.
             var host = first.Split(':')[0];
-            bucket = host[..host.IndexOf('.')];
-            if (!host.Contains(".cos.", StringComparison.OrdinalIgnoreCase) && !host.Contains(".myqcloud.com", StringComparison.OrdinalIgnoreCase)
-                && !host.Contains(".tencentcos.cn", StringComparison.OrdinalIgnoreCase))
-                bucket = Addressing.Decode(first);   // an S3 bucket name with dots: "my.bucket/key"
+            if (!string.IsNullOrEmpty(domain) && host.EndsWith("." + domain, StringComparison.OrdinalIgnoreCase))
+                bucket = host[..^(domain.Length + 1)];   // the server's own virtual-hosted form
+            else if (host.Contains(".cos", StringComparison.OrdinalIgnoreCase) && (host.EndsWith(".myqcloud.com", StringComparison.OrdinalIgnoreCase)
+                || host.EndsWith(".tencentcos.cn", StringComparison.OrdinalIgnoreCase)))
+                bucket = host[..host.IndexOf('.')];
+            // else an S3 bucket name with dots: "my.bucket/key"
         }
-        else
-        {
-            bucket = Addressing.Decode(first);
-        }
-        var key = Addressing.Decode(value[(slash + 1)..]);
+        var key = value[(slash + 1)..];
         if (bucket.Length == 0 || key.Length == 0)
             throw Invalid(header);
         if (versionId is not null && versionId != "null")
@@ -71,7 +88,7 @@ public sealed record CopySource(string Bucket, string Key, string? VersionId)
         if (Preconditions.Evaluate(name => ctx.FamilyHeader("copy-source-" + name), obj) == Preconditions.Result.NotModified)
             throw new CofferException(ErrorCode.PreconditionFailed, "The copy source matched x-cos-copy-source-If-None-Match / was not modified since x-cos-copy-source-If-Modified-Since.");
 
-        if (StorageClasses.IsArchive(obj.StorageClass) && !(obj.Restore is { Ongoing: false, ExpiresAt: { } expires } && expires > s.Time.GetUtcNow()))
+        if (!ArchiveRestore.IsReadable(obj, ArchiveRestore.Now(s)))
             throw new CofferException(ErrorCode.InvalidObjectState, "The copy source is archived and not restored: restore it first (POST ?restore).");
 
         var customer = CustomerKey.Parse(ctx.FamilyHeader, "copy-source-server-side-encryption-customer-", ctx.IsHttps);

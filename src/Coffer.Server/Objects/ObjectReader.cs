@@ -23,4 +23,88 @@ public static class ObjectReader
             streamStart = streamEnd;
         }
     }
+
+    /// <summary>
+    /// The whole plaintext of an object as one forward-only stream, its sealed streams opened one
+    /// after the other as reading reaches them (a copy that rewrites the data reads it through
+    /// this into <see cref="ObjectWriter"/>, in one pass). Holds its own copy of <paramref name="key"/>.
+    /// </summary>
+    public static Stream Open(ObjectRecord obj, ObjectKey? key, IBlobStore blobs) => new PlaintextStream(obj, key, blobs);
+
+    private sealed class PlaintextStream(ObjectRecord obj, ObjectKey? key, IBlobStore blobs) : Stream
+    {
+        private readonly ObjectKey? _key = key is null ? null : ObjectKey.FromBytes(key.Bytes);
+        private int _next;
+        private Stream? _current;
+        private long _position;
+
+        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            while (buffer.Length > 0 && NextStream() is { } current)
+            {
+                var n = await current.ReadAsync(buffer, cancellationToken);
+                if (n > 0)
+                {
+                    _position += n;
+                    return n;
+                }
+                await current.DisposeAsync();
+                _current = null;
+            }
+            return 0;
+        }
+
+        public override int Read(Span<byte> buffer)
+        {
+            while (buffer.Length > 0 && NextStream() is { } current)
+            {
+                var n = current.Read(buffer);
+                if (n > 0)
+                {
+                    _position += n;
+                    return n;
+                }
+                current.Dispose();
+                _current = null;
+            }
+            return 0;
+        }
+
+        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+
+        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+            ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+        /// <summary>The stream being read, opening the next one when the last ended; null at the end of the object.</summary>
+        private Stream? NextStream()
+        {
+            if (_current is not null || _next >= obj.Streams.Count)
+                return _current;
+            var stream = obj.Streams[_next++];
+            var blob = blobs.OpenRead(stream.BlobId);
+            _current = SealedStreamReader.OpenRange(blob, _key, stream.StreamIdentity, stream.PlainSize, 0, stream.PlainSize, leaveOpen: false);
+            return _current;
+        }
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing)
+            {
+                _current?.Dispose();
+                _current = null;
+                _key?.Dispose();
+            }
+            base.Dispose(disposing);
+        }
+
+        public override bool CanRead => true;
+        public override bool CanSeek => false;
+        public override bool CanWrite => false;
+        public override long Length => obj.Size;
+        public override long Position { get => _position; set => throw new NotSupportedException(); }
+        public override void Flush() { }
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+    }
 }

@@ -151,9 +151,11 @@ public sealed class RequestDispatcher(CofferServices services)
         Operation.DeleteBucketEncryption => EncryptionHandlers.DeleteBucketEncryptionAsync(ctx, services),
         Operation.DeleteObjects => DeleteHandlers.DeleteObjectsAsync(ctx, services),
         Operation.PutObject => ObjectHandlers.PutObjectAsync(ctx, services),
+        Operation.CopyObject => CopyHandlers.CopyObjectAsync(ctx, services),
         Operation.GetObject => ObjectHandlers.GetObjectAsync(ctx, services, head: false),
         Operation.HeadObject => ObjectHandlers.GetObjectAsync(ctx, services, head: true),
         Operation.DeleteObject => DeleteHandlers.DeleteObjectAsync(ctx, services),
+        Operation.RestoreObject => RestoreHandlers.RestoreObjectAsync(ctx, services),
         _ => throw new CofferException(ErrorCode.NotImplemented, $"{ctx.Operation} is not implemented by this server yet."),
     };
 

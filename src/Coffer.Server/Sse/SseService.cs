@@ -24,16 +24,22 @@ public static class SseService
     public const string ModeKms = "SSE-KMS";
     public const string ModeCustomer = "SSE-C";
 
-    /// <summary>Decides the mode of a new object and creates its sealed key.</summary>
-    public static async Task<SealedWrite> SealNewAsync(CofferServices s, RequestContext ctx, SseRequest request, string bucket, string key, BucketEncryption? bucketDefault)
+    /// <summary>The mode a new object gets: the request's SSE headers, else the bucket default, else none.</summary>
+    public static SseMode ModeOf(SseRequest request, BucketEncryption? bucketDefault) =>
+        request.Mode != SseMode.None || bucketDefault is null ? request.Mode
+        : bucketDefault.Algorithm == "AES256" ? SseMode.Cos : SseMode.Kms;
+
+    /// <summary>
+    /// Decides the mode of a new object and creates its sealed key. With <paramref name="reuse"/>
+    /// (a copy whose source is encrypted), that object key is sealed for the new object instead of
+    /// a fresh one, so the copy shares the source's ciphertext: re-wrap, never re-encrypt. The
+    /// result always holds its own copy of the key.
+    /// </summary>
+    public static async Task<SealedWrite> SealNewAsync(CofferServices s, RequestContext ctx, SseRequest request, string bucket, string key, BucketEncryption? bucketDefault,
+        ObjectKey? reuse = null)
     {
-        var mode = request.Mode;
-        var keyId = request.KmsKeyId;
-        if (mode == SseMode.None && bucketDefault is not null)
-        {
-            mode = bucketDefault.Algorithm == "AES256" ? SseMode.Cos : SseMode.Kms;
-            keyId = bucketDefault.KmsKeyId;
-        }
+        var mode = ModeOf(request, bucketDefault);
+        var keyId = request.Mode == SseMode.None ? bucketDefault?.KmsKeyId : request.KmsKeyId;
 
         switch (mode)
         {
@@ -42,7 +48,7 @@ public static class SseService
 
             case SseMode.Customer:
             {
-                var objectKey = ObjectKey.Generate();
+                var objectKey = reuse is null ? ObjectKey.Generate() : ObjectKey.FromBytes(reuse.Bytes);
                 var sealedKey = CustomerKeySealing.Seal(objectKey, request.Customer!.Bytes, new KeyBinding(bucket, key, ModeCustomer));
                 return new SealedWrite(objectKey, new ObjectEncryption(SseMode.Customer, sealedKey));
             }
@@ -50,7 +56,10 @@ public static class SseService
             case SseMode.Cos:
             {
                 var serviceKey = await s.Kms.GetOrCreateServiceKeyAsync(ctx.Aborted);
-                var sealedKey = await s.Envelope.SealNewAsync(serviceKey.KeyId, KmsContext(bucket, null), new KeyBinding(bucket, key, ModeCos), ctx.Aborted);
+                var binding = new KeyBinding(bucket, key, ModeCos);
+                var sealedKey = reuse is null
+                    ? await s.Envelope.SealNewAsync(serviceKey.KeyId, KmsContext(bucket, null), binding, ctx.Aborted)
+                    : await s.Envelope.ResealAsync(reuse, serviceKey.KeyId, KmsContext(bucket, null), binding, ctx.Aborted);
                 return new SealedWrite(sealedKey.Key, new ObjectEncryption(SseMode.Cos, sealedKey.SealedKey, sealedKey.KeyId));
             }
 
@@ -60,7 +69,10 @@ public static class SseService
                     ? (await s.Kms.GetOrCreateDefaultKeyAsync(ctx.Caller.Name, ctx.Aborted)).KeyId
                     : (await s.Kms.DescribeKeyAsync(keyId, ctx.Aborted)).KeyId;
                 var context = request.Mode == SseMode.Kms ? request.ContextBase64 : null;
-                var sealedKey = await s.Envelope.SealNewAsync(cmk, KmsContext(bucket, request.Context), new KeyBinding(bucket, key, ModeKms), ctx.Aborted);
+                var binding = new KeyBinding(bucket, key, ModeKms);
+                var sealedKey = reuse is null
+                    ? await s.Envelope.SealNewAsync(cmk, KmsContext(bucket, request.Context), binding, ctx.Aborted)
+                    : await s.Envelope.ResealAsync(reuse, cmk, KmsContext(bucket, request.Context), binding, ctx.Aborted);
                 return new SealedWrite(sealedKey.Key, new ObjectEncryption(SseMode.Kms, sealedKey.SealedKey, sealedKey.KeyId, context));
             }
         }

@@ -22,9 +22,21 @@ public sealed class CofferFixture : IAsyncLifetime
     public Uri HttpUrl => Server.HttpUrl!;
     public Uri HttpsUrl => Server.HttpsUrl!;
 
-    public async Task InitializeAsync()
+    /// <summary>Changes to the options before every start, for a server of a test's own (TimeScale, RestoreClock).</summary>
+    public Action<CofferServerOptions>? Configure { get; init; }
+
+    public async Task InitializeAsync() => Server = await StartAsync();
+
+    /// <summary>Stops the server and starts a new one on the same data folder (new ports; same root key, certificate and credentials).</summary>
+    public async Task RestartAsync()
     {
-        Server = await CofferServer.StartAsync(new CofferServerOptions
+        await Server.DisposeAsync();
+        Server = await StartAsync();
+    }
+
+    private Task<CofferServer> StartAsync()
+    {
+        var options = new CofferServerOptions
         {
             DataDirectory = DataDirectory,
             HttpEndpoint = "127.0.0.1:0",
@@ -36,7 +48,9 @@ public sealed class CofferFixture : IAsyncLifetime
             ConsoleLog = false,
             LogLevel = LogLevel.Debug,
             LoggerProvider = Log,
-        });
+        };
+        Configure?.Invoke(options);
+        return CofferServer.StartAsync(options);
     }
 
     public async Task DisposeAsync()
