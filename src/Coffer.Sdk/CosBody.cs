@@ -133,7 +133,7 @@ public sealed class CosBody
     public static implicit operator CosBody(Stream stream) => FromStream(stream);
 
     /// <summary>The in-memory bytes, when the body is text or bytes (used to hash small bodies for SigV4).</summary>
-    internal ReadOnlyMemory<byte>? Memory => _stream is null && _path is null ? _bytes : null;
+    internal ReadOnlyMemory<byte>? Memory => _stream is null && _path is null ? _bytes : (ReadOnlyMemory<byte>?)null;
 
     /// <summary>Opens the body for one attempt. Throws when a non-replayable body was already used.</summary>
     internal Stream OpenForAttempt()

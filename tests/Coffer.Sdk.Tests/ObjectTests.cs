@@ -166,10 +166,11 @@ public sealed class ObjectTests(ServerFixture fixture)
         Assert.Null((await client.PutObjectAsync(bucket, "plain3", "x")).ServerSideEncryption);
     }
 
-    [Fact]
-    public async Task Bodies_from_bytes_streams_and_files_upload_alike_and_get_streams_to_a_file()
+    [Theory]
+    [MemberData(nameof(Signatures))]
+    public async Task Bodies_from_bytes_streams_and_files_upload_alike_and_get_streams_to_a_file(SignatureVersion signature)
     {
-        using var client = fixture.Client();
+        using var client = fixture.Client(signature);
         string bucket = await fixture.CreateBucketAsync(client);
         byte[] data = new byte[300_000];
         Random.Shared.NextBytes(data);

@@ -8,14 +8,31 @@ namespace Coffer.Sdk.Tests;
 [Collection(ServerCollection.Name)]
 public sealed class TransferTests(ServerFixture fixture)
 {
-    public static TheoryData<string> Modes => SseModes;
+    /// <summary>Every SSE mode with the COS signature (COS host), and with SigV4 (path style).</summary>
+    public static TheoryData<string, SignatureVersion> ModesAndSignatures
+    {
+        get
+        {
+            var data = new TheoryData<string, SignatureVersion>();
+            foreach (var mode in new[] { "none", "cos", "kms", "c" })
+            {
+                data.Add(mode, SignatureVersion.CosV5);
+                data.Add(mode, SignatureVersion.SigV4);
+            }
+
+            return data;
+        }
+    }
+
+    private CosClient Client(SignatureVersion signature, RecordingHandler recorder) =>
+        fixture.Client(signature, signature == SignatureVersion.SigV4 ? Addressing.Path : Addressing.CosHost, recorder);
 
     [Theory]
-    [MemberData(nameof(Modes))]
-    public async Task Upload_file_below_the_threshold_is_one_put_with_a_crc_check(string mode)
+    [MemberData(nameof(ModesAndSignatures))]
+    public async Task Upload_file_below_the_threshold_is_one_put_with_a_crc_check(string mode, SignatureVersion signature)
     {
         var recorder = new RecordingHandler();
-        using var client = fixture.Client(handler: recorder);
+        using var client = Client(signature, recorder);
         string bucket = await fixture.CreateBucketAsync(client);
         var (path, data) = await FileAsync(fixture, 200_000);
         var response = await client.UploadFileAsync(new UploadFileRequest { Bucket = bucket, Key = "small", LocalFilePath = path, Sse = Mode(mode) });
@@ -27,11 +44,11 @@ public sealed class TransferTests(ServerFixture fixture)
     }
 
     [Theory]
-    [MemberData(nameof(Modes))]
-    public async Task Upload_file_above_the_threshold_goes_in_parts_and_checks_the_whole_crc(string mode)
+    [MemberData(nameof(ModesAndSignatures))]
+    public async Task Upload_file_above_the_threshold_goes_in_parts_and_checks_the_whole_crc(string mode, SignatureVersion signature)
     {
         var recorder = new RecordingHandler();
-        using var client = fixture.Client(handler: recorder);
+        using var client = Client(signature, recorder);
         string bucket = await fixture.CreateBucketAsync(client);
         var (path, data) = await FileAsync(fixture, 5 * MiB + 4321);
         var progress = new List<TransferProgress>();
@@ -67,11 +84,11 @@ public sealed class TransferTests(ServerFixture fixture)
     }
 
     [Theory]
-    [MemberData(nameof(Modes))]
-    public async Task Download_file_fetches_ranges_in_parallel_and_verifies_size_and_crc(string mode)
+    [MemberData(nameof(ModesAndSignatures))]
+    public async Task Download_file_fetches_ranges_in_parallel_and_verifies_size_and_crc(string mode, SignatureVersion signature)
     {
         var recorder = new RecordingHandler();
-        using var client = fixture.Client(handler: recorder);
+        using var client = Client(signature, recorder);
         string bucket = await fixture.CreateBucketAsync(client);
         var data = Bytes(3 * MiB + 17);
         await client.PutObjectAsync(bucket, "obj", data, Mode(mode));
