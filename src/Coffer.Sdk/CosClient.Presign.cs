@@ -33,21 +33,21 @@ public sealed partial class CosClient
         var url = new StringBuilder(baseUrl).Append(rawPath);
         string Join() => string.Join("&", query.Select(p => p.Value.Length == 0 ? UriEncoder.Encode(p.Key) : UriEncoder.Encode(p.Key) + "=" + UriEncoder.Encode(p.Value)));
         string existing = Join();
-        var now = Config.TimeProvider.GetUtcNow();
+        var now = Settings.TimeProvider.GetUtcNow();
         string method2 = method.ToUpperInvariant();
         if (_http.Builder.IsSigV4)
         {
             string target = rawPath + (existing.Length > 0 ? "?" + existing : "");
-            string signature = SigV4Signer.Presign(Config.SecretId, Config.SecretKey, Config.Region, "s3", method2, target,
-                [new("host", host)], now, expires, string.IsNullOrEmpty(Config.Token) ? null : Config.Token);
+            string signature = SigV4Signer.Presign(Settings.SecretId, Settings.SecretKey, Settings.Region, "s3", method2, target,
+                [new("host", host)], now, expires, string.IsNullOrEmpty(Settings.Token) ? null : Settings.Token);
             return url.Append('?').Append(existing.Length > 0 ? existing + "&" : "").Append(signature).ToString();
         }
 
-        string cos = CosV5Signer.PresignQuery(Config.SecretId, Config.SecretKey, method2, decodedPath, query, [new("host", host)], now, now + expires);
+        string cos = CosV5Signer.PresignQuery(Settings.SecretId, Settings.SecretKey, method2, decodedPath, query, [new("host", host)], now, now + expires);
         url.Append('?').Append(existing.Length > 0 ? existing + "&" : "").Append(cos);
-        if (!string.IsNullOrEmpty(Config.Token))
+        if (!string.IsNullOrEmpty(Settings.Token))
         {
-            url.Append("&x-cos-security-token=").Append(UriEncoder.Encode(Config.Token));
+            url.Append("&x-cos-security-token=").Append(UriEncoder.Encode(Settings.Token));
         }
 
         return url.ToString();

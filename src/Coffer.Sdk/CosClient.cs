@@ -38,12 +38,14 @@ public sealed partial class CosClient : IDisposable
             throw new CosClientException(CosClientErrorKind.InvalidArgument, "CosConfig.SecretId and SecretKey are required.");
         }
 
-        Config = config.Clone();
-        _http = new CosHttp(Config, handler);
+        _http = new CosHttp(config.Clone(), handler);
     }
 
-    /// <summary>A copy of the settings this client uses.</summary>
-    public CosConfig Config { get; }
+    /// <summary>A copy of the settings this client uses (changing it does not change the client).</summary>
+    public CosConfig Config => _http.Config.Clone();
+
+    /// <summary>The settings in use (not a copy).</summary>
+    internal CosConfig Settings => _http.Config;
 
     /// <summary>
     /// The handler a client builds by default: a <see cref="SocketsHttpHandler"/> with the

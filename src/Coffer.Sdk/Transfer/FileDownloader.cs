@@ -169,7 +169,7 @@ internal sealed class FileDownloader(CosClient client, DownloadFileRequest reque
     private async Task<ulong> FetchPartAsync(SafeFileHandle handle, HeadObjectResponse head, SseCustomer? customer, bool whole,
         long offset, long length, long size, ProgressTracker progress, CancellationToken cancellationToken)
     {
-        var retry = client.Config.Retry;
+        var retry = client.Settings.Retry;
         for (int attempt = 0; ; attempt++)
         {
             long written = 0;
