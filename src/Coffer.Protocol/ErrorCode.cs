@@ -22,6 +22,7 @@ public sealed record ErrorCode(string Code, int Status, string DefaultMessage, s
     public static readonly ErrorCode InvalidDigest = new("InvalidDigest", 400, "The Content-MD5 you specified is not valid.");
     public static readonly ErrorCode InvalidObjectName = new("InvalidObjectName", 400, "The specified object key is not valid.");
     public static readonly ErrorCode InvalidPart = new("InvalidPart", 400, "One or more of the specified parts could not be found.");
+    public static readonly ErrorCode InvalidPartNumber = new("InvalidPartNumber", 416, "The requested partnumber is not satisfiable.");
     public static readonly ErrorCode InvalidPartOrder = new("InvalidPartOrder", 400, "The list of parts was not in ascending order.");
     public static readonly ErrorCode InvalidRequest = new("InvalidRequest", 400, "Invalid request.");
     public static readonly ErrorCode InvalidURI = new("InvalidURI", 400, "Couldn't parse the specified URI.");

@@ -116,6 +116,21 @@ public sealed class BlobReclaimer : IAsyncDisposable
         return deleted;
     }
 
+    /// <summary>For tests: deletes every queued blob now, as if its grace period had passed (still keeping referenced ones).</summary>
+    internal Task<int> DrainAllAsync(CancellationToken ct = default)
+    {
+        lock (_lock)
+        {
+            var queued = _queue.ToArray();
+            _queue.Clear();
+            foreach (var (blobId, _) in queued)
+            {
+                _queue.Enqueue((blobId, long.MinValue));
+            }
+        }
+        return DrainAsync(ct);
+    }
+
     /// <summary>Starts the background loop that drains every <see cref="PollInterval"/>.</summary>
     /// <exception cref="InvalidOperationException">It is already running.</exception>
     public Task StartAsync(CancellationToken ct = default)

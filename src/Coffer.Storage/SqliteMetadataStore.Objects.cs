@@ -35,11 +35,15 @@ public sealed partial class SqliteMetadataStore
         return WriteAsync((s, ct) => UpsertObjectAsync(s, obj, ct), ct);
     }
 
-    /// <summary>The transaction body of <see cref="PutObjectAsync"/>: upsert the row, move the blob references, return the replaced blobs nobody refers to.</summary>
+    /// <summary>
+    /// The body of <see cref="PutObjectAsync"/> inside a caller's write transaction (also used by
+    /// multipart Complete): checks the bucket, replaces the row and its blob references, and
+    /// returns the replaced version's blobs that nothing refers to any more.
+    /// </summary>
     private static async Task<IReadOnlyList<string>> UpsertObjectAsync(Session s, ObjectRecord obj, CancellationToken ct)
     {
         var streamsJson = ObjectJson.WriteStreams(obj.Streams);
-        var newBlobIds = obj.Streams.Select(s => s.BlobId).Distinct(StringComparer.Ordinal).ToList();
+        var newBlobIds = obj.Streams.Select(x => x.BlobId).Distinct(StringComparer.Ordinal).ToList();
 
         using (var bucketExists = s.Command("SELECT EXISTS (SELECT 1 FROM buckets WHERE name = $bucket);"))
         {

@@ -102,6 +102,50 @@ internal static class SqliteSchema
         CREATE INDEX kms_aliases_by_owner ON kms_aliases (owner, alias);
         CREATE INDEX kms_aliases_by_key ON kms_aliases (key_id);
         """,
+
+        // 2: multipart uploads in progress and their parts. An upload's encryption (mode and
+        // sealed object key) is fixed at initiation; every part is its own sealed stream in its
+        // own blob. Deleting a bucket drops its uploads (S3 allows that); their part blobs are
+        // then orphans for the next startup sweep.
+        """
+        CREATE TABLE multipart_uploads (
+            upload_id           TEXT    NOT NULL PRIMARY KEY,
+            bucket              TEXT    NOT NULL REFERENCES buckets (name) ON DELETE CASCADE,
+            object_key          TEXT    NOT NULL,
+            initiated           INTEGER NOT NULL,
+            owner               TEXT    NOT NULL,
+            storage_class       TEXT    NOT NULL,
+            content_type        TEXT,
+            cache_control       TEXT,
+            content_disposition TEXT,
+            content_encoding    TEXT,
+            expires             TEXT,
+            user_metadata       TEXT,
+            sse_mode            INTEGER NOT NULL,
+            sse_sealed_key      BLOB,
+            sse_kms_key_id      TEXT,
+            sse_kms_context     TEXT
+        ) STRICT;
+        -- Listing order: key (UTF-8 bytes), then upload id (ids sort in initiation order).
+        CREATE UNIQUE INDEX multipart_uploads_by_key ON multipart_uploads (bucket, object_key, upload_id);
+
+        -- md5: hex MD5 of the part's plaintext; etag: what UploadPart answered (unquoted).
+        CREATE TABLE multipart_parts (
+            upload_id       TEXT    NOT NULL REFERENCES multipart_uploads (upload_id) ON DELETE CASCADE,
+            part_number     INTEGER NOT NULL,
+            blob_id         TEXT    NOT NULL,
+            plain_size      INTEGER NOT NULL,
+            md5             TEXT    NOT NULL,
+            etag            TEXT    NOT NULL,
+            crc64           INTEGER NOT NULL,
+            blob_size       INTEGER NOT NULL,
+            blob_checksum   TEXT    NOT NULL,
+            stream_identity TEXT    NOT NULL,
+            last_modified   INTEGER NOT NULL,
+            PRIMARY KEY (upload_id, part_number)
+        ) STRICT, WITHOUT ROWID;
+        CREATE INDEX multipart_parts_by_blob ON multipart_parts (blob_id);
+        """,
     ];
 
     /// <summary>
@@ -112,6 +156,7 @@ internal static class SqliteSchema
     internal static readonly IReadOnlyList<(string Table, string Column)> BlobReferences =
     [
         ("object_blobs", "blob_id"),
+        ("multipart_parts", "blob_id"),
     ];
 
     /// <summary>The version a fully migrated database has.</summary>

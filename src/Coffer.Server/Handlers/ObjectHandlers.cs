@@ -86,7 +86,7 @@ public static class ObjectHandlers
             throw e;
         }
 
-        var range = ByteRange.Parse(ctx.Header("Range"), obj.Size);
+        var range = PartRange(ctx, obj) ?? ByteRange.Parse(ctx.Header("Range"), obj.Size);
         WriteObjectHeaders(ctx, obj, customer?.KeyMd5, now);
         if (range is { } r)
         {
@@ -124,6 +124,30 @@ public static class ObjectHandlers
             s.Reclaimer.Enqueue(record.Streams.Select(x => x.BlobId));
             throw new CofferException(ErrorCode.NoSuchBucket, $"The bucket '{record.Bucket}' was deleted while the object was being written.");
         }
+    }
+
+    /// <summary>
+    /// GET/HEAD ?partNumber=N: the bytes of part N of a multipart object (a single-part object
+    /// has part 1 only), with the part count, as S3 answers it.
+    /// </summary>
+    private static ByteRange? PartRange(RequestContext ctx, ObjectRecord obj)
+    {
+        var text = ctx.Query.Get("partNumber");
+        if (text is null)
+            return null;
+        if (!int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var number) || number is < 1 or > 10000)
+            throw new CofferException(ErrorCode.InvalidArgument, $"partNumber must be a whole number from 1 to 10000; got '{text}'.");
+        if (ctx.Header("Range") is not null)
+            throw new CofferException(ErrorCode.InvalidRequest, "Send either partNumber or Range, not both.");
+        var multipart = obj.Streams.Count > 1 || obj.Streams.Any(x => x.StreamIdentity.StartsWith("part:", StringComparison.Ordinal));
+        var parts = multipart ? obj.Streams.Count : 1;
+        if (number > parts)
+            throw new CofferException(ErrorCode.InvalidPartNumber, $"The object has {parts} part(s); part {number} does not exist.");
+        ctx.Response.Headers[ctx.Family.Header("mp-parts-count")] = parts.ToString(CultureInfo.InvariantCulture);
+        if (!multipart)
+            return obj.Size == 0 ? null : new ByteRange(0, obj.Size);
+        var offset = obj.Streams.Take(number - 1).Sum(x => x.PlainSize);
+        return new ByteRange(offset, obj.Streams[number - 1].PlainSize);
     }
 
     /// <summary>HEAD of a non-SSE-C object: only refuse customer keys, without unwrapping anything.</summary>
@@ -164,7 +188,7 @@ public static class ObjectHandlers
             headers[name] = value;
     }
 
-    private static byte[]? ParseContentMd5(string? header)
+    internal static byte[]? ParseContentMd5(string? header)
     {
         if (header is null)
             return null;
@@ -174,7 +198,7 @@ public static class ObjectHandlers
         return md5;
     }
 
-    private static void VerifyChecksum(RequestBody body, string? computed)
+    internal static void VerifyChecksum(RequestBody body, string? computed)
     {
         if (body.Checksum is not { } algorithm)
             return;

@@ -34,13 +34,22 @@ public static class ObjectWriter
 {
     public const int BufferSize = 1024 * 1024;
 
-    public static async Task<PendingStream> WriteAsync(Stream body, long? expectedLength, long maxLength, ObjectKey? key, string streamIdentity,
+    public static Task<PendingStream> WriteAsync(Stream body, long? expectedLength, long maxLength, ObjectKey? key, string streamIdentity,
+        ChecksumAlgorithm? checksum, IBlobStore blobs, CancellationToken ct) =>
+        WriteAsync(body, expectedLength, maxLength, key, _ => streamIdentity, checksum, blobs, ct);
+
+    /// <summary>
+    /// As above, with a stream identity made from the new blob's id (multipart parts are sealed as
+    /// <c>part:N:&lt;blob id&gt;</c>, so an older upload of the same part number cannot be swapped back in).
+    /// </summary>
+    public static async Task<PendingStream> WriteAsync(Stream body, long? expectedLength, long maxLength, ObjectKey? key, Func<string, string> streamIdentityOf,
         ChecksumAlgorithm? checksum, IBlobStore blobs, CancellationToken ct)
     {
         if (expectedLength > maxLength)
             throw new CofferException(ErrorCode.EntityTooLarge, $"The upload is {expectedLength} bytes; at most {maxLength} bytes are allowed in one request (use a multipart upload for more).");
 
         var blob = blobs.Create();
+        var streamIdentity = streamIdentityOf(blob.BlobId);
         var buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
         try
         {

@@ -156,6 +156,13 @@ public sealed class RequestDispatcher(CofferServices services)
         Operation.HeadObject => ObjectHandlers.GetObjectAsync(ctx, services, head: true),
         Operation.DeleteObject => DeleteHandlers.DeleteObjectAsync(ctx, services),
         Operation.RestoreObject => RestoreHandlers.RestoreObjectAsync(ctx, services),
+        Operation.CreateMultipartUpload => MultipartHandlers.CreateMultipartUploadAsync(ctx, services),
+        Operation.UploadPart => MultipartHandlers.UploadPartAsync(ctx, services),
+        Operation.UploadPartCopy => MultipartHandlers.UploadPartCopyAsync(ctx, services),
+        Operation.CompleteMultipartUpload => MultipartHandlers.CompleteMultipartUploadAsync(ctx, services),
+        Operation.AbortMultipartUpload => MultipartHandlers.AbortMultipartUploadAsync(ctx, services),
+        Operation.ListParts => MultipartHandlers.ListPartsAsync(ctx, services),
+        Operation.ListMultipartUploads => MultipartHandlers.ListMultipartUploadsAsync(ctx, services),
         _ => throw new CofferException(ErrorCode.NotImplemented, $"{ctx.Operation} is not implemented by this server yet."),
     };
 
