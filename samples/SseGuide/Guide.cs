@@ -178,7 +178,7 @@ public sealed class Guide(GuideOptions options, TextWriter output)
                     await using var response = await client.GetObjectAsync(new GetObjectRequest { Bucket = bucket, Key = fileName }, cancellationToken);
                     throw new GuideCheckFailed("the object was returned without its key");
                 }
-                catch (CofferException e) when (e.StatusCode is 400 or 403)
+                catch (CofferException e) when (e.StatusCode is 400 or 403 && e.Code is not (ErrorCodes.SignatureDoesNotMatch or ErrorCodes.InvalidAccessKeyId))
                 {
                     return $"{e.StatusCode} {e.Code}";
                 }
