@@ -200,6 +200,61 @@ public sealed class ErrorTests(ServerFixture fixture)
     }
 
     [Fact]
+    public async Task An_object_overwritten_during_a_download_is_an_ObjectChanged_client_exception()
+    {
+        using var other = fixture.Client();
+        string bucket = await fixture.CreateBucketAsync(other);
+        await other.PutObjectAsync(bucket, "moving", TestData.Bytes(4 * TestData.MiB, 1));
+        var overwrite = new AfterFirstRangeHandler(() => other.PutObjectAsync(bucket, "moving", TestData.Bytes(4 * TestData.MiB, 2)));
+        using var client = fixture.Client(handler: overwrite);
+        string dest = fixture.NewPath();
+        string checkpoint = fixture.NewPath("cp") + ".json";
+        var e = await Assert.ThrowsAsync<CosClientException>(() => client.DownloadFileAsync(new DownloadFileRequest
+        {
+            Bucket = bucket,
+            Key = "moving",
+            DestFilePath = dest,
+            PartSize = TestData.MiB,
+            MaxThreads = 1,
+            CheckpointFile = checkpoint,
+        }));
+        Assert.Equal(CosClientErrorKind.ObjectChanged, e.Kind);
+        Assert.False(File.Exists(dest));
+        Assert.False(File.Exists(checkpoint));
+        Assert.Empty(Directory.GetFiles(fixture.WorkDirectory, Path.GetFileName(dest) + ".*.cosdownload"));
+    }
+
+    [Fact]
+    public async Task An_answer_that_cannot_be_parsed_is_an_InvalidResponse_client_exception()
+    {
+        var handler = new ScriptedHandler(_ =>
+        {
+            var ok = ScriptedHandler.Ok();
+            ok.Content = new StringContent("<ListBucketResult><Contents>");
+            return ok;
+        });
+        using var client = new CosClient(new CosConfig { SecretId = "id", SecretKey = "k" }, handler);
+        var e = await Assert.ThrowsAsync<CosClientException>(() => client.ListObjectsAsync(new ListObjectsRequest { Bucket = "b-1250000000" }));
+        Assert.Equal(CosClientErrorKind.InvalidResponse, e.Kind);
+    }
+
+    [Fact]
+    public async Task A_200_with_an_error_body_from_copy_is_a_coffer_exception()
+    {
+        var handler = new ScriptedHandler(_ =>
+        {
+            var ok = ScriptedHandler.Ok();
+            ok.Content = new StringContent("<Error><Code>InternalError</Code><Message>copy failed part-way</Message><Resource>/r</Resource><RequestId>r1</RequestId></Error>");
+            return ok;
+        });
+        using var client = new CosClient(new CosConfig { SecretId = "id", SecretKey = "k", Retry = new CosRetryOptions { MaxRetries = 0 } }, handler);
+        var e = await Assert.ThrowsAsync<CofferException>(() => client.CopyObjectAsync(new CopyObjectRequest { Bucket = "b-1250000000", Key = "k", CopySource = new CopySource("b-1250000000", "s") }));
+        Assert.Equal(ErrorCodes.InternalError, e.Code);
+        Assert.Equal("r1", e.RequestId);
+        Assert.True(e.IsTransient);
+    }
+
+    [Fact]
     public void Sdk_error_code_constants_match_the_server_s_codes()
     {
         var serverCodes = typeof(ErrorCode).GetFields().Where(f => f.FieldType == typeof(ErrorCode))
@@ -213,6 +268,24 @@ public sealed class ErrorTests(ServerFixture fixture)
             }
 
             Assert.True(serverCodes.Contains(code), $"ErrorCodes.{field.Name} = {code} is not a server code");
+        }
+    }
+
+    /// <summary>Runs an action once, right after the first ranged GET is answered.</summary>
+    private sealed class AfterFirstRangeHandler(Func<Task> action) : DelegatingHandler
+    {
+        private int _done;
+
+        protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            var response = await base.SendAsync(request, cancellationToken);
+            if (request.Headers.Range is not null && Interlocked.Exchange(ref _done, 1) == 0)
+            {
+                await response.Content.LoadIntoBufferAsync(cancellationToken);
+                await action();
+            }
+
+            return response;
         }
     }
 
