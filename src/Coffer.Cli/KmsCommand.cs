@@ -5,10 +5,27 @@ using Coffer.Server.Audit;
 
 namespace Coffer.Cli;
 
-/// <summary>`coffer kms …`: for now `coffer kms audit`, which reads the KMS audit log of a data folder.</summary>
-internal static class KmsCommand
+/// <summary>
+/// `coffer kms …`: the key commands over the server's KMS API (KmsCommand.Keys.cs), and `coffer kms audit`, which reads
+/// the KMS audit log of a data folder.
+/// </summary>
+internal static partial class KmsCommand
 {
-    public static Command Create() => new("kms", "The built-in KMS.") { Audit() };
+    public static Command Create()
+    {
+        var command = new Command("kms", """
+            The built-in KMS: the keys SSE-KMS objects are encrypted under (over the server's AWS-KMS-compatible
+            API), and the audit log of their use (read from the server's data folder).
+
+            Examples:
+              coffer kms create-key --description backups --alias alias/backups
+              coffer cp ./db.dump cos://backups/ --sse cos/kms --sse-kms-key-id alias/backups
+            """);
+        foreach (var key in KeyCommands())
+            command.Subcommands.Add(key);
+        command.Subcommands.Add(Audit());
+        return command;
+    }
 
     private static Command Audit()
     {

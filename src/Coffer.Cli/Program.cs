@@ -1,10 +1,72 @@
 using System.CommandLine;
 using Coffer.Cli;
 
-var root = new RootCommand("Coffer: an object store that encrypts everything it stores and speaks COS and S3.")
+return await CofferCli.RunAsync(args);
+
+namespace Coffer.Cli
 {
-    ServeCommand.Create(),
-    AdminCommand.Create(),
-    KmsCommand.Create(),
-};
-return await root.Parse(args).InvokeAsync();
+    /// <summary>The <c>coffer</c> command tree, and how a command line becomes an exit code.</summary>
+    internal static class CofferCli
+    {
+        public static RootCommand CreateRootCommand()
+        {
+            var root = new RootCommand("""
+                Coffer: an object store that encrypts everything it stores and speaks COS and S3, and its command line.
+
+                Set up once (the server prints its access key and certificate path when it starts):
+                  coffer config set --endpoint https://127.0.0.1:9443 --access-key AKID... --secret-key - --ca-file coffer-data/tls/cert.pem
+
+                Examples:
+                  coffer mb cos://photos
+                  coffer cp ./photo.jpg cos://photos/ --sse cos/kms --sse-kms-key-id alias/photos
+                  coffer ls cos://photos
+                  coffer cp cos://photos/photo.jpg ./copy.jpg
+
+                Remote paths are written cos://BUCKET/KEY. Exit codes: 0 ok, 1 failure, 2 usage, 3 not found,
+                4 access denied. Every command has --help with examples.
+                """)
+            {
+                GlobalOptions.Profile,
+                ConfigCommand.Create(),
+                CopyCommand.CreateCp(),
+                CopyCommand.CreateMv(),
+                EncryptionCommand.Create(),
+                KmsCommand.Create(),
+                ServeCommand.Create(),
+                AdminCommand.Create(),
+            };
+            foreach (var command in ObjectCommands.Create())
+                root.Subcommands.Add(command);
+            return root;
+        }
+
+        /// <summary>Parses and runs; a command line the parser refuses is one line on stderr and exit code 2.</summary>
+        public static async Task<int> RunAsync(string[] args)
+        {
+            // No response files: "@FILE" is how --sse-c-key names a raw key file.
+            var parse = CreateRootCommand().Parse(args, new ParserConfiguration { ResponseFileTokenReplacer = null });
+            if (parse.Errors.Count > 0 && parse.Action is System.CommandLine.Invocation.ParseErrorAction)
+            {
+                foreach (var error in parse.Errors)
+                    Output.Error(error.Message);
+                var path = string.Join(' ', Path(parse.CommandResult.Command, parse.CommandResult.Parent));
+                Console.Error.WriteLine($"Run 'coffer{(path.Length == 0 ? "" : " " + path)} --help' for usage and examples.");
+                return ExitCodes.Usage;
+            }
+            return await parse.InvokeAsync();
+        }
+
+        private static IEnumerable<string> Path(Command command, System.CommandLine.Parsing.SymbolResult? parent)
+        {
+            var names = new List<string>();
+            if (command is not RootCommand)
+                names.Add(command.Name);
+            for (var p = parent; p is not null; p = p.Parent)
+            {
+                if (p is System.CommandLine.Parsing.CommandResult { Command: not RootCommand } c)
+                    names.Insert(0, c.Command.Name);
+            }
+            return names;
+        }
+    }
+}
