@@ -13,12 +13,23 @@ internal static class AdminCommand
 {
     public static Command Create()
     {
-        var user = new Command("user", "Manage users (access key pairs) of a data folder.");
+        var user = new Command("user", """
+            Manage users (access key pairs) of a data folder, also while the server runs.
+
+            Example:
+              coffer admin user add alice --data ./coffer-data
+            """);
         user.Subcommands.Add(Add());
         user.Subcommands.Add(List());
         user.Subcommands.Add(Remove());
         user.Subcommands.Add(Token());
-        return new Command("admin", "Administer a Coffer data folder.") { user, RekeyCommand.Create() };
+        return new Command("admin", """
+            Administer a Coffer data folder (run on the server's machine): users and rekeying.
+
+            Examples:
+              coffer admin user list --data ./coffer-data
+              coffer admin rekey --bucket photos --to-key alias/photos-2027 --data ./coffer-data
+            """) { user, RekeyCommand.Create() };
     }
 
     private static Option<string> DataOption() => new("--data") { Description = "Data folder of the server.", DefaultValueFactory = _ => "coffer-data" };

@@ -81,7 +81,12 @@ internal static class CliConfig
     /// <summary>The config file's path: COFFER_CONFIG, else ~/.coffer/config.json.</summary>
     public static string FilePath => Env("COFFER_CONFIG") is { } path
         ? Path.GetFullPath(path)
-        : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".coffer", "config.json");
+        : Path.Combine(Home(), ".coffer", "config.json");
+
+    private static string Home() =>
+        Environment.GetFolderPath(Environment.SpecialFolder.UserProfile, Environment.SpecialFolderOption.DoNotVerify) is { Length: > 0 } home
+            ? home
+            : throw new UsageException("no home folder is known (HOME is not set); name the config file with COFFER_CONFIG.");
 
     /// <summary>Where resumable transfers keep their checkpoints: a "checkpoints" folder beside the config file.</summary>
     public static string CheckpointDirectory => Path.Combine(Path.GetDirectoryName(FilePath)!, "checkpoints");

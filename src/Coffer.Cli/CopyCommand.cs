@@ -80,6 +80,9 @@ internal static class CopyCommand
                 throw new UsageException("--threads must be from 1 to 64.");
             if (options.PartSize is < 1024 * 1024)
                 throw new UsageException("--part-size must be at least 1MiB.");
+            // Bad keys and flag combinations are usage errors before anything is listed or sent.
+            _ = encryption.WriteSse(parse);
+            _ = encryption.CopySourceKey(parse);
             var items = await PlanAsync(run, parse.GetValue(source)!, parse.GetValue(destination)!, parse.GetValue(recursive), move, ct);
             CheckFlags(items, encryption, parse);
             var show = !run.Json && !parse.GetValue(noProgress) && Output.StdoutIsTerminal;
@@ -239,98 +242,97 @@ internal static class CopyCommand
 
     private static async Task<Result> RunOneAsync(Invocation run, Item item, TransferOptions options, TransferDisplay display, bool move, CancellationToken ct)
     {
-        var client = run.Connection.Client;
-        var parse = options.Parse;
-        var encryption = options.Encryption;
-        Result result;
-        switch (item.Kind)
+        var result = item.Kind switch
         {
-            case Kind.Upload:
-                {
-                    var to = item.Destination!.Value;
-                    var size = new FileInfo(item.Local!).Length;
-                    var bar = display.Start($"{Path.GetFileName(item.Local)} → {to}", size);
-                    var request = new UploadFileRequest
-                    {
-                        Bucket = to.Bucket,
-                        Key = to.Key,
-                        LocalFilePath = item.Local!,
-                        Sse = encryption.WriteSse(parse),
-                        StorageClass = encryption.StorageClassValue(parse),
-                        MaxThreads = options.Threads,
-                        CheckpointDirectory = CliConfig.CheckpointDirectory,
-                        Progress = bar.Callback,
-                    };
-                    if (options.PartSize is { } part)
-                        request.PartSize = part;
-                    if (options.Threshold is { } threshold)
-                        request.MultipartThreshold = threshold;
-                    var response = await client.UploadFileAsync(request, ct);
-                    bar.Complete();
-                    result = new Result(move ? "move" : "upload", item.Local!, to.ToString(), size, response.Multipart, response.PartCount, response.PartsSkipped);
-                    if (move)
-                        File.Delete(item.Local!);
-                    break;
-                }
-            case Kind.Download:
-                {
-                    var from = item.Source!.Value;
-                    var directory = Path.GetDirectoryName(Path.GetFullPath(item.Local!));
-                    if (directory is not null)
-                        Directory.CreateDirectory(directory);
-                    var bar = display.Start($"{from} → {item.Local}", 0);
-                    var request = new DownloadFileRequest
-                    {
-                        Bucket = from.Bucket,
-                        Key = from.Key,
-                        DestFilePath = item.Local!,
-                        CustomerKey = encryption.ReadKey(parse),
-                        MaxThreads = options.Threads,
-                        CheckpointDirectory = CliConfig.CheckpointDirectory,
-                        Progress = bar.Callback,
-                    };
-                    if (options.PartSize is { } part)
-                        request.PartSize = part;
-                    var response = await client.DownloadFileAsync(request, ct);
-                    bar.Complete();
-                    result = new Result(move ? "move" : "download", from.ToString(), item.Local!, response.ContentLength, response.PartCount > 1, response.PartCount, response.PartsSkipped);
-                    if (move)
-                        await client.DeleteObjectAsync(from.Bucket, from.Key, ct);
-                    break;
-                }
-            default:
-                {
-                    var from = item.Source!.Value;
-                    var to = item.Destination!.Value;
-                    var bar = display.Start($"{from} → {to}", 0);
-                    var request = new CopyRequest
-                    {
-                        Bucket = to.Bucket,
-                        Key = to.Key,
-                        CopySource = new CopySource(from.Bucket, from.Key),
-                        CopySourceCustomerKey = encryption.CopySourceKey(parse),
-                        Sse = encryption.WriteSse(parse),
-                        StorageClass = encryption.StorageClassValue(parse),
-                        MaxThreads = options.Threads,
-                        Progress = bar.Callback,
-                    };
-                    if (options.PartSize is { } part)
-                        request.PartSize = part;
-                    var response = await client.CopyAsync(request, ct);
-                    bar.Complete();
-                    var head = await client.HeadObjectAsync(new HeadObjectRequest { Bucket = to.Bucket, Key = to.Key, CustomerKey = request.Sse as SseCustomer }, ct);
-                    result = new Result(move ? "move" : "copy", from.ToString(), to.ToString(), head.ContentLength, response.Multipart, response.PartCount, 0);
-                    if (move)
-                        await client.DeleteObjectAsync(from.Bucket, from.Key, ct);
-                    break;
-                }
-        }
+            Kind.Upload => await UploadAsync(run.Connection.Client, item, options, display, move, ct),
+            Kind.Download => await DownloadAsync(run.Connection.Client, item, options, display, move, ct),
+            _ => await CopyAsync(run.Connection.Client, item, options, display, move, ct),
+        };
         if (!run.Json)
         {
             var resumed = result.Resumed ? $" (resumed: {result.PartsSkipped} of {result.Parts} parts were already done)" : "";
             display.Line($"{result.Operation}: {result.Source} to {result.Destination}{resumed}");
         }
         return result;
+    }
+
+    private static async Task<Result> UploadAsync(CosClient client, Item item, TransferOptions options, TransferDisplay display, bool move, CancellationToken ct)
+    {
+        var to = item.Destination!.Value;
+        var size = new FileInfo(item.Local!).Length;
+        var bar = display.Start($"{Path.GetFileName(item.Local)} → {to}", size);
+        var request = new UploadFileRequest
+        {
+            Bucket = to.Bucket,
+            Key = to.Key,
+            LocalFilePath = item.Local!,
+            Sse = options.Encryption.WriteSse(options.Parse),
+            StorageClass = options.Encryption.StorageClassValue(options.Parse),
+            MaxThreads = options.Threads,
+            CheckpointDirectory = CliConfig.CheckpointDirectory,
+            Progress = bar.Callback,
+        };
+        if (options.PartSize is { } part)
+            request.PartSize = part;
+        if (options.Threshold is { } threshold)
+            request.MultipartThreshold = threshold;
+        var response = await client.UploadFileAsync(request, ct);
+        bar.Complete();
+        if (move)
+            File.Delete(item.Local!);
+        return new Result(move ? "move" : "upload", item.Local!, to.ToString(), size, response.Multipart, response.PartCount, response.PartsSkipped);
+    }
+
+    private static async Task<Result> DownloadAsync(CosClient client, Item item, TransferOptions options, TransferDisplay display, bool move, CancellationToken ct)
+    {
+        var from = item.Source!.Value;
+        if (Path.GetDirectoryName(Path.GetFullPath(item.Local!)) is { } directory)
+            Directory.CreateDirectory(directory);
+        var bar = display.Start($"{from} → {item.Local}", 0);
+        var request = new DownloadFileRequest
+        {
+            Bucket = from.Bucket,
+            Key = from.Key,
+            DestFilePath = item.Local!,
+            CustomerKey = options.Encryption.ReadKey(options.Parse),
+            MaxThreads = options.Threads,
+            CheckpointDirectory = CliConfig.CheckpointDirectory,
+            Progress = bar.Callback,
+        };
+        if (options.PartSize is { } part)
+            request.PartSize = part;
+        var response = await client.DownloadFileAsync(request, ct);
+        bar.Complete();
+        if (move)
+            await client.DeleteObjectAsync(from.Bucket, from.Key, ct);
+        return new Result(move ? "move" : "download", from.ToString(), item.Local!, response.ContentLength, response.PartCount > 1, response.PartCount, response.PartsSkipped);
+    }
+
+    private static async Task<Result> CopyAsync(CosClient client, Item item, TransferOptions options, TransferDisplay display, bool move, CancellationToken ct)
+    {
+        var from = item.Source!.Value;
+        var to = item.Destination!.Value;
+        var bar = display.Start($"{from} → {to}", 0);
+        var request = new CopyRequest
+        {
+            Bucket = to.Bucket,
+            Key = to.Key,
+            CopySource = new CopySource(from.Bucket, from.Key),
+            CopySourceCustomerKey = options.Encryption.CopySourceKey(options.Parse),
+            Sse = options.Encryption.WriteSse(options.Parse),
+            StorageClass = options.Encryption.StorageClassValue(options.Parse),
+            MaxThreads = options.Threads,
+            Progress = bar.Callback,
+        };
+        if (options.PartSize is { } part)
+            request.PartSize = part;
+        var response = await client.CopyAsync(request, ct);
+        bar.Complete();
+        // The copy's size for the summary; an SSE-C destination needs its key for HEAD.
+        var head = await client.HeadObjectAsync(new HeadObjectRequest { Bucket = to.Bucket, Key = to.Key, CustomerKey = request.Sse as SseCustomer }, ct);
+        if (move)
+            await client.DeleteObjectAsync(from.Bucket, from.Key, ct);
+        return new Result(move ? "move" : "copy", from.ToString(), to.ToString(), head.ContentLength, response.Multipart, response.PartCount, 0);
     }
 
     /// <summary>"8MiB", "8M", "512KiB", "1GB" (binary units) or a number of bytes; null when not given.</summary>

@@ -47,10 +47,9 @@ namespace Coffer.Cli
             var parse = CreateRootCommand().Parse(args, new ParserConfiguration { ResponseFileTokenReplacer = null });
             if (parse.Errors.Count > 0 && parse.Action is System.CommandLine.Invocation.ParseErrorAction)
             {
-                foreach (var error in parse.Errors)
-                    Output.Error(error.Message);
                 var path = string.Join(' ', Path(parse.CommandResult.Command, parse.CommandResult.Parent));
-                Console.Error.WriteLine($"Run 'coffer{(path.Length == 0 ? "" : " " + path)} --help' for usage and examples.");
+                var errors = string.Join("; ", parse.Errors.Select(e => e.Message.TrimEnd('.')));
+                Output.Error($"{errors}; see: coffer{(path.Length == 0 ? "" : " " + path)} --help");
                 return ExitCodes.Usage;
             }
             return await parse.InvokeAsync();
