@@ -38,18 +38,7 @@ internal static partial class ObjectCommands
                 return ExitCodes.Ok;
             }
 
-            HeadObjectResponse head;
-            try
-            {
-                head = await client.HeadObjectAsync(new HeadObjectRequest { Bucket = target.Bucket, Key = target.Key, CustomerKey = encryption.ReadKey(parse) }, ct);
-            }
-            catch (CofferException e) when (e.Code == ErrorCodes.NoSuchResource)
-            {
-                // HEAD answers carry no body: tell a missing bucket from a missing key.
-                throw await client.BucketExistsAsync(target.Bucket, ct)
-                    ? new CofferException(ErrorCodes.NoSuchKey, $"The object '{target.Key}' does not exist in bucket '{target.Bucket}'", 404, e.RequestId)
-                    : new CofferException(ErrorCodes.NoSuchBucket, $"The bucket '{target.Bucket}' does not exist", 404, e.RequestId);
-            }
+            var head = await client.HeadObjectAsync(new HeadObjectRequest { Bucket = target.Bucket, Key = target.Key, CustomerKey = encryption.ReadKey(parse) }, ct);
             PrintHead(run, target, head);
             return ExitCodes.Ok;
         }, ct));

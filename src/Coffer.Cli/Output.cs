@@ -78,8 +78,11 @@ internal sealed class Invocation(ParseResult parse, bool json) : IDisposable
 }
 
 /// <summary>Printing shared by the client commands: JSON, error lines with hints, sizes and times, and exit codes.</summary>
-internal static class Output
+internal static partial class Output
 {
+    [System.Text.RegularExpressions.GeneratedRegex("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")]
+    private static partial System.Text.RegularExpressions.Regex KeyIdPattern();
+
     private static readonly JsonSerializerOptions JsonOptions = new()
     {
         WriteIndented = true,
@@ -125,8 +128,9 @@ internal static class Output
         }
         catch (CofferException e)
         {
-            Error(Describe(e, invocation));
-            return ExitCodes.ForServerCode(e.Code);
+            var error = await RefineNotFoundAsync(e, invocation, ct);
+            Error(Describe(error, invocation));
+            return ExitCodes.ForServerCode(error.Code);
         }
         catch (CosClientException e)
         {
@@ -147,6 +151,28 @@ internal static class Output
         {
             Error(e.Message);
             return ExitCodes.Failure;
+        }
+    }
+
+    /// <summary>
+    /// A HEAD answer carries no error body, so a 404 is only "NoSuchResource" (stat, and downloads, which HEAD first):
+    /// asks whether the bucket exists to say NoSuchBucket or NoSuchKey.
+    /// </summary>
+    internal static async Task<CofferException> RefineNotFoundAsync(CofferException e, Invocation at, CancellationToken ct)
+    {
+        if (e.Code != ErrorCodes.NoSuchResource || at.Target is not { } target)
+            return e;
+        try
+        {
+            var bucketExists = await at.Connection.Client.BucketExistsAsync(target.Bucket, ct);
+            return bucketExists && target.Key.Length > 0
+                ? new CofferException(ErrorCodes.NoSuchKey, $"The key '{target.Key}' does not exist in bucket '{target.Bucket}'", 404, e.RequestId)
+                : bucketExists ? e
+                : new CofferException(ErrorCodes.NoSuchBucket, $"The bucket '{target.Bucket}' does not exist", 404, e.RequestId);
+        }
+        catch (Exception x) when (x is CofferException or CosClientException)
+        {
+            return e;
         }
     }
 
@@ -180,7 +206,8 @@ internal static class Output
     {
         var target = at.Target;
         var bucket = target?.Bucket ?? "BUCKET";
-        var key = at.KmsKey ?? "KEY";
+        var named = KeyIdPattern().Match(e.ErrorMessage);
+        var key = at.KmsKey ?? (named.Success ? named.Value : "KEY");
         return e.Code switch
         {
             ErrorCodes.NoSuchBucket => $"create it with: coffer mb cos://{bucket}",
@@ -198,9 +225,11 @@ internal static class Output
                 "these credentials may not do this; check the profile with: coffer config show (or the SSE-C key with --sse-c-key)",
             ErrorCodes.InvalidObjectState => $"the object is archived; restore it first with: coffer restore cos://{bucket}/{target?.Key ?? "KEY"} --days 1",
             ErrorCodes.RestoreAlreadyInProgress => "wait for it with: coffer stat, or add --wait to coffer restore",
-            "NotFoundException" or ErrorCodes.KmsKeyNotExist => "list your keys with: coffer kms list-keys",
-            "DisabledException" or ErrorCodes.KmsKeyDisabled => $"enable the key with: coffer kms enable {key}",
-            "KMSInvalidStateException" => $"the key is pending deletion; keep it with: coffer kms cancel-deletion {key}",
+            "NotFoundException" or "KMS.NotFoundException" or ErrorCodes.KmsKeyNotExist => "list your keys with: coffer kms list-keys",
+            "DisabledException" or "KMS.DisabledException" or ErrorCodes.KmsKeyDisabled => $"enable the key with: coffer kms enable {key}",
+            "KMSInvalidStateException" or "KMS.KMSInvalidStateException" or ErrorCodes.KmsException
+                when e.ErrorMessage.Contains("pending deletion", StringComparison.OrdinalIgnoreCase) =>
+                $"the key is pending deletion; keep it with: coffer kms cancel-deletion {key}",
             "BadRequest" when e.StatusCode == 400 && target is not null =>
                 "if the object is encrypted with SSE-C, pass its key with --sse-c-key",
             ErrorCodes.SsecDecryptHeaderInvalid => "pass the object's SSE-C key with --sse-c-key (base64 of 32 bytes, or @FILE)",
