@@ -5,7 +5,10 @@ using Coffer.Storage;
 
 namespace Coffer.Cli;
 
-/// <summary>`coffer admin user add|list|remove`: manage users in a data folder, also while the server runs.</summary>
+/// <summary>
+/// `coffer admin user add|list|remove`: manage users in a data folder, also while the server runs;
+/// `coffer admin rekey`: re-wrap object keys under another KMS key (<see cref="RekeyCommand"/>).
+/// </summary>
 internal static class AdminCommand
 {
     public static Command Create()
@@ -15,7 +18,7 @@ internal static class AdminCommand
         user.Subcommands.Add(List());
         user.Subcommands.Add(Remove());
         user.Subcommands.Add(Token());
-        return new Command("admin", "Administer a Coffer data folder.") { user };
+        return new Command("admin", "Administer a Coffer data folder.") { user, RekeyCommand.Create() };
     }
 
     private static Option<string> DataOption() => new("--data") { Description = "Data folder of the server.", DefaultValueFactory = _ => "coffer-data" };

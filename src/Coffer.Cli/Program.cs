@@ -5,5 +5,6 @@ var root = new RootCommand("Coffer: an object store that encrypts everything it 
 {
     ServeCommand.Create(),
     AdminCommand.Create(),
+    KmsCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync();

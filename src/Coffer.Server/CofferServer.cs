@@ -1,6 +1,7 @@
 using System.Net;
 using System.Security.Cryptography.X509Certificates;
 using Coffer.Crypto.Kms;
+using Coffer.Server.Audit;
 using Coffer.Server.Hosting;
 using Coffer.Server.Pipeline;
 using Coffer.Storage;
@@ -22,14 +23,18 @@ public sealed class CofferServer : IAsyncDisposable
 {
     private readonly WebApplication _app;
     private readonly CofferServices _services;
+    private readonly KmsMaintenance _kmsMaintenance;
 
-    private CofferServer(WebApplication app, CofferServices services)
+    private CofferServer(WebApplication app, CofferServices services, KmsMaintenance kmsMaintenance)
     {
         _app = app;
         _services = services;
+        _kmsMaintenance = kmsMaintenance;
     }
 
     public CofferServices Services => _services;
+    /// <summary>The KMS job (key destruction, automatic rotation); tests may run it at will.</summary>
+    public KmsMaintenance KmsMaintenance => _kmsMaintenance;
     public Uri? HttpUrl { get; private set; }
     public Uri? HttpsUrl { get; private set; }
     public X509Certificate2? Certificate { get; private set; }
@@ -84,7 +89,8 @@ public sealed class CofferServer : IAsyncDisposable
 
         var app = builder.Build();
         var log = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Coffer");
-        var kms = new KeyManager(store, rootKey);
+        var kms = new KeyManager(store, rootKey, TimeProvider.System, options.TimeScale);
+        var audit = new KmsAuditLog(KmsAuditLog.FolderOf(folder.Root), TimeProvider.System, log);
         var services = new CofferServices
         {
             Options = options,
@@ -97,13 +103,16 @@ public sealed class CofferServer : IAsyncDisposable
             Envelope = new KmsEnvelope(kms),
             Credentials = new CredentialStore(store, rootKey, TimeProvider.System),
             Log = log,
+            Audit = audit,
         };
         await services.Reclaimer.StartAsync(ct);
+        var kmsMaintenance = new KmsMaintenance(kms, store, audit, log, options.KmsMaintenanceInterval ?? KmsMaintenance.IntervalFor(options.TimeScale));
         var dispatcher = new RequestDispatcher(services);
         app.Run(dispatcher.HandleAsync);
         await app.StartAsync(ct);
+        kmsMaintenance.Start();
 
-        var server = new CofferServer(app, services)
+        var server = new CofferServer(app, services, kmsMaintenance)
         {
             RootAccessKeyId = accessKeyId,
             GeneratedRootSecret = newSecret,
@@ -131,8 +140,10 @@ public sealed class CofferServer : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await _app.StopAsync();
+        await _kmsMaintenance.DisposeAsync();
         await _app.DisposeAsync();
         await _services.DisposeAsync();
+        _services.Audit.Dispose();
         Certificate?.Dispose();
     }
 

@@ -41,6 +41,12 @@ public sealed class CofferServerOptions
     /// </summary>
     public TimeProvider? RestoreClock { get; set; }
 
+    /// <summary>
+    /// How often the KMS job destroys expired keys and rotates due ones; null for an hour of server time
+    /// (<see cref="TimeScale"/>), at least 100 ms and at most a minute.
+    /// </summary>
+    public TimeSpan? KmsMaintenanceInterval { get; set; }
+
     /// <summary>Extra log output (tests capture the server log through this).</summary>
     public ILoggerProvider? LoggerProvider { get; set; }
 

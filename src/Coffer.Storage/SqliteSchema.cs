@@ -146,6 +146,34 @@ internal static class SqliteSchema
         ) STRICT, WITHOUT ROWID;
         CREATE INDEX multipart_parts_by_blob ON multipart_parts (blob_id);
         """,
+
+        // 3: KMS key life. Rotation schedule and on-demand/automatic versions (ListKeyRotations);
+        // progress of `coffer admin rekey`, so an interrupted run continues where it stopped.
+        """
+        ALTER TABLE kms_keys ADD COLUMN rotation_period_days INTEGER;
+        ALTER TABLE kms_keys ADD COLUMN next_rotation INTEGER;
+        ALTER TABLE kms_key_versions ADD COLUMN rotation_type TEXT;
+
+        -- One row per rekey job, named by its parameters (bucket, prefix, from key, to key).
+        -- last_key: the last object key handled; a new run resumes after it. failed: objects whose key
+        -- could not be opened (their KMS key unusable, say), left as they were. completed: ticks, or
+        -- NULL while a run is in progress or was interrupted.
+        CREATE TABLE rekey_jobs (
+            job_id      TEXT    NOT NULL PRIMARY KEY,
+            bucket      TEXT    NOT NULL,
+            prefix      TEXT    NOT NULL,
+            from_key_id TEXT,
+            to_key_id   TEXT    NOT NULL,
+            last_key    TEXT,
+            rekeyed     INTEGER NOT NULL,
+            skipped     INTEGER NOT NULL,
+            conflicts   INTEGER NOT NULL,
+            failed      INTEGER NOT NULL,
+            started     INTEGER NOT NULL,
+            updated     INTEGER NOT NULL,
+            completed   INTEGER
+        ) STRICT;
+        """,
     ];
 
     /// <summary>

@@ -39,8 +39,26 @@ internal sealed class InMemoryKmsKeyStore : IKmsKeyStore
             throw new InvalidOperationException("no such key");
         }
 
-        _keys[key.KeyId] = key;
+        lock (_keys)
+        {
+            _keys[key.KeyId] = key;
+        }
+
         return Task.CompletedTask;
+    }
+
+    public Task<bool> TryUpdateKeyAsync(KmsKeyRecord expected, KmsKeyRecord replacement, CancellationToken ct = default)
+    {
+        lock (_keys)
+        {
+            if (!_keys.TryGetValue(expected.KeyId, out var current) || !current.ContentEquals(expected))
+            {
+                return Task.FromResult(false);
+            }
+
+            _keys[expected.KeyId] = replacement;
+            return Task.FromResult(true);
+        }
     }
 
     public Task<bool> CreateAliasAsync(string alias, string keyId, string owner, CancellationToken ct = default)

@@ -240,6 +240,9 @@ public sealed class KeyManagerTests : IDisposable
 
         public Task UpdateKeyAsync(KmsKeyRecord key, CancellationToken ct = default) => inner.UpdateKeyAsync(key, ct);
 
+        public Task<bool> TryUpdateKeyAsync(KmsKeyRecord expected, KmsKeyRecord replacement, CancellationToken ct = default) =>
+            inner.TryUpdateKeyAsync(expected, replacement, ct);
+
         public async Task<bool> CreateAliasAsync(string alias, string keyId, string owner, CancellationToken ct = default)
         {
             if (Interlocked.Exchange(ref _hook, null) is { } hook)

@@ -10,9 +10,19 @@ namespace Coffer.Crypto.Kms;
 /// key states (Enabled, Disabled, PendingDeletion, Deleted). Key material is unsealed only for the
 /// duration of one operation and zeroed afterwards; nothing is cached here (see <see cref="KmsEnvelope"/>).
 /// <para>
+/// Rotation adds a key version: new ciphertexts use the newest, old ones keep decrypting. It happens on
+/// demand (<see cref="RotateKeyOnDemandAsync"/>) or on a schedule (<see cref="EnableKeyRotationAsync"/>,
+/// and yearly for service-managed keys) when a periodic job calls <see cref="RotateDueKeysAsync"/>.
+/// </para>
+/// <para>
 /// Deletion is crypto-shredding: once a key's deletion date has passed, the next access (or
-/// <see cref="DeleteExpiredKeysAsync"/>) removes its sealed material and marks it Deleted; every
-/// ciphertext under it is then unrecoverable.
+/// <see cref="DeleteExpiredKeysAsync"/>) removes its sealed material, every version, and marks it Deleted;
+/// every ciphertext under it is then unrecoverable.
+/// </para>
+/// <para>
+/// Every change is a read-modify-write made with <see cref="IKmsKeyStore.TryUpdateKeyAsync"/> and retried on
+/// conflict, so concurrent changes (a user's DisableKey, a node's rotation job) never undo each other.
+/// Observers (the envelope's cache, the audit log) learn of changes through <see cref="KeyChanged"/>.
 /// </para>
 /// Thread-safe. Owner checks for per-user operations (describe, decrypt) are the server's job; this
 /// class enforces what the key itself allows.
@@ -31,7 +41,23 @@ public sealed class KeyManager
     /// <summary>Largest plaintext <see cref="EncryptAsync"/> accepts (as AWS KMS).</summary>
     public const int MaxPlaintextSize = 4096;
 
+    /// <summary>Automatic rotation period when none is given, and the fixed period of service-managed keys (AWS: 365 days).</summary>
+    public const int DefaultRotationPeriodDays = 365;
+
+    /// <summary>Shortest automatic rotation period AWS accepts.</summary>
+    public const int MinRotationPeriodDays = 90;
+
+    /// <summary>Longest automatic rotation period AWS accepts.</summary>
+    public const int MaxRotationPeriodDays = 2560;
+
+    /// <summary>How many on-demand rotations a key may have (AWS's lifetime limit).</summary>
+    public const int MaxOnDemandRotations = 10;
+
     private const int MaterialSize = 32;
+
+    // A change that keeps losing its compare-and-set to other writers gives up rather than spin forever.
+    private const int MaxUpdateAttempts = 16;
+
     private static readonly string[] ReservedAliasPrefixes = ["alias/aws/", "alias/cos/", "alias/coffer/"];
 
     private readonly IKmsKeyStore _store;
@@ -43,15 +69,33 @@ public sealed class KeyManager
     /// <summary>Creates the KMS over a key store and the installation's root key.</summary>
     /// <param name="store">Persistence of keys and aliases.</param>
     /// <param name="rootKey">Seals CMK material; must stay undisposed while this instance is used.</param>
-    /// <param name="time">Clock for creation and deletion dates (tests pass a fake); system time by default.</param>
-    public KeyManager(IKmsKeyStore store, RootKey rootKey, TimeProvider? time = null)
+    /// <param name="time">Clock for creation, deletion and rotation dates (tests pass a fake); system time by default.</param>
+    /// <param name="timeScale">Divides deletion windows and rotation periods (1 = real days; 86400 turns a day into a
+    /// second, for demos and tests). The server passes its <c>TimeScale</c>.</param>
+    public KeyManager(IKmsKeyStore store, RootKey rootKey, TimeProvider? time = null, double timeScale = 1.0)
     {
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(rootKey);
+        if (!double.IsFinite(timeScale) || timeScale <= 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(timeScale), timeScale, "The time scale must be a positive number.");
+        }
+
         _store = store;
         _rootKey = rootKey;
         Time = time ?? TimeProvider.System;
+        TimeScale = timeScale;
     }
+
+    /// <summary>
+    /// Raised after a key change is stored: disable, deletion scheduled, material destroyed, rotation. Handlers run
+    /// synchronously on the changing thread and must be quick; an exception from one is ignored (the change is
+    /// committed already).
+    /// </summary>
+    public event Action<KmsKeyEvent>? KeyChanged;
+
+    /// <summary>The divisor of deletion windows and rotation periods given to the constructor.</summary>
+    public double TimeScale { get; }
 
     /// <summary>Number of <see cref="GenerateDataKeyAsync"/> calls so far (including refused ones).</summary>
     public long GenerateCalls => Interlocked.Read(ref _generateCalls);
@@ -117,39 +161,36 @@ public sealed class KeyManager
 
     /// <summary>Enables a Disabled key. Enabling an Enabled key does nothing.</summary>
     /// <exception cref="KmsException">NotFound; InvalidState when pending deletion (cancel it first).</exception>
-    public async Task EnableKeyAsync(string keyId, CancellationToken ct = default)
-    {
-        var key = await ResolveAsync(keyId, ct).ConfigureAwait(false);
-        if (key.State == KmsKeyState.PendingDeletion)
+    public Task EnableKeyAsync(string keyId, CancellationToken ct = default)
+        => ChangeAsync(keyId, usable: false, key =>
         {
-            throw new KmsException(KmsErrorKind.InvalidState,
-                $"KMS key {key.KeyId} is pending deletion; cancel the deletion (CancelKeyDeletion) before enabling it.");
-        }
+            if (key.State == KmsKeyState.PendingDeletion)
+            {
+                throw new KmsException(KmsErrorKind.InvalidState,
+                    $"KMS key {key.KeyId} is pending deletion; cancel the deletion (CancelKeyDeletion) before enabling it.");
+            }
 
-        if (key.State != KmsKeyState.Enabled)
-        {
-            await _store.UpdateKeyAsync(key with { State = KmsKeyState.Enabled }, ct).ConfigureAwait(false);
-        }
-    }
+            return key.State == KmsKeyState.Enabled ? null : key with { State = KmsKeyState.Enabled };
+        }, null, ct);
 
     /// <summary>Disables a key: data keys under it can neither be generated nor decrypted until it is enabled.</summary>
     /// <exception cref="KmsException">NotFound; AccessDenied for a service-managed key; InvalidState when pending deletion.</exception>
-    public async Task DisableKeyAsync(string keyId, CancellationToken ct = default)
-    {
-        var key = await ResolveAsync(keyId, ct).ConfigureAwait(false);
-        ThrowIfServiceManaged(key, "disabled");
-        if (key.State == KmsKeyState.PendingDeletion)
+    public Task DisableKeyAsync(string keyId, CancellationToken ct = default)
+        => ChangeAsync(keyId, usable: false, key =>
         {
-            throw new KmsException(KmsErrorKind.InvalidState, $"KMS key {key.KeyId} is pending deletion; it is already unusable.");
-        }
+            ThrowIfServiceManaged(key, "disabled");
+            if (key.State == KmsKeyState.PendingDeletion)
+            {
+                throw new KmsException(KmsErrorKind.InvalidState, $"KMS key {key.KeyId} is pending deletion; it is already unusable.");
+            }
 
-        if (key.State != KmsKeyState.Disabled)
-        {
-            await _store.UpdateKeyAsync(key with { State = KmsKeyState.Disabled }, ct).ConfigureAwait(false);
-        }
-    }
+            return key.State == KmsKeyState.Disabled ? null : key with { State = KmsKeyState.Disabled };
+        }, k => new KmsKeyEvent(k.KeyId, KmsKeyEventKind.Disabled), ct);
 
-    /// <summary>Schedules deletion after <paramref name="pendingWindowDays"/> (7..30) days; the key is unusable meanwhile.</summary>
+    /// <summary>
+    /// Schedules deletion after <paramref name="pendingWindowDays"/> (7..30) days, divided by <see cref="TimeScale"/>;
+    /// the key is unusable meanwhile.
+    /// </summary>
     /// <returns>The deletion date.</returns>
     /// <exception cref="KmsException">InvalidArgument (window), NotFound, AccessDenied (service-managed), InvalidState (already pending).</exception>
     public async Task<DateTimeOffset> ScheduleKeyDeletionAsync(string keyId, int pendingWindowDays, CancellationToken ct = default)
@@ -160,41 +201,181 @@ public sealed class KeyManager
                 $"The pending window must be 7 to 30 days; got {pendingWindowDays.ToString(CultureInfo.InvariantCulture)}.");
         }
 
-        var key = await ResolveAsync(keyId, ct).ConfigureAwait(false);
-        ThrowIfServiceManaged(key, "deleted");
-        if (key.State == KmsKeyState.PendingDeletion)
+        var key = await ChangeAsync(keyId, usable: false, key =>
         {
-            throw new KmsException(KmsErrorKind.InvalidState, $"KMS key {key.KeyId} is already pending deletion (on {key.DeletionDate:O}).");
-        }
+            ThrowIfServiceManaged(key, "deleted");
+            if (key.State == KmsKeyState.PendingDeletion)
+            {
+                throw new KmsException(KmsErrorKind.InvalidState, $"KMS key {key.KeyId} is already pending deletion (on {key.DeletionDate:O}).");
+            }
 
-        var date = Time.GetUtcNow().AddDays(pendingWindowDays);
-        await _store.UpdateKeyAsync(key with { State = KmsKeyState.PendingDeletion, DeletionDate = date }, ct).ConfigureAwait(false);
-        return date;
+            return key with { State = KmsKeyState.PendingDeletion, DeletionDate = Time.GetUtcNow() + Scaled(pendingWindowDays) };
+        }, k => new KmsKeyEvent(k.KeyId, KmsKeyEventKind.DeletionScheduled), ct).ConfigureAwait(false);
+        return key.DeletionDate!.Value;
     }
 
     /// <summary>Cancels a scheduled deletion; the key becomes Disabled, as in AWS KMS (enable it to use it).</summary>
     /// <exception cref="KmsException">NotFound; InvalidState when the key is not pending deletion.</exception>
-    public async Task CancelKeyDeletionAsync(string keyId, CancellationToken ct = default)
-    {
-        var key = await ResolveAsync(keyId, ct).ConfigureAwait(false);
-        if (key.State != KmsKeyState.PendingDeletion)
+    public Task CancelKeyDeletionAsync(string keyId, CancellationToken ct = default)
+        => ChangeAsync(keyId, usable: false, key => key.State != KmsKeyState.PendingDeletion
+            ? throw new KmsException(KmsErrorKind.InvalidState, $"KMS key {key.KeyId} is not pending deletion.")
+            : key with { State = KmsKeyState.Disabled, DeletionDate = null }, null, ct);
+
+    /// <summary>Adds a new version of the key's material on demand; same as <see cref="RotateKeyOnDemandAsync"/>.</summary>
+    /// <exception cref="KmsException">As <see cref="RotateKeyOnDemandAsync"/>.</exception>
+    public Task<KmsKeyRecord> RotateKeyAsync(string keyId, CancellationToken ct = default) => RotateKeyOnDemandAsync(keyId, ct);
+
+    /// <summary>
+    /// Adds a new version of the key's material now (AWS RotateKeyOnDemand); new data keys use it, old versions keep
+    /// decrypting. Does not move the automatic rotation schedule.
+    /// </summary>
+    /// <exception cref="KmsException">NotFound; Disabled / PendingDeletion when the key is not usable; Unsupported for
+    /// service-managed keys (they rotate on their own); LimitExceeded after <see cref="MaxOnDemandRotations"/>.</exception>
+    public Task<KmsKeyRecord> RotateKeyOnDemandAsync(string keyId, CancellationToken ct = default)
+        => ChangeAsync(keyId, usable: true, key =>
         {
-            throw new KmsException(KmsErrorKind.InvalidState, $"KMS key {key.KeyId} is not pending deletion.");
+            if (key.Manager == KmsKeyManager.Service)
+            {
+                throw new KmsException(KmsErrorKind.Unsupported,
+                    $"KMS key {key.KeyId} is managed by the service, which rotates it yearly; it cannot be rotated on demand.");
+            }
+
+            if (key.Versions.Count(v => v.RotationType == KmsRotationType.OnDemand) >= MaxOnDemandRotations)
+            {
+                throw new KmsException(KmsErrorKind.LimitExceeded,
+                    $"KMS key {key.KeyId} has had {MaxOnDemandRotations} on-demand rotations, the most allowed; use automatic rotation (EnableKeyRotation).");
+            }
+
+            return AddVersion(key, KmsRotationType.OnDemand);
+        }, k => new KmsKeyEvent(k.KeyId, KmsKeyEventKind.Rotated, k.Versions[^1].Version, KmsRotationType.OnDemand), ct);
+
+    /// <summary>
+    /// Turns on automatic rotation: every <paramref name="rotationPeriodDays"/> days (default 365; divided by
+    /// <see cref="TimeScale"/>) <see cref="RotateDueKeysAsync"/> adds a version. The first rotation is one period from now;
+    /// enabling again with the same period keeps the schedule, with another period restarts it from now.
+    /// </summary>
+    /// <exception cref="KmsException">InvalidArgument (period outside 90..2560); NotFound; Disabled / PendingDeletion;
+    /// AccessDenied for service-managed keys (they always rotate yearly).</exception>
+    public Task<KmsKeyRecord> EnableKeyRotationAsync(string keyId, int? rotationPeriodDays = null, CancellationToken ct = default)
+    {
+        int period = rotationPeriodDays ?? DefaultRotationPeriodDays;
+        if (period is < MinRotationPeriodDays or > MaxRotationPeriodDays)
+        {
+            throw new KmsException(KmsErrorKind.InvalidArgument,
+                $"The rotation period must be {MinRotationPeriodDays} to {MaxRotationPeriodDays} days; got {period.ToString(CultureInfo.InvariantCulture)}.");
         }
 
-        await _store.UpdateKeyAsync(key with { State = KmsKeyState.Disabled, DeletionDate = null }, ct).ConfigureAwait(false);
+        return ChangeAsync(keyId, usable: true, key =>
+        {
+            ThrowIfServiceManaged(key, "configured for rotation (the service rotates it yearly)");
+            if (key.RotationEnabled && (key.RotationPeriodDays ?? DefaultRotationPeriodDays) == period && key.NextRotationDate is not null)
+            {
+                return null;
+            }
+
+            return key with { RotationEnabled = true, RotationPeriodDays = period, NextRotationDate = Time.GetUtcNow() + Scaled(period) };
+        }, null, ct);
     }
 
-    /// <summary>Adds a new version of the key's material; new data keys use it, old versions keep decrypting.</summary>
-    /// <exception cref="KmsException">NotFound; Disabled / PendingDeletion when the key is not usable.</exception>
-    public async Task<KmsKeyRecord> RotateKeyAsync(string keyId, CancellationToken ct = default)
+    /// <summary>Turns off automatic rotation; existing versions stay.</summary>
+    /// <exception cref="KmsException">NotFound; Disabled / PendingDeletion; AccessDenied for service-managed keys.</exception>
+    public Task<KmsKeyRecord> DisableKeyRotationAsync(string keyId, CancellationToken ct = default)
+        => ChangeAsync(keyId, usable: true, key =>
+        {
+            ThrowIfServiceManaged(key, "configured for rotation (the service rotates it yearly)");
+            return key.RotationEnabled || key.NextRotationDate is not null
+                ? key with { RotationEnabled = false, RotationPeriodDays = null, NextRotationDate = null }
+                : null;
+        }, null, ct);
+
+    /// <summary>
+    /// Whether and when the key rotates automatically (AWS GetKeyRotationStatus). As in AWS, a key pending deletion
+    /// reports false (it is not rotated; cancelling the deletion restores the status); a disabled key keeps its
+    /// status but is not rotated until enabled again, when an overdue rotation happens at the next job run.
+    /// </summary>
+    /// <exception cref="KmsException">NotFound.</exception>
+    public async Task<KmsRotationStatus> GetKeyRotationStatusAsync(string keyId, CancellationToken ct = default)
     {
-        var key = await ResolveUsableAsync(keyId, ct).ConfigureAwait(false);
-        int version = key.Versions.Max(v => v.Version) + 1;
-        var rotated = key with { Versions = [.. key.Versions, NewVersion(key.KeyId, version)] };
-        await _store.UpdateKeyAsync(rotated, ct).ConfigureAwait(false);
+        var key = await ResolveAsync(keyId, ct).ConfigureAwait(false);
+        bool rotates = Rotates(key) && key.State != KmsKeyState.PendingDeletion;
+        var lastOnDemand = key.Versions.Where(v => v.RotationType == KmsRotationType.OnDemand).Select(v => (DateTimeOffset?)v.Created).LastOrDefault();
+        return new KmsRotationStatus(
+            key.KeyId,
+            rotates,
+            rotates ? key.RotationPeriodDays ?? DefaultRotationPeriodDays : null,
+            rotates ? NextRotation(key) : null,
+            lastOnDemand);
+    }
+
+    /// <summary>
+    /// Adds a version to every Enabled key whose automatic rotation is due (customer keys with rotation enabled,
+    /// and service-managed keys yearly) and schedules the next rotation one period later. For a periodic job.
+    /// </summary>
+    /// <returns>The rotated keys, as stored after the rotation.</returns>
+    public async Task<IReadOnlyList<KmsKeyRecord>> RotateDueKeysAsync(CancellationToken ct = default)
+    {
+        var rotated = new List<KmsKeyRecord>();
+        foreach (var candidate in await _store.ListKeysAsync(null, ct).ConfigureAwait(false))
+        {
+            if (!IsRotationDue(candidate))
+            {
+                continue;
+            }
+
+            bool changed = false;
+            var key = await ChangeAsync(candidate.KeyId, usable: false, key =>
+            {
+                // Re-checked on the record the change is based on (each attempt): a DisableKey made meanwhile wins.
+                changed = IsRotationDue(key);
+                if (!changed)
+                {
+                    return null;
+                }
+
+                return AddVersion(key, KmsRotationType.Automatic) with
+                {
+                    NextRotationDate = Time.GetUtcNow() + Scaled(key.RotationPeriodDays ?? DefaultRotationPeriodDays),
+                };
+            }, k => new KmsKeyEvent(k.KeyId, KmsKeyEventKind.Rotated, k.Versions[^1].Version, KmsRotationType.Automatic), ct).ConfigureAwait(false);
+            if (changed)
+            {
+                rotated.Add(key);
+            }
+        }
+
         return rotated;
     }
+
+    /// <summary>
+    /// Decrypts a KMS ciphertext blob under its key and <paramref name="sourceContext"/> and encrypts the plaintext
+    /// under <paramref name="destinationKeyIdOrAlias"/> (newest version) and <paramref name="destinationContext"/>
+    /// (AWS ReEncrypt). The plaintext never leaves this method and is zeroed.
+    /// </summary>
+    /// <exception cref="KmsException">As <see cref="DecryptAsync"/> for the source; NotFound / Disabled / PendingDeletion
+    /// for the destination (checked first, so nothing is decrypted for nothing).</exception>
+    public async Task<ReEncryptResult> ReEncryptAsync(ReadOnlyMemory<byte> ciphertextBlob, IReadOnlyDictionary<string, string> sourceContext,
+        string destinationKeyIdOrAlias, IReadOnlyDictionary<string, string> destinationContext, CancellationToken ct = default)
+    {
+        var destination = await ResolveUsableAsync(destinationKeyIdOrAlias, ct).ConfigureAwait(false);
+        var source = await DecryptAsync(ciphertextBlob, sourceContext, ct).ConfigureAwait(false);
+        try
+        {
+            byte[] blob = EncryptCore(destination, source.Plaintext, destinationContext);
+            return new ReEncryptResult(source.KeyId, destination.KeyId, blob);
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(source.Plaintext);
+        }
+    }
+
+    /// <summary>
+    /// Reads the key id and version a KMS ciphertext blob names, without decrypting anything (for authorization
+    /// checks and audit records before a Decrypt).
+    /// </summary>
+    /// <returns>false when the blob is malformed.</returns>
+    public static bool TryReadCiphertextHeader(ReadOnlySpan<byte> ciphertextBlob, out string keyId, out int version)
+        => KmsCiphertext.TryReadHeader(ciphertextBlob, out keyId, out version);
 
     /// <summary>Creates an alias ("alias/name": letters, digits, '/', '_', '-') for a customer-managed key of <paramref name="owner"/>.</summary>
     /// <exception cref="KmsException">InvalidArgument (name or reserved prefix alias/aws/, alias/cos/, alias/coffer/),
@@ -332,18 +513,18 @@ public sealed class KeyManager
     public Task EnsureUsableAsync(string keyId, CancellationToken ct = default) => ResolveUsableAsync(keyId, ct);
 
     /// <summary>
-    /// Shreds every key whose deletion date has passed (removes its sealed material, state Deleted).
-    /// For a periodic job; keys are also shredded lazily when next accessed.
+    /// Shreds every key whose deletion date has passed: removes the sealed material of every version (the store
+    /// leaves no copy behind) and marks it Deleted. For a periodic job; keys are also shredded lazily when next
+    /// accessed. Each shred raises <see cref="KeyChanged"/> with <see cref="KmsKeyEventKind.Destroyed"/>.
     /// </summary>
-    /// <returns>How many keys were shredded.</returns>
+    /// <returns>How many keys this call shredded.</returns>
     public async Task<int> DeleteExpiredKeysAsync(CancellationToken ct = default)
     {
         int shredded = 0;
         foreach (var key in await _store.ListKeysAsync(null, ct).ConfigureAwait(false))
         {
-            if (IsExpired(key))
+            if (IsExpired(key) && await ShredAsync(key, IsExpired, ct).ConfigureAwait(false))
             {
-                await ShredAsync(key, ct).ConfigureAwait(false);
                 shredded++;
             }
         }
@@ -373,7 +554,7 @@ public sealed class KeyManager
         var key = keyId is null ? null : await _store.GetKeyAsync(keyId, ct).ConfigureAwait(false);
         if (key is not null && IsExpired(key))
         {
-            await ShredAsync(key, ct).ConfigureAwait(false);
+            await ShredAsync(key, IsExpired, ct).ConfigureAwait(false);
             key = null;
         }
 
@@ -402,7 +583,7 @@ public sealed class KeyManager
             }
 
             // Another node created the alias first: ours was never used, shred it and use theirs.
-            await ShredAsync(key, ct).ConfigureAwait(false);
+            await ShredAsync(key, static _ => true, ct).ConfigureAwait(false);
             return await TryResolveAliasAsync(alias, ct).ConfigureAwait(false)
                 ?? throw new InvalidOperationException($"The alias {alias} exists but names no usable key.");
         }
@@ -436,12 +617,12 @@ public sealed class KeyManager
         return key;
     }
 
-    private KmsKeyVersion NewVersion(string keyId, int version)
+    private KmsKeyVersion NewVersion(string keyId, int version, KmsRotationType? rotationType = null)
     {
         byte[] material = RandomNumberGenerator.GetBytes(MaterialSize);
         try
         {
-            return new KmsKeyVersion(version, _rootKey.Seal(material, MaterialPurpose(keyId, version)), Time.GetUtcNow());
+            return new KmsKeyVersion(version, _rootKey.Seal(material, MaterialPurpose(keyId, version)), Time.GetUtcNow(), rotationType);
         }
         finally
         {
@@ -483,8 +664,116 @@ public sealed class KeyManager
     private bool IsExpired(KmsKeyRecord key)
         => key.State == KmsKeyState.PendingDeletion && key.DeletionDate is { } date && date <= Time.GetUtcNow();
 
-    private Task ShredAsync(KmsKeyRecord key, CancellationToken ct)
-        => _store.UpdateKeyAsync(key with { State = KmsKeyState.Deleted, Versions = [] }, ct);
+    /// <summary>
+    /// Destroys the key's material if <paramref name="due"/> still holds for the stored record (retried on conflicts).
+    /// </summary>
+    /// <returns>true when this call destroyed it; false when it was gone already or no longer due.</returns>
+    private async Task<bool> ShredAsync(KmsKeyRecord key, Func<KmsKeyRecord, bool> due, CancellationToken ct)
+    {
+        for (int attempt = 0; attempt < MaxUpdateAttempts; attempt++)
+        {
+            if (await _store.TryUpdateKeyAsync(key, key with { State = KmsKeyState.Deleted, Versions = [] }, ct).ConfigureAwait(false))
+            {
+                Raise(new KmsKeyEvent(key.KeyId, KmsKeyEventKind.Destroyed));
+                return true;
+            }
+
+            var current = await _store.GetKeyAsync(key.KeyId, ct).ConfigureAwait(false);
+            if (current is null || current.State == KmsKeyState.Deleted || !due(current))
+            {
+                return false;
+            }
+
+            key = current;
+        }
+
+        throw Contended(key.KeyId);
+    }
+
+    /// <summary>
+    /// One read-modify-write of a key: resolves it (usable or not), applies <paramref name="change"/> (which may throw a
+    /// KmsException, or return null for "nothing to do") and stores the result only over the record it was computed
+    /// from, retrying when another writer got there first.
+    /// </summary>
+    /// <returns>The stored record (unchanged when <paramref name="change"/> returned null).</returns>
+    private async Task<KmsKeyRecord> ChangeAsync(string keyIdOrAlias, bool usable, Func<KmsKeyRecord, KmsKeyRecord?> change,
+        Func<KmsKeyRecord, KmsKeyEvent>? notify, CancellationToken ct)
+    {
+        for (int attempt = 0; attempt < MaxUpdateAttempts; attempt++)
+        {
+            var key = usable
+                ? await ResolveUsableAsync(keyIdOrAlias, ct).ConfigureAwait(false)
+                : await ResolveAsync(keyIdOrAlias, ct).ConfigureAwait(false);
+            var updated = change(key);
+            if (updated is null)
+            {
+                return key;
+            }
+
+            if (await _store.TryUpdateKeyAsync(key, updated, ct).ConfigureAwait(false))
+            {
+                if (notify is not null)
+                {
+                    Raise(notify(updated));
+                }
+
+                return updated;
+            }
+        }
+
+        throw Contended(keyIdOrAlias);
+    }
+
+    private KmsKeyRecord AddVersion(KmsKeyRecord key, KmsRotationType type)
+    {
+        int version = key.Versions.Count == 0
+            ? throw new InvalidOperationException($"KMS key {key.KeyId} has no key material.")
+            : key.Versions.Max(v => v.Version) + 1;
+        return key with { Versions = [.. key.Versions, NewVersion(key.KeyId, version, type)] };
+    }
+
+    /// <summary>Customer keys rotate when rotation is enabled; service-managed keys always (yearly), as AWS managed keys.</summary>
+    private static bool Rotates(KmsKeyRecord key) => key.Manager == KmsKeyManager.Service || key.RotationEnabled;
+
+    /// <summary>The next automatic rotation, or null when the key does not rotate.</summary>
+    private DateTimeOffset? NextRotation(KmsKeyRecord key)
+    {
+        if (!Rotates(key) || key.Versions.Count == 0)
+        {
+            return null;
+        }
+
+        return key.NextRotationDate ?? key.Versions.Max(v => v.Created) + Scaled(key.RotationPeriodDays ?? DefaultRotationPeriodDays);
+    }
+
+    private bool IsRotationDue(KmsKeyRecord key)
+        => key.State == KmsKeyState.Enabled && NextRotation(key) is { } due && due <= Time.GetUtcNow();
+
+    /// <summary>A number of days divided by <see cref="TimeScale"/>.</summary>
+    private TimeSpan Scaled(int days) => TimeSpan.FromTicks((long)(TimeSpan.FromDays(days).Ticks / TimeScale));
+
+    private void Raise(KmsKeyEvent e)
+    {
+        if (KeyChanged is not { } handlers)
+        {
+            return;
+        }
+
+        foreach (var handler in handlers.GetInvocationList().Cast<Action<KmsKeyEvent>>())
+        {
+            try
+            {
+                handler(e);
+            }
+            catch (Exception)
+            {
+                // The change is committed; an observer's failure (say a full audit disk) must not turn it into an error.
+            }
+        }
+    }
+
+    private static InvalidOperationException Contended(string keyId)
+        => new($"KMS key {keyId} kept changing while being updated; try again.");
 
     /// <summary>Root-seal purpose of CMK material: binds it to its key id and version.</summary>
     internal static string MaterialPurpose(string keyId, int version)

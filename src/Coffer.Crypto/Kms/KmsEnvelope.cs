@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Globalization;
 using System.Security.Cryptography;
 using Coffer.Crypto.Internal;
 
@@ -14,6 +15,14 @@ namespace Coffer.Crypto.Kms;
 /// object key. Each Seal/Unseal makes at most one KMS data-key call (GenerateDataKey or Decrypt), none
 /// when the bucket key is cached; the CMK's state is checked on every use (no unwrap), so a disabled or
 /// deleted CMK refuses at once even while its bucket key is cached.
+/// </para>
+/// <para>
+/// Rotation: the sealing cache is keyed by the CMK's newest version (read on every use anyway), so after a
+/// rotation the next seal misses and makes a new bucket key under the new version, at once and on every node;
+/// bucket keys made under older versions stay cached for reading until they expire. Disabling, scheduling
+/// the deletion of, or destroying a CMK evicts every cached bucket key made under it (on this node, through
+/// <see cref="KeyManager.KeyChanged"/>; other nodes refuse through the state check and drop theirs within
+/// the lifetime).
 /// </para>
 /// Cached bucket keys are reference-counted and zeroed when evicted and no longer in use. Thread-safe.
 /// </summary>
@@ -43,6 +52,7 @@ public sealed class KmsEnvelope
         _capacity = capacity;
         _lifetime = lifetime ?? TimeSpan.FromMinutes(5);
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(_lifetime, TimeSpan.Zero, nameof(lifetime));
+        kms.KeyChanged += OnKeyChanged;
     }
 
     /// <summary>Number of cached entries (for metrics and tests).</summary>
@@ -101,10 +111,18 @@ public sealed class KmsEnvelope
     /// <exception cref="KmsException">InvalidCiphertext (malformed blob, other context, other bucket / object
     /// name / mode); NotFound / Disabled / PendingDeletion for the CMK it names.</exception>
     public async Task<ObjectKey> UnsealAsync(ReadOnlyMemory<byte> sealedKey, IReadOnlyDictionary<string, string> context, KeyBinding binding, CancellationToken ct = default)
+        => (await UnsealWithDetailsAsync(sealedKey, context, binding, ct).ConfigureAwait(false)).Key;
+
+    /// <summary>
+    /// As <see cref="UnsealAsync"/>, and says which CMK and version the sealed key uses and whether its bucket key
+    /// came from the cache (no KMS call), for audit records.
+    /// </summary>
+    /// <exception cref="KmsException">As <see cref="UnsealAsync"/>.</exception>
+    public async Task<UnsealedObjectKey> UnsealWithDetailsAsync(ReadOnlyMemory<byte> sealedKey, IReadOnlyDictionary<string, string> context, KeyBinding binding, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(binding);
         if (!TrySplit(sealedKey.Span, out int kmsLength)
-            || !KmsCiphertext.TryReadHeader(sealedKey.Span.Slice(3, kmsLength), out string keyId, out _))
+            || !KmsCiphertext.TryReadHeader(sealedKey.Span.Slice(3, kmsLength), out string keyId, out int keyVersion))
         {
             throw new KmsException(KmsErrorKind.InvalidCiphertext, "The sealed object key is malformed or of an unknown version.");
         }
@@ -113,7 +131,7 @@ public sealed class KmsEnvelope
         byte[] kmsBlob = sealedKey.Slice(3, kmsLength).ToArray();
         byte[] canonical = KmsEncoding.CanonicalContext(context);
         string cacheKey = "d\n" + Convert.ToBase64String(kmsBlob) + "\n" + Convert.ToBase64String(canonical);
-        var bucketKey = await AcquireAsync(cacheKey, async () =>
+        var (bucketKey, created) = await AcquireAsync(cacheKey, keyId, async () =>
         {
             var result = await _kms.DecryptAsync(kmsBlob, context, ct).ConfigureAwait(false);
             try
@@ -123,7 +141,7 @@ public sealed class KmsEnvelope
                     throw new KmsException(KmsErrorKind.InvalidCiphertext, "The sealed object key does not hold a bucket key.");
                 }
 
-                return new BucketKey(ObjectKey.FromBytes(result.Plaintext), kmsBlob, result.KeyId);
+                return new BucketKey(ObjectKey.FromBytes(result.Plaintext), kmsBlob, result.KeyId, keyVersion);
             }
             finally
             {
@@ -133,14 +151,41 @@ public sealed class KmsEnvelope
 
         try
         {
-            return Open(sealedKey.Span, kmsLength, bucketKey.Key, binding)
+            var key = Open(sealedKey.Span, kmsLength, bucketKey.Key, binding)
                 ?? throw new KmsException(KmsErrorKind.InvalidCiphertext,
                     "The sealed object key does not match this bucket, object name and SSE mode (or was tampered with).");
+            return new UnsealedObjectKey(key, keyId, keyVersion, !created);
         }
         finally
         {
             bucketKey.Release();
         }
+    }
+
+    /// <summary>
+    /// Drops every cached bucket key made under <paramref name="keyId"/> (zeroed once no operation uses it). Called
+    /// on this envelope's KMS's <see cref="KeyManager.KeyChanged"/> when the key becomes unusable.
+    /// </summary>
+    /// <returns>How many entries were dropped.</returns>
+    public int Evict(string keyId)
+    {
+        ArgumentNullException.ThrowIfNull(keyId);
+        List<Slot> removed = [];
+        lock (_lock)
+        {
+            foreach (var (name, slot) in _slots.Where(p => string.Equals(p.Value.KeyId, keyId, StringComparison.Ordinal)).ToList())
+            {
+                _slots.Remove(name);
+                removed.Add(slot);
+            }
+        }
+
+        foreach (var slot in removed)
+        {
+            slot.Drop();
+        }
+
+        return removed.Count;
     }
 
     /// <summary>Drops every cached bucket key (zeroed once no operation uses it), e.g. after a key-state change.</summary>
@@ -164,24 +209,35 @@ public sealed class KmsEnvelope
         ArgumentNullException.ThrowIfNull(binding);
         var cmk = await _kms.ResolveUsableAsync(keyIdOrAlias, ct).ConfigureAwait(false);
         byte[] canonical = KmsEncoding.CanonicalContext(context);
-        string cacheKey = "s\n" + cmk.KeyId + "\n" + binding.Bucket + "\n" + Convert.ToBase64String(canonical);
-        var bucketKey = await AcquireAsync(cacheKey, async () =>
+        // The newest version is part of the name: after a rotation the next seal gets a bucket key under it.
+        int newest = cmk.Versions.Count == 0 ? 0 : cmk.Versions.Max(v => v.Version);
+        string cacheKey = "s\n" + cmk.KeyId + "\n" + newest.ToString(CultureInfo.InvariantCulture) + "\n" + binding.Bucket + "\n" + Convert.ToBase64String(canonical);
+        var (bucketKey, created) = await AcquireAsync(cacheKey, cmk.KeyId, async () =>
         {
             var dataKey = await _kms.GenerateDataKeyAsync(cmk.KeyId, context, ct).ConfigureAwait(false);
-            var created = new BucketKey(dataKey.Plaintext, dataKey.CiphertextBlob, dataKey.KeyId);
+            KmsCiphertext.TryReadHeader(dataKey.CiphertextBlob, out _, out int version);
+            var made = new BucketKey(dataKey.Plaintext, dataKey.CiphertextBlob, dataKey.KeyId, version);
             // Reading back an object sealed under this bucket key needs no KMS Decrypt while it is cached.
-            Insert("d\n" + Convert.ToBase64String(dataKey.CiphertextBlob) + "\n" + Convert.ToBase64String(canonical), created);
-            return created;
+            Insert("d\n" + Convert.ToBase64String(dataKey.CiphertextBlob) + "\n" + Convert.ToBase64String(canonical), made);
+            return made;
         }).ConfigureAwait(false);
 
         try
         {
             byte[] sealedKey = Seal(key, bucketKey, binding);
-            return new SealedObjectKey(key, sealedKey, bucketKey.KeyId);
+            return new SealedObjectKey(key, sealedKey, bucketKey.KeyId) { KeyVersion = bucketKey.Version, BucketKeyCached = !created };
         }
         finally
         {
             bucketKey.Release();
+        }
+    }
+
+    private void OnKeyChanged(KmsKeyEvent e)
+    {
+        if (e.Kind is KmsKeyEventKind.Disabled or KmsKeyEventKind.DeletionScheduled or KmsKeyEventKind.Destroyed)
+        {
+            Evict(e.KeyId);
         }
     }
 
@@ -234,8 +290,11 @@ public sealed class KmsEnvelope
         return sealedKey.Length == 3 + kmsLength + TrailerSize;
     }
 
-    /// <summary>A leased bucket key from the cache, creating it (one KMS call, shared by concurrent callers) on a miss.</summary>
-    private async Task<BucketKey> AcquireAsync(string cacheKey, Func<Task<BucketKey>> create)
+    /// <summary>
+    /// A leased bucket key from the cache, creating it (one KMS call, shared by concurrent callers) on a miss.
+    /// Created is true when this call made the KMS call.
+    /// </summary>
+    private async Task<(BucketKey Key, bool Created)> AcquireAsync(string cacheKey, string keyId, Func<Task<BucketKey>> create)
     {
         while (true)
         {
@@ -252,7 +311,7 @@ public sealed class KmsEnvelope
                         slot.Drop();
                     }
 
-                    slot = new Slot(now + _lifetime);
+                    slot = new Slot(now + _lifetime, keyId);
                     MakeRoomLocked(now);
                     _slots[cacheKey] = slot;
                     creator = true;
@@ -292,7 +351,7 @@ public sealed class KmsEnvelope
 
             if (bucketKey.TryAddRef())
             {
-                return bucketKey;
+                return (bucketKey, creator);
             }
 
             // Evicted and zeroed between lookup and lease: look again.
@@ -307,7 +366,7 @@ public sealed class KmsEnvelope
             return;
         }
 
-        var slot = new Slot(_kms.Time.GetUtcNow() + _lifetime);
+        var slot = new Slot(_kms.Time.GetUtcNow() + _lifetime, bucketKey.KeyId);
         slot.Complete(bucketKey);
         Slot? previous;
         lock (_lock)
@@ -350,11 +409,14 @@ public sealed class KmsEnvelope
     }
 
     /// <summary>A cache entry: a bucket key being made or made, with its expiry.</summary>
-    private sealed class Slot(DateTimeOffset expires)
+    private sealed class Slot(DateTimeOffset expires, string keyId)
     {
         private readonly TaskCompletionSource<BucketKey> _tcs = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
         public DateTimeOffset Expires { get; } = expires;
+
+        /// <summary>The CMK the bucket key is (being) made under, for <see cref="Evict"/>.</summary>
+        public string KeyId { get; } = keyId;
 
         public Task<BucketKey> Task => _tcs.Task;
 
@@ -379,9 +441,11 @@ public sealed class KmsEnvelope
     }
 
     /// <summary>An unwrapped bucket key with a reference count: one per cache slot naming it plus one per lease.</summary>
-    private sealed class BucketKey(ObjectKey key, byte[] kmsBlob, string keyId)
+    private sealed class BucketKey(ObjectKey key, byte[] kmsBlob, string keyId, int version)
     {
         private int _references = 1;
+
+        public int Version { get; } = version;
 
         public ObjectKey Key { get; } = key;
 

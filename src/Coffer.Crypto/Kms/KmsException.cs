@@ -27,6 +27,13 @@ public enum KmsErrorKind
 
     /// <summary>The alias already exists (AWS <c>AlreadyExistsException</c>). Added beyond the first API draft.</summary>
     AlreadyExists,
+
+    /// <summary>The operation does not apply to this kind of key, e.g. on-demand rotation of a service-managed key
+    /// (AWS <c>UnsupportedOperationException</c>).</summary>
+    Unsupported,
+
+    /// <summary>A per-key limit is reached, e.g. ten on-demand rotations (AWS <c>LimitExceededException</c>).</summary>
+    LimitExceeded,
 }
 
 /// <summary>A KMS operation was refused. The message says what to fix; it never contains key material

@@ -76,7 +76,7 @@ public static class ObjectHandlers
         // HEAD of an SSE-C object still proves the key; LIST and HEAD of other objects need no KMS call.
         using var key = head && obj.Encryption.Mode != SseMode.Customer
             ? ValidateHeadKey(obj, customer)
-            : await SseService.OpenAsync(s, obj, customer, ctx.Aborted);
+            : await SseService.OpenAsync(s, obj, customer, ctx.Aborted, caller: ctx);
 
         var now = ArchiveRestore.Now(s);
         if (!head && !ArchiveRestore.IsReadable(obj, now))

@@ -94,7 +94,7 @@ public sealed record CopySource(string Bucket, string Key, string? VersionId)
         var customer = CustomerKey.Parse(ctx.FamilyHeader, "copy-source-server-side-encryption-customer-", ctx.IsHttps);
         try
         {
-            var key = await SseService.OpenAsync(s, obj, customer, ctx.Aborted, copySource: true);
+            var key = await SseService.OpenAsync(s, obj, customer, ctx.Aborted, copySource: true, caller: ctx);
             return new OpenedSource(obj, key, customer);
         }
         catch

@@ -76,7 +76,7 @@ public static partial class Multipart
             {
                 if (customer is not null)
                     throw new CofferException(ErrorCode.SseHeaderNotAllowed, "The multipart upload was not initiated with a customer-provided key; do not send the customer key headers with its parts.");
-                return new PartAccess(complete || enc.Mode == SseMode.None ? null : await SseService.OpenAsync(s, AsRecord(upload), null, ctx.Aborted), null);
+                return new PartAccess(complete || enc.Mode == SseMode.None ? null : await SseService.OpenAsync(s, AsRecord(upload), null, ctx.Aborted, caller: ctx), null);
             }
             // Complete may come without the key: the COS SDKs send none there, and nothing is sealed.
             if (customer is null)

@@ -3,7 +3,11 @@ using Coffer.Protocol;
 
 namespace Coffer.Server.Sse;
 
-/// <summary>Maps KMS failures to the object API's errors (COS KmsKeyNotExist / KmsKeyDisabled, S3 KMS.*) and to KMS API error types.</summary>
+/// <summary>
+/// Maps KMS failures to the object API's errors (COS KmsKeyNotExist / KmsKeyDisabled, S3 KMS.*) and to KMS API error types.
+/// A deleted (crypto-shredded) key is NotFound: its objects answer 400 KMS.NotFoundException (S3) / KmsKeyNotExist (COS),
+/// as AWS answers for objects under a deleted key; a key pending deletion answers KMS.KMSInvalidStateException.
+/// </summary>
 public static class KmsErrors
 {
     public static CofferException ToCoffer(KmsException e) => e.Kind switch
@@ -24,6 +28,21 @@ public static class KmsErrors
         KmsErrorKind.PendingDeletion or KmsErrorKind.InvalidState => "KMSInvalidStateException",
         KmsErrorKind.InvalidCiphertext => "InvalidCiphertextException",
         KmsErrorKind.AccessDenied => "AccessDeniedException",
+        KmsErrorKind.AlreadyExists => "AlreadyExistsException",
+        KmsErrorKind.Unsupported => "UnsupportedOperationException",
+        KmsErrorKind.LimitExceeded => "LimitExceededException",
         _ => "ValidationException",
+    };
+
+    /// <summary>
+    /// The error an audit entry records for a failed key use: the KMS API type for KMS refusals (the same
+    /// vocabulary whichever API the use came through), else a generic code. Never the exception message.
+    /// </summary>
+    public static string AuditCode(Exception e) => e switch
+    {
+        KmsException k => ApiType(k.Kind),
+        CofferException c => c.Error.Code,
+        OperationCanceledException => "RequestCancelled",
+        _ => "InternalError",
     };
 }

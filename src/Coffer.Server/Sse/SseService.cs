@@ -1,7 +1,9 @@
 using System.Security.Cryptography;
 using System.Text;
 using Coffer.Crypto;
+using Coffer.Crypto.Kms;
 using Coffer.Protocol;
+using Coffer.Server.Audit;
 using Coffer.Server.Pipeline;
 using Coffer.Storage;
 
@@ -55,34 +57,61 @@ public static class SseService
 
             case SseMode.Cos:
             {
-                var serviceKey = await s.Kms.GetOrCreateServiceKeyAsync(ctx.Aborted);
-                var binding = new KeyBinding(bucket, key, ModeCos);
-                var sealedKey = reuse is null
-                    ? await s.Envelope.SealNewAsync(serviceKey.KeyId, KmsContext(bucket, null), binding, ctx.Aborted)
-                    : await s.Envelope.ResealAsync(reuse, serviceKey.KeyId, KmsContext(bucket, null), binding, ctx.Aborted);
-                return new SealedWrite(sealedKey.Key, new ObjectEncryption(SseMode.Cos, sealedKey.SealedKey, sealedKey.KeyId));
+                var context = KmsContext(bucket, null);
+                var audit = AuditEntry(ctx, "SseWrap", ModeCos, bucket, key, context);
+                string keyRef = KeyManager.ServiceKeyAlias;
+                try
+                {
+                    var serviceKey = await s.Kms.GetOrCreateServiceKeyAsync(ctx.Aborted);
+                    keyRef = serviceKey.KeyId;
+                    var binding = new KeyBinding(bucket, key, ModeCos);
+                    var sealedKey = reuse is null
+                        ? await s.Envelope.SealNewAsync(serviceKey.KeyId, context, binding, ctx.Aborted)
+                        : await s.Envelope.ResealAsync(reuse, serviceKey.KeyId, context, binding, ctx.Aborted);
+                    s.Audit.Write(audit with { KeyId = sealedKey.KeyId, KeyVersion = sealedKey.KeyVersion, Cached = sealedKey.BucketKeyCached });
+                    return new SealedWrite(sealedKey.Key, new ObjectEncryption(SseMode.Cos, sealedKey.SealedKey, sealedKey.KeyId));
+                }
+                catch (Exception e) when (AuditFailure(s, audit, keyRef, e))
+                {
+                    throw; // not reached: the filter records the failure and lets the exception pass
+                }
             }
 
             default:
             {
-                var cmk = keyId is null
-                    ? (await s.Kms.GetOrCreateDefaultKeyAsync(ctx.Caller.Name, ctx.Aborted)).KeyId
-                    : (await s.Kms.DescribeKeyAsync(keyId, ctx.Aborted)).KeyId;
-                var context = request.Mode == SseMode.Kms ? request.ContextBase64 : null;
-                var binding = new KeyBinding(bucket, key, ModeKms);
-                var sealedKey = reuse is null
-                    ? await s.Envelope.SealNewAsync(cmk, KmsContext(bucket, request.Context), binding, ctx.Aborted)
-                    : await s.Envelope.ResealAsync(reuse, cmk, KmsContext(bucket, request.Context), binding, ctx.Aborted);
-                return new SealedWrite(sealedKey.Key, new ObjectEncryption(SseMode.Kms, sealedKey.SealedKey, sealedKey.KeyId, context));
+                var context = KmsContext(bucket, request.Mode == SseMode.Kms ? request.Context : null);
+                var audit = AuditEntry(ctx, "SseWrap", ModeKms, bucket, key, context);
+                string keyRef = keyId ?? KeyManager.DefaultKeyAlias(ctx.Caller.Name);
+                try
+                {
+                    var cmk = keyId is null
+                        ? (await s.Kms.GetOrCreateDefaultKeyAsync(ctx.Caller.Name, ctx.Aborted)).KeyId
+                        : (await s.Kms.DescribeKeyAsync(keyId, ctx.Aborted)).KeyId;
+                    keyRef = cmk;
+                    var contextBase64 = request.Mode == SseMode.Kms ? request.ContextBase64 : null;
+                    var binding = new KeyBinding(bucket, key, ModeKms);
+                    var sealedKey = reuse is null
+                        ? await s.Envelope.SealNewAsync(cmk, context, binding, ctx.Aborted)
+                        : await s.Envelope.ResealAsync(reuse, cmk, context, binding, ctx.Aborted);
+                    s.Audit.Write(audit with { KeyId = sealedKey.KeyId, KeyVersion = sealedKey.KeyVersion, Cached = sealedKey.BucketKeyCached });
+                    return new SealedWrite(sealedKey.Key, new ObjectEncryption(SseMode.Kms, sealedKey.SealedKey, sealedKey.KeyId, contextBase64));
+                }
+                catch (Exception e) when (AuditFailure(s, audit, keyRef, e))
+                {
+                    throw; // not reached, as above
+                }
             }
         }
     }
 
     /// <summary>
     /// Recovers the object key of a stored object for reading. SSE-C objects need the
-    /// customer key (wrong key: AccessDenied); other objects refuse SSE-C headers.
+    /// customer key (wrong key: AccessDenied); other objects refuse SSE-C headers. KMS-backed
+    /// modes are recorded in the KMS audit log as <c>SseUnwrap</c>, with <c>cached</c> when the
+    /// bucket key needed no KMS call; <paramref name="caller"/> names who asked (null: unknown).
     /// </summary>
-    public static async Task<ObjectKey?> OpenAsync(CofferServices s, ObjectRecord obj, CustomerKey? customer, CancellationToken ct, bool copySource = false)
+    public static async Task<ObjectKey?> OpenAsync(CofferServices s, ObjectRecord obj, CustomerKey? customer, CancellationToken ct, bool copySource = false,
+        RequestContext? caller = null)
     {
         var enc = obj.Encryption;
         if (enc.Mode != SseMode.Customer && customer is not null)
@@ -100,11 +129,23 @@ public static class SseService
                         : "The object was stored using a form of Server Side Encryption. The correct parameters must be provided to retrieve the object: send the customer algorithm, key and key MD5 headers.");
                 return CustomerKeySealing.TryUnseal(enc.SealedKey, customer.Bytes, new KeyBinding(obj.Bucket, obj.Key, ModeCustomer))
                     ?? throw new CofferException(ErrorCode.AccessDenied, "The customer-provided key does not open this object; send the key it was written with.");
-            case SseMode.Cos:
-                return await s.Envelope.UnsealAsync(enc.SealedKey, KmsContext(obj.Bucket, null), new KeyBinding(obj.Bucket, obj.Key, ModeCos), ct);
             default:
-                var context = enc.KmsContext is null ? null : SseRequest.ParseContext(enc.KmsContext);
-                return await s.Envelope.UnsealAsync(enc.SealedKey, KmsContext(obj.Bucket, context), new KeyBinding(obj.Bucket, obj.Key, ModeKms), ct);
+            {
+                var mode = enc.Mode == SseMode.Cos ? ModeCos : ModeKms;
+                var clientContext = enc.Mode == SseMode.Kms && enc.KmsContext is not null ? SseRequest.ParseContext(enc.KmsContext) : null;
+                var context = KmsContext(obj.Bucket, clientContext);
+                var audit = AuditEntry(caller, "SseUnwrap", mode, obj.Bucket, obj.Key, context);
+                try
+                {
+                    var opened = await s.Envelope.UnsealWithDetailsAsync(enc.SealedKey, context, new KeyBinding(obj.Bucket, obj.Key, mode), ct);
+                    s.Audit.Write(audit with { KeyId = opened.KeyId, KeyVersion = opened.KeyVersion, Cached = opened.BucketKeyCached });
+                    return opened.Key;
+                }
+                catch (Exception e) when (AuditFailure(s, audit, enc.KmsKeyId, e))
+                {
+                    throw; // not reached: the filter records the failure and lets the exception pass
+                }
+            }
         }
     }
 
@@ -147,8 +188,34 @@ public static class SseService
         }
     }
 
+    /// <summary>An audit entry for an SSE use by <paramref name="ctx"/> (or the server when null), outcome ok.</summary>
+    private static KmsAuditEntry AuditEntry(RequestContext? ctx, string operation, string mode, string bucket, string objectKey,
+        IReadOnlyDictionary<string, string> context)
+    {
+        return new KmsAuditEntry
+        {
+            Source = ctx is null ? "server" : ctx.Family == ProtocolFamily.Cos ? "cos" : "s3",
+            Principal = ctx?.User?.Name,
+            AccessKeyId = ctx?.Identity?.AccessKeyId,
+            RequestId = ctx?.RequestId,
+            Operation = operation,
+            Mode = mode,
+            Bucket = bucket,
+            Object = objectKey,
+            ContextKeys = KmsAuditEntry.KeysOf(context),
+            Outcome = KmsAuditEntry.Ok,
+        };
+    }
+
+    /// <summary>Records a failed SSE use; always false, so it serves as an exception filter that never catches.</summary>
+    private static bool AuditFailure(CofferServices s, KmsAuditEntry entry, string? keyId, Exception e)
+    {
+        s.Audit.Write(entry with { KeyId = keyId, Outcome = KmsAuditEntry.Failed, Error = KmsErrors.AuditCode(e) });
+        return false;
+    }
+
     /// <summary>The KMS encryption context of a bucket key: the client's pairs plus the bucket, under a reserved prefix.</summary>
-    private static Dictionary<string, string> KmsContext(string bucket, IReadOnlyDictionary<string, string>? client)
+    internal static Dictionary<string, string> KmsContext(string bucket, IReadOnlyDictionary<string, string>? client)
     {
         var context = client is null ? new Dictionary<string, string>(StringComparer.Ordinal) : new Dictionary<string, string>(client, StringComparer.Ordinal);
         context["coffer:bucket"] = bucket;

@@ -19,6 +19,9 @@ public sealed class CofferFixture : IAsyncLifetime
     public CofferServer Server { get; private set; } = null!;
     public CapturingLoggerProvider Log { get; } = new();
 
+    /// <summary>The server's time scale (KMS deletion windows, rotation periods, restores); tests that start their own fixture set it.</summary>
+    public double TimeScale { get; init; } = 1.0;
+
     public Uri HttpUrl => Server.HttpUrl!;
     public Uri HttpsUrl => Server.HttpsUrl!;
 
@@ -48,6 +51,7 @@ public sealed class CofferFixture : IAsyncLifetime
             ConsoleLog = false,
             LogLevel = LogLevel.Debug,
             LoggerProvider = Log,
+            TimeScale = TimeScale,
         };
         Configure?.Invoke(options);
         return CofferServer.StartAsync(options);

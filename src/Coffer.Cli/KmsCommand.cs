@@ -1,0 +1,119 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using Coffer.Server.Audit;
+
+namespace Coffer.Cli;
+
+/// <summary>`coffer kms …`: for now `coffer kms audit`, which reads the KMS audit log of a data folder.</summary>
+internal static class KmsCommand
+{
+    public static Command Create() => new("kms", "The built-in KMS.") { Audit() };
+
+    private static Command Audit()
+    {
+        var data = new Option<string>("--data") { Description = "Data folder of the server.", DefaultValueFactory = _ => "coffer-data" };
+        var key = new Option<string?>("--key") { Description = "Only entries of this KMS key (id, key ARN, or alias while it exists)." };
+        var since = new Option<string?>("--since") { Description = "Only entries since this time: ISO 8601 (2026-11-28T12:00Z; UTC unless an offset is given) or an age such as 90s, 15m, 2h, 7d." };
+        var json = new Option<bool>("--json") { Description = "Print the entries as JSON lines." };
+        var command = new Command("audit", """
+            Show the KMS audit log: one entry per key use (KMS API calls, SSE wraps on PUT and unwraps on
+            GET, automatic rotations, key destructions, rekeys) with time, who, operation, key, object and
+            outcome. Entries name encryption-context keys but never their values, and never key material.
+
+            Examples:
+              coffer kms audit --data /srv/coffer --since 1h
+              coffer kms audit --key alias/photos --json
+            """) { data, key, since, json };
+        command.SetAction(async (parse, ct) =>
+        {
+            DateTimeOffset? from = null;
+            if (parse.GetValue(since) is { } text)
+            {
+                if (ParseSince(text, DateTimeOffset.UtcNow) is not { } parsed)
+                {
+                    Console.Error.WriteLine($"coffer kms audit: --since '{text}' is neither an ISO 8601 time nor an age like 15m, 2h or 7d.");
+                    return 2;
+                }
+                from = parsed;
+            }
+            var dataDirectory = Path.GetFullPath(parse.GetValue(data)!);
+            string? keyId = null;
+            if (parse.GetValue(key) is { } reference)
+            {
+                keyId = await ResolveKeyAsync(dataDirectory, reference, ct);
+                if (keyId is null)
+                {
+                    Console.Error.WriteLine($"coffer kms audit: the alias '{reference}' names no key in {dataDirectory}; give the key id.");
+                    return 3;
+                }
+            }
+            var folder = KmsAuditLog.FolderOf(dataDirectory);
+            if (!Directory.Exists(folder))
+            {
+                Console.Error.WriteLine($"coffer kms audit: {dataDirectory} has no audit log yet (no {KmsAuditLog.FolderName}/ folder).");
+                return 1;
+            }
+            var options = new JsonSerializerOptions { DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull };
+            await foreach (var entry in KmsAuditLog.ReadAsync(folder, from, ct))
+            {
+                if (from is { } f && entry.Time < f)
+                    continue;
+                if (keyId is not null && entry.KeyId != keyId && entry.SourceKeyId != keyId)
+                    continue;
+                Console.WriteLine(parse.GetValue(json) ? JsonSerializer.Serialize(entry, options) : Format(entry));
+            }
+            return 0;
+        });
+        return command;
+    }
+
+    /// <summary>"2026-11-28T12:00Z" (UTC unless an offset is given), or an age before <paramref name="now"/>: 90s, 15m, 2h, 7d.</summary>
+    internal static DateTimeOffset? ParseSince(string text, DateTimeOffset now)
+    {
+        text = text.Trim();
+        if (text.Length >= 2 && char.IsAsciiDigit(text[0]) && "smhd".Contains(text[^1], StringComparison.Ordinal)
+            && long.TryParse(text[..^1], NumberStyles.None, CultureInfo.InvariantCulture, out var amount))
+        {
+            return text[^1] switch
+            {
+                's' => now.AddSeconds(-amount),
+                'm' => now.AddMinutes(-amount),
+                'h' => now.AddHours(-amount),
+                _ => now.AddDays(-amount),
+            };
+        }
+        return DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var time)
+            ? time
+            : null;
+    }
+
+    /// <summary>A key id from an id, a key ARN, or an alias (looked up in the data folder's database).</summary>
+    private static async Task<string?> ResolveKeyAsync(string dataDirectory, string reference, CancellationToken ct)
+    {
+        var resource = reference.StartsWith("arn:", StringComparison.Ordinal) && reference.Split(':', 6) is { Length: 6 } parts ? parts[5] : reference;
+        if (resource.StartsWith("key/", StringComparison.Ordinal))
+            return resource["key/".Length..];
+        if (!resource.StartsWith("alias/", StringComparison.Ordinal))
+            return resource;
+        var database = Path.Combine(dataDirectory, "meta.db");
+        if (!File.Exists(database))
+            return null;
+        await using var store = await Coffer.Storage.SqliteMetadataStore.OpenAsync(database, ct);
+        return await store.ResolveAliasAsync(resource, ct);
+    }
+
+    private static string Format(KmsAuditEntry e)
+    {
+        var target = e.Bucket is null ? "" : $"  {e.Bucket}/{e.Object}";
+        var details = string.Join(' ', new[]
+        {
+            e.KeyVersion is { } v ? $"v{v}" : null,
+            e.SourceKeyId is { } source ? $"from {source}" : null,
+            e.Cached == true ? "cached" : null,
+            e.RotationType,
+        }.Where(x => x is not null));
+        var outcome = e.Outcome == KmsAuditEntry.Ok ? "ok" : $"error {e.Error}";
+        return $"{e.Time.UtcDateTime:yyyy-MM-ddTHH:mm:ss.fffZ}  {e.Source,-6} {e.Principal ?? "-",-20} {e.Operation,-22} {e.KeyId ?? "-",-36}{target}  {details}{(details.Length > 0 ? "  " : "")}{outcome}";
+    }
+}
