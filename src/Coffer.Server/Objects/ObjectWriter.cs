@@ -50,26 +50,31 @@ public static class ObjectWriter
 
         var blob = blobs.Create();
         var streamIdentity = streamIdentityOf(blob.BlobId);
-        var buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
         try
         {
-            using var md5 = IncrementalHash.CreateHash(HashAlgorithmName.MD5);
+            await using var md5 = new ParallelMd5(BufferSize);
             var crc = new Crc64Xz();
             var checksumHasher = checksum is { } alg ? ChecksumHasher.Create(alg) : null;
             var sink = new HashingWriteStream(blob.Stream);
             long total = 0;
             await using (var writer = new SealedStreamWriter(sink, key, streamIdentity))
             {
-                int read;
-                while ((read = await body.ReadAsync(buffer.AsMemory(0, BufferSize), ct)) > 0)
+                while (true)
                 {
+                    var buffer = await md5.RentAsync(ct);
+                    var read = await FillAsync(body, buffer, ct);
+                    if (read == 0)
+                    {
+                        md5.Return(buffer);
+                        break;
+                    }
                     total += read;
                     if (total > maxLength)
                         throw new CofferException(ErrorCode.EntityTooLarge, $"The upload exceeds {maxLength} bytes, the most allowed in one request.");
                     if (expectedLength is { } declared && total > declared)
                         throw new CofferException(ErrorCode.IncompleteBody, "The body is longer than the length the request declared.");
                     var chunk = buffer.AsMemory(0, read);
-                    md5.AppendData(chunk.Span);
+                    md5.Hash(buffer, read);
                     crc.Append(chunk.Span);
                     checksumHasher?.Append(chunk.Span);
                     await writer.WriteAsync(chunk, ct);
@@ -84,7 +89,7 @@ public static class ObjectWriter
             {
                 Blob = blob,
                 PlainSize = total,
-                Md5 = md5.GetHashAndReset(),
+                Md5 = await md5.FinishAsync(),
                 Crc64 = crc.Value,
                 BlobSize = sink.Length,
                 BlobChecksum = sink.ChecksumHex(),
@@ -97,12 +102,26 @@ public static class ObjectWriter
             await blob.DisposeAsync();
             throw;
         }
-        finally
-        {
-            CryptographicOperations.ZeroMemory(buffer.AsSpan(0, Math.Min(buffer.Length, BufferSize)));
-            ArrayPool<byte>.Shared.Return(buffer);
-        }
     }
+
+    /// <summary>
+    /// Reads until the buffer holds at least <see cref="FillTarget"/> bytes or the body ends:
+    /// sockets hand out a few KiB per read, and whole segments seal from the caller's memory.
+    /// </summary>
+    private static async ValueTask<int> FillAsync(Stream body, byte[] buffer, CancellationToken ct)
+    {
+        var filled = 0;
+        while (filled < FillTarget)
+        {
+            var read = await body.ReadAsync(buffer.AsMemory(filled, BufferSize - filled), ct);
+            if (read == 0)
+                break;
+            filled += read;
+        }
+        return filled;
+    }
+
+    private const int FillTarget = 256 * 1024;
 
     /// <summary>Write-through stream that hashes what passes (XxHash128) and counts it.</summary>
     private sealed class HashingWriteStream(Stream inner) : Stream

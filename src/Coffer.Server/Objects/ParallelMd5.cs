@@ -1,0 +1,77 @@
+using System.Buffers;
+using System.Security.Cryptography;
+using System.Threading.Channels;
+
+namespace Coffer.Server.Objects;
+
+/// <summary>
+/// MD5 on a worker, one buffer behind the caller. MD5 (~800 MB/s on one core here) is the one
+/// serial cost of a PUT that does not need to wait in line with CRC-64, sealing and the disk:
+/// the caller hands each filled buffer to <see cref="Hash"/> and goes on sealing it, and the
+/// buffer comes back to the pool once hashed. Buffers are only read concurrently, never written.
+/// </summary>
+internal sealed class ParallelMd5 : IAsyncDisposable
+{
+    private readonly byte[][] _buffers;
+    private readonly Channel<byte[]> _free;
+    private readonly Channel<(byte[] Buffer, int Length)> _work;
+    private readonly IncrementalHash _md5 = IncrementalHash.CreateHash(HashAlgorithmName.MD5);
+    private readonly Task _worker;
+    private bool _finished;
+
+    public ParallelMd5(int bufferSize, int bufferCount = 3)
+    {
+        _buffers = new byte[bufferCount][];
+        _free = Channel.CreateBounded<byte[]>(bufferCount);
+        _work = Channel.CreateBounded<(byte[], int)>(new BoundedChannelOptions(bufferCount) { SingleReader = true, SingleWriter = true });
+        for (var i = 0; i < bufferCount; i++)
+        {
+            _buffers[i] = ArrayPool<byte>.Shared.Rent(bufferSize);
+            _free.Writer.TryWrite(_buffers[i]);
+        }
+        _worker = Task.Run(async () =>
+        {
+            await foreach (var (buffer, length) in _work.Reader.ReadAllAsync())
+            {
+                _md5.AppendData(buffer, 0, length);
+                _free.Writer.TryWrite(buffer);
+            }
+        });
+    }
+
+    /// <summary>A buffer to fill; waits while all of them are still being hashed.</summary>
+    public ValueTask<byte[]> RentAsync(CancellationToken ct) => _free.Reader.ReadAsync(ct);
+
+    /// <summary>Queues the first <paramref name="length"/> bytes for hashing; the buffer must not be written until rented again.</summary>
+    public void Hash(byte[] buffer, int length)
+    {
+        if (!_work.Writer.TryWrite((buffer, length)))
+            throw new InvalidOperationException("more buffers queued than were rented");
+    }
+
+    /// <summary>Gives back a rented buffer that holds nothing to hash.</summary>
+    public void Return(byte[] buffer) => _free.Writer.TryWrite(buffer);
+
+    /// <summary>The MD5 of everything queued, once the worker has caught up.</summary>
+    public async Task<byte[]> FinishAsync()
+    {
+        _finished = true;
+        _work.Writer.TryComplete();
+        await _worker.ConfigureAwait(false);
+        return _md5.GetHashAndReset();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _work.Writer.TryComplete();
+        try { await _worker.ConfigureAwait(false); }
+        catch when (!_finished) { }
+        _md5.Dispose();
+        foreach (var buffer in _buffers)
+        {
+            // They held plaintext.
+            CryptographicOperations.ZeroMemory(buffer);
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+}
