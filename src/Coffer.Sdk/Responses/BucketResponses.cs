@@ -1,0 +1,29 @@
+namespace Coffer.Sdk;
+
+/// <summary>The answer to PUT Bucket, DELETE Bucket, DELETE Bucket encryption and other calls without a body.</summary>
+public sealed class CosEmptyResponse : CosResponse
+{
+}
+
+/// <summary>The answer to HEAD Bucket.</summary>
+public sealed class HeadBucketResponse : CosResponse
+{
+    /// <summary>The bucket's region (<c>x-cos-bucket-region</c>), when sent.</summary>
+    public string? Region => Headers.Get("x-cos-bucket-region");
+}
+
+/// <summary>
+/// A bucket's default encryption (PUT/GET Bucket encryption). <see cref="SSEAlgorithm"/> is
+/// "AES256" (SSE-COS) or "KMS" (SSE-KMS; the client sends "aws:kms" over SigV4 and reports
+/// "KMS" either way); <see cref="KMSMasterKeyID"/> optionally names the KMS key.
+/// </summary>
+/// <param name="SSEAlgorithm">"AES256" or "KMS".</param>
+/// <param name="KMSMasterKeyID">The KMS key id for "KMS", or null for the default key.</param>
+public sealed record BucketEncryptionRule(string SSEAlgorithm, string? KMSMasterKeyID = null);
+
+/// <summary>The answer to GET Bucket encryption.</summary>
+public sealed class GetBucketEncryptionResponse : CosResponse
+{
+    /// <summary>The rules (one in practice).</summary>
+    public IReadOnlyList<BucketEncryptionRule> Rules { get; internal set; } = [];
+}
