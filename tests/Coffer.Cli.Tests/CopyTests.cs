@@ -5,7 +5,7 @@ using Coffer.Cli.Tests.Infrastructure;
 namespace Coffer.Cli.Tests;
 
 /// <summary>cp and mv in every direction, one object or a folder, and a multipart upload resumed after the process was killed.</summary>
-[Collection(ServerCollection.Name)]
+[Collection(TransferServerCollection.Name)]
 public sealed class CopyTests(CliServerFixture f)
 {
     [Fact]

@@ -188,6 +188,27 @@ public sealed class ObjectCommandTests(CliServerFixture f)
         Assert.Contains("https://", line);
     }
 
+    [Theory]
+    [InlineData("cos")]
+    [InlineData("v4")]
+    public async Task Temporary_credentials_work_with_their_session_token(string signature)
+    {
+        var issued = (await f.RunAsync("admin", "user", "token", "root", "--duration", "600", "--data", f.DataDirectory, "--json")).Ok().Json;
+        var env = new Dictionary<string, string?>
+        {
+            ["COFFER_ACCESS_KEY"] = issued.GetProperty("tmpSecretId").GetString(),
+            ["COFFER_SECRET_KEY"] = issued.GetProperty("tmpSecretKey").GetString(),
+            ["COFFER_SESSION_TOKEN"] = issued.GetProperty("sessionToken").GetString(),
+            ["COFFER_SIGNATURE"] = signature,
+        };
+        var bucket = CliServerFixture.NewBucket("sts");
+        (await f.RunWithAsync(env, "mb", $"cos://{bucket}")).Ok();
+        Assert.Contains(bucket, (await f.RunWithAsync(env, "ls")).Ok().Stdout);
+        (await f.RunWithAsync(env, "kms", "list-keys")).Ok();
+        env["COFFER_SESSION_TOKEN"] = null;
+        (await f.RunWithAsync(env, "ls")).Fails(4);
+    }
+
     [Fact]
     public async Task Json_output_of_every_data_command_parses()
     {

@@ -8,7 +8,7 @@ namespace Coffer.Cli.Tests;
 /// key id and context, SSE-C put/get/head, large uploads and downloads (upload_file/download_file), SSE-C to SSE-C copy
 /// with a new key, and restore of an archived SSE-C object (Days 1, Expedited).
 /// </summary>
-[Collection(ServerCollection.Name)]
+[Collection(TransferServerCollection.Name)]
 public sealed class SseGuideTests(CliServerFixture f)
 {
     private const long LargeSize = 64L * 1024 * 1024;

@@ -9,7 +9,7 @@ namespace Coffer.Cli.Tests;
 /// What a person sees: coffer cp in a real terminal (tmux, 120×30) draws a progress bar with a rate; with stdout
 /// redirected to a file the file holds the result line only, without escape sequences or progress lines.
 /// </summary>
-[Collection(ServerCollection.Name)]
+[Collection(TransferServerCollection.Name)]
 public sealed partial class TerminalTests(CliServerFixture f)
 {
     private const long Size = 64L * 1024 * 1024;

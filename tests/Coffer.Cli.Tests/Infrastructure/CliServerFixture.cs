@@ -129,8 +129,16 @@ public sealed class CliServerFixture : IAsyncLifetime
     }
 }
 
+/// <summary>Tests of the commands' behaviour (small objects) on one server.</summary>
 [CollectionDefinition(Name)]
 public sealed class ServerCollection : ICollectionFixture<CliServerFixture>
 {
     public const string Name = "coffer server";
+}
+
+/// <summary>Tests that move large files (the guide's flows, resume, terminal) on a second server, beside the first.</summary>
+[CollectionDefinition(Name)]
+public sealed class TransferServerCollection : ICollectionFixture<CliServerFixture>
+{
+    public const string Name = "coffer server for transfers";
 }
