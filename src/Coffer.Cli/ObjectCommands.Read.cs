@@ -205,8 +205,8 @@ internal static partial class ObjectCommands
                 return ExitCodes.Ok;
             }
             Console.WriteLine(already
-                ? $"restore: {target} is already restored; its copy now stays {dayCount} day(s)"
-                : $"restore: {target} requested ({parse.GetValue(tier)}, {dayCount} day(s))");
+                ? $"restore: {target} is already restored; its copy now stays {dayCount} {(dayCount == 1 ? "day" : "days")}"
+                : $"restore: {target} requested ({parse.GetValue(tier)}, {dayCount} {(dayCount == 1 ? "day" : "days")})");
             if (done is not null)
                 Console.WriteLine($"restored: {target} can be read until {Output.Time(done.ExpiryDate)}");
             return ExitCodes.Ok;

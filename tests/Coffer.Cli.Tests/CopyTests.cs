@@ -98,7 +98,7 @@ public sealed class CopyTests(CliServerFixture f)
     }
 
     [Fact]
-    public async Task An_upload_killed_midway_resumes_when_the_same_cp_runs_again()
+    public async Task An_upload_stopped_midway_resumes_when_the_same_cp_runs_again()
     {
         var bucket = await f.CreateBucketAsync("resume");
         var file = f.RandomFile(64L * 1024 * 1024, "resume");
@@ -106,30 +106,19 @@ public sealed class CopyTests(CliServerFixture f)
         Directory.CreateDirectory(f.CheckpointDirectory);
         var before = Directory.GetFiles(f.CheckpointDirectory).ToHashSet();
 
-        // Kill the process (SIGKILL: nothing runs on the way out) once a few parts are in its checkpoint.
-        using (var process = Process.Start(CofferProcess.StartInfo(f.Env(), args, f.WorkDirectory))!)
-        {
-            var stdout = process.StandardOutput.ReadToEndAsync();
-            var partsSeen = 0;
-            var deadline = Stopwatch.StartNew();
-            while (!process.HasExited && deadline.Elapsed < TimeSpan.FromMinutes(1))
-            {
-                partsSeen = CheckpointParts(before);
-                if (partsSeen >= 3)
-                {
-                    process.Kill(entireProcessTree: true);
-                    break;
-                }
-                await Task.Delay(5);
-            }
-            await process.WaitForExitAsync();
-            Assert.True(partsSeen >= 3, $"the upload was not caught midway (it ended with exit code {process.ExitCode}: {await stdout})");
-            Assert.NotEqual(0, process.ExitCode);
-        }
+        // SIGTERM (as Ctrl+C): the command stops, says how to resume, and exits 130.
+        var (stopped, stderr) = await StopMidwayAsync(args, before, minParts: 3, kill: false);
+        Assert.Equal(130, stopped);
+        Assert.Contains("run the same command again", stderr);
+        var afterStop = CheckpointParts(before);
+
+        // SIGKILL: nothing runs on the way out; the checkpoint still has every finished part.
+        var (killed, _) = await StopMidwayAsync(args, before, minParts: afterStop + 3, kill: true);
+        Assert.Equal(137, killed);
 
         var rerun = (await f.RunAsync(args)).Ok().Json.GetProperty("transfers")[0];
         Assert.True(rerun.GetProperty("resumed").GetBoolean(), rerun.ToString());
-        Assert.InRange(rerun.GetProperty("partsSkipped").GetInt32(), 3, 63);
+        Assert.InRange(rerun.GetProperty("partsSkipped").GetInt32(), afterStop + 3, 63);
         Assert.Equal(64, rerun.GetProperty("parts").GetInt32());
         Assert.Equal(0, CheckpointParts(before));   // the checkpoint is gone once the upload is complete
 
@@ -139,6 +128,32 @@ public sealed class CopyTests(CliServerFixture f)
         File.Delete(file);
         File.Delete(back);
         (await f.RunAsync("rb", "--force", $"cos://{bucket}")).Ok();
+    }
+
+    /// <summary>Starts coffer and stops it (SIGKILL, or SIGTERM as Ctrl+C) once its checkpoint holds <paramref name="minParts"/> parts.</summary>
+    private async Task<(int ExitCode, string Stderr)> StopMidwayAsync(string[] args, HashSet<string> before, int minParts, bool kill)
+    {
+        using var process = Process.Start(CofferProcess.StartInfo(f.Env(), args, f.WorkDirectory))!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        var partsSeen = 0;
+        var deadline = Stopwatch.StartNew();
+        while (!process.HasExited && deadline.Elapsed < TimeSpan.FromMinutes(1))
+        {
+            partsSeen = CheckpointParts(before);
+            if (partsSeen >= minParts)
+            {
+                if (kill)
+                    process.Kill(entireProcessTree: true);
+                else
+                    Process.Start("kill", ["-TERM", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])!.WaitForExit();
+                break;
+            }
+            await Task.Delay(5);
+        }
+        await process.WaitForExitAsync();
+        Assert.True(partsSeen >= minParts, $"the upload was not caught midway (exit code {process.ExitCode}: {await stdout} {await stderr})");
+        return (process.ExitCode, await stderr);
     }
 
     /// <summary>Parts recorded in the upload checkpoint this test made (0 when there is none).</summary>
