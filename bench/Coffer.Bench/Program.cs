@@ -41,6 +41,7 @@ try
     await scenarios.LargeAsync(http, https, bare);
     await scenarios.SmallAsync(http, https);
     await scenarios.RangeAsync(https);
+    await scenarios.TransferManagerAsync(coffer.Https!, coffer.CertificatePath!, accessKey, secretKey);
     await scenarios.MemoryAsync(coffer, http);
 }
 finally

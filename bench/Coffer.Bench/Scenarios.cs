@@ -159,6 +159,49 @@ internal sealed class Scenarios(Report report, bool quick)
         report.Ratio(section, $"range.4KiB.{big}.sse-c.p50_ms", "range.4KiB.1MiB.sse-c.p50_ms", "ratio_to_1MiB");
     }
 
+    /// <summary>A large file through Coffer.Sdk's transfer manager: parallel multipart upload and ranged download, 8 threads.</summary>
+    public async Task TransferManagerAsync(Uri https, string certificatePath, string accessKey, string secretKey)
+    {
+        var size = quick ? 256 * MiB : 1024 * MiB;
+        var label = quick ? "256MiB" : "1GiB";
+        var section = $"transfer manager (Coffer.Sdk): {label}, 8 threads, MB/s";
+        var file = Path.Combine(Path.GetTempPath(), "coffer-bench-upload-" + Guid.NewGuid().ToString("N")[..8]);
+        var back = file + ".back";
+        await using (var output = File.Create(file))
+            for (long written = 0; written < size; written += BenchClient.Pattern.Length)
+                await output.WriteAsync(BenchClient.Pattern);
+        try
+        {
+            using var client = new Coffer.Sdk.CosClient(new Coffer.Sdk.CosConfig
+            {
+                SecretId = accessKey, SecretKey = secretKey, Scheme = "https",
+                Endpoint = $"127.0.0.1:{https.Port}", PathStyle = true, CaFile = certificatePath,
+            });
+            await client.CreateBucketAsync("transfer").ContinueWith(_ => { });
+            foreach (var (mode, sse) in new (string, Coffer.Sdk.Sse?)[] { ("plain", null), ("sse-c", Coffer.Sdk.Sse.Customer(RandomNumberGenerator.GetBytes(32))) })
+            {
+                var up = new List<double>();
+                var down = new List<double>();
+                for (var t = 0; t < Trials; t++)
+                {
+                    var watch = Stopwatch.StartNew();
+                    await client.UploadFileAsync(new Coffer.Sdk.UploadFileRequest { Bucket = "transfer", Key = "big", LocalFilePath = file, MaxThreads = 8, EnableCheckpoint = false, Sse = sse });
+                    up.Add(size / (double)MiB / watch.Elapsed.TotalSeconds);
+                    watch.Restart();
+                    await client.DownloadFileAsync(new Coffer.Sdk.DownloadFileRequest { Bucket = "transfer", Key = "big", DestFilePath = back, MaxThreads = 8, EnableCheckpoint = false, CustomerKey = sse as Coffer.Sdk.SseCustomer });
+                    down.Add(size / (double)MiB / watch.Elapsed.TotalSeconds);
+                }
+                report.Add(section, $"multipart.upload.{label}.8threads.{mode}.mb_per_s", Report.Median(up), "MB/s");
+                report.Add(section, $"multipart.download.{label}.8threads.{mode}.mb_per_s", Report.Median(down), "MB/s");
+            }
+        }
+        finally
+        {
+            File.Delete(file);
+            File.Delete(back);
+        }
+    }
+
     /// <summary>The server's peak resident memory while one large object goes up and comes back down.</summary>
     public async Task MemoryAsync(ServerProcess coffer, BenchClient http)
     {
