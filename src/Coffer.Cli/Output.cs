@@ -71,6 +71,9 @@ internal sealed class Invocation(ParseResult parse, bool json) : IDisposable
     /// <summary>The KMS key being worked on, for hints.</summary>
     public string? KmsKey { get; set; }
 
+    /// <summary>The endpoint of the connection if one was made, for messages.</summary>
+    public string Endpoint => _connection?.Endpoint ?? "(not connected)";
+
     /// <summary>The connection from --profile, the environment and the config file (made on first use).</summary>
     public Connection Connection => _connection ??= Connection.Open(Parse.GetValue(GlobalOptions.Profile));
 
@@ -246,7 +249,7 @@ internal static partial class Output
         return e.Kind switch
         {
             CosClientErrorKind.Network or CosClientErrorKind.Timeout =>
-                $"{OneLine(e.Message)}; check the endpoint ({at.Connection.Endpoint}) with: coffer config show",
+                $"{OneLine(e.Message)}; check the endpoint ({at.Endpoint}) with: coffer config show",
             CosClientErrorKind.ChecksumMismatch or CosClientErrorKind.SizeMismatch =>
                 $"{OneLine(e.Message)}; the data was damaged in transit: run the command again",
             CosClientErrorKind.ObjectChanged => $"{OneLine(e.Message)}; run the command again to fetch the new version",
