@@ -30,7 +30,13 @@ public sealed class SseSafetyTests(CofferFixture f)
 
         var needle = Encoding.ASCII.GetBytes(marker);
         var rawKey = Convert.FromBase64String(SseKeys.KeyA);
-        foreach (var file in Directory.EnumerateFiles(f.DataDirectory, "*", SearchOption.AllDirectories))
+        // Scan a copy made by another process: opening and closing the live database files from this
+        // process would drop SQLite's POSIX locks on them (fcntl locks are per process), and another
+        // process could then take the database for unused and reset its WAL under the server.
+        var copy = Path.Combine(Path.GetTempPath(), "coffer-scan-" + Guid.NewGuid().ToString("N"));
+        using (var cp = System.Diagnostics.Process.Start("cp", ["-r", f.DataDirectory, copy])!)
+            await cp.WaitForExitAsync();
+        foreach (var file in Directory.EnumerateFiles(copy, "*", SearchOption.AllDirectories))
         {
             byte[] content;
             try { content = await File.ReadAllBytesAsync(file); }
@@ -39,6 +45,8 @@ public sealed class SseSafetyTests(CofferFixture f)
             Assert.True(content.AsSpan().IndexOf(rawKey) < 0, $"SSE-C key found in {file}");
             Assert.True(content.AsSpan().IndexOf(Encoding.ASCII.GetBytes(SseKeys.KeyA)) < 0, $"SSE-C key (base64) found in {file}");
         }
+
+        Directory.Delete(copy, recursive: true);
 
         var log = string.Join("\n", f.Log.Lines);
         Assert.DoesNotContain(SseKeys.KeyA, log);

@@ -8,7 +8,7 @@ public static class ObjectReader
 {
     public static async Task CopyRangeAsync(ObjectRecord obj, ObjectKey? key, long offset, long count, Stream output, IBlobStore blobs, CancellationToken ct)
     {
-        var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(ObjectWriter.BufferSize);
+        var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent((int)Math.Clamp(count, 4096, ObjectWriter.BufferSize));
         try
         {
             await CopyRangeAsync(obj, key, offset, count, output, blobs, buffer, ct);

@@ -52,7 +52,9 @@ public static class ObjectWriter
         var streamIdentity = streamIdentityOf(blob.BlobId);
         try
         {
-            await using var md5 = new ParallelMd5(BufferSize);
+            // Small bodies get small buffers hashed inline; large ones the worker and 1 MiB buffers.
+            var bufferSize = (int)Math.Clamp(expectedLength ?? BufferSize, SmallBufferSize, BufferSize);
+            await using var md5 = new ParallelMd5(bufferSize, bufferSize < BufferSize ? 1 : 3);
             var crc = new Crc64Xz();
             var checksumHasher = checksum is { } alg ? ChecksumHasher.Create(alg) : null;
             var sink = new HashingWriteStream(blob.Stream);
@@ -62,7 +64,7 @@ public static class ObjectWriter
                 while (true)
                 {
                     var buffer = await md5.RentAsync(ct);
-                    var read = await FillAsync(body, buffer, ct);
+                    var read = await FillAsync(body, buffer, bufferSize, ct);
                     if (read == 0)
                     {
                         md5.Return(buffer);
@@ -108,12 +110,13 @@ public static class ObjectWriter
     /// Reads until the buffer holds at least <see cref="FillTarget"/> bytes or the body ends:
     /// sockets hand out a few KiB per read, and whole segments seal from the caller's memory.
     /// </summary>
-    private static async ValueTask<int> FillAsync(Stream body, byte[] buffer, CancellationToken ct)
+    private static async ValueTask<int> FillAsync(Stream body, byte[] buffer, int size, CancellationToken ct)
     {
         var filled = 0;
-        while (filled < FillTarget)
+        var target = Math.Min(FillTarget, size);
+        while (filled < target)
         {
-            var read = await body.ReadAsync(buffer.AsMemory(filled, BufferSize - filled), ct);
+            var read = await body.ReadAsync(buffer.AsMemory(filled, size - filled), ct);
             if (read == 0)
                 break;
             filled += read;
@@ -122,6 +125,7 @@ public static class ObjectWriter
     }
 
     private const int FillTarget = 256 * 1024;
+    private const int SmallBufferSize = 16 * 1024;
 
     /// <summary>Write-through stream that hashes what passes (XxHash128) and counts it.</summary>
     private sealed class HashingWriteStream(Stream inner) : Stream

@@ -17,10 +17,14 @@ internal sealed class ParallelMd5 : IAsyncDisposable
     private readonly Channel<(byte[] Buffer, int Length)> _work;
     private readonly IncrementalHash _md5 = IncrementalHash.CreateHash(HashAlgorithmName.MD5);
     private readonly Task _worker;
+    private readonly bool _inline;
     private bool _finished;
 
+    /// <param name="bufferSize">Size of each buffer.</param>
+    /// <param name="bufferCount">Buffers in rotation; 1 hashes inline on the caller's thread (small bodies: a worker hop would cost more than it saves).</param>
     public ParallelMd5(int bufferSize, int bufferCount = 3)
     {
+        _inline = bufferCount == 1;
         _buffers = new byte[bufferCount][];
         _free = Channel.CreateBounded<byte[]>(bufferCount);
         _work = Channel.CreateBounded<(byte[], int)>(new BoundedChannelOptions(bufferCount) { SingleReader = true, SingleWriter = true });
@@ -29,7 +33,7 @@ internal sealed class ParallelMd5 : IAsyncDisposable
             _buffers[i] = ArrayPool<byte>.Shared.Rent(bufferSize);
             _free.Writer.TryWrite(_buffers[i]);
         }
-        _worker = Task.Run(async () =>
+        _worker = _inline ? Task.CompletedTask : Task.Run(async () =>
         {
             await foreach (var (buffer, length) in _work.Reader.ReadAllAsync())
             {
@@ -45,6 +49,12 @@ internal sealed class ParallelMd5 : IAsyncDisposable
     /// <summary>Queues the first <paramref name="length"/> bytes for hashing; the buffer must not be written until rented again.</summary>
     public void Hash(byte[] buffer, int length)
     {
+        if (_inline)
+        {
+            _md5.AppendData(buffer, 0, length);
+            _free.Writer.TryWrite(buffer);
+            return;
+        }
         if (!_work.Writer.TryWrite((buffer, length)))
             throw new InvalidOperationException("more buffers queued than were rented");
     }
