@@ -6,8 +6,9 @@ namespace Coffer.Cli;
 internal static class ConfigCommand
 {
     public static Command Create() => new("config", """
-        Profiles: where the server is and which keys to sign with, kept in ~/.coffer/config.json (mode 0600;
-        COFFER_CONFIG names another file). Environment variables override the file: COFFER_ENDPOINT,
+        Profiles: where the server is and which keys to sign with.
+
+        Kept in ~/.coffer/config.json (mode 0600; COFFER_CONFIG names another file). Environment variables override the file: COFFER_ENDPOINT,
         COFFER_ACCESS_KEY, COFFER_SECRET_KEY, COFFER_SESSION_TOKEN, COFFER_REGION, COFFER_SIGNATURE,
         COFFER_CA_FILE, COFFER_INSECURE=1, COFFER_PATH_STYLE, COFFER_PROFILE.
 
@@ -32,8 +33,9 @@ internal static class ConfigCommand
         var pathStyle = new Option<bool?>("--path-style") { Description = "Address buckets as https://HOST/BUCKET/KEY (default: on for an IP address or localhost)." };
         var unset = new Option<string[]>("--unset") { Description = "Remove settings from the profile, e.g. --unset ca-file.", HelpName = "NAME", AllowMultipleArgumentsPerToken = true };
         var command = new Command("set", """
-            Create or change a profile: only the settings given change. Without --profile, the "default" profile.
-            The file is written readable by you only (0600).
+            Create or change a profile: only the settings given change.
+
+            Without --profile, the "default" profile. The file is written readable by you only (0600).
 
             Examples:
               coffer config set --endpoint https://127.0.0.1:9443 --access-key AKID... --secret-key - --ca-file coffer-data/tls/cert.pem
@@ -94,8 +96,9 @@ internal static class ConfigCommand
     {
         var json = Output.JsonOption();
         var command = new Command("show", """
-            Show the settings a command would use, with secrets masked, and where each comes from (the profile,
-            an environment variable, or a default).
+            Show the settings a command would use, with secrets masked.
+
+            Each with where it comes from: the profile, an environment variable, or a default.
 
             Examples:
               coffer config show

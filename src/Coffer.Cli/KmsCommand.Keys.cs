@@ -51,7 +51,9 @@ internal static partial class KmsCommand
     {
         var json = Output.JsonOption();
         var command = new Command("list-keys", """
-            List the KMS keys you can use (yours and the service-managed ones) with state, aliases and description.
+            List the KMS keys you can use, with state, aliases and description.
+
+            Your keys and the service-managed ones (SSE-COS, the default SSE-KMS key).
 
             Example:
               coffer kms list-keys --json
@@ -107,7 +109,9 @@ internal static partial class KmsCommand
         """, (kms, id, ct) => kms.EnableKeyAsync(id, ct), "enabled");
 
     private static Command Disable() => StateChange("disable", """
-        Disable a KMS key: objects encrypted under it cannot be read (nor new ones written) until it is enabled again.
+        Disable a KMS key: its objects cannot be read until it is enabled again.
+
+        Nor can new objects be written under it.
 
         Example:
           coffer kms disable alias/photos
@@ -138,9 +142,10 @@ internal static partial class KmsCommand
         var days = new Option<int>("--days") { Description = "Waiting period before the key's material is destroyed: 7 to 30 days.", DefaultValueFactory = _ => 30 };
         var json = Output.JsonOption();
         var command = new Command("schedule-deletion", """
-            Schedule a KMS key's deletion. The key stops working at once; after the waiting period its material is
-            destroyed, and every object encrypted under it becomes unreadable for good (crypto-shredding).
-            Until then, coffer kms cancel-deletion keeps it.
+            Schedule a KMS key's deletion (crypto-shredding after a waiting period).
+
+            The key stops working at once; after the waiting period its material is destroyed, and every
+            object encrypted under it becomes unreadable for good. Until then, coffer kms cancel-deletion keeps it.
 
             Example:
               coffer kms schedule-deletion alias/old-photos --days 7
@@ -168,7 +173,9 @@ internal static partial class KmsCommand
         var key = KeyArgument();
         var json = Output.JsonOption();
         var command = new Command("cancel-deletion", """
-            Cancel a KMS key's scheduled deletion. The key is then Disabled (as in AWS KMS): enable it to use it again.
+            Cancel a KMS key's scheduled deletion.
+
+            The key is then Disabled (as in AWS KMS): enable it to use it again.
 
             Example:
               coffer kms cancel-deletion alias/old-photos && coffer kms enable alias/old-photos
@@ -193,8 +200,10 @@ internal static partial class KmsCommand
         var key = KeyArgument();
         var json = Output.JsonOption();
         var command = new Command("rotate", """
-            Rotate a KMS key now (RotateKeyOnDemand): new data keys use new key material; objects written before keep
-            decrypting with the old material. Nothing is re-encrypted (coffer admin rekey moves objects to another key).
+            Rotate a KMS key now (RotateKeyOnDemand).
+
+            New data keys use new key material; objects written before keep decrypting with the old material.
+            Nothing is re-encrypted (coffer admin rekey moves objects to another key).
 
             Example:
               coffer kms rotate alias/photos

@@ -14,8 +14,9 @@ internal static partial class KmsCommand
     public static Command Create()
     {
         var command = new Command("kms", """
-            The built-in KMS: the keys SSE-KMS objects are encrypted under (over the server's AWS-KMS-compatible
-            API), and the audit log of their use (read from the server's data folder).
+            The built-in KMS: keys for SSE-KMS, and the audit log of their use.
+
+            The key commands use the server's AWS-KMS-compatible API; audit reads the server's data folder.
 
             Examples:
               coffer kms create-key --description backups --alias alias/backups
@@ -34,9 +35,10 @@ internal static partial class KmsCommand
         var since = new Option<string?>("--since") { Description = "Only entries since this time: ISO 8601 (2026-11-28T12:00Z; UTC unless an offset is given) or an age such as 90s, 15m, 2h, 7d." };
         var json = new Option<bool>("--json") { Description = "Print the entries as JSON lines." };
         var command = new Command("audit", """
-            Show the KMS audit log: one entry per key use (KMS API calls, SSE wraps on PUT and unwraps on
-            GET, automatic rotations, key destructions, rekeys) with time, who, operation, key, object and
-            outcome. Entries name encryption-context keys but never their values, and never key material.
+            Show the KMS audit log of a data folder: one entry per key use.
+
+            Entries: KMS API calls, SSE wraps on PUT and unwraps on GET, automatic rotations, key destructions
+            and rekeys, with time, who, operation, key, object and outcome. Entries name encryption-context keys but never their values, and never key material.
 
             Examples:
               coffer kms audit --data /srv/coffer --since 1h

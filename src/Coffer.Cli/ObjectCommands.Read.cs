@@ -14,9 +14,11 @@ internal static partial class ObjectCommands
         var json = Output.JsonOption();
         var encryption = EncryptionOptions.ForReading();
         var command = new Command("stat", """
-            Show an object's metadata (HEAD): size, ETag, dates, storage class, restore state, user metadata and
-            how it is encrypted (SSE-COS, SSE-KMS with its key and context, or SSE-C with the key's MD5).
-            An SSE-C object needs its key (--sse-c-key), as for reading it.
+            Show an object's metadata (HEAD), including how it is encrypted.
+
+            Size, ETag, dates, storage class, restore state, user metadata, and the encryption: SSE-COS,
+            SSE-KMS with its key and context, or SSE-C with the key's MD5. An SSE-C object needs its key
+            (--sse-c-key), as for reading it.
 
             Examples:
               coffer stat cos://photos/2026/photo.jpg
@@ -129,8 +131,10 @@ internal static partial class ObjectCommands
         var path = new Argument<string>("path") { Description = "cos://BUCKET/KEY." };
         var encryption = EncryptionOptions.ForReading();
         var command = new Command("cat", """
-            Write an object's content to standard output. An SSE-C object needs its key (--sse-c-key);
-            SSE-COS and SSE-KMS objects are decrypted by the server without any flag.
+            Write an object's content to standard output.
+
+            An SSE-C object needs its key (--sse-c-key); SSE-COS and SSE-KMS objects are decrypted by the
+            server without any flag.
 
             Examples:
               coffer cat cos://notes/todo.txt
@@ -159,6 +163,7 @@ internal static partial class ObjectCommands
         var encryption = EncryptionOptions.ForReading();
         var command = new Command("restore", """
             Restore an archived object (POST Object restore) so that it can be read for --days days.
+
             An SSE-C object needs its key (--sse-c-key).
 
             Examples:
@@ -222,9 +227,10 @@ internal static partial class ObjectCommands
             .AcceptOnlyFromAmong("GET", "PUT", "HEAD", "DELETE");
         var json = Output.JsonOption();
         var command = new Command("presign", """
-            Print a presigned URL: anyone holding it can make that one request (GET by default) until it
-            expires, without credentials. SSE-C keys cannot travel in a URL: whoever uses it sends the key
-            headers themselves.
+            Print a presigned URL for one request without credentials.
+
+            Anyone holding the URL can make that one request (GET by default) until it expires. SSE-C keys
+            cannot travel in a URL: whoever uses it sends the key headers themselves.
 
             Examples:
               coffer presign cos://photos/2026/photo.jpg --expires 15m

@@ -59,7 +59,10 @@ internal static partial class ObjectCommands
         var force = new Option<bool>("--force") { Description = "Delete every object and abort every unfinished multipart upload first." };
         var json = Output.JsonOption();
         var command = new Command("rb", """
-            Remove a bucket. It must be empty, unless --force is given: then its objects are deleted first.
+            Remove a bucket (--force empties it first).
+
+            The bucket must be empty, unless --force is given: then its objects are deleted and its unfinished
+            multipart uploads aborted first.
 
             Examples:
               coffer rb cos://scratch
@@ -93,8 +96,10 @@ internal static partial class ObjectCommands
         var summarize = new Option<bool>("--summarize") { Description = "End with the number of objects and their total size." };
         var json = Output.JsonOption();
         var command = new Command("ls", """
-            List buckets, or the objects of a bucket. One level at a time like a folder (sub-prefixes shown as
-            "PRE name/"), or every object under the prefix with --recursive.
+            List buckets, or the objects of a bucket.
+
+            One level at a time like a folder (sub-prefixes shown as "PRE name/"), or every object under the
+            prefix with --recursive.
 
             Examples:
               coffer ls
@@ -184,8 +189,9 @@ internal static partial class ObjectCommands
         var recursive = new Option<bool>("--recursive", "-r") { Description = "Delete every object under the prefix." };
         var json = Output.JsonOption();
         var command = new Command("rm", """
-            Delete an object, or every object under a prefix with --recursive. Deleting a key that does not
-            exist succeeds, as on COS and S3.
+            Delete an object, or every object under a prefix with --recursive.
+
+            Deleting a key that does not exist succeeds, as on COS and S3.
 
             Examples:
               coffer rm cos://photos/2026/old.jpg

@@ -37,7 +37,16 @@ namespace Coffer.Cli
             };
             foreach (var command in ObjectCommands.Create())
                 root.Subcommands.Add(command);
+            ListCommandsByFirstLine(root);
             return root;
+        }
+
+        /// <summary>In a list of subcommands, each shows the first line of its description; its own --help shows all of it.</summary>
+        private static void ListCommandsByFirstLine(RootCommand root)
+        {
+            var option = root.Options.OfType<System.CommandLine.Help.HelpOption>().FirstOrDefault();
+            if (option?.Action is System.CommandLine.Help.HelpAction help)
+                option.Action = new ConciseHelpAction(help);
         }
 
         /// <summary>Parses and runs; a command line the parser refuses is one line on stderr and exit code 2.</summary>
@@ -66,6 +75,50 @@ namespace Coffer.Cli
                     names.Insert(0, c.Command.Name);
             }
             return names;
+        }
+    }
+
+    /// <summary>
+    /// The standard help, except that the list of subcommands shows the first line of each description (the rest, with
+    /// its examples, is in the subcommand's own --help).
+    /// </summary>
+    internal sealed class ConciseHelpAction(System.CommandLine.Help.HelpAction inner) : System.CommandLine.Invocation.SynchronousCommandLineAction
+    {
+        public override bool ClearsParseErrors => true;
+
+        public override int Invoke(ParseResult parseResult)
+        {
+            var configuration = parseResult.InvocationConfiguration;
+            var output = configuration.Output;
+            var text = new StringWriter();
+            configuration.Output = text;
+            int exit;
+            try
+            {
+                exit = inner.Invoke(parseResult);
+            }
+            finally
+            {
+                configuration.Output = output;
+            }
+            output.Write(Concise(text.ToString()));
+            return exit;
+        }
+
+        /// <summary>Keeps, in the "Commands:" section, only each entry's first line.</summary>
+        internal static string Concise(string help)
+        {
+            var result = new StringWriter();
+            var inCommands = false;
+            foreach (var line in help.ReplaceLineEndings("\n").Split('\n'))
+            {
+                if (line.Length > 0 && !char.IsWhiteSpace(line[0]))
+                    inCommands = line == "Commands:";
+                else if (inCommands && !(line.StartsWith("  ", StringComparison.Ordinal) && line.Length > 2 && !char.IsWhiteSpace(line[2])))
+                    continue;
+                result.WriteLine(line);
+            }
+            return result.ToString().TrimEnd() + Environment.NewLine + Environment.NewLine;
         }
     }
 }

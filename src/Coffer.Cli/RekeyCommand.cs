@@ -32,8 +32,9 @@ internal static class RekeyCommand
         var restart = new Option<bool>("--restart") { Description = "Forget the progress of an interrupted run and start from the first key." };
         var json = new Option<bool>("--json") { Description = "Print a JSON summary for scripts (progress lines go to stderr)." };
         var command = new Command("rekey", """
-            Re-wrap the object keys of a bucket's SSE-KMS objects under another KMS key, without rewriting
-            any data. Only each object's sealed key changes (same context, same binding); ETags, dates and
+            Re-wrap a bucket's SSE-KMS objects under another KMS key, without rewriting data.
+
+            Only each object's sealed key changes (same context, same binding); ETags, dates and
             content stay. Safe while the server runs: an object written meanwhile is re-read, never clobbered.
 
             Progress is saved as it goes: if the command is stopped (--limit, Ctrl+C, a crash), running it

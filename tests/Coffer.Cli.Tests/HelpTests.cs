@@ -65,6 +65,23 @@ public sealed class HelpTests
         Assert.Empty(result.Stderr);
     }
 
+    [Theory]
+    [InlineData("")]
+    [InlineData("kms")]
+    [InlineData("admin user")]
+    public void A_list_of_commands_shows_one_line_each(string command)
+    {
+        var output = new StringWriter();
+        var args = command.Split(' ', StringSplitOptions.RemoveEmptyEntries).Append("--help").ToArray();
+        var root = CofferCli.CreateRootCommand();
+        Assert.Equal(0, root.Parse(args).Invoke(new InvocationConfiguration { Output = output }));
+        var lines = output.ToString().ReplaceLineEndings("\n").Split('\n');
+        var commands = lines.SkipWhile(l => l != "Commands:").Skip(1).TakeWhile(l => l.Length > 0).ToList();
+        var target = args.SkipLast(1).Aggregate((Command)root, (c, name) => c.Subcommands.Single(s => s.Name == name));
+        Assert.Equal(target.Subcommands.Count, commands.Count);
+        Assert.All(commands, l => Assert.Matches(@"^  \S", l));
+    }
+
     [Fact]
     public async Task A_subcommand_help_as_a_process_shows_its_options_and_examples()
     {
