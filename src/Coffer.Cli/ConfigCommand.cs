@@ -31,6 +31,7 @@ internal static class ConfigCommand
         var caFile = new Option<string?>("--ca-file") { Description = "PEM certificate(s) to trust, e.g. the server's coffer-data/tls/cert.pem.", HelpName = "PATH" };
         var insecure = new Option<bool?>("--insecure") { Description = "Trust any TLS certificate (tests only): --insecure or --insecure false." };
         var pathStyle = new Option<bool?>("--path-style") { Description = "Address buckets as https://HOST/BUCKET/KEY (default: on for an IP address or localhost)." };
+        var json = Output.JsonOption();
         var unset = new Option<string[]>("--unset") { Description = "Remove settings from the profile, e.g. --unset ca-file.", HelpName = "NAME", AllowMultipleArgumentsPerToken = true };
         var command = new Command("set", """
             Create or change a profile: only the settings given change.
@@ -43,9 +44,9 @@ internal static class ConfigCommand
               coffer config set --unset ca-file --insecure
             """)
         {
-            endpoint, accessKey, secretKey, token, region, signature, caFile, insecure, pathStyle, unset,
+            endpoint, accessKey, secretKey, token, region, signature, caFile, insecure, pathStyle, unset, json,
         };
-        command.SetAction((parse, ct) => Output.RunAsync(parse, null, (run, ct) =>
+        command.SetAction((parse, ct) => Output.RunAsync(parse, json, (run, ct) =>
         {
             var name = CliConfig.ProfileName(parse.GetValue(GlobalOptions.Profile));
             var model = CliConfig.Load();
@@ -86,7 +87,10 @@ internal static class ConfigCommand
             if (changed == 0)
                 throw new UsageException("nothing to set; give at least one of --endpoint, --access-key, --secret-key, --session-token, --region, --signature, --ca-file, --insecure, --path-style, --unset (see coffer config set --help).");
             CliConfig.Save(model);
-            Console.WriteLine($"Saved profile '{name}' to {CliConfig.FilePath}.");
+            if (run.Json)
+                Output.WriteJson(new { profile = name, file = CliConfig.FilePath, changed });
+            else
+                Console.WriteLine($"Saved profile '{name}' to {CliConfig.FilePath}.");
             return Task.FromResult(ExitCodes.Ok);
         }, ct));
         return command;

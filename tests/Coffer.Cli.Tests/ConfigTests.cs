@@ -40,7 +40,9 @@ public sealed class ConfigTests : IDisposable
 
         // A second set changes one field, keeps the rest, and the mode stays 0600.
         File.SetUnixFileMode(ConfigPath, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
-        (await RunAsync("config", "set", "--region", "ap-beijing")).Ok();
+        var json = (await RunAsync("config", "set", "--region", "ap-beijing", "--json")).Ok().Json;
+        Assert.Equal(ConfigPath, json.GetProperty("file").GetString());
+        Assert.Equal(1, json.GetProperty("changed").GetInt32());
         Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(ConfigPath));
         profile = JsonDocument.Parse(File.ReadAllText(ConfigPath)).RootElement.GetProperty("profiles").GetProperty("default");
         Assert.Equal("ap-beijing", profile.GetProperty("region").GetString());
