@@ -16,7 +16,7 @@ public sealed class KmsApiTests(CofferFixture f)
         {
             ServiceURL = f.HttpsUrl.ToString(),
             AuthenticationRegion = CofferFixture.Region,
-            HttpClientFactory = new KmsHttpFactory(f),
+            HttpClientFactory = Clients.Factory(f, f.HttpsUrl.Port),
             MaxErrorRetry = 0,
         });
 
@@ -78,12 +78,5 @@ public sealed class KmsApiTests(CofferFixture f)
         Assert.Equal(KeyManagerType.AWS, described.KeyMetadata.KeyManager);
         await Assert.ThrowsAnyAsync<AmazonKeyManagementServiceException>(() => kms.DisableKeyAsync(new DisableKeyRequest { KeyId = serviceKey.KeyId }));
         await Assert.ThrowsAnyAsync<AmazonKeyManagementServiceException>(() => kms.ScheduleKeyDeletionAsync(new ScheduleKeyDeletionRequest { KeyId = serviceKey.KeyId, PendingWindowInDays = 7 }));
-    }
-
-    private sealed class KmsHttpFactory(CofferFixture f) : HttpClientFactory
-    {
-        public override HttpClient CreateHttpClient(IClientConfig clientConfig) => Clients.Http(f, f.HttpsUrl.Port);
-        public override bool UseSDKHttpClientCaching(IClientConfig clientConfig) => false;
-        public override bool DisposeHttpClientsAfterUse(IClientConfig clientConfig) => true;
     }
 }

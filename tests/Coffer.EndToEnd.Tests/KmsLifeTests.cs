@@ -28,7 +28,7 @@ public sealed class KmsLifeTests(CofferFixture f)
         {
             ServiceURL = fixture.HttpsUrl.ToString(),
             AuthenticationRegion = CofferFixture.Region,
-            HttpClientFactory = new KmsHttpFactory(fixture),
+            HttpClientFactory = Clients.Factory(fixture, fixture.HttpsUrl.Port),
             MaxErrorRetry = 0,
         });
 
@@ -329,12 +329,5 @@ public sealed class KmsLifeTests(CofferFixture f)
         Assert.Contains("does not belong", await RefusedAsync(new(bucket, foreign.KeyId)));
         Assert.Contains("does not belong", await RefusedAsync(new(bucket, service.KeyId)));
         Assert.Contains("same key", await RefusedAsync(new(bucket, mine.KeyId, FromKey: mine.KeyId)));
-    }
-
-    private sealed class KmsHttpFactory(CofferFixture fixture) : HttpClientFactory
-    {
-        public override HttpClient CreateHttpClient(IClientConfig clientConfig) => Clients.Http(fixture, fixture.HttpsUrl.Port);
-        public override bool UseSDKHttpClientCaching(IClientConfig clientConfig) => false;
-        public override bool DisposeHttpClientsAfterUse(IClientConfig clientConfig) => true;
     }
 }

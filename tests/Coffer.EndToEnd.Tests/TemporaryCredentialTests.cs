@@ -47,19 +47,12 @@ public sealed class TemporaryCredentialTests(CofferFixture f)
     public async Task Aws_sdk_session_credentials_work()
     {
         var (ak, sk, token) = Issue(TimeSpan.FromMinutes(10));
-        var config = new AmazonS3Config { ServiceURL = f.HttpsUrl.ToString(), ForcePathStyle = true, AuthenticationRegion = CofferFixture.Region, MaxErrorRetry = 0, HttpClientFactory = new Factory(f) };
+        var config = new AmazonS3Config { ServiceURL = f.HttpsUrl.ToString(), ForcePathStyle = true, AuthenticationRegion = CofferFixture.Region, MaxErrorRetry = 0, HttpClientFactory = Clients.Factory(f, f.HttpsUrl.Port) };
         using var s3 = new AmazonS3Client(new SessionAWSCredentials(ak, sk, token), config);
         var bucket = CofferFixture.NewBucket("tmp");
         await s3.PutBucketAsync(bucket);
         await s3.PutObjectAsync(new PutObjectRequest { BucketName = bucket, Key = "k", ContentBody = "temporary" });
         using var get = await s3.GetObjectAsync(bucket, "k");
         Assert.Equal("temporary", await new StreamReader(get.ResponseStream).ReadToEndAsync());
-    }
-
-    private sealed class Factory(CofferFixture f) : HttpClientFactory
-    {
-        public override HttpClient CreateHttpClient(IClientConfig clientConfig) => Clients.Http(f, f.HttpsUrl.Port);
-        public override bool UseSDKHttpClientCaching(IClientConfig clientConfig) => false;
-        public override bool DisposeHttpClientsAfterUse(IClientConfig clientConfig) => true;
     }
 }

@@ -18,7 +18,7 @@ public static class Clients
             ServiceURL = virtualHosted ? $"{url.Scheme}://{CofferFixture.Domain}:{url.Port}" : url.ToString(),
             ForcePathStyle = !virtualHosted,
             AuthenticationRegion = CofferFixture.Region,
-            HttpClientFactory = new LoopbackHttpClientFactory(f, url.Port),
+            HttpClientFactory = Factory(f, url.Port),
             MaxErrorRetry = 0,
         };
         return new AmazonS3Client(new BasicAWSCredentials(accessKey ?? CofferFixture.AccessKey, secretKey ?? CofferFixture.SecretKey), config);
@@ -42,6 +42,9 @@ public static class Clients
         },
         AllowAutoRedirect = false,
     };
+
+    /// <summary>An AWS SDK client factory that builds <see cref="Http"/> clients (loopback, the server's certificate trusted).</summary>
+    public static HttpClientFactory Factory(CofferFixture f, int port) => new LoopbackHttpClientFactory(f, port);
 
     private sealed class LoopbackHttpClientFactory(CofferFixture f, int port) : HttpClientFactory
     {
