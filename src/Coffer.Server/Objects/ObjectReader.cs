@@ -8,20 +8,35 @@ public static class ObjectReader
 {
     public static async Task CopyRangeAsync(ObjectRecord obj, ObjectKey? key, long offset, long count, Stream output, IBlobStore blobs, CancellationToken ct)
     {
-        var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent((int)Math.Clamp(count, 4096, ObjectWriter.BufferSize));
+        var size = (int)Math.Clamp(count, 4096, ObjectWriter.BufferSize);
+        byte[][] buffers = [System.Buffers.ArrayPool<byte>.Shared.Rent(size), System.Buffers.ArrayPool<byte>.Shared.Rent(size)];
+        var write = new Task[] { Task.CompletedTask };
         try
         {
-            await CopyRangeAsync(obj, key, offset, count, output, blobs, buffer, ct);
+            await CopyRangeAsync(obj, key, offset, count, output, blobs, buffers, size, write, ct);
+            await write[0];
         }
         finally
         {
-            System.Security.Cryptography.CryptographicOperations.ZeroMemory(buffer);   // it held plaintext
-            System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+            // A buffer goes back to the pool only once the response is done with it, whatever happened.
+            await write[0].ContinueWith(static _ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+            foreach (var buffer in buffers)
+            {
+                System.Security.Cryptography.CryptographicOperations.ZeroMemory(buffer);   // it held plaintext
+                System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+            }
         }
     }
 
-    private static async Task CopyRangeAsync(ObjectRecord obj, ObjectKey? key, long offset, long count, Stream output, IBlobStore blobs, byte[] buffer, CancellationToken ct)
+    /// <summary>
+    /// Two buffers in turn: while one goes out to the client, the next is read and decrypted, so
+    /// the cipher's time hides behind the socket's. Batches whole buffers because every write to
+    /// the response is a flush. <paramref name="write"/>[0] is the write in flight.
+    /// </summary>
+    private static async Task CopyRangeAsync(ObjectRecord obj, ObjectKey? key, long offset, long count, Stream output, IBlobStore blobs,
+        byte[][] buffers, int size, Task[] write, CancellationToken ct)
     {
+        var turn = 0;
         long streamStart = 0;
         foreach (var stream in obj.Streams)
         {
@@ -32,18 +47,19 @@ public static class ObjectReader
                 var to = Math.Min(offset + count, streamEnd) - streamStart;
                 await using var blob = blobs.OpenRead(stream.BlobId);
                 await using var plain = SealedStreamReader.OpenRange(blob, key, stream.StreamIdentity, stream.PlainSize, from, to - from);
-                // Whole buffers out: the reader yields a segment per read, and every write to the
-                // response is a flush, so batching segments saves most of the socket writes.
                 while (true)
                 {
+                    var buffer = buffers[turn];
                     var filled = 0;
                     int n;
-                    while (filled < buffer.Length && (n = await plain.ReadAsync(buffer.AsMemory(filled), ct)) > 0)
+                    while (filled < size && (n = await plain.ReadAsync(buffer.AsMemory(filled, size - filled), ct)) > 0)
                         filled += n;
                     if (filled == 0)
                         break;
-                    await output.WriteAsync(buffer.AsMemory(0, filled), ct);
-                    if (filled < buffer.Length)
+                    await write[0];
+                    write[0] = output.WriteAsync(buffer.AsMemory(0, filled), ct).AsTask();
+                    turn ^= 1;
+                    if (filled < size)
                         break;
                 }
             }
