@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using Amazon.S3;
 using Amazon.S3.Model;
 using Coffer.EndToEnd.Tests.Infrastructure;
+using static Coffer.EndToEnd.Tests.Infrastructure.SseCases;
 using Coffer.Storage;
 
 namespace Coffer.EndToEnd.Tests;
@@ -11,7 +12,6 @@ namespace Coffer.EndToEnd.Tests;
 [Collection(CofferCollection.Name)]
 public sealed class CopyTests(CofferFixture f)
 {
-    public enum Mode { Plain, SseS3, SseKms, SseC }
 
     private static readonly byte[] Data = RandomNumberGenerator.GetBytes(200_001);
     private static readonly string DataMd5 = "\"" + Convert.ToHexStringLower(MD5.HashData(Data)) + "\"";
@@ -520,10 +520,4 @@ public sealed class CopyTests(CofferFixture f)
     private async Task<ObjectRecord> RecordAsync(string bucket, string key) =>
         await f.Server.Services.Store.GetObjectAsync(bucket, key) ?? throw new InvalidOperationException($"{bucket}/{key} is missing");
 
-    private static async Task<byte[]> ReadAllAsync(GetObjectResponse response)
-    {
-        using var ms = new MemoryStream();
-        await response.ResponseStream.CopyToAsync(ms);
-        return ms.ToArray();
-    }
 }

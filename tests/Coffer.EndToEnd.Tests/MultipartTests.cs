@@ -5,6 +5,7 @@ using Amazon.S3;
 using Amazon.S3.Model;
 using Amazon.S3.Transfer;
 using Coffer.EndToEnd.Tests.Infrastructure;
+using static Coffer.EndToEnd.Tests.Infrastructure.SseCases;
 using Xunit.Abstractions;
 
 namespace Coffer.EndToEnd.Tests;
@@ -13,7 +14,6 @@ namespace Coffer.EndToEnd.Tests;
 [Collection(CofferCollection.Name)]
 public sealed class MultipartTests(CofferFixture f, ITestOutputHelper output)
 {
-    public enum Mode { Plain, SseS3, SseKms, SseC }
 
     private const int MiB = 1024 * 1024;
     private const int Segment = 64 * 1024;
@@ -624,18 +624,6 @@ public sealed class MultipartTests(CofferFixture f, ITestOutputHelper output)
             PartETags = etags.Select((etag, i) => new PartETag(i + 1, etag)).ToList(),
         });
 
-    private static GetObjectRequest Get(string bucket, string key, Mode mode, ByteRange? range = null)
-    {
-        var get = new GetObjectRequest { BucketName = bucket, Key = key, ByteRange = range };
-        if (mode == Mode.SseC)
-        {
-            get.ServerSideEncryptionCustomerMethod = ServerSideEncryptionCustomerMethod.AES256;
-            get.ServerSideEncryptionCustomerProvidedKey = SseKeys.KeyA;
-            get.ServerSideEncryptionCustomerProvidedKeyMD5 = SseKeys.KeyAMd5;
-        }
-        return get;
-    }
-
     /// <summary>Ranges inside a part, across every part boundary (±1 byte), across segment boundaries, and spanning all parts.</summary>
     private static async Task AssertRangesAsync(IAmazonS3 s3, string bucket, string key, Mode mode, byte[] data, IReadOnlyList<int> sizes)
     {
@@ -731,13 +719,6 @@ public sealed class MultipartTests(CofferFixture f, ITestOutputHelper output)
         (await s3.ListPartsAsync(bucket, key, uploadId)).Parts ?? [];
 
     private static string Quoted(byte[] md5) => "\"" + Convert.ToHexStringLower(md5) + "\"";
-
-    private static async Task<byte[]> ReadAllAsync(GetObjectResponse response)
-    {
-        using var ms = new MemoryStream();
-        await response.ResponseStream.CopyToAsync(ms);
-        return ms.ToArray();
-    }
 
     private static async Task<string> HashFileAsync(string path)
     {

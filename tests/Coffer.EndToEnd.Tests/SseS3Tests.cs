@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using Amazon.S3;
 using Amazon.S3.Model;
 using Coffer.EndToEnd.Tests.Infrastructure;
+using static Coffer.EndToEnd.Tests.Infrastructure.SseCases;
 
 namespace Coffer.EndToEnd.Tests;
 
@@ -10,7 +11,6 @@ namespace Coffer.EndToEnd.Tests;
 [Collection(CofferCollection.Name)]
 public sealed class SseS3Tests(CofferFixture f)
 {
-    public enum Mode { Plain, SseS3, SseKms, SseC }
 
     private static void Apply(PutObjectRequest put, Mode mode, string? kmsKeyId = null)
     {
@@ -30,25 +30,6 @@ public sealed class SseS3Tests(CofferFixture f)
                 put.ServerSideEncryptionCustomerProvidedKeyMD5 = SseKeys.KeyAMd5;
                 break;
         }
-    }
-
-    private static GetObjectRequest Get(string bucket, string key, Mode mode, ByteRange? range = null)
-    {
-        var get = new GetObjectRequest { BucketName = bucket, Key = key, ByteRange = range };
-        if (mode == Mode.SseC)
-        {
-            get.ServerSideEncryptionCustomerMethod = ServerSideEncryptionCustomerMethod.AES256;
-            get.ServerSideEncryptionCustomerProvidedKey = SseKeys.KeyA;
-            get.ServerSideEncryptionCustomerProvidedKeyMD5 = SseKeys.KeyAMd5;
-        }
-        return get;
-    }
-
-    private static async Task<byte[]> ReadAllAsync(GetObjectResponse response)
-    {
-        using var ms = new MemoryStream();
-        await response.ResponseStream.CopyToAsync(ms);
-        return ms.ToArray();
     }
 
     [Theory]
