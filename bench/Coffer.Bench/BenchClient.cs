@@ -55,6 +55,13 @@ internal sealed class BenchClient : IDisposable
         await EnsureAsync(response);
     }
 
+    public async Task DeleteAsync(string bucket, string key)
+    {
+        using var request = Build(HttpMethod.Delete, bucket, key, Mode.Plain);
+        using var response = await _http.SendAsync(request);
+        await EnsureAsync(response);
+    }
+
     /// <summary>GETs (a range of) an object and discards the bytes; returns how many arrived.</summary>
     public async Task<long> GetAsync(string bucket, string key, Mode mode, (long From, long To)? range = null, CancellationToken ct = default)
     {

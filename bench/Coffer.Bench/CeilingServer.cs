@@ -7,7 +7,8 @@ namespace Coffer.Bench;
 
 /// <summary>
 /// The machine's ceiling for the same HTTP traffic: a bare Kestrel endpoint with no object
-/// logic that streams a file from disk (GET) or writes the body to a file and fsyncs it (PUT).
+/// logic that streams a file from disk (GET) or writes the body to a file and fsyncs it (PUT);
+/// DELETE removes the file.
 /// </summary>
 internal static class CeilingServer
 {
@@ -25,6 +26,12 @@ internal static class CeilingServer
         app.Run(async http =>
         {
             var path = Path.Combine(directory, "f" + Math.Abs(http.Request.Path.Value!.GetHashCode()));
+            if (HttpMethods.IsDelete(http.Request.Method))
+            {
+                File.Delete(path);
+                http.Response.StatusCode = StatusCodes.Status204NoContent;
+                return;
+            }
             if (HttpMethods.IsPut(http.Request.Method))
             {
                 var temp = path + ".tmp";

@@ -14,11 +14,18 @@ if (args.Length == 2 && args[0] == "--ceiling-server")
 var quick = args.Contains("--quick");
 var jsonIndex = Array.IndexOf(args, "--json");
 var jsonPath = jsonIndex >= 0 && jsonIndex + 1 < args.Length ? args[jsonIndex + 1] : null;
-if (args.Contains("--help") || args.Any(a => a.StartsWith("--", StringComparison.Ordinal) && a is not ("--quick" or "--json")))
+var onlyIndex = Array.IndexOf(args, "--only");
+string[] sections = ["large", "small", "range", "transfer", "memory"];
+var only = onlyIndex >= 0 && onlyIndex + 1 < args.Length ? args[onlyIndex + 1].Split(',') : sections;
+if (args.Contains("--help") || args.Any(a => a.StartsWith("--", StringComparison.Ordinal) && a is not ("--quick" or "--json" or "--only" or "--sizes" or "--trials" or "--modes" or "--streams"))
+    || only.Any(s => !sections.Contains(s)))
 {
-    Console.WriteLine("usage: dotnet run -c Release --project bench/Coffer.Bench -- [--quick] [--json PATH]");
+    Console.WriteLine("usage: dotnet run -c Release --project bench/Coffer.Bench -- [--quick] [--json PATH] [--only SECTION[,SECTION...]] [--sizes MIB[,MIB...]] [--trials N] [--modes plain,sse-cos,sse-kms,sse-c] [--streams 1,4]");
+    Console.WriteLine($"sections: {string.Join(", ", sections)} (all by default)");
     return args.Contains("--help") ? 0 : 2;
 }
+bool Wanted(string section) => only.Contains(section);
+string? Option(string name) => Array.IndexOf(args, name) is var i and >= 0 && i + 1 < args.Length ? args[i + 1] : null;
 
 var root = Path.Combine(Path.GetTempPath(), "coffer-bench-" + Guid.NewGuid().ToString("N")[..8]);
 Directory.CreateDirectory(root);
@@ -34,15 +41,24 @@ try
     using var http = new BenchClient(coffer.Http!, accessKey, secretKey, null);
     using var https = new BenchClient(coffer.Https!, accessKey, secretKey, thumbprint);
     using var bare = new BenchClient(ceiling.Http!, accessKey, secretKey, null);
-    var scenarios = new Scenarios(report, quick);
+    var scenarios = new Scenarios(report, quick, coffer, ceiling)
+    {
+        LargeSizesMiB = Option("--sizes")?.Split(',').Select(long.Parse).ToArray(),
+        TrialCount = Option("--trials") is { } trials ? int.Parse(trials) : null,
+        ModeNames = Option("--modes")?.Split(','),
+        StreamCounts = Option("--streams")?.Split(',').Select(int.Parse).ToArray(),
+    };
 
     Console.WriteLine($"Coffer benchmark ({(quick ? "quick" : "full")}), {Environment.ProcessorCount} cores, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC");
     scenarios.CipherLimit();
-    await scenarios.LargeAsync(http, https, bare);
-    await scenarios.SmallAsync(http, https);
-    await scenarios.RangeAsync(https);
-    await scenarios.TransferManagerAsync(coffer.Https!, coffer.CertificatePath!, accessKey, secretKey);
-    await scenarios.MemoryAsync(coffer, http);
+    // The server's resident memory after each section: what a long-running server keeps.
+    const string memorySection = "server memory";
+    report.Add(memorySection, "server.rss_mib.start", coffer.RssMiB(), "MiB");
+    if (Wanted("large")) { await scenarios.LargeAsync(http, https, bare); report.Add(memorySection, "server.rss_mib.after_large", coffer.RssMiB(), "MiB"); }
+    if (Wanted("small")) { await scenarios.SmallAsync(http, https); report.Add(memorySection, "server.rss_mib.after_small", coffer.RssMiB(), "MiB"); }
+    if (Wanted("range")) { await scenarios.RangeAsync(https); report.Add(memorySection, "server.rss_mib.after_range", coffer.RssMiB(), "MiB"); }
+    if (Wanted("transfer")) { await scenarios.TransferManagerAsync(coffer.Https!, coffer.CertificatePath!, accessKey, secretKey); report.Add(memorySection, "server.rss_mib.after_transfer", coffer.RssMiB(), "MiB"); }
+    if (Wanted("memory")) await scenarios.MemoryAsync(Path.Combine(root, "memory"), accessKey, secretKey);
 }
 finally
 {

@@ -4,11 +4,25 @@ using System.Security.Cryptography;
 namespace Coffer.Bench;
 
 /// <summary>The measured scenarios. Every figure is the median of repeated trials.</summary>
-internal sealed class Scenarios(Report report, bool quick)
+internal sealed class Scenarios(Report report, bool quick, ServerProcess coffer, ServerProcess ceiling)
 {
+    /// <summary>Large-object sizes in MiB (default: 64, and 1024 in full runs).</summary>
+    public long[]? LargeSizesMiB { get; init; }
+
+    /// <summary>Stream counts of the large-object tables (default: 1 and 4).</summary>
+    public int[]? StreamCounts { get; init; }
+
+    /// <summary>Trials per figure (default: 1 in quick runs, 3 in full ones).</summary>
+    public int? TrialCount { get; init; }
+
     private const long MiB = 1024 * 1024;
-    private static readonly Mode[] Modes = [Mode.Plain, Mode.SseCos, Mode.SseKms, Mode.SseC];
-    private int Trials => quick ? 1 : 3;
+    private static readonly Mode[] AllModes = [Mode.Plain, Mode.SseCos, Mode.SseKms, Mode.SseC];
+
+    /// <summary>The modes measured (default: all; ratios need plain).</summary>
+    public string[]? ModeNames { get; init; }
+
+    private Mode[] Modes => ModeNames is null ? AllModes : AllModes.Where(m => ModeNames.Contains(Name(m))).ToArray();
+    private int Trials => TrialCount ?? (quick ? 1 : 3);
 
     private static string Name(Mode mode) => mode switch
     {
@@ -38,23 +52,51 @@ internal sealed class Scenarios(Report report, bool quick)
         report.Add("limits", "limit.aes256gcm.1core.mb_per_s", bytes / MiB / watch.Elapsed.TotalSeconds, "MB/s");
     }
 
-    /// <summary>PUT and GET throughput of large objects, 1 and 4 streams, every mode over HTTPS, plain also over HTTP against the bare ceiling.</summary>
+    /// <summary>One line of the large-object table: a client, the server it talks to, and a mode.</summary>
+    private sealed record Row(string Name, BenchClient Client, ServerProcess Server, string Bucket, Mode Mode)
+    {
+        public List<double> Put { get; } = [];
+        public List<double> Get { get; } = [];
+        public double PutServerCpu, PutClientCpu, GetServerCpu, GetClientCpu;
+    }
+
+    /// <summary>
+    /// PUT and GET throughput of large objects, 1 and 4 streams, every mode over HTTPS, plain also
+    /// over HTTP against the bare ceiling. Trials are interleaved (trial 1 of every row, then trial
+    /// 2 …) so that drift in the machine's state during the run hits every row alike.
+    /// </summary>
     public async Task LargeAsync(BenchClient http, BenchClient https, BenchClient bare)
     {
-        var sizes = quick ? new[] { 64 * MiB } : new[] { 64 * MiB, 1024 * MiB };
+        var sizes = LargeSizesMiB?.Select(s => s * MiB).ToArray() ?? (quick ? [64 * MiB] : [64 * MiB, 1024 * MiB]);
         foreach (var size in sizes)
         {
             var label = size >= 1024 * MiB ? $"{size / 1024 / MiB}GiB" : $"{size / MiB}MiB";
-            foreach (var streams in new[] { 1, 4 })
+            foreach (var streams in StreamCounts ?? [1, 4])
             {
                 var section = $"large objects: {label}, {streams} stream(s), MB/s";
-                await MeasureAsync(section, $"{label}.{streams}stream.http.ceiling", bare, "ceiling", Mode.Plain, size, streams);
-                await MeasureAsync(section, $"{label}.{streams}stream.http.plain", http, "bench-http", Mode.Plain, size, streams);
-                foreach (var mode in Modes)
-                    await MeasureAsync(section, $"{label}.{streams}stream.{Name(mode)}", https, "bench-https", mode, size, streams);
+                List<Row> rows =
+                [
+                    new($"{label}.{streams}stream.http.ceiling", bare, ceiling, "ceiling", Mode.Plain),
+                    new($"{label}.{streams}stream.http.plain", http, coffer, "bench-http", Mode.Plain),
+                    .. Modes.Select(mode => new Row($"{label}.{streams}stream.{Name(mode)}", https, coffer, "bench-https", mode)),
+                ];
+                foreach (var row in rows)
+                    await WarmUpAsync(row);
+                for (var t = 0; t < Trials; t++)
+                    foreach (var row in rows)
+                        await TrialAsync(row, t, size, streams);
+                foreach (var row in rows)
+                {
+                    report.Add(section, $"put.{row.Name}.mb_per_s", Report.Median(row.Put), "MB/s");
+                    report.Add(section, $"get.{row.Name}.mb_per_s", Report.Median(row.Get), "MB/s");
+                    report.Add(CpuSection, $"put.{row.Name}.server_cpu_s_per_GiB", row.PutServerCpu / Trials, "s");
+                    report.Add(CpuSection, $"put.{row.Name}.client_cpu_s_per_GiB", row.PutClientCpu / Trials, "s");
+                    report.Add(CpuSection, $"get.{row.Name}.server_cpu_s_per_GiB", row.GetServerCpu / Trials, "s");
+                    report.Add(CpuSection, $"get.{row.Name}.client_cpu_s_per_GiB", row.GetClientCpu / Trials, "s");
+                }
                 foreach (var op in new[] { "put", "get" })
                 {
-                    foreach (var mode in Modes.Skip(1))
+                    foreach (var mode in AllModes.Skip(1))
                         report.Ratio(section, $"{op}.{label}.{streams}stream.{Name(mode)}.mb_per_s", $"{op}.{label}.{streams}stream.plain.mb_per_s", "ratio_to_plain");
                     report.Ratio(section, $"{op}.{label}.{streams}stream.http.plain.mb_per_s", $"{op}.{label}.{streams}stream.http.ceiling.mb_per_s", "ratio_to_ceiling");
                     report.Ratio(section, $"{op}.{label}.{streams}stream.plain.mb_per_s", $"{op}.{label}.{streams}stream.http.ceiling.mb_per_s", "https_ratio_to_http_ceiling");
@@ -63,72 +105,121 @@ internal sealed class Scenarios(Report report, bool quick)
         }
     }
 
-    private async Task MeasureAsync(string section, string name, BenchClient client, string bucket, Mode mode, long size, int streams)
+    /// <summary>Warms up a row's path (JIT tiers, connection, TLS session, KMS key) so trials measure steady state.</summary>
+    private static async Task WarmUpAsync(Row row)
     {
-        await client.CreateBucketAsync(bucket);
-        // Warm up this path (JIT tiers, connection, TLS session, KMS key) so trials measure steady state.
+        await row.Client.CreateBucketAsync(row.Bucket);
+        var baseline = row.Server.BlobBytes();
         for (var i = 0; i < 3; i++)
         {
-            await client.PutAsync(bucket, "warmup", 8 * MiB, mode);
-            await client.GetAsync(bucket, "warmup", mode);
+            await row.Client.PutAsync(row.Bucket, "warmup", 8 * MiB, row.Mode);
+            await row.Client.GetAsync(row.Bucket, "warmup", row.Mode);
         }
-        var put = new List<double>();
-        var get = new List<double>();
-        for (var t = 0; t < Trials; t++)
-        {
-            var keys = Enumerable.Range(0, streams).Select(i => $"large-{name}-{i}").ToArray();
-            var watch = Stopwatch.StartNew();
-            await Task.WhenAll(keys.Select(k => client.PutAsync(bucket, k, size, mode)));
-            put.Add(size * streams / (double)MiB / watch.Elapsed.TotalSeconds);
-            watch.Restart();
-            var got = await Task.WhenAll(keys.Select(k => client.GetAsync(bucket, k, mode)));
-            get.Add(got.Sum() / (double)MiB / watch.Elapsed.TotalSeconds);
-        }
-        report.Add(section, $"put.{name}.mb_per_s", Report.Median(put), "MB/s");
-        report.Add(section, $"get.{name}.mb_per_s", Report.Median(get), "MB/s");
+        await row.Client.DeleteAsync(row.Bucket, "warmup");
+        await row.Server.WaitForBlobBytesAsync(baseline);
     }
 
-    /// <summary>4 KiB objects, 16 concurrent clients: operations per second and latency percentiles.</summary>
+    /// <summary>
+    /// One trial of a row: PUT then GET of <paramref name="streams"/> objects at once, with the CPU
+    /// both sides spent per GiB moved (server: the measured process; client: this one). On a machine
+    /// with few cores the two share them, so CPU per GiB says what a mode costs where MB/s is bounded
+    /// by the cores. The trial's objects are deleted, and the space freed, outside the timed windows,
+    /// so every trial starts from the same disk.
+    /// </summary>
+    private static async Task TrialAsync(Row row, int trial, long size, int streams)
+    {
+        var (client, server) = (row.Client, row.Server);
+        var baseline = server.BlobBytes();
+        var gib = size * streams / (double)(1024 * MiB);
+        var keys = Enumerable.Range(0, streams).Select(i => $"large-{row.Name}-{trial}-{i}").ToArray();
+        var (serverCpu, clientCpu) = (server.CpuSeconds(), ClientCpuSeconds());
+        var watch = Stopwatch.StartNew();
+        await Task.WhenAll(keys.Select(k => client.PutAsync(row.Bucket, k, size, row.Mode)));
+        row.Put.Add(size * streams / (double)MiB / watch.Elapsed.TotalSeconds);
+        row.PutServerCpu += (server.CpuSeconds() - serverCpu) / gib;
+        row.PutClientCpu += (ClientCpuSeconds() - clientCpu) / gib;
+        (serverCpu, clientCpu) = (server.CpuSeconds(), ClientCpuSeconds());
+        watch.Restart();
+        var got = await Task.WhenAll(keys.Select(k => client.GetAsync(row.Bucket, k, row.Mode)));
+        row.Get.Add(got.Sum() / (double)MiB / watch.Elapsed.TotalSeconds);
+        row.GetServerCpu += (server.CpuSeconds() - serverCpu) / gib;
+        row.GetClientCpu += (ClientCpuSeconds() - clientCpu) / gib;
+        foreach (var key in keys)
+            await client.DeleteAsync(row.Bucket, key);
+        await server.WaitForBlobBytesAsync(baseline);
+    }
+
+    private const string CpuSection = "large objects: CPU seconds per GiB moved (mean of the trials)";
+
+    private static double ClientCpuSeconds() => Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds;
+
+    /// <summary>
+    /// 4 KiB objects, 16 concurrent clients: operations per second and latency percentiles. The
+    /// modes take turns in short rounds (4 in full runs) so that the disk's fsync speed, which
+    /// wanders on a shared machine, is sampled alike for each.
+    /// </summary>
     public async Task SmallAsync(BenchClient http, BenchClient https)
     {
         const string section = "small objects: 4 KiB, 16 clients";
-        var duration = TimeSpan.FromSeconds(quick ? 2 : 8);
-        foreach (var (mode, overHttp) in Modes.Select(m => (m, false)).Prepend((Mode.Plain, true)))
+        var rounds = quick ? 1 : 4;
+        var slice = TimeSpan.FromSeconds(2);
+        List<(Mode Mode, bool OverHttp)> rows = [.. Modes.Select(m => (m, false)).Prepend((Mode.Plain, true)).Where(r => Modes.Contains(r.Item1))];
+        var results = rows.ToDictionary(r => r, _ => new Dictionary<string, (List<double> Latencies, double Seconds)>
         {
-            var client = overHttp ? http : https;
-            var bucket = overHttp ? "small-http" : "small-https";
-            await client.CreateBucketAsync(bucket);
-            var written = new int[16];
+            ["put"] = ([], 0), ["get"] = ([], 0),
+        });
+        foreach (var (_, overHttp) in rows)
+            await (overHttp ? http : https).CreateBucketAsync(overHttp ? "small-http" : "small-https");
+        for (var round = 0; round < rounds; round++)
+        {
+            foreach (var row in rows)
+            {
+                var (mode, overHttp) = row;
+                var client = overHttp ? http : https;
+                var bucket = overHttp ? "small-http" : "small-https";
+                var written = new int[16];
+                foreach (var op in new[] { "put", "get" })
+                {
+                    var latencies = new List<double>();
+                    var watch = Stopwatch.StartNew();
+                    await Task.WhenAll(Enumerable.Range(0, 16).Select(async worker =>
+                    {
+                        var i = 0;
+                        var mine = new List<double>();
+                        while (watch.Elapsed < slice)
+                        {
+                            var slot = op == "put" ? i % 64 : i % Math.Max(1, Math.Min(64, written[worker]));
+                            i++;
+                            var key = $"small-{Name(mode)}{(overHttp ? "-http" : "")}-{worker}-{slot}";
+                            var start = Stopwatch.GetTimestamp();
+                            if (op == "put") await client.PutAsync(bucket, key, 4096, mode);
+                            else await client.GetAsync(bucket, key, mode);
+                            mine.Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
+                        }
+                        if (op == "put") written[worker] = i;
+                        lock (latencies) latencies.AddRange(mine);
+                    }));
+                    var (all, seconds) = results[row][op];
+                    all.AddRange(latencies);
+                    results[row][op] = (all, seconds + watch.Elapsed.TotalSeconds);
+                }
+                // The overwritten objects' data is deleted after the server's (scaled) grace: let that
+                // happen before the next mode's turn, not inside it.
+                await Task.Delay(TimeSpan.FromSeconds(30 / ServerProcess.TimeScale) + TimeSpan.FromSeconds(0.5));
+            }
+        }
+        foreach (var row in rows)
             foreach (var op in new[] { "put", "get" })
             {
-                var latencies = new List<double>();
-                var watch = Stopwatch.StartNew();
-                await Task.WhenAll(Enumerable.Range(0, 16).Select(async worker =>
-                {
-                    var i = 0;
-                    var mine = new List<double>();
-                    while (watch.Elapsed < duration)
-                    {
-                        var slot = op == "put" ? i % 64 : i % Math.Max(1, Math.Min(64, written[worker]));
-                        i++;
-                        var key = $"small-{Name(mode)}{(overHttp ? "-http" : "")}-{worker}-{slot}";
-                        var start = Stopwatch.GetTimestamp();
-                        if (op == "put") await client.PutAsync(bucket, key, 4096, mode);
-                        else await client.GetAsync(bucket, key, mode);
-                        mine.Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
-                    }
-                    if (op == "put") written[worker] = i;
-                    lock (latencies) latencies.AddRange(mine);
-                }));
+                var (latencies, seconds) = results[row][op];
                 latencies.Sort();
-                var label = $"{op}.4KiB.16clients.{Name(mode)}{(overHttp ? ".http" : "")}";
-                report.Add(section, $"{label}.ops_per_s", latencies.Count / watch.Elapsed.TotalSeconds, "ops/s");
+                var label = $"{op}.4KiB.16clients.{Name(row.Mode)}{(row.OverHttp ? ".http" : "")}";
+                report.Add(section, $"{label}.ops_per_s", latencies.Count / seconds, "ops/s");
                 report.Add(section, $"{label}.p50_ms", Report.Percentile(latencies, 50), "ms");
                 report.Add(section, $"{label}.p99_ms", Report.Percentile(latencies, 99), "ms");
             }
-        }
         foreach (var op in new[] { "put", "get" })
-            foreach (var mode in Modes.Skip(1))
+            foreach (var mode in AllModes.Skip(1))
                 report.Ratio(section, $"{op}.4KiB.16clients.{Name(mode)}.ops_per_s", $"{op}.4KiB.16clients.plain.ops_per_s", "ratio_to_plain");
     }
 
@@ -202,15 +293,20 @@ internal sealed class Scenarios(Report report, bool quick)
         }
     }
 
-    /// <summary>The server's peak resident memory while one large object goes up and comes back down.</summary>
-    public async Task MemoryAsync(ServerProcess coffer, BenchClient http)
+    /// <summary>
+    /// The peak resident memory of a server started for this alone, while one large object goes up
+    /// and comes back down (over HTTP, SSE-COS): whether memory stays flat in the object's size.
+    /// </summary>
+    public async Task MemoryAsync(string dataDirectory, string accessKey, string secretKey)
     {
         var size = quick ? 1024 * MiB : 4096 * MiB;
         var label = quick ? "1GiB" : "4GiB";
         const string section = "server memory";
+        await using var server = await ServerProcess.StartCofferAsync(dataDirectory, accessKey, secretKey);
+        using var http = new BenchClient(server.Http!, accessKey, secretKey, null);
         await http.CreateBucketAsync("memory");
-        report.Add(section, "server.rss_mib.idle", coffer.RssMiB(), "MiB");
-        report.Add(section, $"server.peak_rss_mib.put.{label}", await coffer.PeakRssDuringAsync(() => http.PutAsync("memory", "big", size, Mode.SseCos)), "MiB");
-        report.Add(section, $"server.peak_rss_mib.get.{label}", await coffer.PeakRssDuringAsync(() => http.GetAsync("memory", "big", Mode.SseCos)), "MiB");
+        report.Add(section, "server.rss_mib.idle", server.RssMiB(), "MiB");
+        report.Add(section, $"server.peak_rss_mib.put.{label}", await server.PeakRssDuringAsync(() => http.PutAsync("memory", "big", size, Mode.SseCos)), "MiB");
+        report.Add(section, $"server.peak_rss_mib.get.{label}", await server.PeakRssDuringAsync(() => http.GetAsync("memory", "big", Mode.SseCos)), "MiB");
     }
 }

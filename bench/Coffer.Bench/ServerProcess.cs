@@ -9,9 +9,10 @@ internal sealed class ServerProcess : IAsyncDisposable
 {
     private readonly Process _process;
 
-    private ServerProcess(Process process, Uri? http, Uri? https, string? certificate)
+    private ServerProcess(Process process, string blobDirectory, Uri? http, Uri? https, string? certificate)
     {
         _process = process;
+        BlobDirectory = blobDirectory;
         Http = http;
         Https = https;
         CertificatePath = certificate;
@@ -22,23 +23,34 @@ internal sealed class ServerProcess : IAsyncDisposable
     public string? CertificatePath { get; }
     public int Pid => _process.Id;
 
+    /// <summary>Where the server keeps object data (the bench watches it to know deletions have finished).</summary>
+    public string BlobDirectory { get; }
+
+    /// <summary>
+    /// The server's grace before it deletes replaced data is 30 s divided by this (`--time-scale`):
+    /// the bench deletes what each trial wrote and waits for the disk to be freed before the next,
+    /// so no measurement pays for deleting an earlier one's objects.
+    /// </summary>
+    public const double TimeScale = 100;
+
     public static Task<ServerProcess> StartCofferAsync(string dataDirectory, string accessKey, string secretKey)
     {
         var dll = Path.Combine(AppContext.BaseDirectory, "coffer.dll");
-        var start = new ProcessStartInfo("dotnet", [dll, "serve", "--data", dataDirectory, "--http", "127.0.0.1:0", "--https", "127.0.0.1:0"]);
+        var start = new ProcessStartInfo("dotnet", [dll, "serve", "--data", dataDirectory, "--http", "127.0.0.1:0", "--https", "127.0.0.1:0",
+            "--time-scale", TimeScale.ToString(CultureInfo.InvariantCulture)]);
         start.Environment["COFFER_ACCESS_KEY"] = accessKey;
         start.Environment["COFFER_SECRET_KEY"] = secretKey;
         start.Environment["DOTNET_gcServer"] = "0";
-        return StartAsync(start);
+        return StartAsync(start, Path.Combine(dataDirectory, "blobs"));
     }
 
     public static Task<ServerProcess> StartCeilingAsync(string directory)
     {
         var start = new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "Coffer.Bench.dll"), "--ceiling-server", directory]);
-        return StartAsync(start);
+        return StartAsync(start, directory);
     }
 
-    private static async Task<ServerProcess> StartAsync(ProcessStartInfo start)
+    private static async Task<ServerProcess> StartAsync(ProcessStartInfo start, string blobDirectory)
     {
         start.RedirectStandardOutput = true;
         start.RedirectStandardError = true;
@@ -57,7 +69,28 @@ internal sealed class ServerProcess : IAsyncDisposable
                 break;
         }
         _ = process.StandardOutput.ReadToEndAsync();
-        return new ServerProcess(process, http, https, certificate);
+        return new ServerProcess(process, blobDirectory, http, https, certificate);
+    }
+
+    /// <summary>Bytes of object data on disk now.</summary>
+    public long BlobBytes()
+    {
+        long total = 0;
+        if (Directory.Exists(BlobDirectory))
+            foreach (var file in new DirectoryInfo(BlobDirectory).EnumerateFiles("*", SearchOption.AllDirectories))
+            {
+                try { total += file.Length; }
+                catch (FileNotFoundException) { }
+            }
+        return total;
+    }
+
+    /// <summary>Waits (at most a minute) until the object data on disk is back to <paramref name="bytes"/> or less.</summary>
+    public async Task WaitForBlobBytesAsync(long bytes)
+    {
+        var deadline = Stopwatch.StartNew();
+        while (BlobBytes() > bytes && deadline.Elapsed < TimeSpan.FromMinutes(1))
+            await Task.Delay(50);
     }
 
     /// <summary>Current resident set size in MiB (Linux /proc).</summary>
@@ -68,6 +101,17 @@ internal sealed class ServerProcess : IAsyncDisposable
                 return double.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) / 1024.0;
         return 0;
     }
+
+    /// <summary>CPU time (user + system) the process has used so far, in seconds (Linux /proc).</summary>
+    public double CpuSeconds()
+    {
+        var stat = File.ReadAllText($"/proc/{Pid}/stat");
+        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+        // Fields 14 and 15 of /proc/PID/stat (utime, stime) are the 12th and 13th after the command name.
+        return (long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture)) / (double)ClockTicksPerSecond;
+    }
+
+    private const int ClockTicksPerSecond = 100;
 
     /// <summary>Samples RSS every 50 ms while <paramref name="work"/> runs; returns the peak.</summary>
     public async Task<double> PeakRssDuringAsync(Func<Task> work)

@@ -74,12 +74,12 @@ public sealed class SealedStreamWriter : IAsyncDisposable
             testSalt.CopyTo(salt);
         }
 
-        byte[] buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
+        byte[] buffer = BufferPool.Shared.Rent(BufferSize);
         Span<byte> header = buffer.AsSpan(0, StreamHeader.Size);
         StreamHeader.Write(header, key is null ? StreamHeader.CipherNone : StreamHeader.CipherAes256Gcm, salt);
         _cipher = SegmentCipher.Create(header, key, streamIdentity);
         _buffer = buffer;
-        _spare = ArrayPool<byte>.Shared.Rent(BufferSize);
+        _spare = BufferPool.Shared.Rent(BufferSize);
     }
 
     private enum State { Open, Completed, Faulted, Disposed }
@@ -270,13 +270,13 @@ public sealed class SealedStreamWriter : IAsyncDisposable
         if (_buffer is { } buffer)
         {
             _buffer = null;
-            ArrayPool<byte>.Shared.Return(buffer, clearArray: true);
+            BufferPool.Shared.Return(buffer, clearArray: true);
         }
 
         if (_spare is { } spare)
         {
             _spare = null;
-            ArrayPool<byte>.Shared.Return(spare, clearArray: true);
+            BufferPool.Shared.Return(spare, clearArray: true);
         }
     }
 }

@@ -99,7 +99,7 @@ public sealed class CofferServer : IAsyncDisposable
             Folder = folder,
             Store = store,
             Blobs = blobs,
-            Reclaimer = new BlobReclaimer(blobs, store, onError: (id, e) => log.LogWarning("Blob {BlobId} could not be reclaimed ({Error}); the next start's sweep will remove it.", id, e.Message)),
+            Reclaimer = new BlobReclaimer(blobs, store, gracePeriod: BlobReclaimer.DefaultGracePeriod / options.TimeScale, onError: (id, e) => log.LogWarning("Blob {BlobId} could not be reclaimed ({Error}); the next start's sweep will remove it.", id, e.Message)),
             RootKey = rootKey,
             Kms = kms,
             Envelope = new KmsEnvelope(kms),

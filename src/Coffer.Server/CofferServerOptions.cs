@@ -29,9 +29,10 @@ public sealed class CofferServerOptions
     public string? RootSecretKey { get; set; }
 
     /// <summary>
-    /// How fast server time runs for long-lived jobs: restore durations and KMS key deletion
-    /// windows are divided by it (1 = real durations as COS documents them; 3600 turns an hour
-    /// into a second for demos and tests).
+    /// How fast server time runs for long-lived jobs: restore durations, KMS key deletion
+    /// windows and the grace period before the data of replaced and deleted objects is removed
+    /// are divided by it (1 = real durations as COS documents them; 3600 turns an hour into a
+    /// second for demos, tests and benchmarks).
     /// </summary>
     public double TimeScale { get; set; } = 1.0;
 

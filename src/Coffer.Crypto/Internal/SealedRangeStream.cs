@@ -278,7 +278,7 @@ internal sealed class SealedRangeStream : Stream
     private async ValueTask InitializeAsync(bool useAsync, CancellationToken ct)
     {
         _initialized = true;
-        _buffer = ArrayPool<byte>.Shared.Rent(Frame);
+        _buffer = BufferPool.Shared.Rent(Frame);
         Memory<byte> header = _buffer.AsMemory(0, StreamHeader.Size);
         int got = await ReadAtAsync(_origin, header, useAsync, ct).ConfigureAwait(false);
         if (got < StreamHeader.Size)
@@ -374,7 +374,7 @@ internal sealed class SealedRangeStream : Stream
                 _source.Seek(position, SeekOrigin.Begin);
             }
 
-            _ahead ??= ArrayPool<byte>.Shared.Rent(Frame);
+            _ahead ??= BufferPool.Shared.Rent(Frame);
             _aheadRead = _source.ReadAtLeastAsync(_ahead.AsMemory(0, nextLength), nextLength, throwOnEndOfStream: false, ct);
             _aheadIndex = next;
             _sourcePosition = position + nextLength;
@@ -418,7 +418,7 @@ internal sealed class SealedRangeStream : Stream
         if (_buffer is { } buffer)
         {
             _buffer = null;
-            ArrayPool<byte>.Shared.Return(buffer, clearArray: true);
+            BufferPool.Shared.Return(buffer, clearArray: true);
         }
 
         if (_aheadIndex >= 0)
@@ -435,7 +435,7 @@ internal sealed class SealedRangeStream : Stream
         else if (_ahead is { } ahead)
         {
             _ahead = null;
-            ArrayPool<byte>.Shared.Return(ahead, clearArray: true);
+            BufferPool.Shared.Return(ahead, clearArray: true);
         }
     }
 }

@@ -9,7 +9,7 @@ public static class ObjectReader
     public static async Task CopyRangeAsync(ObjectRecord obj, ObjectKey? key, long offset, long count, Stream output, IBlobStore blobs, CancellationToken ct)
     {
         var size = (int)Math.Clamp(count, 4096, ObjectWriter.BufferSize);
-        byte[][] buffers = [System.Buffers.ArrayPool<byte>.Shared.Rent(size), System.Buffers.ArrayPool<byte>.Shared.Rent(size)];
+        byte[][] buffers = [BufferPool.Shared.Rent(size), BufferPool.Shared.Rent(size)];
         var write = new Task[] { Task.CompletedTask };
         try
         {
@@ -23,7 +23,7 @@ public static class ObjectReader
             foreach (var buffer in buffers)
             {
                 System.Security.Cryptography.CryptographicOperations.ZeroMemory(buffer);   // it held plaintext
-                System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+                BufferPool.Shared.Return(buffer);
             }
         }
     }

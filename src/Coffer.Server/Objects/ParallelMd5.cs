@@ -1,3 +1,4 @@
+using Coffer.Crypto;
 using System.Buffers;
 using System.Security.Cryptography;
 using System.Threading.Channels;
@@ -30,7 +31,7 @@ internal sealed class ParallelMd5 : IAsyncDisposable
         _work = Channel.CreateBounded<(byte[], int)>(new BoundedChannelOptions(bufferCount) { SingleReader = true, SingleWriter = true });
         for (var i = 0; i < bufferCount; i++)
         {
-            _buffers[i] = ArrayPool<byte>.Shared.Rent(bufferSize);
+            _buffers[i] = BufferPool.Shared.Rent(bufferSize);
             _free.Writer.TryWrite(_buffers[i]);
         }
         _worker = _inline ? Task.CompletedTask : Task.Run(async () =>
@@ -81,7 +82,7 @@ internal sealed class ParallelMd5 : IAsyncDisposable
         {
             // They held plaintext.
             CryptographicOperations.ZeroMemory(buffer);
-            ArrayPool<byte>.Shared.Return(buffer);
+            BufferPool.Shared.Return(buffer);
         }
     }
 }
