@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Coffer.Crypto.Kms;
 using Microsoft.Data.Sqlite;
 
@@ -53,7 +54,6 @@ public sealed partial class SqliteMetadataStore : IMetadataStore, IKmsKeyStore
             DataSource = fullPath,
             Mode = SqliteOpenMode.ReadWriteCreate,
             Pooling = true,
-            ForeignKeys = true,
             DefaultTimeout = (int)BusyTimeout.TotalSeconds,
         }.ToString();
 
@@ -298,6 +298,13 @@ public sealed partial class SqliteMetadataStore : IMetadataStore, IKmsKeyStore
 
     // ---------------------------------------------------------------- plumbing
 
+    /// <summary>
+    /// The physical connections whose per-connection pragmas are set. The settings last as long as
+    /// the connection, and the pool hands the same few out again and again: setting them on every
+    /// open parsed and ran four PRAGMA statements per store call, more than a point read costs.
+    /// </summary>
+    private static readonly ConditionalWeakTable<object, object> Configured = new();
+
     /// <summary>One pooled connection with the per-connection pragmas applied.</summary>
     private async Task<SqliteConnection> OpenConnectionAsync(CancellationToken ct)
     {
@@ -306,9 +313,15 @@ public sealed partial class SqliteMetadataStore : IMetadataStore, IKmsKeyStore
         try
         {
             await connection.OpenAsync(ct).ConfigureAwait(false);
-            using var pragmas = connection.CreateCommand();
-            pragmas.CommandText = ConnectionPragmas;
-            await pragmas.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+            // A physical connection is used by one caller at a time, so check-then-add cannot race.
+            var handle = connection.Handle!;
+            if (!Configured.TryGetValue(handle, out _))
+            {
+                using var pragmas = connection.CreateCommand();
+                pragmas.CommandText = ConnectionPragmas;
+                await pragmas.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+                Configured.AddOrUpdate(handle, handle);
+            }
             return connection;
         }
         catch

@@ -287,7 +287,9 @@ public sealed class KmsLifeServerTests
             var alias = "alias/rekey-" + Guid.NewGuid().ToString("N")[..8];
             await kms.CreateAliasAsync(new CreateAliasRequest { AliasName = alias, TargetKeyId = to });
 
-            const int count = 240;
+            // Enough objects that the kill on the first progress line (after 100 looked at) lands with
+            // hundreds of re-wraps, each a committed write, still to go: the race is lost by seconds, not milliseconds.
+            const int count = 400;
             var expected = new System.Collections.Concurrent.ConcurrentDictionary<string, string>();
             await Parallel.ForEachAsync(Enumerable.Range(0, count), new ParallelOptions { MaxDegreeOfParallelism = 6 }, async (i, _) =>
             {

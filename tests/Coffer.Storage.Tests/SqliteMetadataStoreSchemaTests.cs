@@ -42,6 +42,25 @@ public sealed class SqliteMetadataStoreSchemaTests : MetadataStoreTests
     }
 
     [Fact]
+    public async Task Every_pooled_connection_has_the_settings_though_they_are_applied_once_per_connection()
+    {
+        // Slow queries at once make the pool open several physical connections; each must report
+        // FULL sync, foreign keys on and the busy timeout, the first time and when handed out again.
+        const string sql = """
+            SELECT (SELECT synchronous FROM pragma_synchronous) * 1000000
+                 + (SELECT foreign_keys FROM pragma_foreign_keys) * 100000
+                 + (SELECT timeout FROM pragma_busy_timeout)
+                 + 0 * (WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 200000) SELECT count(*) FROM c);
+            """;
+        var expected = 2L * 1000000 + 1L * 100000 + (long)SqliteMetadataStore.BusyTimeout.TotalMilliseconds;
+        for (var round = 0; round < 3; round++)
+        {
+            var results = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => Task.Run(() => Store.ScalarAsync(sql))));
+            Assert.All(results, r => Assert.Equal(expected, r));
+        }
+    }
+
+    [Fact]
     public async Task Object_keys_use_binary_collation()
     {
         // BINARY collation orders by UTF-8 bytes: upper case before lower case, "ä" (C3 A4) last.
