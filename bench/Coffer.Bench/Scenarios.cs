@@ -78,6 +78,9 @@ internal sealed class Scenarios(Report report, bool quick, ServerProcess coffer,
                 [
                     new($"{label}.{streams}stream.http.ceiling", bare, ceiling, "ceiling", Mode.Plain),
                     new($"{label}.{streams}stream.http.plain", http, coffer, "bench-http", Mode.Plain),
+                    // SSE-COS also over HTTP (SSE-KMS and SSE-C are HTTPS-only, as in S3): the cost of the
+                    // encryption itself, without TLS taking most of the two cores.
+                    .. Modes.Where(m => m is Mode.SseCos).Select(mode => new Row($"{label}.{streams}stream.http.{Name(mode)}", http, coffer, "bench-http", mode)),
                     .. Modes.Select(mode => new Row($"{label}.{streams}stream.{Name(mode)}", https, coffer, "bench-https", mode)),
                 ];
                 foreach (var row in rows)
@@ -98,6 +101,7 @@ internal sealed class Scenarios(Report report, bool quick, ServerProcess coffer,
                 {
                     foreach (var mode in AllModes.Skip(1))
                         report.Ratio(section, $"{op}.{label}.{streams}stream.{Name(mode)}.mb_per_s", $"{op}.{label}.{streams}stream.plain.mb_per_s", "ratio_to_plain");
+                    report.Ratio(section, $"{op}.{label}.{streams}stream.http.sse-cos.mb_per_s", $"{op}.{label}.{streams}stream.http.plain.mb_per_s", "ratio_to_plain");
                     report.Ratio(section, $"{op}.{label}.{streams}stream.http.plain.mb_per_s", $"{op}.{label}.{streams}stream.http.ceiling.mb_per_s", "ratio_to_ceiling");
                     report.Ratio(section, $"{op}.{label}.{streams}stream.plain.mb_per_s", $"{op}.{label}.{streams}stream.http.ceiling.mb_per_s", "https_ratio_to_http_ceiling");
                 }
