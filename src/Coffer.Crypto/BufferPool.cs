@@ -5,10 +5,10 @@ namespace Coffer.Crypto;
 /// <summary>
 /// The pool for the large buffers that object data passes through (1 MiB transfer buffers, 64 KiB
 /// segment frames). <see cref="ArrayPool{T}.Shared"/> keeps up to 32 arrays per size per core
-/// plus one per thread, and only trims them under memory pressure, so a burst of concurrent
-/// transfers left a long-running server holding hundreds of MiB of idle buffers. This pool keeps
-/// at most <see cref="ArraysPerSize"/> of each size; a burst beyond that allocates, and the extra
-/// arrays go back to the garbage collector.
+/// plus one per thread, and trims them slowly, so after a burst of concurrent transfers a server
+/// with many cores can keep (32 × cores) MiB of idle 1 MiB buffers. This pool keeps at most
+/// <see cref="ArraysPerSize"/> of each size whatever the core count; a burst beyond that
+/// allocates, and the extra arrays go back to the garbage collector.
 /// </summary>
 public static class BufferPool
 {
