@@ -138,12 +138,8 @@ public sealed partial class CosClient
         using (response)
         {
             var result = CosResponse.From<ListPartsResponse>(response);
-            if (root is null)
-            {
-                throw new CosClientException(CosClientErrorKind.InvalidResponse, "The list parts answer has no body.");
-            }
-
-            bool encoded = string.Equals(XmlUtil.Child(root, "Encoding-Type") ?? XmlUtil.Child(root, "EncodingType"), "url", StringComparison.OrdinalIgnoreCase);
+            root = XmlUtil.ListingRoot(root, "list parts");
+            bool encoded = XmlUtil.IsUrlEncoded(root);
             result.Bucket = XmlUtil.Child(root, "Bucket");
             result.Key = XmlUtil.Text(root, "Key", encoded);
             result.UploadId = XmlUtil.Child(root, "UploadId");
@@ -199,12 +195,8 @@ public sealed partial class CosClient
         using (response)
         {
             var result = CosResponse.From<ListMultipartUploadsResponse>(response);
-            if (root is null)
-            {
-                throw new CosClientException(CosClientErrorKind.InvalidResponse, "The list uploads answer has no body.");
-            }
-
-            bool encoded = string.Equals(XmlUtil.Child(root, "Encoding-Type") ?? XmlUtil.Child(root, "EncodingType"), "url", StringComparison.OrdinalIgnoreCase);
+            root = XmlUtil.ListingRoot(root, "list uploads");
+            bool encoded = XmlUtil.IsUrlEncoded(root);
             result.Bucket = XmlUtil.Child(root, "Bucket");
             result.Prefix = XmlUtil.Text(root, "Prefix", encoded);
             result.IsTruncated = XmlUtil.Bool(root, "IsTruncated");

@@ -205,12 +205,8 @@ public sealed partial class CosClient
         using (response)
         {
             var result = CosResponse.From<ListObjectsResponse>(response);
-            if (root is null)
-            {
-                throw new CosClientException(CosClientErrorKind.InvalidResponse, "The listing answer has no body.");
-            }
-
-            bool encoded = string.Equals(XmlUtil.Child(root, "EncodingType") ?? XmlUtil.Child(root, "Encoding-Type"), "url", StringComparison.OrdinalIgnoreCase);
+            root = XmlUtil.ListingRoot(root, "listing");
+            bool encoded = XmlUtil.IsUrlEncoded(root);
             result.Name = XmlUtil.Child(root, "Name");
             result.Prefix = XmlUtil.Text(root, "Prefix", encoded);
             result.Marker = XmlUtil.Text(root, "Marker", encoded);

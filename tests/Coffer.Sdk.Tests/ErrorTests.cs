@@ -239,6 +239,25 @@ public sealed class ErrorTests(ServerFixture fixture)
     }
 
     [Fact]
+    public async Task A_listing_answered_with_no_body_is_an_InvalidResponse_that_names_the_listing()
+    {
+        var handler = new ScriptedHandler(_ => ScriptedHandler.Ok());
+        using var client = new CosClient(new CosConfig { SecretId = "id", SecretKey = "k" }, handler);
+        var listings = new (string What, Func<Task> Call)[]
+        {
+            ("listing", () => client.ListObjectsAsync(new ListObjectsRequest { Bucket = "b-1250000000" })),
+            ("list parts", () => client.ListPartsAsync(new ListPartsRequest { Bucket = "b-1250000000", Key = "k", UploadId = "u" })),
+            ("list uploads", () => client.ListMultipartUploadsAsync(new ListMultipartUploadsRequest { Bucket = "b-1250000000" })),
+        };
+        foreach (var (what, call) in listings)
+        {
+            var e = await Assert.ThrowsAsync<CosClientException>(call);
+            Assert.Equal(CosClientErrorKind.InvalidResponse, e.Kind);
+            Assert.Contains($"The {what} answer has no body", e.Message, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
     public async Task A_200_with_an_error_body_from_copy_is_a_coffer_exception()
     {
         var handler = new ScriptedHandler(_ =>

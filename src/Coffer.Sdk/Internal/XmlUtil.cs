@@ -36,6 +36,14 @@ internal static class XmlUtil
     public static DateTimeOffset? Date(XElement parent, string name) =>
         DateTimeOffset.TryParse(Child(parent, name), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var v) ? v : null;
 
+    /// <summary>The root of a listing answer; an answer without a body is an invalid response.</summary>
+    public static XElement ListingRoot(XElement? root, string what) =>
+        root ?? throw new CosClientException(CosClientErrorKind.InvalidResponse, $"The {what} answer has no body.");
+
+    /// <summary>Whether a listing's keys and prefixes are URL-encoded (COS spells the element EncodingType or Encoding-Type).</summary>
+    public static bool IsUrlEncoded(XElement root) =>
+        string.Equals(Child(root, "EncodingType") ?? Child(root, "Encoding-Type"), "url", StringComparison.OrdinalIgnoreCase);
+
     /// <summary>A child's text, URL-decoded when the listing was requested with encoding-type=url.</summary>
     public static string? Text(XElement parent, string name, bool urlEncoded)
     {
