@@ -1,0 +1,69 @@
+using System.Net.Http;
+using Amazon.KeyManagementService;
+using Amazon.Runtime;
+using Amazon.S3;
+using Coffer.EndToEnd.Tests.Infrastructure;
+using Coffer.Server.Hosting;
+
+namespace Coffer.Security.Tests.Infrastructure;
+
+/// <summary>One user of the shared server: a name and an access key pair.</summary>
+public sealed record Tenant(string Name, string AccessKey, string SecretKey);
+
+/// <summary>
+/// A real server with three users besides root: alice (the victim, who owns what the attacks
+/// aim at), bob (a second user, the attacker) and carol (a third user). Each test makes its own
+/// buckets and objects, so tests can run in any order on the one server.
+/// </summary>
+public sealed class TenantsFixture : IAsyncLifetime
+{
+    public CofferFixture Server { get; } = new();
+    public Tenant Alice { get; private set; } = null!;
+    public Tenant Bob { get; private set; } = null!;
+    public Tenant Carol { get; private set; } = null!;
+
+    public async Task InitializeAsync()
+    {
+        await Server.InitializeAsync();
+        Alice = await AddAsync("alice");
+        Bob = await AddAsync("bob");
+        Carol = await AddAsync("carol");
+    }
+
+    public Task DisposeAsync() => Server.DisposeAsync();
+
+    /// <summary>Adds a user with a fresh key pair (a unique name when <paramref name="name"/> is taken).</summary>
+    public async Task<Tenant> AddAsync(string name)
+    {
+        var services = Server.Server.Services;
+        var pair = await Credentials.AddUserAsync(services.Store, services.RootKey, name)
+            ?? throw new InvalidOperationException($"the user name '{name}' is taken");
+        return new Tenant(name, pair.AccessKeyId, pair.SecretKey);
+    }
+
+    /// <summary>AWSSDK.S3 signed as <paramref name="t"/> (HTTPS unless asked otherwise).</summary>
+    public AmazonS3Client S3(Tenant t, bool https = true) => Clients.S3(Server, https, accessKey: t.AccessKey, secretKey: t.SecretKey);
+
+    /// <summary>AWSSDK.KeyManagementService signed as <paramref name="t"/>.</summary>
+    public AmazonKeyManagementServiceClient Kms(Tenant t, bool https = true) => new(
+        new BasicAWSCredentials(t.AccessKey, t.SecretKey),
+        new AmazonKeyManagementServiceConfig
+        {
+            ServiceURL = (https ? Server.HttpsUrl : Server.HttpUrl).ToString(),
+            AuthenticationRegion = CofferFixture.Region,
+            HttpClientFactory = Clients.Factory(Server, (https ? Server.HttpsUrl : Server.HttpUrl).Port),
+            MaxErrorRetry = 0,
+        });
+
+    /// <summary>COS-signed raw requests as <paramref name="t"/>, shaped as the COS SDKs send them.</summary>
+    public CosRawClient Cos(Tenant t, bool https = true) => new(Server, https, t.AccessKey, t.SecretKey);
+
+    /// <summary>An unsigned HTTP client for the server (anonymous callers, hand-built requests).</summary>
+    public HttpClient Http(bool https = true) => Clients.Http(Server, (https ? Server.HttpsUrl : Server.HttpUrl).Port);
+}
+
+[CollectionDefinition(Name)]
+public sealed class TenantsCollection : ICollectionFixture<TenantsFixture>
+{
+    public const string Name = "tenants";
+}
