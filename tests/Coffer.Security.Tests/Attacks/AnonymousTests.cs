@@ -1,0 +1,43 @@
+using System.Net;
+using Coffer.Security.Tests.Infrastructure;
+
+namespace Coffer.Security.Tests.Attacks;
+
+/// <summary>Every operation without any signature: path style, and COS host with the empty Authorization header the COS Python SDK sends.</summary>
+[Collection(TenantsCollection.Name)]
+public sealed class AnonymousTests(TenantsFixture t)
+{
+    public static TheoryData<string, Auth> Rows()
+    {
+        var data = new TheoryData<string, Auth>();
+        foreach (var row in Operations.OnAlice)
+            foreach (var auth in new[] { Auth.None, Auth.NoneCos })
+                data.Add(row.Name, auth);
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(Rows))]
+    public async Task An_anonymous_caller_is_refused_every_operation(string operation, Auth auth)
+    {
+        var row = Operations.Row(operation);
+        var scene = await AttackScene.GetAsync(t);
+        using var wire = new Wire(t.Server);
+        using var response = await wire.SendAsync(row.Build(scene), signer: null, auth);
+        await Expect.RefusedAsync(response, HttpStatusCode.Forbidden, "AccessDenied");
+        if (row.Writes)
+            await scene.AssertIntactAsync(t);
+    }
+
+    [Theory]
+    [InlineData(Auth.None)]
+    [InlineData(Auth.NoneCos)]
+    public async Task An_anonymous_caller_cannot_list_buckets(Auth auth)
+    {
+        var scene = await AttackScene.GetAsync(t);
+        using var wire = new Wire(t.Server);
+        using var response = await wire.SendAsync(new Req("GET", null), signer: null, auth);
+        await Expect.RefusedAsync(response, HttpStatusCode.Forbidden, "AccessDenied");
+        Assert.DoesNotContain(scene.Bucket, await response.Content.ReadAsStringAsync());
+    }
+}

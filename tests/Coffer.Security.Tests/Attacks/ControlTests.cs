@@ -1,0 +1,28 @@
+using Coffer.EndToEnd.Tests.Infrastructure;
+using Coffer.Security.Tests.Infrastructure;
+
+namespace Coffer.Security.Tests.Attacks;
+
+/// <summary>
+/// The attack tables are only worth something if each row, sent by its owner with a good
+/// signature, gets through authentication: then a refusal in an attack class is caused by the
+/// attack. Writes run on a scene of their own.
+/// </summary>
+[Collection(TenantsCollection.Name)]
+public sealed class ControlTests(TenantsFixture t)
+{
+    public static TheoryData<string, Auth> Rows => Operations.EveryOperationEveryScheme(Operations.OnAlice);
+
+    [Theory]
+    [MemberData(nameof(Rows))]
+    public async Task The_owner_with_a_good_signature_gets_through(string operation, Auth auth)
+    {
+        var row = Operations.Row(operation);
+        var scene = row.Writes ? await AttackScene.CreateFreshAsync(t) : await AttackScene.GetAsync(t);
+        using var wire = new Wire(t.Server);
+        using var response = await wire.SendAsync(row.Build(scene), t.Alice, auth);
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(row.OwnerStatus == 200 ? response.IsSuccessStatusCode : (int)response.StatusCode == row.OwnerStatus, $"expected {row.OwnerStatus}, got {(int)response.StatusCode}: {body}");
+        Assert.DoesNotContain(await response.ErrorCodeAsync(), Expect.AuthFailures);
+    }
+}

@@ -1,0 +1,94 @@
+using System.Net;
+using System.Text;
+using Amazon.S3.Model;
+using Coffer.EndToEnd.Tests.Infrastructure;
+
+namespace Coffer.Security.Tests.Infrastructure;
+
+/// <summary>
+/// What the attacks aim at, made once per server: alice's bucket (named COS style so both
+/// families address it) holding a plain object, an SSE-C object and a multipart upload in
+/// progress; and bob's own bucket, from which he tries to reach into hers.
+/// </summary>
+public sealed class AttackScene
+{
+    public const string Object = "payroll.csv";
+    public const string SsecObject = "ssec.bin";
+    public const string ArchivedObject = "archive.bin";
+    public const string UploadKey = "big.bin";
+    public const string Content = "name,salary\nalice,100\n";
+
+    public required string Bucket { get; init; }
+    public required string BobBucket { get; init; }
+    public required string UploadId { get; init; }
+    public required string BobUploadId { get; init; }
+
+    private static readonly SemaphoreSlim Gate = new(1, 1);
+    private static readonly Dictionary<TenantsFixture, AttackScene> Scenes = [];
+
+    public static async Task<AttackScene> GetAsync(TenantsFixture t)
+    {
+        await Gate.WaitAsync();
+        try
+        {
+            if (Scenes.TryGetValue(t, out var scene))
+                return scene;
+            scene = await CreateAsync(t);
+            Scenes[t] = scene;
+            return scene;
+        }
+        finally
+        {
+            Gate.Release();
+        }
+    }
+
+    /// <summary>A scene of its own, for a test that changes it.</summary>
+    public static Task<AttackScene> CreateFreshAsync(TenantsFixture t) => CreateAsync(t);
+
+    public static string NewCosBucket(string hint) => hint + Guid.NewGuid().ToString("N")[..10] + "-1250000000";
+
+    private static async Task<AttackScene> CreateAsync(TenantsFixture t)
+    {
+        using var alice = t.S3(t.Alice);
+        using var bob = t.S3(t.Bob);
+        var bucket = NewCosBucket("alice");
+        var bobBucket = NewCosBucket("bob");
+        await alice.PutBucketAsync(bucket);
+        await bob.PutBucketAsync(bobBucket);
+        await alice.PutObjectAsync(new PutObjectRequest { BucketName = bucket, Key = Object, ContentBody = Content });
+        await alice.PutObjectAsync(new PutObjectRequest
+        {
+            BucketName = bucket, Key = SsecObject, ContentBody = Content,
+            ServerSideEncryptionCustomerMethod = Amazon.S3.ServerSideEncryptionCustomerMethod.AES256,
+            ServerSideEncryptionCustomerProvidedKey = SseKeys.KeyA, ServerSideEncryptionCustomerProvidedKeyMD5 = SseKeys.KeyAMd5,
+        });
+        await alice.PutObjectAsync(new PutObjectRequest { BucketName = bucket, Key = ArchivedObject, ContentBody = Content, StorageClass = Amazon.S3.S3StorageClass.Glacier });
+        var upload = await alice.InitiateMultipartUploadAsync(bucket, UploadKey);
+        var bobUpload = await bob.InitiateMultipartUploadAsync(bobBucket, UploadKey);
+        return new AttackScene { Bucket = bucket, BobBucket = bobBucket, UploadId = upload.UploadId, BobUploadId = bobUpload.UploadId };
+    }
+
+    /// <summary>Proves an attack left alice's things as they were: object bytes, SSE-C object, upload, no default encryption, nothing added.</summary>
+    public async Task AssertIntactAsync(TenantsFixture t)
+    {
+        using var alice = t.S3(t.Alice);
+        using (var get = await alice.GetObjectAsync(Bucket, Object))
+            Assert.Equal(Content, await new StreamReader(get.ResponseStream, Encoding.UTF8).ReadToEndAsync());
+        Assert.Equal("STANDARD", (await alice.GetObjectMetadataAsync(Bucket, Object)).StorageClass?.Value ?? "STANDARD");
+        using (var get = await alice.GetObjectAsync(new GetObjectRequest
+        {
+            BucketName = Bucket, Key = SsecObject,
+            ServerSideEncryptionCustomerMethod = Amazon.S3.ServerSideEncryptionCustomerMethod.AES256,
+            ServerSideEncryptionCustomerProvidedKey = SseKeys.KeyA, ServerSideEncryptionCustomerProvidedKeyMD5 = SseKeys.KeyAMd5,
+        }))
+            Assert.Equal(Content, await new StreamReader(get.ResponseStream, Encoding.UTF8).ReadToEndAsync());
+        var parts = await alice.ListPartsAsync(Bucket, UploadKey, UploadId);
+        Assert.Empty(parts.Parts ?? []);
+        var listing = await alice.ListObjectsV2Async(new ListObjectsV2Request { BucketName = Bucket });
+        Assert.Equal([ArchivedObject, Object, SsecObject], listing.S3Objects.Select(o => o.Key).Order(StringComparer.Ordinal));
+        using var wire = new Wire(t.Server);
+        using var encryption = await wire.SendAsync(new Req("GET", Bucket).With(("encryption", "")), t.Alice, Auth.S3Header);
+        Assert.Equal(HttpStatusCode.NotFound, encryption.StatusCode);
+    }
+}

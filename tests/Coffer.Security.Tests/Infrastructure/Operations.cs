@@ -1,0 +1,101 @@
+using Coffer.EndToEnd.Tests.Infrastructure;
+
+namespace Coffer.Security.Tests.Infrastructure;
+
+/// <summary>One operation of the S3/COS API, aimed at the scene's resources.</summary>
+/// <param name="Name">The operation, as the reference APIs name it (plus a hint where one operation has two rows).</param>
+/// <param name="Build">The request, unsigned.</param>
+/// <param name="Writes">Whether the operation changes something when it is allowed.</param>
+/// <param name="SecureOnly">Whether it carries an SSE-C key or asks for SSE-KMS (HTTPS only).</param>
+/// <param name="OwnerStatus">What the owner gets for it, signed well (200 stands for any 2xx; the scene makes some fail on their merits).</param>
+public sealed record OperationRow(string Name, Func<AttackScene, Req> Build, bool Writes = false, bool SecureOnly = false, int OwnerStatus = 200)
+{
+    public override string ToString() => Name;
+}
+
+/// <summary>
+/// The operation tables every attack class runs through. A new operation is covered by every
+/// class once it has a row here.
+/// </summary>
+public static class Operations
+{
+    private const string EncryptionXml =
+        "<ServerSideEncryptionConfiguration><Rule><ApplyServerSideEncryptionByDefault><SSEAlgorithm>AES256</SSEAlgorithm></ApplyServerSideEncryptionByDefault></Rule></ServerSideEncryptionConfiguration>";
+
+    private static (string, string)[] SseC(string prefix = "x-{fam}-server-side-encryption-customer-") =>
+        [(prefix + "algorithm", "AES256"), (prefix + "key", SseKeys.KeyA), (prefix + "key-MD5", SseKeys.KeyAMd5)];
+
+    /// <summary>Every operation, aimed at alice's bucket, objects and upload.</summary>
+    public static readonly OperationRow[] OnAlice =
+    [
+        new("ListObjects", s => new Req("GET", s.Bucket)),
+        new("ListObjectsV2", s => new Req("GET", s.Bucket).With(("list-type", "2"))),
+        new("ListObjectVersions", s => new Req("GET", s.Bucket).With(("versions", ""))),
+        new("ListMultipartUploads", s => new Req("GET", s.Bucket).With(("uploads", ""))),
+        new("HeadBucket", s => new Req("HEAD", s.Bucket)),
+        new("GetBucketLocation", s => new Req("GET", s.Bucket).With(("location", ""))),
+        new("GetBucketVersioning", s => new Req("GET", s.Bucket).With(("versioning", ""))),
+        new("GetBucketEncryption", s => new Req("GET", s.Bucket).With(("encryption", "")), OwnerStatus: 404),
+        new("PutBucketEncryption", s => new Req("PUT", s.Bucket).With(("encryption", "")).WithBody(EncryptionXml, md5: true), Writes: true),
+        new("DeleteBucketEncryption", s => new Req("DELETE", s.Bucket).With(("encryption", "")), Writes: true),
+        new("DeleteBucket", s => new Req("DELETE", s.Bucket), Writes: true, OwnerStatus: 409),
+        new("DeleteObjects", s => new Req("POST", s.Bucket).With(("delete", ""))
+            .WithBody($"<Delete><Object><Key>{AttackScene.Object}</Key></Object></Delete>", md5: true), Writes: true),
+        new("GetObject", s => new Req("GET", s.Bucket, AttackScene.Object)),
+        new("GetObject(SSE-C)", s => new Req("GET", s.Bucket, AttackScene.SsecObject).WithHeaders(SseC()), SecureOnly: true),
+        new("HeadObject", s => new Req("HEAD", s.Bucket, AttackScene.Object)),
+        new("PutObject(overwrite)", s => new Req("PUT", s.Bucket, AttackScene.Object) { Body = "overwritten"u8.ToArray() }, Writes: true),
+        new("PutObject(SSE-C)", s => new Req("PUT", s.Bucket, "planted-ssec") { Body = "planted"u8.ToArray() }.WithHeaders(SseC()), Writes: true, SecureOnly: true),
+        new("PutObject(SSE-KMS)", s => new Req("PUT", s.Bucket, "planted-kms") { Body = "planted"u8.ToArray() }
+            .WithHeaders(("x-{fam}-server-side-encryption", "aws:kms")), Writes: true, SecureOnly: true),
+        new("CopyObject", s => new Req("PUT", s.Bucket, "copied").WithHeaders(("x-{fam}-copy-source", $"/{s.Bucket}/{AttackScene.Object}")), Writes: true),
+        new("CopyObject(self, storage class)", s => new Req("PUT", s.Bucket, AttackScene.Object)
+            .WithHeaders(("x-{fam}-copy-source", $"/{s.Bucket}/{AttackScene.Object}"), ("x-{fam}-storage-class", "ARCHIVE"), ("x-{fam}-metadata-directive", "REPLACE")), Writes: true),
+        new("DeleteObject", s => new Req("DELETE", s.Bucket, AttackScene.Object), Writes: true),
+        new("RestoreObject", s => new Req("POST", s.Bucket, AttackScene.ArchivedObject).With(("restore", ""))
+            .WithBody("<RestoreRequest><Days>1</Days><CASJobParameters><Tier>Standard</Tier></CASJobParameters></RestoreRequest>"), Writes: true, OwnerStatus: 202),
+        new("CreateMultipartUpload", s => new Req("POST", s.Bucket, "planted-mp").With(("uploads", "")), Writes: true),
+        new("UploadPart", s => new Req("PUT", s.Bucket, AttackScene.UploadKey) { Body = "part"u8.ToArray() }
+            .With(("partNumber", "1"), ("uploadId", s.UploadId)), Writes: true),
+        new("UploadPartCopy", s => new Req("PUT", s.Bucket, AttackScene.UploadKey).With(("partNumber", "1"), ("uploadId", s.UploadId))
+            .WithHeaders(("x-{fam}-copy-source", $"/{s.Bucket}/{AttackScene.Object}")), Writes: true),
+        new("ListParts", s => new Req("GET", s.Bucket, AttackScene.UploadKey).With(("uploadId", s.UploadId))),
+        new("CompleteMultipartUpload", s => new Req("POST", s.Bucket, AttackScene.UploadKey).With(("uploadId", s.UploadId))
+            .WithBody("<CompleteMultipartUpload><Part><PartNumber>1</PartNumber><ETag>\"0\"</ETag></Part></CompleteMultipartUpload>"), Writes: true, OwnerStatus: 400),
+        new("AbortMultipartUpload", s => new Req("DELETE", s.Bucket, AttackScene.UploadKey).With(("uploadId", s.UploadId)), Writes: true),
+    ];
+
+    /// <summary>
+    /// Operations bob is allowed to send (the target is his own bucket) that name one of alice's
+    /// things in a header or argument: a copy source, an upload id. Each must be refused.
+    /// </summary>
+    public static readonly (OperationRow Row, int Status, string Code)[] ReachThrough =
+    [
+        (new("CopyObject(from alice)", s => new Req("PUT", s.BobBucket, "stolen").WithHeaders(("x-{fam}-copy-source", $"/{s.Bucket}/{AttackScene.Object}")), Writes: true), 403, "AccessDenied"),
+        (new("CopyObject(from alice, SSE-C source)", s => new Req("PUT", s.BobBucket, "stolen-ssec")
+            .WithHeaders([("x-{fam}-copy-source", $"/{s.Bucket}/{AttackScene.SsecObject}"), .. SseC("x-{fam}-copy-source-server-side-encryption-customer-")]), Writes: true, SecureOnly: true), 403, "AccessDenied"),
+        (new("UploadPartCopy(from alice)", s => new Req("PUT", s.BobBucket, AttackScene.UploadKey).With(("partNumber", "1"), ("uploadId", s.BobUploadId))
+            .WithHeaders(("x-{fam}-copy-source", $"/{s.Bucket}/{AttackScene.Object}")), Writes: true), 403, "AccessDenied"),
+        (new("UploadPart(alice's upload id)", s => new Req("PUT", s.BobBucket, AttackScene.UploadKey) { Body = "part"u8.ToArray() }
+            .With(("partNumber", "1"), ("uploadId", s.UploadId)), Writes: true), 404, "NoSuchUpload"),
+        (new("ListParts(alice's upload id)", s => new Req("GET", s.BobBucket, AttackScene.UploadKey).With(("uploadId", s.UploadId))), 404, "NoSuchUpload"),
+        (new("AbortMultipartUpload(alice's upload id)", s => new Req("DELETE", s.BobBucket, AttackScene.UploadKey).With(("uploadId", s.UploadId)), Writes: true), 404, "NoSuchUpload"),
+        (new("CompleteMultipartUpload(alice's upload id)", s => new Req("POST", s.BobBucket, AttackScene.UploadKey).With(("uploadId", s.UploadId))
+            .WithBody("<CompleteMultipartUpload><Part><PartNumber>1</PartNumber><ETag>\"0\"</ETag></Part></CompleteMultipartUpload>"), Writes: true), 404, "NoSuchUpload"),
+    ];
+
+    /// <summary>The signature schemes every row is tried under.</summary>
+    public static readonly Auth[] Signed = [Auth.S3Header, Auth.S3Presigned, Auth.CosHeader, Auth.CosPresigned];
+
+    public static TheoryData<string, Auth> EveryOperationEveryScheme(IEnumerable<OperationRow> rows)
+    {
+        var data = new TheoryData<string, Auth>();
+        foreach (var row in rows)
+            foreach (var auth in Signed)
+                data.Add(row.Name, auth);
+        return data;
+    }
+
+    public static OperationRow Row(string name) =>
+        OnAlice.FirstOrDefault(r => r.Name == name) ?? ReachThrough.First(r => r.Row.Name == name).Row;
+}

@@ -1,0 +1,201 @@
+using System.Net.Http;
+using System.Security.Cryptography;
+using System.Text;
+using Coffer.EndToEnd.Tests.Infrastructure;
+using Coffer.Protocol.Auth;
+
+namespace Coffer.Security.Tests.Infrastructure;
+
+/// <summary>How a request proves who sent it.</summary>
+public enum Auth
+{
+    /// <summary>No signature at all: an anonymous caller, path-style addressing.</summary>
+    None,
+    /// <summary>No signature at all, COS virtual host (the COS Python SDK sends an empty Authorization header).</summary>
+    NoneCos,
+    /// <summary>SigV4 in the Authorization header, path-style addressing.</summary>
+    S3Header,
+    /// <summary>SigV4 in the query string (a presigned URL), path-style addressing.</summary>
+    S3Presigned,
+    /// <summary>COS q-sign in the Authorization header, COS virtual host.</summary>
+    CosHeader,
+    /// <summary>COS q-sign in the query string (a presigned URL), COS virtual host.</summary>
+    CosPresigned,
+}
+
+/// <summary>
+/// A request as an operation table describes it, before any signature. Header names may use
+/// <c>x-{fam}-</c>, which becomes <c>x-amz-</c> under S3 and <c>x-cos-</c> under COS.
+/// </summary>
+public sealed record Req(string Method, string? Bucket, string? Key = null)
+{
+    public IReadOnlyList<KeyValuePair<string, string>> Query { get; init; } = [];
+    public IReadOnlyList<KeyValuePair<string, string>> Headers { get; init; } = [];
+    public byte[]? Body { get; init; }
+
+    public Req With(params (string Name, string Value)[] query) => this with { Query = [.. Query, .. query.Select(p => KeyValuePair.Create(p.Name, p.Value))] };
+    public Req WithHeaders(params (string Name, string Value)[] headers) => this with { Headers = [.. Headers, .. headers.Select(p => KeyValuePair.Create(p.Name, p.Value))] };
+    public Req WithBody(string xml, bool md5 = false)
+    {
+        var body = Encoding.UTF8.GetBytes(xml);
+        var req = this with { Body = body };
+        return md5 ? req.WithHeaders(("Content-MD5", Convert.ToBase64String(MD5.HashData(body)))) : req;
+    }
+}
+
+/// <summary>What an attack does to a request around its signature.</summary>
+public sealed record Tampering
+{
+    /// <summary>The signing time (default: now).</summary>
+    public DateTimeOffset? SignedAt { get; init; }
+    /// <summary>How long a presigned URL or COS signature is valid (default: an hour).</summary>
+    public TimeSpan Validity { get; init; } = TimeSpan.FromHours(1);
+    /// <summary>Changes the finished signature (hex) before it is sent.</summary>
+    public Func<string, string>? Signature { get; init; }
+    /// <summary>Headers added after signing.</summary>
+    public IReadOnlyList<KeyValuePair<string, string>> UnsignedHeaders { get; init; } = [];
+    /// <summary>Query parameters added after signing.</summary>
+    public IReadOnlyList<KeyValuePair<string, string>> UnsignedQuery { get; init; } = [];
+    /// <summary>The request actually sent, when it differs from the one signed (another key, another method).</summary>
+    public Func<Req, Req>? Retarget { get; init; }
+}
+
+/// <summary>
+/// Builds, signs and sends a <see cref="Req"/> over raw HTTP(S) exactly as a client library
+/// would, so that every attack starts from a request the server would otherwise accept.
+/// </summary>
+public sealed class Wire(CofferFixture f) : IDisposable
+{
+    public const string CosRegion = "ap-guangzhou";
+    private readonly HttpClient _https = Clients.Http(f, f.HttpsUrl.Port);
+    private readonly HttpClient _http = Clients.Http(f, f.HttpUrl.Port);
+
+    public static bool IsCos(Auth auth) => auth is Auth.CosHeader or Auth.CosPresigned or Auth.NoneCos;
+
+    public async Task<HttpResponseMessage> SendAsync(Req req, Tenant? signer, Auth auth, bool https = true, Tampering? tamper = null)
+    {
+        tamper ??= new Tampering();
+        var family = IsCos(auth) ? "cos" : "amz";
+        req = req with { Headers = [.. req.Headers.Select(h => KeyValuePair.Create(h.Key.Replace("x-{fam}-", $"x-{family}-"), h.Value.Replace("x-{fam}-", $"x-{family}-")))] };
+        var sent = tamper.Retarget?.Invoke(req) ?? req;
+        var port = (https ? f.HttpsUrl : f.HttpUrl).Port;
+        var now = tamper.SignedAt ?? DateTimeOffset.UtcNow;
+        var cos = IsCos(auth);
+        var host = cos ? (req.Bucket is null ? $"service.cos.myqcloud.com" : $"{req.Bucket}.cos.{CosRegion}.myqcloud.com") : $"127.0.0.1:{port}";
+
+        var headers = new List<KeyValuePair<string, string>>(req.Headers);
+        string extraQuery = "";
+        if (signer is not null)
+        {
+            switch (auth)
+            {
+                case Auth.S3Header:
+                {
+                    var sha = Convert.ToHexStringLower(SHA256.HashData(req.Body ?? []));
+                    headers.Add(new("x-amz-date", SigV4Signer.FormatAmzDate(now)));
+                    headers.Add(new("x-amz-content-sha256", sha));
+                    var signedHeaders = headers.Append(new("host", host)).ToList();
+                    var authorization = SigV4Signer.Sign(signer.AccessKey, signer.SecretKey, CofferFixture.Region, "s3", req.Method, S3Target(req), signedHeaders);
+                    headers.Add(new("Authorization", TamperTail(authorization, tamper)));
+                    break;
+                }
+                case Auth.S3Presigned:
+                {
+                    var signedHeaders = req.Headers.Append(new("host", host)).ToList();
+                    var query = SigV4Signer.Presign(signer.AccessKey, signer.SecretKey, CofferFixture.Region, "s3", req.Method, S3Target(req), signedHeaders, now, tamper.Validity);
+                    extraQuery = TamperTail(query, tamper);
+                    break;
+                }
+                case Auth.CosHeader:
+                {
+                    var signedHeaders = req.Headers.Append(new("host", host)).ToList();
+                    if (req.Body is not null)
+                        signedHeaders.Add(new("content-length", req.Body.Length.ToString()));
+                    var authorization = CosV5Signer.Sign(signer.AccessKey, signer.SecretKey, req.Method, "/" + (req.Key ?? ""), req.Query, signedHeaders,
+                        now.AddSeconds(-60), now + tamper.Validity);
+                    headers.Add(new("Authorization", TamperTail(authorization, tamper)));
+                    break;
+                }
+                case Auth.CosPresigned:
+                {
+                    var signedHeaders = req.Headers.Append(new("host", host)).ToList();
+                    var query = CosV5Signer.PresignQuery(signer.AccessKey, signer.SecretKey, req.Method, "/" + (req.Key ?? ""), req.Query, signedHeaders,
+                        now.AddSeconds(-60), now + tamper.Validity);
+                    extraQuery = TamperTail(query, tamper);
+                    break;
+                }
+            }
+        }
+        if (!ReferenceEquals(sent, req))
+        {
+            // Same signature, another request: keep what was signed, send the new target.
+            headers = [.. headers.Where(h => !req.Headers.Contains(h)), .. sent.Headers];
+        }
+        if (auth == Auth.NoneCos)
+            headers.Add(new("Authorization", ""));
+        headers.AddRange(tamper.UnsignedHeaders);
+
+        var target = cos ? CosTarget(sent) : S3Target(sent);
+        var query2 = string.Join("&", new[] { extraQuery, Encode(tamper.UnsignedQuery) }.Where(s => s.Length > 0));
+        var url = $"{(https ? "https" : "http")}://{(cos ? host : "127.0.0.1")}:{port}{target}";
+        if (query2.Length > 0)
+            url += (target.Contains('?') ? "&" : "?") + query2;
+
+        var request = new HttpRequestMessage(new HttpMethod(sent.Method), url);
+        if (sent.Body is not null)
+            request.Content = new ByteArrayContent(sent.Body);
+        foreach (var (name, value) in headers)
+        {
+            if (name.StartsWith("Content-", StringComparison.OrdinalIgnoreCase) || name.Equals("Expires", StringComparison.OrdinalIgnoreCase))
+            {
+                request.Content ??= new ByteArrayContent([]);
+                request.Content.Headers.TryAddWithoutValidation(name, value);
+            }
+            else
+            {
+                request.Headers.TryAddWithoutValidation(name, value);
+            }
+        }
+        return await (https ? _https : _http).SendAsync(request, HttpCompletionOption.ResponseContentRead);
+    }
+
+    /// <summary>Path-style S3 target: /bucket/key?query, RFC 3986 encoded.</summary>
+    public static string S3Target(Req req)
+    {
+        var path = req.Bucket is null ? "/" : "/" + req.Bucket + (req.Key is null ? "" : "/" + EncodePath(req.Key));
+        return req.Query.Count == 0 ? path : path + "?" + Encode(req.Query);
+    }
+
+    /// <summary>COS virtual-host target: /key?query.</summary>
+    public static string CosTarget(Req req)
+    {
+        var path = "/" + EncodePath(req.Key ?? "");
+        return req.Query.Count == 0 ? path : path + "?" + Encode(req.Query);
+    }
+
+    private static string EncodePath(string key) => string.Join("/", key.Split('/').Select(Uri.EscapeDataString));
+
+    private static string Encode(IEnumerable<KeyValuePair<string, string>> query) =>
+        string.Join("&", query.Select(p => p.Value.Length == 0 ? Uri.EscapeDataString(p.Key) : Uri.EscapeDataString(p.Key) + "=" + Uri.EscapeDataString(p.Value)));
+
+    /// <summary>Applies the signature tampering to the 40/64 hex digits that end an Authorization value or a query string.</summary>
+    private static string TamperTail(string signed, Tampering tamper)
+    {
+        if (tamper.Signature is null)
+            return signed;
+        var at = signed.LastIndexOf('=') + 1;
+        return signed[..at] + tamper.Signature(signed[at..]);
+    }
+
+    public void Dispose()
+    {
+        _https.Dispose();
+        _http.Dispose();
+    }
+}
+
+public static class Signatures
+{
+    /// <summary>Flips the last hex digit: a signature one bit away from the right one.</summary>
+    public static string FlipLast(string hex) => hex[..^1] + (hex[^1] == '0' ? '1' : '0');
+}
