@@ -47,6 +47,7 @@ public sealed class CofferServer : IAsyncDisposable
     public static async Task<CofferServer> StartAsync(CofferServerOptions options, CancellationToken ct = default)
     {
         var folder = new DataFolder(options.DataDirectory);
+        var tightened = folder.RestrictAccess();
         var rootKey = folder.LoadOrCreateRootKey();
         var store = await SqliteMetadataStore.OpenAsync(folder.DatabasePath, ct);
         var blobs = new FileSystemBlobStore(folder.BlobRoot);
@@ -91,6 +92,8 @@ public sealed class CofferServer : IAsyncDisposable
 
         var app = builder.Build();
         var log = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Coffer");
+        if (tightened > 0)
+            log.LogWarning("The data folder {Root} was readable by other users: made {Count} entries owner-only (folders 0700, files 0600).", folder.Root, tightened);
         var kms = new KeyManager(store, rootKey, TimeProvider.System, options.TimeScale);
         var audit = new KmsAuditLog(KmsAuditLog.FolderOf(folder.Root), TimeProvider.System, log);
         var services = new CofferServices
