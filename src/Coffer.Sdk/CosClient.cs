@@ -94,7 +94,8 @@ public sealed partial class CosClient : IDisposable
             .AddHeader("x-cos-acl", r.ACL);
         foreach (var (name, value) in r.Metadata)
         {
-            op.AddHeader("x-cos-meta-" + name, value);
+            // Text that is not printable ASCII goes RFC 2047-encoded (a header value is ASCII); the server stores the text.
+            op.AddHeader("x-cos-meta-" + name, Coffer.Protocol.MetadataValues.Encode(value));
         }
     }
 

@@ -21,6 +21,8 @@ namespace Coffer.Server;
 /// </summary>
 public sealed class CofferServer : IAsyncDisposable
 {
+    private static readonly System.Text.UTF8Encoding LenientUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: false);
+
     private readonly WebApplication _app;
     private readonly CofferServices _services;
     private readonly KmsMaintenance _kmsMaintenance;
@@ -47,6 +49,7 @@ public sealed class CofferServer : IAsyncDisposable
     public static async Task<CofferServer> StartAsync(CofferServerOptions options, CancellationToken ct = default)
     {
         var folder = new DataFolder(options.DataDirectory);
+        var tightened = folder.RestrictAccess();
         var rootKey = folder.LoadOrCreateRootKey();
         var store = await SqliteMetadataStore.OpenAsync(folder.DatabasePath, ct);
         var blobs = new FileSystemBlobStore(folder.BlobRoot);
@@ -79,6 +82,12 @@ public sealed class CofferServer : IAsyncDisposable
             kestrel.Limits.MaxRequestHeadersTotalSize = 1024 * 1024;
             kestrel.Limits.MaxRequestLineSize = 64 * 1024;
             kestrel.Limits.MaxRequestBufferSize = 4 * 1024 * 1024;
+            // Kestrel decodes header values as UTF-8 and drops a request whose bytes are not UTF-8
+            // with a bare 400. For user metadata, bytes that are not UTF-8 become U+FFFD instead,
+            // which the object handlers refuse with 400 InvalidArgument naming the header.
+            kestrel.RequestHeaderEncodingSelector = name =>
+                name.StartsWith("x-cos-meta-", StringComparison.OrdinalIgnoreCase) || name.StartsWith("x-amz-meta-", StringComparison.OrdinalIgnoreCase)
+                    ? LenientUtf8 : null;
             if (options.HttpEndpoint is not null)
                 kestrel.Listen(ParseEndpoint(options.HttpEndpoint, "--http"), o => o.Protocols = HttpProtocols.Http1);
             if (options.HttpsEndpoint is not null)
@@ -91,6 +100,8 @@ public sealed class CofferServer : IAsyncDisposable
 
         var app = builder.Build();
         var log = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Coffer");
+        if (tightened > 0)
+            log.LogWarning("The data folder {Root} was readable by other users: made {Count} entries owner-only (folders 0700, files 0600).", folder.Root, tightened);
         var kms = new KeyManager(store, rootKey, TimeProvider.System, options.TimeScale);
         var audit = new KmsAuditLog(KmsAuditLog.FolderOf(folder.Root), TimeProvider.System, log);
         var services = new CofferServices

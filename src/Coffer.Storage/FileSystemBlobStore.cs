@@ -14,6 +14,7 @@ namespace Coffer.Storage;
 /// fsyncs the directory (and any directory it had to create), so a committed blob survives a
 /// crash. Temporary files and the <c>ab/cd</c> directories must be on one filesystem with the
 /// blobs (they are: both live under the root).
+/// Folders it creates are 0700 and files 0600 (<see cref="OwnerOnly"/>).
 /// </remarks>
 public sealed partial class FileSystemBlobStore : IBlobStore
 {
@@ -36,8 +37,8 @@ public sealed partial class FileSystemBlobStore : IBlobStore
         _blobsDirectory = Path.Combine(RootDirectory, "blobs");
         _temporaryDirectory = Path.Combine(RootDirectory, "tmp");
         var created = !Directory.Exists(_blobsDirectory) || !Directory.Exists(_temporaryDirectory);
-        Directory.CreateDirectory(_blobsDirectory);
-        Directory.CreateDirectory(_temporaryDirectory);
+        OwnerOnly.CreateDirectory(_blobsDirectory);
+        OwnerOnly.CreateDirectory(_temporaryDirectory);
         if (created)
         {
             DirectorySync.Flush(RootDirectory);
@@ -55,14 +56,15 @@ public sealed partial class FileSystemBlobStore : IBlobStore
     {
         var id = RandomNumberGenerator.GetHexString(32, lowercase: true);
         var temporaryPath = Path.Combine(_temporaryDirectory, id + TemporarySuffix);
-        var stream = new FileStream(temporaryPath, new FileStreamOptions
+        // 0600 from creation; the rename into blobs/ keeps the mode.
+        var stream = new FileStream(temporaryPath, OwnerOnly.Apply(new FileStreamOptions
         {
             Mode = FileMode.CreateNew,
             Access = FileAccess.Write,
             Share = FileShare.None,
             BufferSize = WriteBufferSize,
             Options = FileOptions.Asynchronous | FileOptions.SequentialScan,
-        });
+        }));
         return new Writer(this, id, temporaryPath, stream);
     }
 
@@ -164,7 +166,7 @@ public sealed partial class FileSystemBlobStore : IBlobStore
         var cd = Path.Combine(ab, blobId[2..4]);
         if (!Directory.Exists(cd))
         {
-            Directory.CreateDirectory(cd);
+            OwnerOnly.CreateDirectory(cd);
             // The new names must be durable before a blob inside them is reported committed.
             DirectorySync.Flush(ab);
             DirectorySync.Flush(_blobsDirectory);

@@ -41,11 +41,14 @@ public sealed record MultipartUpload
 /// <summary>One uploaded part: an independent sealed stream in its own blob.</summary>
 /// <param name="PartNumber">1..10000.</param>
 /// <param name="Stream">The sealed stream (blob id, plaintext size, identity, blob size and checksum).</param>
-/// <param name="Md5">Hex MD5 of the part's plaintext.</param>
-/// <param name="ETag">The ETag UploadPart answered, without quotes (the MD5, or an opaque value for SSE-KMS and SSE-C).</param>
+/// <param name="ETag">
+/// The ETag UploadPart answered, without quotes: the hex MD5 of the plaintext for plain and SSE-COS
+/// parts, a value keyed by the object key for SSE-KMS and SSE-C parts. No plaintext MD5 of an
+/// encrypted part is kept (schema version 4).
+/// </param>
 /// <param name="Crc64">CRC-64/XZ of the part's plaintext.</param>
 /// <param name="LastModified">When the part was stored.</param>
-public sealed record MultipartPart(int PartNumber, ObjectStream Stream, string Md5, string ETag, ulong Crc64, DateTimeOffset LastModified)
+public sealed record MultipartPart(int PartNumber, ObjectStream Stream, string ETag, ulong Crc64, DateTimeOffset LastModified)
 {
     /// <summary>Plaintext bytes of the part.</summary>
     public long Size => Stream.PlainSize;

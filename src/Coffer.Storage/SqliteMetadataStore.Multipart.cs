@@ -14,7 +14,7 @@ public sealed partial class SqliteMetadataStore : IMultipartStore
 
     // The order ReadPart reads them in.
     private const string PartColumns = """
-        part_number, blob_id, plain_size, md5, etag, crc64, blob_size, blob_checksum, stream_identity, last_modified
+        part_number, blob_id, plain_size, etag, crc64, blob_size, blob_checksum, stream_identity, last_modified
         """;
 
     private const string SelectUploadSql =
@@ -112,7 +112,7 @@ public sealed partial class SqliteMetadataStore : IMultipartStore
 
             using (var upsert = s.Command($"""
                 INSERT OR REPLACE INTO multipart_parts (upload_id, {PartColumns})
-                VALUES ($upload, $part, $blob, $plain_size, $md5, $etag, $crc64, $blob_size, $blob_checksum, $identity, $last_modified);
+                VALUES ($upload, $part, $blob, $plain_size, $etag, $crc64, $blob_size, $blob_checksum, $identity, $last_modified);
                 """))
             {
                 var p = upsert.Parameters;
@@ -120,7 +120,6 @@ public sealed partial class SqliteMetadataStore : IMultipartStore
                 p.AddWithValue("$part", part.PartNumber);
                 p.AddWithValue("$blob", part.Stream.BlobId);
                 p.AddWithValue("$plain_size", part.Stream.PlainSize);
-                p.AddWithValue("$md5", part.Md5);
                 p.AddWithValue("$etag", part.ETag);
                 p.AddWithValue("$crc64", unchecked((long)part.Crc64));
                 p.AddWithValue("$blob_size", part.Stream.BlobSize);
@@ -377,9 +376,8 @@ public sealed partial class SqliteMetadataStore : IMultipartStore
 
     private static MultipartPart ReadPart(SqliteDataReader r) => new(
         PartNumber: r.GetInt32(0),
-        Stream: new ObjectStream(r.GetString(1), r.GetInt64(2), r.GetString(8), r.GetInt64(6), r.GetString(7)),
-        Md5: r.GetString(3),
-        ETag: r.GetString(4),
-        Crc64: unchecked((ulong)r.GetInt64(5)),
-        LastModified: ObjectJson.Instant(r.GetInt64(9)));
+        Stream: new ObjectStream(r.GetString(1), r.GetInt64(2), r.GetString(7), r.GetInt64(5), r.GetString(6)),
+        ETag: r.GetString(3),
+        Crc64: unchecked((ulong)r.GetInt64(4)),
+        LastModified: ObjectJson.Instant(r.GetInt64(8)));
 }

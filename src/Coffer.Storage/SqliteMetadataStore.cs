@@ -48,7 +48,8 @@ public sealed partial class SqliteMetadataStore : IMetadataStore, IKmsKeyStore
     {
         ArgumentException.ThrowIfNullOrEmpty(databasePath);
         var fullPath = Path.GetFullPath(databasePath);
-        Directory.CreateDirectory(Path.GetDirectoryName(fullPath)!);
+        OwnerOnly.CreateDirectory(Path.GetDirectoryName(fullPath)!);
+        CreateOwnerOnly(fullPath);
         var connectionString = new SqliteConnectionStringBuilder
         {
             DataSource = fullPath,
@@ -67,6 +68,27 @@ public sealed partial class SqliteMetadataStore : IMetadataStore, IKmsKeyStore
         {
             await store.DisposeAsync().ConfigureAwait(false);
             throw;
+        }
+    }
+
+    /// <summary>
+    /// Creates the database file empty (SQLite takes an empty file for an empty database) and
+    /// 0600 before SQLite opens it: SQLite would create it 0644, and it gives its -wal and -shm
+    /// files the database file's mode, so all three stay owner-only.
+    /// </summary>
+    private static void CreateOwnerOnly(string path)
+    {
+        if (OperatingSystem.IsWindows() || File.Exists(path))
+        {
+            return;
+        }
+        try
+        {
+            using var _ = new FileStream(path, OwnerOnly.Apply(new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write }));
+        }
+        catch (IOException) when (File.Exists(path))
+        {
+            // Another process created it first (its own opener made it 0600 too).
         }
     }
 

@@ -174,6 +174,18 @@ internal static class SqliteSchema
             completed   INTEGER
         ) STRICT;
         """,
+
+        // 4: no plaintext MD5 of a part. multipart_parts.md5 held the hex MD5 of every part's
+        // plaintext until Complete, SSE-C and SSE-KMS parts included: it tells whether two
+        // encrypted parts are equal and confirms a guess of their content. Nothing needs it: a
+        // part's ETag (etag) is what Complete checks and combines, and it already is the MD5 for
+        // plain and SSE-COS parts and the keyed value (HMAC under the object key) for SSE-C and
+        // SSE-KMS parts. Dropping the column rewrites every row without it; the migration runs
+        // with secure_delete on and truncates the WAL afterwards (MigrateAsync), so the old
+        // values are not left in freed pages or old page images either.
+        """
+        ALTER TABLE multipart_parts DROP COLUMN md5;
+        """,
     ];
 
     /// <summary>
@@ -216,6 +228,8 @@ internal static class SqliteSchema
                 $"The metadata database has schema version {current}, newer than this program supports ({LatestVersion}). Run a newer Coffer.");
         }
 
+        // What a migration removes (a scrubbed column, say) is zeroed, not merely unlinked.
+        await PragmaAsync(connection, "PRAGMA secure_delete = ON;", ct).ConfigureAwait(false);
         for (var version = current + 1; version <= LatestVersion; version++)
         {
             using var migrate = connection.CreateCommand();
@@ -232,5 +246,20 @@ internal static class SqliteSchema
         }
 
         tx.Commit();
+        await PragmaAsync(connection, "PRAGMA secure_delete = OFF;", ct).ConfigureAwait(false);
+        if (current < LatestVersion && current > 0)
+        {
+            // The WAL still holds page images from before the migration (with what it scrubbed):
+            // copy the new pages into the database and cut the WAL to nothing. A reader in
+            // another process can keep it from being truncated; the next checkpoint then reuses it.
+            await PragmaAsync(connection, "PRAGMA wal_checkpoint(TRUNCATE);", ct).ConfigureAwait(false);
+        }
+    }
+
+    private static async Task PragmaAsync(SqliteConnection connection, string sql, CancellationToken ct)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        await command.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
     }
 }

@@ -146,7 +146,7 @@ public abstract class ObjectWriteRequest : SseWriteRequest
     /// <summary>The Expires header to store (text, as HTTP dates are).</summary>
     public string? Expires { get; set; }
 
-    /// <summary>User metadata: each entry is sent as <c>x-cos-meta-NAME</c> (S3: <c>x-amz-meta-NAME</c>).</summary>
+    /// <summary>User metadata: each entry is sent as <c>x-cos-meta-NAME</c> (S3: <c>x-amz-meta-NAME</c>), RFC 2047-encoded when the value is not printable ASCII.</summary>
     public IDictionary<string, string> Metadata { get; } = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
 
     /// <summary>The storage class, e.g. "STANDARD", "STANDARD_IA", "ARCHIVE", "DEEP_ARCHIVE"; STANDARD when null.</summary>

@@ -48,7 +48,10 @@ public abstract class ObjectMetadataResponse : ObjectResponse
     /// <summary>Expires.</summary>
     public string? Expires => Headers.Get("Expires");
 
-    /// <summary>User metadata: the <c>x-cos-meta-*</c> (or <c>x-amz-meta-*</c>) headers without the prefix.</summary>
+    /// <summary>
+    /// User metadata: the <c>x-cos-meta-*</c> (or <c>x-amz-meta-*</c>) headers without the prefix,
+    /// values that came RFC 2047-encoded (how the server returns text that is not printable ASCII) decoded.
+    /// </summary>
     public IReadOnlyDictionary<string, string> Metadata
     {
         get
@@ -58,7 +61,7 @@ public abstract class ObjectMetadataResponse : ObjectResponse
             {
                 if (name.StartsWith("x-cos-meta-", StringComparison.OrdinalIgnoreCase) || name.StartsWith("x-amz-meta-", StringComparison.OrdinalIgnoreCase))
                 {
-                    result[name[11..]] = value;
+                    result[name[11..]] = Coffer.Protocol.MetadataValues.Decode(value) ?? value;
                 }
             }
 

@@ -229,7 +229,7 @@ public sealed class KmsAuditLog : IDisposable
         }
 
         CloseFile();
-        Directory.CreateDirectory(_directory!);
+        Coffer.Storage.OwnerOnly.CreateDirectory(_directory!);
         var options = new FileStreamOptions
         {
             Mode = FileMode.OpenOrCreate,

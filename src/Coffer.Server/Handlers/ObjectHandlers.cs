@@ -171,8 +171,9 @@ public static class ObjectHandlers
         SetIfPresent(h, "Content-Encoding", q.Get("response-content-encoding") ?? obj.ContentEncoding);
         SetIfPresent(h, "Content-Language", q.Get("response-content-language"));
         SetIfPresent(h, "Expires", q.Get("response-expires") ?? obj.Expires);
+        // Printable ASCII as is, anything else RFC 2047-encoded: a response header carries ASCII only.
         foreach (var (name, value) in obj.UserMetadata)
-            h[ctx.Family.Header("meta-" + name)] = value;
+            h[ctx.Family.Header("meta-" + name)] = MetadataValues.Encode(value);
         if (obj.StorageClass != StorageClasses.Standard)
             ctx.SetFamilyHeader("storage-class", StorageClasses.ForFamily(obj.StorageClass, ctx.Family));
         if (ctx.Family == ProtocolFamily.Cos && StorageClasses.Tier(obj.StorageClass) is { } tier)

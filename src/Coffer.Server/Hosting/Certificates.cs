@@ -50,7 +50,7 @@ public static class Certificates
         request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.1")], false));
         using var certificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddYears(10));
 
-        Directory.CreateDirectory(folder.TlsDirectory);
+        Coffer.Storage.OwnerOnly.CreateDirectory(folder.TlsDirectory);
         DataFolder.WriteSecretFile(folder.CertificateKeyPath, Encoding.ASCII.GetBytes(key.ExportPkcs8PrivateKeyPem()));
         DataFolder.WriteSecretFile(folder.CertificatePath, Encoding.ASCII.GetBytes(certificate.ExportCertificatePem()));
     }

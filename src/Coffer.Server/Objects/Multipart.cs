@@ -107,7 +107,8 @@ public static partial class Multipart
     public static async Task<MultipartPart> CommitPartAsync(RequestContext ctx, CofferServices s, MultipartUpload upload, int partNumber, PendingStream pending, ObjectKey? key)
     {
         await pending.Blob.CommitAsync(ctx.Aborted);
-        var part = new MultipartPart(partNumber, pending.ToObjectStream(), Convert.ToHexStringLower(pending.Md5),
+        // Only the ETag is kept: the plaintext MD5 for plain and SSE-COS parts, keyed for SSE-C and SSE-KMS ones.
+        var part = new MultipartPart(partNumber, pending.ToObjectStream(),
             SseService.ETag(upload.Encryption.Mode, key, pending.Md5), pending.Crc64, s.Time.GetUtcNow());
         PutPartResult result;
         try

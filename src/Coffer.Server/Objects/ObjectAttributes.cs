@@ -22,7 +22,7 @@ public sealed record ObjectAttributes(
                 suffix = name[11..].ToLowerInvariant();
             if (suffix is null)
                 continue;
-            var value = string.Join(",", values.ToArray());
+            var value = MetadataValue(name, string.Join(",", values.ToArray()));
             total += Encoding.UTF8.GetByteCount(suffix) + Encoding.UTF8.GetByteCount(value);
             metadata[suffix] = value;
         }
@@ -56,6 +56,21 @@ public sealed record ObjectAttributes(
         UserMetadata = UserMetadata,
         StorageClass = StorageClass,
     };
+
+    /// <summary>
+    /// The text of a metadata header as stored: RFC 2047 encoded words decoded (S3 does), then
+    /// refused with 400 InvalidArgument when it holds what no response header could return intact
+    /// (control characters, bytes that are not UTF-8). Anything else is returned by GET and HEAD,
+    /// RFC 2047-encoded when it is not printable ASCII (<see cref="MetadataValues"/>).
+    /// </summary>
+    private static string MetadataValue(string header, string raw)
+    {
+        var value = MetadataValues.Decode(raw)
+            ?? throw new CofferException(ErrorCode.InvalidArgument, $"The value of {header} is RFC 2047-encoded but its bytes are not UTF-8; send UTF-8 text.");
+        if (MetadataValues.Problem(value) is { } problem)
+            throw new CofferException(ErrorCode.InvalidArgument, $"The value of {header} contains {problem}; metadata values may hold any text but control characters and must be UTF-8.");
+        return value;
+    }
 
     // Node's COS SDK sends empty Cache-Control / Content-Type when the caller gave none (cos-s3-reference.md §4.1).
     private static string? NullIfEmpty(string? value) => string.IsNullOrWhiteSpace(value) ? null : value;

@@ -41,6 +41,11 @@ public static class Clients
                 cert is not null && f.Server.Certificate is not null && cert.GetCertHashString() == f.Server.Certificate.GetCertHashString(),
         },
         AllowAutoRedirect = false,
+        // A metadata value that is not ASCII goes out as raw UTF-8 (HttpClient refuses non-ASCII
+        // header values otherwise); the server must store it and return it (RFC 2047-encoded).
+        RequestHeaderEncodingSelector = (name, _) =>
+            name.StartsWith("x-amz-meta-", StringComparison.OrdinalIgnoreCase) || name.StartsWith("x-cos-meta-", StringComparison.OrdinalIgnoreCase)
+                ? System.Text.Encoding.UTF8 : null,
     };
 
     /// <summary>An AWS SDK client factory that builds <see cref="Http"/> clients (loopback, the server's certificate trusted).</summary>

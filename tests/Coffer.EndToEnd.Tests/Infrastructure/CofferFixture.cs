@@ -15,7 +15,8 @@ public sealed class CofferFixture : IAsyncLifetime
     public const string Domain = "coffer.test";
     public const string Region = "us-east-1";
 
-    public string DataDirectory { get; } = Path.Combine(Path.GetTempPath(), "coffer-e2e-" + Guid.NewGuid().ToString("N"));
+    /// <summary>The data folder: a fresh temporary one unless a test gives its own (deleted on dispose either way).</summary>
+    public string DataDirectory { get; init; } = Path.Combine(Path.GetTempPath(), "coffer-e2e-" + Guid.NewGuid().ToString("N"));
     public CofferServer Server { get; private set; } = null!;
     public CapturingLoggerProvider Log { get; } = new();
 
