@@ -69,7 +69,7 @@ internal static class SigV4Verifier
 
         if (target.Has("X-Amz-Algorithm") || target.Has("X-Amz-Signature"))
         {
-            throw new CofferException(ErrorCode.InvalidArgument, "Only one auth mechanism allowed; only the X-Amz-Algorithm query parameter or the Authorization header should be specified.");
+            throw new CofferException(ErrorCode.InvalidArgument, SignatureCoverage.OneMechanismMessage);
         }
 
         // The request time: x-amz-date, or the Date header.
@@ -131,6 +131,7 @@ internal static class SigV4Verifier
         byte[] key = SigV4.DeriveSigningKey(secret, credential.Date, credential.Region, credential.Service);
         string canonicalQuery = SigV4.CanonicalQuery(target.Query);
         string matchedPayload = Verify(request, target, key, amzDate, credential.Scope, canonicalQuery, signedHeaders, signedHeaderList, payloadCandidates, signature);
+        CheckHeadersSigned(request, signedHeaderList);
         if (contentSha is null)
         {
             if (string.Equals(matchedPayload, SigV4.UnsignedPayload, StringComparison.Ordinal))
@@ -192,7 +193,7 @@ internal static class SigV4Verifier
 
         if (expires > SigV4.MaxExpiresSeconds)
         {
-            throw new CofferException(malformed, "X-Amz-Expires must be less than a week (in seconds); that is, the given X-Amz-Expires must be less than 604800 seconds.");
+            throw new CofferException(malformed, "X-Amz-Expires must be less than a week (in seconds) that is, the given X-Amz-Expires must be less than 604800 seconds");
         }
 
         string amzDate = SigV4.FormatAmzDate(requestTime);
@@ -227,12 +228,20 @@ internal static class SigV4Verifier
         string canonicalQuery = SigV4.CanonicalQuery(target.Query, exclude: target.Query.First(p => string.Equals(p.Name, "X-Amz-Signature", StringComparison.OrdinalIgnoreCase)).Name);
         Verify(request, target, key, amzDate, credential.Scope, canonicalQuery, signedHeaders, signedHeaderList, [payload], signature);
 
+        // The canonical query above covers every query parameter but X-Amz-Signature, so only
+        // headers can be added to a presigned URL: an x-amz-* header (x-amz-copy-source, SSE-C,
+        // x-amz-content-sha256, x-amz-decoded-content-length, a second token…) must have been signed.
+        CheckHeadersSigned(request, signedHeaderList);
+
         string? token = target.Get("X-Amz-Security-Token") ?? request.Header("x-amz-security-token");
         return new AuthenticatedIdentity(credential.AccessKeyId, token, SignatureScheme.SigV4Query, kind, payloadSha, null, credential.Region)
         {
             Service = credential.Service,
         };
     }
+
+    private static void CheckHeadersSigned(SignableRequest request, List<string> signedHeaderList) =>
+        SignatureCoverage.CheckHeadersSigned(request, name => signedHeaderList.Contains(name.ToLowerInvariant()), cos: false);
 
     /// <summary>
     /// Tries every canonical form the client may have signed (canonical URI re-encoded from the
