@@ -124,7 +124,12 @@ internal static class CosV5
                 continue;
             }
 
-            values.TryAdd(part[..eq].Trim(), part[(eq + 1)..].Trim());
+            string name = part[..eq].Trim();
+            if (!values.TryAdd(name, part[(eq + 1)..].Trim()) && name.StartsWith("q-", StringComparison.Ordinal))
+            {
+                // Two signatures in one header (two Authorization headers folded into one line).
+                throw new CofferException(malformed, $"The authorization header gives {name} more than once; send exactly one signature.");
+            }
         }
 
         return Build(values.GetValueOrDefault, malformed);

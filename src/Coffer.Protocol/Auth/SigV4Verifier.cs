@@ -44,6 +44,14 @@ internal static class SigV4Verifier
 
             var name = part[..eq].Trim();
             string value = part[(eq + 1)..].Trim().ToString();
+            if ((name.SequenceEqual("Credential") && credentialText is not null) ||
+                (name.SequenceEqual("SignedHeaders") && signedHeaders is not null) ||
+                (name.SequenceEqual("Signature") && signature is not null))
+            {
+                // Two signatures in one header (two Authorization headers folded into one line).
+                throw new CofferException(malformed, $"The authorization header gives {name} more than once; send exactly one signature.");
+            }
+
             if (name.SequenceEqual("Credential"))
             {
                 credentialText = value;
@@ -231,13 +239,34 @@ internal static class SigV4Verifier
         // The canonical query above covers every query parameter but X-Amz-Signature, so only
         // headers can be added to a presigned URL: an x-amz-* header (x-amz-copy-source, SSE-C,
         // x-amz-content-sha256, x-amz-decoded-content-length, a second token…) must have been signed.
-        CheckHeadersSigned(request, signedHeaderList);
+        // One exception, as S3 makes it: a URL that signed the SSE-C algorithm header leaves the
+        // customer key and its MD5 to whoever uses the URL (AWS's documented SSE-C presign pattern:
+        // the Java SDK's setSSECustomerKeyAlgorithm, the .NET SDK's ServerSideEncryptionCustomerMethod).
+        SignatureCoverage.CheckHeadersSigned(request, name => IsSignedOrCustomerKeyOfSignedAlgorithm(name.ToLowerInvariant(), signedHeaderList), cos: false);
 
         string? token = target.Get("X-Amz-Security-Token") ?? request.Header("x-amz-security-token");
         return new AuthenticatedIdentity(credential.AccessKeyId, token, SignatureScheme.SigV4Query, kind, payloadSha, null, credential.Region)
         {
             Service = credential.Service,
         };
+    }
+
+    private static bool IsSignedOrCustomerKeyOfSignedAlgorithm(string name, List<string> signedHeaderList)
+    {
+        if (signedHeaderList.Contains(name))
+        {
+            return true;
+        }
+
+        foreach (string prefix in (ReadOnlySpan<string>)["x-amz-server-side-encryption-customer-", "x-amz-copy-source-server-side-encryption-customer-"])
+        {
+            if (name == prefix + "key" || name == prefix + "key-md5")
+            {
+                return signedHeaderList.Contains(prefix + "algorithm");
+            }
+        }
+
+        return false;
     }
 
     private static void CheckHeadersSigned(SignableRequest request, List<string> signedHeaderList) =>

@@ -119,6 +119,30 @@ public sealed class SignatureCoverageTests
     }
 
     [Fact]
+    public void A_presigned_URL_that_signed_the_SSE_C_algorithm_leaves_only_the_key_and_its_MD5_to_the_user()
+    {
+        // AWS's documented pattern: presign with the algorithm, send key and key MD5 when using the URL.
+        var (target, headers) = Presigned([H("x-amz-server-side-encryption-customer-algorithm", "AES256")]);
+        headers["x-amz-server-side-encryption-customer-key"] = "a2V5";
+        headers["x-amz-server-side-encryption-customer-key-MD5"] = "bWQ1";
+        Assert.NotNull(RequestAuthenticator.Authenticate(Req("PUT", target, headers), Lookup, Now));
+
+        // Not the copy-source key, whose algorithm was not signed, and nothing without a signed algorithm.
+        headers["x-amz-copy-source-server-side-encryption-customer-key"] = "a2V5";
+        var e = Fails(ErrorCode.AccessDenied, () => RequestAuthenticator.Authenticate(Req("PUT", target, headers), Lookup, Now));
+        Assert.Equal("x-amz-copy-source-server-side-encryption-customer-key", Assert.Single(e.Details).Value);
+
+        var (plain, plainHeaders) = Presigned();
+        plainHeaders["x-amz-server-side-encryption-customer-key"] = "a2V5";
+        Fails(ErrorCode.AccessDenied, () => RequestAuthenticator.Authenticate(Req("PUT", plain, plainHeaders), Lookup, Now));
+
+        // Header auth has no such exception: AWS SDKs sign every header they send.
+        var signed = SigV4Headers([H("x-amz-server-side-encryption-customer-algorithm", "AES256")]);
+        signed["x-amz-server-side-encryption-customer-key"] = "a2V5";
+        Fails(ErrorCode.AccessDenied, () => RequestAuthenticator.Authenticate(Req("PUT", "/bucket/upload-here", signed), Lookup, Now));
+    }
+
+    [Fact]
     public void An_added_query_parameter_breaks_a_presigned_URL_and_a_header_signature()
     {
         var (target, headers) = Presigned();
@@ -148,6 +172,21 @@ public sealed class SignatureCoverageTests
         var e = Fails(ErrorCode.InvalidArgument, () => RequestAuthenticator.Authenticate(Req("PUT", "/bucket/upload-here", headers, "Authorization"), Lookup, Now));
         Assert.Contains("exactly one", e.Message);
         Assert.Equal(400, e.Error.Status);
+    }
+
+    [Fact]
+    public void Two_signatures_folded_into_one_Authorization_header_are_malformed()
+    {
+        var headers = SigV4Headers();
+        string one = headers["Authorization"];
+        headers["Authorization"] = one + ", " + one;
+        var e = Fails(ErrorCode.AuthorizationHeaderMalformed, () => RequestAuthenticator.Authenticate(Req("PUT", "/bucket/upload-here", headers), Lookup, Now));
+        Assert.Contains("more than once", e.Message);
+
+        var cos = Cos("GET", "/k", [], [H("host", CosHost)]);
+        string cosAuth = cos.Headers["Authorization"];
+        var folded = Make("GET", "/k", [H("Host", CosHost)], cosAuth + "&" + cosAuth);
+        Fails(ErrorCode.AuthorizationHeaderMalformed, () => RequestAuthenticator.Authenticate(folded, Lookup, Now));
     }
 
     [Theory]
