@@ -135,6 +135,25 @@ public sealed class AuthMechanismTests(TenantsFixture t)
     }
 
     [Fact]
+    public async Task A_presigned_PUT_with_a_fragment_cannot_smuggle_uploads_past_the_signature()
+    {
+        string bucket = await AliceBucketAsync();
+        string host = $"127.0.0.1:{t.Server.HttpUrl.Port}";
+        string target = $"/{bucket}/upload-here";
+        string query = SigV4Signer.Presign(t.Alice.AccessKey, t.Alice.SecretKey, CofferFixture.Region, "s3", "POST", target,
+            [new("host", host)], DateTimeOffset.UtcNow, TimeSpan.FromMinutes(10));
+
+        var (status, body) = await RawAsync(Request(target + "?" + query + "#&uploads", host, []).Replace("GET ", "POST ", StringComparison.Ordinal));
+        Assert.Equal(400, status);
+        Assert.Contains("<Code>InvalidURI</Code>", body);
+        Assert.DoesNotContain("UploadId", body);
+
+        using var alice = t.S3(t.Alice);
+        var uploads = await alice.ListMultipartUploadsAsync(bucket);
+        Assert.Empty(uploads.MultipartUploads ?? []);
+    }
+
+    [Fact]
     public async Task A_COS_signature_valid_for_a_century_is_refused_and_a_week_is_not()
     {
         string bucket = CosRawClient.NewBucket();

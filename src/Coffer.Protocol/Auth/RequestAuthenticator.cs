@@ -20,6 +20,7 @@ public static class RequestAuthenticator
     /// x-cos-security-token / x-ci-security-token), when a query parameter is not in the COS q-url-param-list (a presigned URL's q-* and
     /// x-cos-security-token parameters exempt), or when a COS q-sign-time / q-key-time window ends before it starts or is longer than
     /// 7 days (plus the 15-minute skew allowance);</item>
+    /// <item><see cref="ErrorCode.InvalidURI"/> (400) for a request target that contains '#';</item>
     /// <item><see cref="ErrorCode.InvalidArgument"/> (400) for an x-amz-content-sha256 value that is neither a hash nor a known keyword,
     /// more than one authentication mechanism (Authorization header, SigV4 query, COS query), a repeated Authorization header, or a
     /// repeated x-amz-date, Date, x-amz-content-sha256, x-amz-decoded-content-length or security-token header.</item>
@@ -33,6 +34,14 @@ public static class RequestAuthenticator
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(secretLookup);
+
+        if (request.RawTarget.Contains('#', StringComparison.Ordinal))
+        {
+            // Clients never send a fragment, and Kestrel passes one through: "?…&X-Amz-Signature=…#&uploads"
+            // would hide "uploads" from the signature (which ends the query at '#') but not from the
+            // router (which does not).
+            throw new CofferException(ErrorCode.InvalidURI, "The request target contains '#'; percent-encode it as %23.");
+        }
 
         var target = RequestTarget.Parse(request.RawTarget);
         SignatureCoverage.CheckRepeatedHeaders(request);

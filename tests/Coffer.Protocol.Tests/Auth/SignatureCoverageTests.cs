@@ -153,6 +153,16 @@ public sealed class SignatureCoverageTests
     }
 
     [Fact]
+    public void A_fragment_that_would_hide_query_parameters_from_the_signature_is_InvalidURI()
+    {
+        var (target, headers) = Presigned();
+        Fails(ErrorCode.InvalidURI, () => RequestAuthenticator.Authenticate(Req("PUT", target + "#&uploads", headers), Lookup, Now));
+        var start = Now.AddSeconds(-60);
+        string cos = CosV5Signer.PresignQuery("AKID", "SECRET", "PUT", "/k", [], [H("host", CosHost)], start, start.AddHours(1));
+        Fails(ErrorCode.InvalidURI, () => RequestAuthenticator.Authenticate(Make("PUT", "/k?" + cos + "#&acl", [H("Host", CosHost)]), Lookup, Now));
+    }
+
+    [Fact]
     public void X_Amz_Expires_of_exactly_a_week_is_accepted_and_one_second_more_is_S3s_error()
     {
         var (target, headers) = Presigned(expiresSeconds: 604800);
