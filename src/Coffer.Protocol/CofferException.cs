@@ -15,4 +15,7 @@ public sealed class CofferException(ErrorCode error, string? message = null, str
 
     /// <summary>Extra response headers for this error (e.g. x-cos-storage-class on InvalidObjectState), without family prefix handling.</summary>
     public Dictionary<string, string> Headers { get; } = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>Extra elements of the XML error body, written after Message in this order (e.g. S3's HeadersNotSigned).</summary>
+    public List<KeyValuePair<string, string>> Details { get; } = [];
 }

@@ -13,6 +13,13 @@ internal static class CosV5
     /// <summary>How far in the future q-sign-time may start (clock skew allowance).</summary>
     public static readonly TimeSpan MaxSkew = TimeSpan.FromMinutes(15);
 
+    /// <summary>
+    /// The longest q-sign-time / q-key-time window (end − start): 7 days, S3's presign limit, plus
+    /// <see cref="MaxSkew"/>, because both SDKs back-date the start (Python by 60 s, Node by 1 s), so a
+    /// 7-day presigned URL from either SDK has a window a little over 7 days.
+    /// </summary>
+    public static readonly TimeSpan MaxWindow = TimeSpan.FromDays(7) + MaxSkew;
+
     /// <summary>The q-* parameters of a COS signature.</summary>
     private sealed record Parameters(string Algorithm, string AccessKeyId, string SignTime, string KeyTime, string HeaderList, string ParamList, string Signature);
 
@@ -55,7 +62,9 @@ internal static class CosV5
         }
 
         var (signStart, signEnd) = ParseTime(p.SignTime, "q-sign-time", malformed);
-        var (_, keyEnd) = ParseTime(p.KeyTime, "q-key-time", malformed);
+        var (keyStart, keyEnd) = ParseTime(p.KeyTime, "q-key-time", malformed);
+        CheckWindow(signStart, signEnd, "q-sign-time");
+        CheckWindow(keyStart, keyEnd, "q-key-time");
 
         string secret = secretLookup(p.AccessKeyId) ?? throw new CofferException(ErrorCode.InvalidAccessKeyId);
 
@@ -65,11 +74,21 @@ internal static class CosV5
             throw new CofferException(ErrorCode.AccessDenied, "Request has expired");
         }
 
-        if (signStart - nowSeconds > (long)MaxSkew.TotalSeconds)
+        // A start in the future is a clock problem: RequestTimeTooSkewed (403) is what the Node SDK
+        // recognises to correct its clock from the response's Date header and retry.
+        if (signStart - nowSeconds > (long)MaxSkew.TotalSeconds || keyStart - nowSeconds > (long)MaxSkew.TotalSeconds)
         {
             throw new CofferException(ErrorCode.RequestTimeTooSkewed,
-                "The signature's start time (q-sign-time) is too far in the future of the server's time.");
+                "The signature's start time (q-sign-time / q-key-time) is more than 15 minutes after the server's time; check the client's clock.");
         }
+
+        // Everything that can change what the request does must be signed: every query parameter
+        // (a presigned PUT must not become ?uploads or ?acl) and every x-cos-* / x-amz-* header (it
+        // must not become a copy, or lock the owner out with SSE-C headers).
+        var signedParams = new HashSet<string>(p.ParamList.Split(';', StringSplitOptions.RemoveEmptyEntries), StringComparer.Ordinal);
+        SignatureCoverage.CheckCosQuerySigned(target, signedParams, queryAuth: !inHeader);
+        var signedHeaders = new HashSet<string>(p.HeaderList.Split(';', StringSplitOptions.RemoveEmptyEntries), StringComparer.Ordinal);
+        SignatureCoverage.CheckHeadersSigned(request, name => signedHeaders.Contains(UriEncoding.Encode(name).ToLowerInvariant()), cos: true);
 
         string httpParameters = BuildParameters(target, p.ParamList);
         var (httpHeaders, hostWithoutPort) = BuildHeaders(request, p.HeaderList);
@@ -105,7 +124,12 @@ internal static class CosV5
                 continue;
             }
 
-            values.TryAdd(part[..eq].Trim(), part[(eq + 1)..].Trim());
+            string name = part[..eq].Trim();
+            if (!values.TryAdd(name, part[(eq + 1)..].Trim()) && name.StartsWith("q-", StringComparison.Ordinal))
+            {
+                // Two signatures in one header (two Authorization headers folded into one line).
+                throw new CofferException(malformed, $"The authorization header gives {name} more than once; send exactly one signature.");
+            }
         }
 
         return Build(values.GetValueOrDefault, malformed);
@@ -147,13 +171,28 @@ internal static class CosV5
         int semi = value.IndexOf(';');
         if (semi <= 0
             || !long.TryParse(value.AsSpan(0, semi), NumberStyles.None, CultureInfo.InvariantCulture, out long start)
-            || !long.TryParse(value.AsSpan(semi + 1), NumberStyles.None, CultureInfo.InvariantCulture, out long end)
-            || end < start)
+            || !long.TryParse(value.AsSpan(semi + 1), NumberStyles.None, CultureInfo.InvariantCulture, out long end))
         {
-            throw new CofferException(malformed, $"{name} must be '<start>;<end>' in Unix seconds, with start <= end.");
+            throw new CofferException(malformed, $"{name} must be '<start>;<end>' in Unix seconds.");
         }
 
         return (start, end);
+    }
+
+    /// <summary>Refuses (403 AccessDenied) a window that ends before it starts or is longer than <see cref="MaxWindow"/>.</summary>
+    private static void CheckWindow(long start, long end, string name)
+    {
+        if (end < start)
+        {
+            throw new CofferException(ErrorCode.AccessDenied,
+                $"{name} ends ({end}) before it starts ({start}); sign with '<start>;<end>' where end is not before start.");
+        }
+
+        if (end - start > (long)MaxWindow.TotalSeconds)
+        {
+            throw new CofferException(ErrorCode.AccessDenied,
+                $"The {name} window is {end - start} seconds long; it may be at most 7 days (604800 seconds, plus 900 for clock skew). Sign with a shorter expiry.");
+        }
     }
 
     /// <summary>HttpParameters from q-url-param-list, in the order given; values from the decoded query.</summary>

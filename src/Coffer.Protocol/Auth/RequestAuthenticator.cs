@@ -16,7 +16,14 @@ public static class RequestAuthenticator
     /// <item><see cref="ErrorCode.AccessDenied"/> "Request has expired" (403) when the COS q-sign-time end or the SigV4 presign X-Amz-Expires has passed;</item>
     /// <item><see cref="ErrorCode.RequestTimeTooSkewed"/> (403) when the SigV4 x-amz-date/Date is more than 15 minutes off, or the COS q-sign-time (or SigV4 presign X-Amz-Date) starts more than 15 minutes in the future;</item>
     /// <item><see cref="ErrorCode.AuthorizationHeaderMalformed"/> / <see cref="ErrorCode.AuthorizationQueryParametersError"/> (400) when the signature cannot be parsed, misses fields, uses an unsupported algorithm, or X-Amz-Expires exceeds 604800;</item>
-    /// <item><see cref="ErrorCode.InvalidArgument"/> (400) for an x-amz-content-sha256 value that is neither a hash nor a known keyword, or both header and query SigV4 authentication.</item>
+    /// <item><see cref="ErrorCode.AccessDenied"/> (403) when an x-amz-* or x-cos-* header is not signed (SigV4 and COS; COS exempts only
+    /// x-cos-security-token / x-ci-security-token), when a query parameter is not in the COS q-url-param-list (a presigned URL's q-* and
+    /// x-cos-security-token parameters exempt), or when a COS q-sign-time / q-key-time window ends before it starts or is longer than
+    /// 7 days (plus the 15-minute skew allowance);</item>
+    /// <item><see cref="ErrorCode.InvalidURI"/> (400) for a request target that contains '#';</item>
+    /// <item><see cref="ErrorCode.InvalidArgument"/> (400) for an x-amz-content-sha256 value that is neither a hash nor a known keyword,
+    /// more than one authentication mechanism (Authorization header, SigV4 query, COS query), a repeated Authorization header, or a
+    /// repeated x-amz-date, Date, x-amz-content-sha256, x-amz-decoded-content-length or security-token header.</item>
     /// </list>
     /// The body is not read: a signed payload hash is returned in the identity for the caller to check.
     /// </summary>
@@ -28,8 +35,18 @@ public static class RequestAuthenticator
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(secretLookup);
 
+        if (request.RawTarget.Contains('#', StringComparison.Ordinal))
+        {
+            // Clients never send a fragment, and Kestrel passes one through: "?…&X-Amz-Signature=…#&uploads"
+            // would hide "uploads" from the signature (which ends the query at '#') but not from the
+            // router (which does not).
+            throw new CofferException(ErrorCode.InvalidURI, "The request target contains '#'; percent-encode it as %23.");
+        }
+
         var target = RequestTarget.Parse(request.RawTarget);
+        SignatureCoverage.CheckRepeatedHeaders(request);
         string? authorization = request.Header("authorization");
+        SignatureCoverage.CheckOneMechanism(!string.IsNullOrWhiteSpace(authorization), target);
         if (!string.IsNullOrWhiteSpace(authorization))
         {
             string trimmed = authorization.Trim();
@@ -50,14 +67,12 @@ public static class RequestAuthenticator
 
         foreach (var p in target.Query)
         {
-            if (p.Name is "q-sign-algorithm" or "q-ak" or "q-signature")
+            if (SignatureCoverage.IsCosQueryAuth(p.Name))
             {
                 return CosV5.Verify(request, target, null, secretLookup, now);
             }
 
-            if (p.Name.Equals("X-Amz-Algorithm", StringComparison.OrdinalIgnoreCase) ||
-                p.Name.Equals("X-Amz-Credential", StringComparison.OrdinalIgnoreCase) ||
-                p.Name.Equals("X-Amz-Signature", StringComparison.OrdinalIgnoreCase))
+            if (SignatureCoverage.IsSigV4QueryAuth(p.Name))
             {
                 return SigV4Verifier.VerifyQuery(request, target, secretLookup, now);
             }

@@ -44,6 +44,14 @@ internal static class SigV4Verifier
 
             var name = part[..eq].Trim();
             string value = part[(eq + 1)..].Trim().ToString();
+            if ((name.SequenceEqual("Credential") && credentialText is not null) ||
+                (name.SequenceEqual("SignedHeaders") && signedHeaders is not null) ||
+                (name.SequenceEqual("Signature") && signature is not null))
+            {
+                // Two signatures in one header (two Authorization headers folded into one line).
+                throw new CofferException(malformed, $"The authorization header gives {name} more than once; send exactly one signature.");
+            }
+
             if (name.SequenceEqual("Credential"))
             {
                 credentialText = value;
@@ -69,7 +77,7 @@ internal static class SigV4Verifier
 
         if (target.Has("X-Amz-Algorithm") || target.Has("X-Amz-Signature"))
         {
-            throw new CofferException(ErrorCode.InvalidArgument, "Only one auth mechanism allowed; only the X-Amz-Algorithm query parameter or the Authorization header should be specified.");
+            throw new CofferException(ErrorCode.InvalidArgument, SignatureCoverage.OneMechanismMessage);
         }
 
         // The request time: x-amz-date, or the Date header.
@@ -131,6 +139,7 @@ internal static class SigV4Verifier
         byte[] key = SigV4.DeriveSigningKey(secret, credential.Date, credential.Region, credential.Service);
         string canonicalQuery = SigV4.CanonicalQuery(target.Query);
         string matchedPayload = Verify(request, target, key, amzDate, credential.Scope, canonicalQuery, signedHeaders, signedHeaderList, payloadCandidates, signature);
+        CheckHeadersSigned(request, signedHeaderList);
         if (contentSha is null)
         {
             if (string.Equals(matchedPayload, SigV4.UnsignedPayload, StringComparison.Ordinal))
@@ -192,7 +201,7 @@ internal static class SigV4Verifier
 
         if (expires > SigV4.MaxExpiresSeconds)
         {
-            throw new CofferException(malformed, "X-Amz-Expires must be less than a week (in seconds); that is, the given X-Amz-Expires must be less than 604800 seconds.");
+            throw new CofferException(malformed, "X-Amz-Expires must be less than a week (in seconds) that is, the given X-Amz-Expires must be less than 604800 seconds");
         }
 
         string amzDate = SigV4.FormatAmzDate(requestTime);
@@ -227,12 +236,41 @@ internal static class SigV4Verifier
         string canonicalQuery = SigV4.CanonicalQuery(target.Query, exclude: target.Query.First(p => string.Equals(p.Name, "X-Amz-Signature", StringComparison.OrdinalIgnoreCase)).Name);
         Verify(request, target, key, amzDate, credential.Scope, canonicalQuery, signedHeaders, signedHeaderList, [payload], signature);
 
+        // The canonical query above covers every query parameter but X-Amz-Signature, so only
+        // headers can be added to a presigned URL: an x-amz-* header (x-amz-copy-source, SSE-C,
+        // x-amz-content-sha256, x-amz-decoded-content-length, a second token…) must have been signed.
+        // One exception, as S3 makes it: a URL that signed the SSE-C algorithm header leaves the
+        // customer key and its MD5 to whoever uses the URL (AWS's documented SSE-C presign pattern:
+        // the Java SDK's setSSECustomerKeyAlgorithm, the .NET SDK's ServerSideEncryptionCustomerMethod).
+        SignatureCoverage.CheckHeadersSigned(request, name => IsSignedOrCustomerKeyOfSignedAlgorithm(name.ToLowerInvariant(), signedHeaderList), cos: false);
+
         string? token = target.Get("X-Amz-Security-Token") ?? request.Header("x-amz-security-token");
         return new AuthenticatedIdentity(credential.AccessKeyId, token, SignatureScheme.SigV4Query, kind, payloadSha, null, credential.Region)
         {
             Service = credential.Service,
         };
     }
+
+    private static bool IsSignedOrCustomerKeyOfSignedAlgorithm(string name, List<string> signedHeaderList)
+    {
+        if (signedHeaderList.Contains(name))
+        {
+            return true;
+        }
+
+        foreach (string prefix in (ReadOnlySpan<string>)["x-amz-server-side-encryption-customer-", "x-amz-copy-source-server-side-encryption-customer-"])
+        {
+            if (name == prefix + "key" || name == prefix + "key-md5")
+            {
+                return signedHeaderList.Contains(prefix + "algorithm");
+            }
+        }
+
+        return false;
+    }
+
+    private static void CheckHeadersSigned(SignableRequest request, List<string> signedHeaderList) =>
+        SignatureCoverage.CheckHeadersSigned(request, name => signedHeaderList.Contains(name.ToLowerInvariant()), cos: false);
 
     /// <summary>
     /// Tries every canonical form the client may have signed (canonical URI re-encoded from the

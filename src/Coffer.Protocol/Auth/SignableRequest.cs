@@ -19,6 +19,13 @@ public sealed class SignableRequest
     /// <summary>The request headers, with case-insensitive keys; repeated headers joined with ",".</summary>
     public required IReadOnlyDictionary<string, string> Headers { get; init; }
 
+    /// <summary>
+    /// The names of headers that the request carried more than once (any case); their values
+    /// are joined with "," in <see cref="Headers"/>. Authentication refuses a repeated
+    /// Authorization header and repeated headers that decide how a request is authenticated.
+    /// </summary>
+    public IReadOnlyCollection<string> RepeatedHeaders { get; init; } = [];
+
     /// <summary>Whether the request came over TLS.</summary>
     public bool IsHttps { get; init; }
 

@@ -20,13 +20,14 @@ public static class ErrorWriter
             return;
         }
 
-        var body = Render(family, requestId, error.Error.CodeFor(family), error.Message, error.Resource ?? resource);
+        var body = Render(family, requestId, error.Error.CodeFor(family), error.Message, error.Resource ?? resource, error.Details);
         response.ContentType = "application/xml";
         response.ContentLength = body.Length;
         await response.Body.WriteAsync(body);
     }
 
-    public static byte[] Render(ProtocolFamily family, string requestId, string code, string message, string resource)
+    public static byte[] Render(ProtocolFamily family, string requestId, string code, string message, string resource,
+        IEnumerable<KeyValuePair<string, string>>? details = null)
     {
         var sb = new StringBuilder();
         using (var xml = XmlWriter.Create(sb, new XmlWriterSettings { Encoding = Encoding.UTF8, OmitXmlDeclaration = true }))
@@ -34,6 +35,8 @@ public static class ErrorWriter
             xml.WriteStartElement("Error");
             xml.WriteElementString("Code", code);
             xml.WriteElementString("Message", Xml.XmlText.Clean(message));
+            foreach (var (name, value) in details ?? [])
+                xml.WriteElementString(name, Xml.XmlText.Clean(value));
             xml.WriteElementString("Resource", Xml.XmlText.Clean(resource));
             xml.WriteElementString("RequestId", requestId);
             xml.WriteElementString(family == ProtocolFamily.Cos ? "TraceId" : "HostId", requestId);

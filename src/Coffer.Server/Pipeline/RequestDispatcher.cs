@@ -175,13 +175,19 @@ public sealed class RequestDispatcher(CofferServices services)
             bodySha256 = await BufferAndHashAsync(request);
 
         var headers = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        List<string>? repeated = null;
         foreach (var (name, values) in request.Headers)
+        {
             headers[name] = values.Count == 1 ? values[0] ?? "" : string.Join(",", values.ToArray());
+            if (values.Count > 1)
+                (repeated ??= []).Add(name);
+        }
         var signable = new SignableRequest
         {
             Method = request.Method,
             RawTarget = rawTarget,
             Headers = headers,
+            RepeatedHeaders = repeated ?? [],
             IsHttps = request.IsHttps,
             BodySha256 = bodySha256,
         };

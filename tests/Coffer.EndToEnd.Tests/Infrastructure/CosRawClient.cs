@@ -8,7 +8,7 @@ namespace Coffer.EndToEnd.Tests.Infrastructure;
 /// <summary>
 /// Sends raw requests the way the COS SDKs do: COS-style virtual host
 /// (<c>bucket-appid.cos.region.myqcloud.com</c>) connected to loopback, COS v5 signature over
-/// the host and every x-cos-* header, keys encoded like the Python SDK (quote with safe '/-_.~').
+/// the host, every x-cos-* header and the other headers the Python SDK signs (<see cref="PythonSigns"/>), keys encoded like the Python SDK (quote with safe '/-_.~').
 /// </summary>
 public sealed class CosRawClient(CofferFixture fixture, bool https = true, string? secretId = null, string? secretKey = null) : IDisposable
 {
@@ -53,8 +53,7 @@ public sealed class CosRawClient(CofferFixture fixture, bool https = true, strin
             {
                 request.Headers.TryAddWithoutValidation(name, value);
             }
-            if (name.StartsWith("x-cos-", StringComparison.OrdinalIgnoreCase) || name.Equals("Content-MD5", StringComparison.OrdinalIgnoreCase)
-                || name.Equals("Range", StringComparison.OrdinalIgnoreCase) || name.StartsWith("If-", StringComparison.OrdinalIgnoreCase))
+            if (PythonSigns(name))
                 signed.Add(new(name.ToLowerInvariant(), value));
         }
         if (sign)
@@ -65,6 +64,21 @@ public sealed class CosRawClient(CofferFixture fixture, bool https = true, strin
         }
         return await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
     }
+
+    /// <summary>
+    /// The headers the COS Python SDK signs [PY cos_auth.py filter_headers, cos-s3-reference.md §1.1]:
+    /// every x-cos-* and x-ci-* header (its STS token included: send_request adds it before signing)
+    /// and this fixed list. Nothing else (not If-Range, not Content-Language).
+    /// </summary>
+    public static bool PythonSigns(string name) =>
+        name.StartsWith("x-cos-", StringComparison.OrdinalIgnoreCase) || name.StartsWith("x-ci-", StringComparison.OrdinalIgnoreCase)
+        || PythonSignedHeaders.Contains(name);
+
+    private static readonly HashSet<string> PythonSignedHeaders = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "cache-control", "content-disposition", "content-encoding", "content-type", "content-md5", "content-length", "expect", "expires",
+        "host", "if-match", "if-modified-since", "if-none-match", "if-unmodified-since", "origin", "range", "transfer-encoding", "pic-operations",
+    };
 
     /// <summary>Python SDK style: percent-encode all but A-Z a-z 0-9 - _ . ~ (and '/' in paths), upper-case hex.</summary>
     public static string Encode(string value, bool keepSlash)
