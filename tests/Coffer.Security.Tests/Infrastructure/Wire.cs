@@ -133,7 +133,7 @@ public sealed class Wire(CofferFixture f) : IDisposable
         }
         if (auth == Auth.NoneCos)
             headers.Add(new("Authorization", ""));
-        headers.AddRange(tamper.UnsignedHeaders);
+        headers.AddRange(tamper.UnsignedHeaders.Select(h => KeyValuePair.Create(h.Key.Replace("x-{fam}-", $"x-{family}-"), h.Value)));
 
         var target = cos ? CosTarget(sent) : S3Target(sent);
         var query2 = string.Join("&", new[] { extraQuery, Encode(tamper.UnsignedQuery) }.Where(s => s.Length > 0));
