@@ -38,6 +38,9 @@ public sealed class RequestDispatcher(CofferServices services)
         var family = GuessFamily(http.Request, host, rawQuery);
         http.Response.Headers["Server"] = "Coffer";
         SetRequestId(http.Response, family, requestId);
+        var hasBody = HasBody(http);
+        if (hasBody)
+            http.Response.OnStarting(CloseIfRefused, http.Response);
 
         RequestContext? ctx = null;
         try
@@ -249,6 +252,25 @@ public sealed class RequestDispatcher(CofferServices services)
         SetRequestId(http.Response, family, requestId);
         await ErrorWriter.WriteAsync(http, family, requestId, error, ctx?.Resource ?? "/");
     }
+
+    /// <summary>Whether the request carries a body (a non-zero Content-Length, or chunked).</summary>
+    private static bool HasBody(HttpContext http) =>
+        http.Features.Get<IHttpRequestBodyDetectionFeature>()?.CanHaveBody ?? http.Request.ContentLength > 0;
+
+    /// <summary>
+    /// An error answered to a request with a body is answered before (or without) reading all of
+    /// that body: its unread bytes must never be parsed as the next request on the connection (a
+    /// client that sent them after <c>Expect: 100-continue</c> was refused, or a body crafted to
+    /// look like a request). <c>Connection: close</c> makes Kestrel end the connection after this
+    /// response instead of keeping it alive; whatever else the client sends is discarded.
+    /// </summary>
+    private static readonly Func<object, Task> CloseIfRefused = state =>
+    {
+        var response = (HttpResponse)state;
+        if (response.StatusCode >= 400)
+            response.Headers.Connection = "close";
+        return Task.CompletedTask;
+    };
 
     private static void CheckHeaderSize(HttpRequest request)
     {
