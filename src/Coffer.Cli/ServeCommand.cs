@@ -23,7 +23,9 @@ internal static class ServeCommand
 
             With no flags: data in ./coffer-data, SQLite metadata, HTTP on 127.0.0.1:9000 and HTTPS on
             127.0.0.1:9443 with a self-signed certificate generated on first start. Root credentials come
-            from COFFER_ACCESS_KEY / COFFER_SECRET_KEY, or are generated once and printed.
+            from COFFER_ACCESS_KEY / COFFER_SECRET_KEY, or are generated once and printed. The root key
+            (DIR/root.key or COFFER_ROOT_KEY) is generated only for an empty data folder; a folder that
+            holds data without its key, or with a wrong one, is refused with exit code 1.
 
             Example:
               coffer serve --data /srv/coffer --http 0.0.0.0:9000 --domain s3.example.test

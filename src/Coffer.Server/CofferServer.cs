@@ -48,7 +48,27 @@ public sealed class CofferServer : IAsyncDisposable
     {
         var folder = new DataFolder(options.DataDirectory);
         var rootKey = folder.LoadOrCreateRootKey();
-        var store = await SqliteMetadataStore.OpenAsync(folder.DatabasePath, ct);
+        SqliteMetadataStore store;
+        try
+        {
+            store = await SqliteMetadataStore.OpenAsync(folder.DatabasePath, ct);
+        }
+        catch
+        {
+            rootKey.Dispose();
+            throw;
+        }
+        try
+        {
+            // A wrong key is refused now, with what to do, not found out by every request later.
+            await Credentials.VerifyRootKeyAsync(store, rootKey, folder.RootKeySource, folder.DatabasePath, ct);
+        }
+        catch
+        {
+            await store.DisposeAsync();
+            rootKey.Dispose();
+            throw;
+        }
         var blobs = new FileSystemBlobStore(folder.BlobRoot);
 
         var builder = WebApplication.CreateSlimBuilder();
