@@ -26,6 +26,7 @@ public sealed class RequestDispatcher(CofferServices services)
 
     private readonly Addressing _addressing = new(services.Options.Domain);
     private readonly ILogger _log = services.Log;
+    private readonly UploadLimiter _uploads = services.Uploads;
 
     public async Task HandleAsync(HttpContext http)
     {
@@ -43,6 +44,7 @@ public sealed class RequestDispatcher(CofferServices services)
             http.Response.OnStarting(CloseIfRefused, http.Response);
 
         RequestContext? ctx = null;
+        var holdsUploadSlot = false;
         try
         {
             if (rawPath == "/_coffer/health" && (HttpMethods.IsGet(http.Request.Method) || HttpMethods.IsHead(http.Request.Method)))
@@ -84,6 +86,14 @@ public sealed class RequestDispatcher(CofferServices services)
             }
             ctx.User = services.Credentials.UserOf(identity.AccessKeyId, identity.SecurityToken ?? SessionToken(http.Request))
                 ?? throw new CofferException(ErrorCode.InvalidAccessKeyId);
+            if (hasBody)
+            {
+                // Refused before one byte of the body is read; the connection then closes (CloseIfRefused).
+                if (!_uploads.TryEnter())
+                    throw new CofferException(ErrorCode.SlowDown,
+                        $"Reduce your request rate: the server is receiving as many request bodies as it takes at once ({_uploads.Max}); retry this request later, with backoff.");
+                holdsUploadSlot = true;
+            }
 
             if (IsKmsCall(http.Request))
             {
@@ -135,6 +145,11 @@ public sealed class RequestDispatcher(CofferServices services)
         {
             _log.LogError(e, "Request {RequestId} {Method} {Resource} failed unexpectedly.", requestId, http.Request.Method, ctx?.Resource ?? rawPath);
             await FailAsync(http, ctx, family, requestId, new CofferException(ErrorCode.InternalError));
+        }
+        finally
+        {
+            if (holdsUploadSlot)
+                _uploads.Exit();
         }
     }
 
