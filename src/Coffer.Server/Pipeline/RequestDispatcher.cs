@@ -27,6 +27,7 @@ public sealed class RequestDispatcher(CofferServices services)
     private readonly Addressing _addressing = new(services.Options.Domain);
     private readonly ILogger _log = services.Log;
     private readonly UploadLimiter _uploads = services.Uploads;
+    private readonly MemoryTrimmer _trimmer = new(services.Uploads, services.Log);
 
     public async Task HandleAsync(HttpContext http)
     {
@@ -148,8 +149,8 @@ public sealed class RequestDispatcher(CofferServices services)
         }
         finally
         {
-            if (holdsUploadSlot)
-                _uploads.Exit();
+            if (holdsUploadSlot && _uploads.Exit() is var peak and > 0)
+                _trimmer.AfterBurst(peak);
         }
     }
 

@@ -8,6 +8,7 @@ namespace Coffer.Server.Pipeline;
 public sealed class UploadLimiter(int max)
 {
     private int _active;
+    private int _peak;
 
     public int Max => max;
 
@@ -17,12 +18,21 @@ public sealed class UploadLimiter(int max)
     /// <summary>Takes a slot; false (and nothing taken) when all are in use.</summary>
     public bool TryEnter()
     {
-        if (Interlocked.Increment(ref _active) <= max)
+        var active = Interlocked.Increment(ref _active);
+        if (active <= max)
+        {
+            for (var peak = Volatile.Read(ref _peak); active > peak; peak = Volatile.Read(ref _peak))
+                if (Interlocked.CompareExchange(ref _peak, active, peak) == peak)
+                    break;
             return true;
+        }
         Interlocked.Decrement(ref _active);
         return false;
     }
 
-    /// <summary>Gives back a slot taken by <see cref="TryEnter"/>.</summary>
-    public void Exit() => Interlocked.Decrement(ref _active);
+    /// <summary>
+    /// Gives back a slot taken by <see cref="TryEnter"/>. When that leaves no body being received,
+    /// returns the most that were received at once since the last such moment (else 0).
+    /// </summary>
+    public int Exit() => Interlocked.Decrement(ref _active) == 0 ? Interlocked.Exchange(ref _peak, 0) : 0;
 }
