@@ -101,11 +101,11 @@ try
                             ? s.Groups[1].Value + (Regex.Match(text, "<Code>(\\w+)</Code>") is { Success: true } c ? " " + c.Groups[1].Value : "") : "?";
                     while (n > 0)
                         n = await socket.ReceiveAsync(buffer, stop.Token);
-                    answers.AddOrUpdate((status ?? "closed") , 1, (_, v) => v + 1);
+                    answers.AddOrUpdate(status ?? "closed", 1, (_, v) => v + 1);
                     Interlocked.Decrement(ref open);
                 }
                 catch (OperationCanceledException) { if (status is not null) answers.AddOrUpdate(status + " (kept open)", 1, (_, v) => v + 1); }
-                catch (SocketException) { answers.AddOrUpdate((status ?? "reset"), 1, (_, v) => v + 1); Interlocked.Decrement(ref open); }
+                catch (SocketException) { answers.AddOrUpdate(status ?? "reset", 1, (_, v) => v + 1); Interlocked.Decrement(ref open); }
             })));
         }
         var drip = new byte[Math.Max(1, rate / 2)];
