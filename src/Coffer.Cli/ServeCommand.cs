@@ -18,18 +18,31 @@ internal static class ServeCommand
         var region = new Option<string>("--region") { Description = "Region the buckets report.", DefaultValueFactory = _ => "us-east-1" };
         var timeScale = new Option<double>("--time-scale") { Description = "Speed-up of restore durations, KMS deletion windows and the 30 s grace before replaced data is deleted (3600: an hour becomes a second).", DefaultValueFactory = _ => 1.0 };
 
+        var maxUploads = new Option<int>("--max-concurrent-uploads")
+        {
+            Description = $"Request bodies (object data, parts, XML, KMS documents) received at once; one more is answered 503 SlowDown without reading it, and its connection is closed. Bodies slower than {CofferServer.MinUploadBytesPerSecond} bytes/s (after {CofferServer.MinUploadGracePeriod.TotalSeconds:0} s) are cut.",
+            DefaultValueFactory = _ => CofferServerOptions.DefaultMaxConcurrentUploads,
+        };
+        var maxConnections = new Option<int>("--max-connections")
+        {
+            Description = "Connections open at once; a connection beyond them is closed as soon as it is accepted.",
+            DefaultValueFactory = _ => CofferServerOptions.DefaultMaxConnections,
+        };
+
         var command = new Command("serve", """
             Start the Coffer server.
 
             With no flags: data in ./coffer-data, SQLite metadata, HTTP on 127.0.0.1:9000 and HTTPS on
             127.0.0.1:9443 with a self-signed certificate generated on first start. Root credentials come
-            from COFFER_ACCESS_KEY / COFFER_SECRET_KEY, or are generated once and printed.
+            from COFFER_ACCESS_KEY / COFFER_SECRET_KEY, or are generated once and printed. The root key
+            (DIR/root.key or COFFER_ROOT_KEY) is generated only for an empty data folder; a folder that
+            holds data without its key, or with a wrong one, is refused with exit code 1.
 
             Example:
               coffer serve --data /srv/coffer --http 0.0.0.0:9000 --domain s3.example.test
             """)
         {
-            data, http, https, cert, key, domain, region, timeScale,
+            data, http, https, cert, key, domain, region, timeScale, maxUploads, maxConnections,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -43,10 +56,17 @@ internal static class ServeCommand
                 Domain = parse.GetValue(domain),
                 Region = parse.GetValue(region)!,
                 TimeScale = parse.GetValue(timeScale),
+                MaxConcurrentUploads = parse.GetValue(maxUploads),
+                MaxConnections = parse.GetValue(maxConnections),
             };
             if (options.TimeScale <= 0)
             {
                 Console.Error.WriteLine("coffer serve: --time-scale must be greater than 0.");
+                return 2;
+            }
+            if (options.MaxConcurrentUploads < 1 || options.MaxConnections < 1)
+            {
+                Console.Error.WriteLine("coffer serve: --max-concurrent-uploads and --max-connections must be at least 1.");
                 return 2;
             }
             if (options.HttpEndpoint is null && options.HttpsEndpoint is null)

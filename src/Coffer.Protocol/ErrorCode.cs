@@ -75,4 +75,5 @@ public sealed record ErrorCode(string Code, int Status, string DefaultMessage, s
     public static readonly ErrorCode InternalError = new("InternalError", 500, "We encountered an internal error. Please try again.");
     public static readonly ErrorCode NotImplemented = new("NotImplemented", 501, "A header or query you provided implies functionality that is not implemented.");
     public static readonly ErrorCode ServiceUnavailable = new("ServiceUnavailable", 503, "Service is unable to handle request.");
+    public static readonly ErrorCode SlowDown = new("SlowDown", 503, "Please reduce your request rate.");
 }

@@ -48,10 +48,34 @@ public sealed class CofferServer : IAsyncDisposable
 
     public static async Task<CofferServer> StartAsync(CofferServerOptions options, CancellationToken ct = default)
     {
+        if (options.MaxConcurrentUploads < 1)
+            throw new ArgumentException($"--max-concurrent-uploads must be at least 1; got {options.MaxConcurrentUploads}.");
+        if (options.MaxConnections < 1)
+            throw new ArgumentException($"--max-connections must be at least 1; got {options.MaxConnections}.");
         var folder = new DataFolder(options.DataDirectory);
         var tightened = folder.RestrictAccess();
         var rootKey = folder.LoadOrCreateRootKey();
-        var store = await SqliteMetadataStore.OpenAsync(folder.DatabasePath, ct);
+        SqliteMetadataStore store;
+        try
+        {
+            store = await SqliteMetadataStore.OpenAsync(folder.DatabasePath, ct);
+        }
+        catch
+        {
+            rootKey.Dispose();
+            throw;
+        }
+        try
+        {
+            // A wrong key is refused now, with what to do, not found out by every request later.
+            await Credentials.VerifyRootKeyAsync(store, rootKey, folder.RootKeySource, folder.DatabasePath, ct);
+        }
+        catch
+        {
+            await store.DisposeAsync();
+            rootKey.Dispose();
+            throw;
+        }
         var blobs = new FileSystemBlobStore(folder.BlobRoot);
 
         var builder = WebApplication.CreateSlimBuilder();
@@ -88,6 +112,10 @@ public sealed class CofferServer : IAsyncDisposable
             kestrel.RequestHeaderEncodingSelector = name =>
                 name.StartsWith("x-cos-meta-", StringComparison.OrdinalIgnoreCase) || name.StartsWith("x-amz-meta-", StringComparison.OrdinalIgnoreCase)
                     ? LenientUtf8 : null;
+            kestrel.Limits.MaxConcurrentConnections = options.MaxConnections;
+            // A body that trickles in slower than this (after a grace period) is cut: its upload
+            // slot (MaxConcurrentUploads) and buffers go back instead of being held for hours.
+            kestrel.Limits.MinRequestBodyDataRate = new MinDataRate(MinUploadBytesPerSecond, MinUploadGracePeriod);
             if (options.HttpEndpoint is not null)
                 kestrel.Listen(ParseEndpoint(options.HttpEndpoint, "--http"), o => o.Protocols = HttpProtocols.Http1);
             if (options.HttpsEndpoint is not null)
@@ -117,6 +145,7 @@ public sealed class CofferServer : IAsyncDisposable
             Credentials = new CredentialStore(store, rootKey, TimeProvider.System),
             Log = log,
             Audit = audit,
+            Uploads = new UploadLimiter(options.MaxConcurrentUploads),
         };
         await services.Reclaimer.StartAsync(ct);
         var kmsMaintenance = new KmsMaintenance(kms, store, audit, log, options.KmsMaintenanceInterval ?? KmsMaintenance.IntervalFor(options.TimeScale));
@@ -144,6 +173,10 @@ public sealed class CofferServer : IAsyncDisposable
             log.LogInformation("Swept {Orphans} orphaned blobs and {Temps} temporary files left by an earlier stop.", sweep.OrphanBlobsDeleted, sweep.TemporaryFilesDeleted);
         return server;
     }
+
+    /// <summary>The slowest request body accepted, in bytes per second averaged since the body began (after <see cref="MinUploadGracePeriod"/>).</summary>
+    public const int MinUploadBytesPerSecond = 1024;
+    public static readonly TimeSpan MinUploadGracePeriod = TimeSpan.FromSeconds(5);
 
     public async Task StopAsync()
     {

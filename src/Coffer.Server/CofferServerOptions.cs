@@ -48,6 +48,23 @@ public sealed class CofferServerOptions
     /// </summary>
     public TimeSpan? KmsMaintenanceInterval { get; set; }
 
+    /// <summary>
+    /// How many request bodies (PUT and POST bodies: objects, parts, XML and KMS documents) the server
+    /// receives at once. One more is answered 503 SlowDown at once, without reading its body, and its
+    /// connection is closed. Each body being stored holds up to about 5 MiB (three 1 MiB transfer
+    /// buffers, a 1 MiB file buffer, segment frames), so the default of 128 bounds that memory at about
+    /// 640 MiB — while 2 cores are saturated by a handful of streams, and SDK transfer managers upload
+    /// about 10 parts at a time per file.
+    /// </summary>
+    public int MaxConcurrentUploads { get; set; } = DefaultMaxConcurrentUploads;
+
+    public const int DefaultMaxConcurrentUploads = 128;
+
+    /// <summary>How many connections Kestrel keeps open at once; a connection beyond them is closed as soon as it is accepted.</summary>
+    public int MaxConnections { get; set; } = DefaultMaxConnections;
+
+    public const int DefaultMaxConnections = 4096;
+
     /// <summary>Extra log output (tests capture the server log through this).</summary>
     public ILoggerProvider? LoggerProvider { get; set; }
 

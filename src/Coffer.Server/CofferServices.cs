@@ -21,6 +21,8 @@ public sealed class CofferServices : IAsyncDisposable
     public required CredentialStore Credentials { get; init; }
     public required ILogger Log { get; init; }
     public TimeProvider Time { get; init; } = TimeProvider.System;
+    /// <summary>The request bodies being received now, against <see cref="CofferServerOptions.MaxConcurrentUploads"/>.</summary>
+    public required UploadLimiter Uploads { get; init; }
     /// <summary>The KMS audit log (docs/kms.md); drops entries unless the host sets one.</summary>
     public Audit.KmsAuditLog Audit { get; init; } = Coffer.Server.Audit.KmsAuditLog.Disabled;
 

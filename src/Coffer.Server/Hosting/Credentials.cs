@@ -62,6 +62,32 @@ public static class Credentials
         return (created.AccessKeyId, created.SecretKey);
     }
 
+    /// <summary>
+    /// Checks, before anything else uses it, that the root key is the one this metadata was sealed
+    /// under: the root user's sealed secret (or, without a root user, any user's) must unseal. A
+    /// wrong key would otherwise start a server whose every signed request fails with a 500.
+    /// Nothing to check when no user exists yet (a new data folder).
+    /// </summary>
+    /// <exception cref="RootKeyException">The key does not open the stored secrets.</exception>
+    public static async Task VerifyRootKeyAsync(IMetadataStore store, RootKey rootKey, string keySource, string databasePath, CancellationToken ct)
+    {
+        var users = await store.ListUsersAsync(ct);
+        var probe = users.FirstOrDefault(u => u.IsRoot) ?? users.FirstOrDefault();
+        if (probe is null)
+            return;
+        try
+        {
+            CryptographicOperations.ZeroMemory(rootKey.Unseal(probe.SealedSecret, CredentialStore.SecretPurpose));
+        }
+        catch (CryptographicException)
+        {
+            throw new RootKeyException(
+                $"The root key from {keySource} is not the key the data in {databasePath} was sealed under "
+                + $"(the stored secret of user '{probe.Name}' does not unseal with it). "
+                + "Restore the original root.key from your backup, or set COFFER_ROOT_KEY to the base64 of the original key.");
+        }
+    }
+
     private static bool SecretMatches(UserRecord user, RootKey rootKey, string secret)
     {
         var stored = rootKey.Unseal(user.SealedSecret, CredentialStore.SecretPurpose);

@@ -64,7 +64,7 @@ public static class ObjectWriter
                 while (true)
                 {
                     var buffer = await md5.RentAsync(ct);
-                    var read = await FillAsync(body, buffer, bufferSize, ct);
+                    var read = await FillAsync(body, buffer, bufferSize, md5, ct);
                     if (read == 0)
                     {
                         md5.Return(buffer);
@@ -110,7 +110,7 @@ public static class ObjectWriter
     /// Reads until the buffer holds at least <see cref="FillTarget"/> bytes or the body ends:
     /// sockets hand out a few KiB per read, and whole segments seal from the caller's memory.
     /// </summary>
-    private static async ValueTask<int> FillAsync(Stream body, byte[] buffer, int size, CancellationToken ct)
+    private static async ValueTask<int> FillAsync(Stream body, byte[] buffer, int size, ParallelMd5 md5, CancellationToken ct)
     {
         var filled = 0;
         var target = Math.Min(FillTarget, size);
@@ -120,6 +120,7 @@ public static class ObjectWriter
             if (read == 0)
                 break;
             filled += read;
+            md5.Written(buffer, filled);   // zeroed on dispose even if the body fails before it is hashed
         }
         return filled;
     }

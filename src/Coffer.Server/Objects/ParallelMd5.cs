@@ -13,12 +13,15 @@ namespace Coffer.Server.Objects;
 /// </summary>
 internal sealed class ParallelMd5 : IAsyncDisposable
 {
-    private readonly byte[][] _buffers;
+    private readonly byte[]?[] _buffers;
+    private readonly int[] _written;
+    private readonly int _bufferSize;
     private readonly Channel<byte[]> _free;
     private readonly Channel<(byte[] Buffer, int Length)> _work;
     private readonly IncrementalHash _md5 = IncrementalHash.CreateHash(HashAlgorithmName.MD5);
     private readonly Task _worker;
     private readonly bool _inline;
+    private int _rented;
     private bool _finished;
 
     /// <param name="bufferSize">Size of each buffer.</param>
@@ -26,14 +29,11 @@ internal sealed class ParallelMd5 : IAsyncDisposable
     public ParallelMd5(int bufferSize, int bufferCount = 3)
     {
         _inline = bufferCount == 1;
+        _bufferSize = bufferSize;
         _buffers = new byte[bufferCount][];
+        _written = new int[bufferCount];
         _free = Channel.CreateBounded<byte[]>(bufferCount);
         _work = Channel.CreateBounded<(byte[], int)>(new BoundedChannelOptions(bufferCount) { SingleReader = true, SingleWriter = true });
-        for (var i = 0; i < bufferCount; i++)
-        {
-            _buffers[i] = BufferPool.Shared.Rent(bufferSize);
-            _free.Writer.TryWrite(_buffers[i]);
-        }
         _worker = _inline ? Task.CompletedTask : Task.Run(async () =>
         {
             await foreach (var (buffer, length) in _work.Reader.ReadAllAsync())
@@ -44,12 +44,38 @@ internal sealed class ParallelMd5 : IAsyncDisposable
         });
     }
 
-    /// <summary>A buffer to fill; waits while all of them are still being hashed.</summary>
-    public ValueTask<byte[]> RentAsync(CancellationToken ct) => _free.Reader.ReadAsync(ct);
+    /// <summary>
+    /// A buffer to fill; waits while all of them are still being hashed. Buffers are rented from
+    /// the pool only when needed: a slow upload that never fills its first buffer holds one, not three.
+    /// </summary>
+    public ValueTask<byte[]> RentAsync(CancellationToken ct)
+    {
+        if (_free.Reader.TryRead(out var free))
+            return ValueTask.FromResult(free);
+        if (_rented < _buffers.Length)
+        {
+            var buffer = BufferPool.Shared.Rent(_bufferSize);
+            _buffers[_rented++] = buffer;
+            return ValueTask.FromResult(buffer);
+        }
+        return _free.Reader.ReadAsync(ct);
+    }
+
+    /// <summary>Records that the first <paramref name="length"/> bytes of a rented buffer now hold data (zeroed on dispose).</summary>
+    public void Written(byte[] buffer, int length)
+    {
+        for (var i = 0; i < _rented; i++)
+            if (ReferenceEquals(_buffers[i], buffer))
+            {
+                _written[i] = Math.Max(_written[i], length);
+                return;
+            }
+    }
 
     /// <summary>Queues the first <paramref name="length"/> bytes for hashing; the buffer must not be written until rented again.</summary>
     public void Hash(byte[] buffer, int length)
     {
+        Written(buffer, length);
         if (_inline)
         {
             _md5.AppendData(buffer, 0, length);
@@ -78,11 +104,12 @@ internal sealed class ParallelMd5 : IAsyncDisposable
         try { await _worker.ConfigureAwait(false); }
         catch when (!_finished) { }
         _md5.Dispose();
-        foreach (var buffer in _buffers)
+        for (var i = 0; i < _rented; i++)
         {
-            // They held plaintext.
-            CryptographicOperations.ZeroMemory(buffer);
-            BufferPool.Shared.Return(buffer);
+            // They held plaintext: zero what was written, and only that (zeroing untouched pages of
+            // a fresh array would make the process commit memory the upload never used).
+            CryptographicOperations.ZeroMemory(_buffers[i].AsSpan(0, _written[i]));
+            BufferPool.Shared.Return(_buffers[i]!);
         }
     }
 }

@@ -26,6 +26,8 @@ public sealed class RequestDispatcher(CofferServices services)
 
     private readonly Addressing _addressing = new(services.Options.Domain);
     private readonly ILogger _log = services.Log;
+    private readonly UploadLimiter _uploads = services.Uploads;
+    private readonly MemoryTrimmer _trimmer = new(services.Uploads, services.Log);
 
     public async Task HandleAsync(HttpContext http)
     {
@@ -38,8 +40,12 @@ public sealed class RequestDispatcher(CofferServices services)
         var family = GuessFamily(http.Request, host, rawQuery);
         http.Response.Headers["Server"] = "Coffer";
         SetRequestId(http.Response, family, requestId);
+        var hasBody = HasBody(http);
+        if (hasBody)
+            http.Response.OnStarting(CloseIfRefused, http.Response);
 
         RequestContext? ctx = null;
+        var holdsUploadSlot = false;
         try
         {
             if (rawPath == "/_coffer/health" && (HttpMethods.IsGet(http.Request.Method) || HttpMethods.IsHead(http.Request.Method)))
@@ -81,6 +87,14 @@ public sealed class RequestDispatcher(CofferServices services)
             }
             ctx.User = services.Credentials.UserOf(identity.AccessKeyId, identity.SecurityToken ?? SessionToken(http.Request))
                 ?? throw new CofferException(ErrorCode.InvalidAccessKeyId);
+            if (hasBody)
+            {
+                // Refused before one byte of the body is read; the connection then closes (CloseIfRefused).
+                if (!_uploads.TryEnter())
+                    throw new CofferException(ErrorCode.SlowDown,
+                        $"Reduce your request rate: the server is receiving as many request bodies as it takes at once ({_uploads.Max}); retry this request later, with backoff.");
+                holdsUploadSlot = true;
+            }
 
             if (IsKmsCall(http.Request))
             {
@@ -132,6 +146,11 @@ public sealed class RequestDispatcher(CofferServices services)
         {
             _log.LogError(e, "Request {RequestId} {Method} {Resource} failed unexpectedly.", requestId, http.Request.Method, ctx?.Resource ?? rawPath);
             await FailAsync(http, ctx, family, requestId, new CofferException(ErrorCode.InternalError));
+        }
+        finally
+        {
+            if (holdsUploadSlot && _uploads.Exit() is var peak and > 0)
+                _trimmer.AfterBurst(peak);
         }
     }
 
@@ -255,6 +274,25 @@ public sealed class RequestDispatcher(CofferServices services)
         SetRequestId(http.Response, family, requestId);
         await ErrorWriter.WriteAsync(http, family, requestId, error, ctx?.Resource ?? "/");
     }
+
+    /// <summary>Whether the request carries a body (a non-zero Content-Length, or chunked).</summary>
+    private static bool HasBody(HttpContext http) =>
+        http.Features.Get<IHttpRequestBodyDetectionFeature>()?.CanHaveBody ?? http.Request.ContentLength > 0;
+
+    /// <summary>
+    /// An error answered to a request with a body is answered before (or without) reading all of
+    /// that body: its unread bytes must never be parsed as the next request on the connection (a
+    /// client that sent them after <c>Expect: 100-continue</c> was refused, or a body crafted to
+    /// look like a request). <c>Connection: close</c> makes Kestrel end the connection after this
+    /// response instead of keeping it alive; whatever else the client sends is discarded.
+    /// </summary>
+    private static readonly Func<object, Task> CloseIfRefused = state =>
+    {
+        var response = (HttpResponse)state;
+        if (response.StatusCode >= 400)
+            response.Headers.Connection = "close";
+        return Task.CompletedTask;
+    };
 
     private static void CheckHeaderSize(HttpRequest request)
     {
