@@ -29,6 +29,15 @@ public static class KmsApi
         string? error = "InternalError"; // until the call completes one way or another
         try
         {
+            if (!ctx.IsHttps)
+            {
+                // Plaintext and data keys must never cross the wire in clear (as SSE-C and SSE-KMS are refused).
+                // AWS requires TLS through a key policy condition (aws:SecureTransport), whose refusal is AccessDeniedException.
+                error = "AccessDeniedException";
+                await WriteErrorAsync(ctx.Http, error, "KMS requests must be made over a secure connection (HTTPS): use the server's https:// endpoint.", 400);
+                return;
+            }
+
             try
             {
                 call.Input = await ReadInputAsync(ctx);
