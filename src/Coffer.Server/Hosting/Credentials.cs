@@ -16,7 +16,7 @@ public static class Credentials
 
     public static string NewSecretKey() => Random(40, Alphabet);
 
-    /// <summary>Adds a user with a fresh key pair; returns the pair, or null when the name is taken.</summary>
+    /// <summary>Adds a user with a fresh key pair and a fresh id (<see cref="UserIds"/>); returns the pair, or null when the name is taken.</summary>
     public static async Task<(string AccessKeyId, string SecretKey)?> AddUserAsync(IMetadataStore store, RootKey rootKey, string name, bool isRoot = false,
         string? accessKeyId = null, string? secretKey = null, CancellationToken ct = default)
     {
@@ -25,7 +25,7 @@ public static class Credentials
         var secretBytes = Encoding.UTF8.GetBytes(secretKey);
         try
         {
-            var record = new UserRecord(name, accessKeyId, rootKey.Seal(secretBytes, CredentialStore.SecretPurpose), isRoot, DateTimeOffset.UtcNow);
+            var record = new UserRecord(name, accessKeyId, rootKey.Seal(secretBytes, CredentialStore.SecretPurpose), isRoot, DateTimeOffset.UtcNow, UserIds.New());
             return await store.AddUserAsync(record, ct) ? (accessKeyId, secretKey) : null;
         }
         finally
