@@ -84,7 +84,7 @@ internal static class AdminCommand
             using var __ = rootKey;
             var users = await store.ListUsersAsync(ct);
             if (parse.GetValue(json))
-                Console.WriteLine(JsonSerializer.Serialize(users.Select(u => new { name = u.Name, accessKeyId = u.AccessKeyId, root = u.IsRoot, created = u.Created })));
+                Console.WriteLine(JsonSerializer.Serialize(users.Select(u => new { name = u.Name, id = u.Id, accessKeyId = u.AccessKeyId, root = u.IsRoot, created = u.Created })));
             else
                 foreach (var u in users)
                     Console.WriteLine($"{u.Name,-20} {u.AccessKeyId}{(u.IsRoot ? "  (root)" : "")}");
@@ -97,7 +97,7 @@ internal static class AdminCommand
     {
         var name = new Argument<string>("name") { Description = "Name or access key id of the user to remove." };
         var data = DataOption();
-        var command = new Command("remove", "Remove a user; its key pair stops working within seconds.\n\nExample:\n  coffer admin user remove alice") { name, data };
+        var command = new Command("remove", "Remove a user; its key pair stops working within seconds. Its buckets and KMS keys stay, owned by its id: a user added later under the same name gets a new id and none of them.\n\nExample:\n  coffer admin user remove alice") { name, data };
         command.SetAction(async (parse, ct) =>
         {
             var (store, rootKey) = await OpenAsync(parse.GetValue(data)!, ct);

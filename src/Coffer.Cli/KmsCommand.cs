@@ -63,7 +63,7 @@ internal static partial class KmsCommand
                 keyId = await ResolveKeyAsync(dataDirectory, reference, ct);
                 if (keyId is null)
                 {
-                    Console.Error.WriteLine($"coffer kms audit: the alias '{reference}' names no key in {dataDirectory}; give the key id.");
+                    Console.Error.WriteLine($"coffer kms audit: the alias '{reference}' names no key in {dataDirectory}, or several users have it; give the key id.");
                     return 3;
                 }
             }
@@ -107,7 +107,7 @@ internal static partial class KmsCommand
             : null;
     }
 
-    /// <summary>A key id from an id, a key ARN, or an alias (looked up in the data folder's database).</summary>
+    /// <summary>A key id from an id, a key ARN, or an alias (looked up in the data folder's database; null when no user or several have it).</summary>
     private static async Task<string?> ResolveKeyAsync(string dataDirectory, string reference, CancellationToken ct)
     {
         var resource = reference.StartsWith("arn:", StringComparison.Ordinal) && reference.Split(':', 6) is { Length: 6 } parts ? parts[5] : reference;
@@ -119,7 +119,9 @@ internal static partial class KmsCommand
         if (!File.Exists(database))
             return null;
         await using var store = await Coffer.Storage.SqliteMetadataStore.OpenAsync(database, ct);
-        return await store.ResolveAliasAsync(resource, ct);
+        // Aliases are per user; an administrator's --key names one only when exactly one user has it.
+        var matches = (await store.ListAliasesAsync(null, ct)).Where(a => a.Alias == resource).Select(a => a.KeyId).Distinct().ToList();
+        return matches.Count == 1 ? matches[0] : null;
     }
 
     private static string Format(KmsAuditEntry e)

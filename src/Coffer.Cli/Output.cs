@@ -224,6 +224,10 @@ internal static partial class Output
             ErrorCodes.ExpiredToken => "the session token has expired; get new temporary credentials",
             ErrorCodes.AccessDenied when e.ErrorMessage.Contains("customer-provided key", StringComparison.OrdinalIgnoreCase) =>
                 "pass the SSE-C key the object was written with: --sse-c-key",
+            ErrorCodes.AccessDenied when e.ErrorMessage.Contains("KMS key", StringComparison.Ordinal) =>
+                "name one of your own KMS keys (list them with: coffer kms list-keys), or leave the key id out to use your default key",
+            "AccessDeniedException" when e.ErrorMessage.Contains("HTTPS", StringComparison.Ordinal) =>
+                "use the server's https:// endpoint: coffer config set --endpoint https://HOST:PORT",
             ErrorCodes.AccessDenied or "AccessDeniedException" =>
                 "these credentials may not do this; check the profile with: coffer config show (or the SSE-C key with --sse-c-key)",
             ErrorCodes.InvalidObjectState => $"the object is archived; restore it first with: coffer restore cos://{bucket}/{target?.Key ?? "KEY"} --days 1",

@@ -18,7 +18,7 @@ public sealed record MultipartUpload
     public required string Key { get; init; }
     /// <summary>When CreateMultipartUpload ran.</summary>
     public required DateTimeOffset Initiated { get; init; }
-    /// <summary>The user who initiated the upload (ListParts / ListMultipartUploads Initiator and Owner).</summary>
+    /// <summary>The id of the user who initiated the upload (ListParts / ListMultipartUploads Initiator and Owner).</summary>
     public required string Owner { get; init; }
     /// <summary>The storage class the object will have, in its stored (COS) spelling.</summary>
     public string StorageClass { get; init; } = "STANDARD";

@@ -1,14 +1,26 @@
 namespace Coffer.Storage;
 
-/// <summary>A user of the server: an access key pair and a display name.</summary>
+/// <summary>A user of the server: a stable id, an access key pair and a display name.</summary>
+/// <param name="Name">The display name; unique among current users, but may be given again after the user is removed.</param>
 /// <param name="SealedSecret">The secret access key sealed under the root key (never stored in clear).</param>
-public sealed record UserRecord(string Name, string AccessKeyId, byte[] SealedSecret, bool IsRoot, DateTimeOffset Created);
+/// <param name="Id">The stable id (<see cref="UserIds"/>): what buckets, KMS keys, aliases and uploads record as their
+/// owner. Given at creation and never given to another user, so a removed user's things stay out of reach of anyone who
+/// later gets the same name.</param>
+public sealed record UserRecord(string Name, string AccessKeyId, byte[] SealedSecret, bool IsRoot, DateTimeOffset Created, string Id);
+
+/// <summary>User ids: 64 lowercase hex digits (256 random bits, the shape of an S3 canonical user id).</summary>
+public static class UserIds
+{
+    /// <summary>A fresh user id.</summary>
+    public static string New() => System.Security.Cryptography.RandomNumberGenerator.GetHexString(64, lowercase: true);
+}
 
 /// <summary>The default encryption of a bucket (PUT ?encryption).</summary>
 /// <param name="Algorithm">"AES256" or "KMS" (stored normalised: COS "KMS", S3 "aws:kms" and "cos/kms" all become "KMS").</param>
 /// <param name="KmsKeyId">The CMK for "KMS"; null means the account's default key.</param>
 public sealed record BucketEncryption(string Algorithm, string? KmsKeyId);
 
+/// <param name="Owner">The owner's user id (<see cref="UserRecord.Id"/>).</param>
 public sealed record BucketRecord(
     string Name,
     string Owner,

@@ -173,12 +173,14 @@ public sealed partial class SqliteMetadataStore
     }
 
     /// <inheritdoc />
-    public Task<string?> ResolveAliasAsync(string alias, CancellationToken ct = default)
+    public Task<string?> ResolveAliasAsync(string owner, string alias, CancellationToken ct = default)
     {
+        ArgumentNullException.ThrowIfNull(owner);
         ArgumentNullException.ThrowIfNull(alias);
         return ReadAsync(async (s, ct) =>
         {
-            using var cmd = s.Command("SELECT key_id FROM kms_aliases WHERE alias = $alias;");
+            using var cmd = s.Command("SELECT key_id FROM kms_aliases WHERE owner = $owner AND alias = $alias;");
+            cmd.Parameters.AddWithValue("$owner", owner);
             cmd.Parameters.AddWithValue("$alias", alias);
             return (string?)await cmd.ExecuteScalarAsync(ct).ConfigureAwait(false);
         }, ct);
@@ -208,12 +210,14 @@ public sealed partial class SqliteMetadataStore
     }
 
     /// <inheritdoc />
-    public Task<bool> DeleteAliasAsync(string alias, CancellationToken ct = default)
+    public Task<bool> DeleteAliasAsync(string owner, string alias, CancellationToken ct = default)
     {
+        ArgumentNullException.ThrowIfNull(owner);
         ArgumentNullException.ThrowIfNull(alias);
         return WriteAsync(async (s, ct) =>
         {
-            using var cmd = s.Command("DELETE FROM kms_aliases WHERE alias = $alias;");
+            using var cmd = s.Command("DELETE FROM kms_aliases WHERE owner = $owner AND alias = $alias;");
+            cmd.Parameters.AddWithValue("$owner", owner);
             cmd.Parameters.AddWithValue("$alias", alias);
             return await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false) == 1;
         }, ct);

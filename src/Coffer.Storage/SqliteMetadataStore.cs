@@ -135,13 +135,15 @@ public sealed partial class SqliteMetadataStore : IMetadataStore, IKmsKeyStore
     public Task<bool> AddUserAsync(UserRecord user, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(user);
+        ArgumentException.ThrowIfNullOrEmpty(user.Id);
         return WriteAsync(async (s, ct) =>
         {
             using var cmd = s.Command("""
-                INSERT INTO users (access_key_id, name, sealed_secret, is_root, created)
-                VALUES ($access_key_id, $name, $sealed_secret, $is_root, $created)
+                INSERT INTO users (access_key_id, name, sealed_secret, is_root, created, user_id)
+                VALUES ($access_key_id, $name, $sealed_secret, $is_root, $created, $user_id)
                 ON CONFLICT DO NOTHING;
                 """);
+            cmd.Parameters.AddWithValue("$user_id", user.Id);
             cmd.Parameters.AddWithValue("$access_key_id", user.AccessKeyId);
             cmd.Parameters.AddWithValue("$name", user.Name);
             cmd.Parameters.AddWithValue("$sealed_secret", user.SealedSecret);
@@ -151,7 +153,7 @@ public sealed partial class SqliteMetadataStore : IMetadataStore, IKmsKeyStore
         }, ct);
     }
 
-    private const string UserColumns = "access_key_id, name, sealed_secret, is_root, created";
+    private const string UserColumns = "access_key_id, name, sealed_secret, is_root, created, user_id";
 
     /// <inheritdoc />
     public Task<UserRecord?> GetUserAsync(string accessKeyId, CancellationToken ct = default)
@@ -206,7 +208,8 @@ public sealed partial class SqliteMetadataStore : IMetadataStore, IKmsKeyStore
         AccessKeyId: r.GetString(0),
         SealedSecret: ReadBytes(r, 2),
         IsRoot: r.GetInt64(3) != 0,
-        Created: ObjectJson.Instant(r.GetInt64(4)));
+        Created: ObjectJson.Instant(r.GetInt64(4)),
+        Id: r.GetString(5));
 
     // ---------------------------------------------------------------- buckets
 
@@ -247,6 +250,7 @@ public sealed partial class SqliteMetadataStore : IMetadataStore, IKmsKeyStore
     }
 
     /// <inheritdoc />
+    /// <remarks><paramref name="owner"/> is a user id.</remarks>
     public Task<IReadOnlyList<BucketRecord>> ListBucketsAsync(string owner, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(owner);

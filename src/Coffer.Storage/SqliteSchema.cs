@@ -186,6 +186,45 @@ internal static class SqliteSchema
         """
         ALTER TABLE multipart_parts DROP COLUMN md5;
         """,
+
+        // 5: owners are stable user ids, not names. Every user gets a random id (64 hex digits); the owner of
+        // every bucket, KMS key, alias and multipart upload becomes its user's id, so a name removed and given
+        // again does not inherit anything. A row whose owner no longer exists gets "gone-" + 32 random hex
+        // digits (one per such name), which no user ever has. The SSE-COS key stays "coffer:service".
+        // Aliases become per owner, as AWS aliases are per account: the key is (owner, alias).
+        """
+        ALTER TABLE users ADD COLUMN user_id TEXT NOT NULL DEFAULT '';
+        UPDATE users SET user_id = lower(hex(randomblob(32)));
+        CREATE UNIQUE INDEX users_by_user_id ON users (user_id);
+
+        CREATE TABLE owner_ids_v5 (name TEXT NOT NULL PRIMARY KEY, id TEXT NOT NULL) STRICT;
+        INSERT INTO owner_ids_v5 (name, id) SELECT name, user_id FROM users;
+        INSERT OR IGNORE INTO owner_ids_v5 (name, id)
+            SELECT owner, 'gone-' || lower(hex(randomblob(16)))
+            FROM (SELECT owner FROM buckets UNION SELECT owner FROM kms_keys
+                  UNION SELECT owner FROM kms_aliases UNION SELECT owner FROM multipart_uploads)
+            WHERE owner <> 'coffer:service';
+
+        UPDATE buckets SET owner = (SELECT id FROM owner_ids_v5 WHERE name = buckets.owner);
+        UPDATE multipart_uploads SET owner = (SELECT id FROM owner_ids_v5 WHERE name = multipart_uploads.owner);
+        UPDATE kms_keys SET owner = (SELECT id FROM owner_ids_v5 WHERE name = kms_keys.owner) WHERE owner <> 'coffer:service';
+
+        CREATE TABLE kms_aliases_v5 (
+            owner  TEXT NOT NULL,
+            alias  TEXT NOT NULL,
+            key_id TEXT NOT NULL REFERENCES kms_keys (key_id),
+            PRIMARY KEY (owner, alias)
+        ) STRICT, WITHOUT ROWID;
+        INSERT INTO kms_aliases_v5 (owner, alias, key_id)
+            SELECT CASE WHEN a.owner = 'coffer:service' THEN a.owner ELSE (SELECT id FROM owner_ids_v5 WHERE name = a.owner) END,
+                   a.alias, a.key_id
+            FROM kms_aliases a;
+        DROP TABLE kms_aliases;
+        ALTER TABLE kms_aliases_v5 RENAME TO kms_aliases;
+        CREATE INDEX kms_aliases_by_key ON kms_aliases (key_id);
+
+        DROP TABLE owner_ids_v5;
+        """,
     ];
 
     /// <summary>

@@ -7,7 +7,7 @@ namespace Coffer.Crypto.Tests;
 internal sealed class InMemoryKmsKeyStore : IKmsKeyStore
 {
     private readonly ConcurrentDictionary<string, KmsKeyRecord> _keys = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, (string KeyId, string Owner)> _aliases = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<(string Owner, string Alias), string> _aliases = new();
 
     public int GetKeyCalls;
 
@@ -62,17 +62,17 @@ internal sealed class InMemoryKmsKeyStore : IKmsKeyStore
     }
 
     public Task<bool> CreateAliasAsync(string alias, string keyId, string owner, CancellationToken ct = default)
-        => Task.FromResult(_aliases.TryAdd(alias, (keyId, owner)));
+        => Task.FromResult(_aliases.TryAdd((owner, alias), keyId));
 
-    public Task<string?> ResolveAliasAsync(string alias, CancellationToken ct = default)
-        => Task.FromResult(_aliases.TryGetValue(alias, out var a) ? a.KeyId : null);
+    public Task<string?> ResolveAliasAsync(string owner, string alias, CancellationToken ct = default)
+        => Task.FromResult(_aliases.TryGetValue((owner, alias), out var keyId) ? keyId : null);
 
     public Task<IReadOnlyList<(string Alias, string KeyId)>> ListAliasesAsync(string? owner, CancellationToken ct = default)
         => Task.FromResult<IReadOnlyList<(string, string)>>(
-            _aliases.Where(a => owner is null || a.Value.Owner == owner).Select(a => (a.Key, a.Value.KeyId)).ToList());
+            _aliases.Where(a => owner is null || a.Key.Owner == owner).OrderBy(a => a.Key.Alias, StringComparer.Ordinal).Select(a => (a.Key.Alias, a.Value)).ToList());
 
-    public Task<bool> DeleteAliasAsync(string alias, CancellationToken ct = default)
-        => Task.FromResult(_aliases.TryRemove(alias, out _));
+    public Task<bool> DeleteAliasAsync(string owner, string alias, CancellationToken ct = default)
+        => Task.FromResult(_aliases.TryRemove((owner, alias), out _));
 }
 
 /// <summary>A clock the test moves by hand.</summary>

@@ -272,10 +272,10 @@ public sealed class KeyLifeTests : IDisposable
 
         public Task<bool> CreateAliasAsync(string alias, string keyId, string owner, CancellationToken ct = default) => inner.CreateAliasAsync(alias, keyId, owner, ct);
 
-        public Task<string?> ResolveAliasAsync(string alias, CancellationToken ct = default) => inner.ResolveAliasAsync(alias, ct);
+        public Task<string?> ResolveAliasAsync(string owner, string alias, CancellationToken ct = default) => inner.ResolveAliasAsync(owner, alias, ct);
 
         public Task<IReadOnlyList<(string Alias, string KeyId)>> ListAliasesAsync(string? owner, CancellationToken ct = default) => inner.ListAliasesAsync(owner, ct);
 
-        public Task<bool> DeleteAliasAsync(string alias, CancellationToken ct = default) => inner.DeleteAliasAsync(alias, ct);
+        public Task<bool> DeleteAliasAsync(string owner, string alias, CancellationToken ct = default) => inner.DeleteAliasAsync(owner, alias, ct);
     }
 }

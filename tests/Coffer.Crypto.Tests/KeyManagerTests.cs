@@ -39,8 +39,9 @@ public sealed class KeyManagerTests : IDisposable
     {
         var key = await _kms.CreateKeyAsync("1250000000");
         await _kms.CreateAliasAsync("alias/photos", key.KeyId, "1250000000");
-        Assert.Equal(key.KeyId, (await _kms.DescribeKeyAsync(reference.Replace("{id}", key.KeyId))).KeyId);
-        using var dataKey = (await _kms.GenerateDataKeyAsync(reference.Replace("{id}", key.KeyId), Context)).Plaintext;
+        var described = await _kms.DescribeOwnKeyAsync("1250000000", reference.Replace("{id}", key.KeyId));
+        Assert.Equal(key.KeyId, described.KeyId);
+        using var dataKey = (await _kms.GenerateDataKeyAsync(described.KeyId, Context)).Plaintext;
     }
 
     [Theory]
@@ -199,7 +200,9 @@ public sealed class KeyManagerTests : IDisposable
 
         Assert.Equal(KmsErrorKind.AccessDenied, (await Assert.ThrowsAsync<KmsException>(() => _kms.DisableKeyAsync(key.KeyId))).Kind);
         Assert.Equal(KmsErrorKind.AccessDenied, (await Assert.ThrowsAsync<KmsException>(() => _kms.ScheduleKeyDeletionAsync(key.KeyId, 7))).Kind);
-        Assert.Equal(KmsErrorKind.AccessDenied, (await Assert.ThrowsAsync<KmsException>(() => _kms.CreateAliasAsync("alias/mine", key.KeyId, KeyManager.ServiceOwner))).Kind);
+        // No user owns it, so to every user it does not exist.
+        Assert.Equal(KmsErrorKind.NotFound, (await Assert.ThrowsAsync<KmsException>(() => _kms.CreateAliasAsync("alias/mine", key.KeyId, "o"))).Kind);
+        Assert.Equal(KmsErrorKind.NotFound, (await Assert.ThrowsAsync<KmsException>(() => _kms.CreateAliasAsync("alias/mine", key.KeyId, KeyManager.ServiceOwner))).Kind);
         await _kms.EnsureUsableAsync(KeyManager.ServiceKeyAlias);
     }
 
@@ -253,11 +256,11 @@ public sealed class KeyManagerTests : IDisposable
             return await inner.CreateAliasAsync(alias, keyId, owner, ct);
         }
 
-        public Task<string?> ResolveAliasAsync(string alias, CancellationToken ct = default) => inner.ResolveAliasAsync(alias, ct);
+        public Task<string?> ResolveAliasAsync(string owner, string alias, CancellationToken ct = default) => inner.ResolveAliasAsync(owner, alias, ct);
 
         public Task<IReadOnlyList<(string Alias, string KeyId)>> ListAliasesAsync(string? owner, CancellationToken ct = default) => inner.ListAliasesAsync(owner, ct);
 
-        public Task<bool> DeleteAliasAsync(string alias, CancellationToken ct = default) => inner.DeleteAliasAsync(alias, ct);
+        public Task<bool> DeleteAliasAsync(string owner, string alias, CancellationToken ct = default) => inner.DeleteAliasAsync(owner, alias, ct);
     }
 
     [Fact]
@@ -268,7 +271,8 @@ public sealed class KeyManagerTests : IDisposable
         Assert.NotEqual(a.KeyId, b.KeyId);
         Assert.Equal(a.KeyId, (await _kms.GetOrCreateDefaultKeyAsync("1250000000")).KeyId);
         Assert.Equal("alias/cos/default/1250000000", KeyManager.DefaultKeyAlias("1250000000"));
-        Assert.Equal(a.KeyId, (await _kms.DescribeKeyAsync("alias/cos/default/1250000000")).KeyId);
+        Assert.Equal(a.KeyId, (await _kms.DescribeOwnKeyAsync("1250000000", "alias/cos/default/1250000000")).KeyId);
+        await Assert.ThrowsAsync<KmsException>(() => _kms.DescribeOwnKeyAsync("1250000001", "alias/cos/default/1250000000"));
         Assert.Equal("1250000000", a.Owner);
         Assert.StartsWith("alias/cos/default/h-", KeyManager.DefaultKeyAlias("qcs::cam::uin/1:root"));
         Assert.Equal(KmsErrorKind.AccessDenied, (await Assert.ThrowsAsync<KmsException>(() => _kms.DisableKeyAsync(a.KeyId))).Kind);
@@ -293,13 +297,45 @@ public sealed class KeyManagerTests : IDisposable
     public async Task Aliases_name_only_the_owners_keys_and_can_be_deleted_by_the_owner()
     {
         var key = await _kms.CreateKeyAsync("o");
-        Assert.Equal(KmsErrorKind.AccessDenied, (await Assert.ThrowsAsync<KmsException>(() => _kms.CreateAliasAsync("alias/x", key.KeyId, "intruder"))).Kind);
+        Assert.Equal(KmsErrorKind.NotFound, (await Assert.ThrowsAsync<KmsException>(() => _kms.CreateAliasAsync("alias/x", key.KeyId, "intruder"))).Kind);
         Assert.Equal(KmsErrorKind.NotFound, (await Assert.ThrowsAsync<KmsException>(() => _kms.CreateAliasAsync("alias/x", Guid.NewGuid().ToString(), "o"))).Kind);
         await _kms.CreateAliasAsync("alias/x", key.KeyId, "o");
-        Assert.Equal(KmsErrorKind.AccessDenied, (await Assert.ThrowsAsync<KmsException>(() => _kms.DeleteAliasAsync("alias/x", "intruder"))).Kind);
+        Assert.False(await _kms.DeleteAliasAsync("alias/x", "intruder"));
+        Assert.Equal(key.KeyId, (await _kms.DescribeOwnKeyAsync("o", "alias/x")).KeyId);
         Assert.True(await _kms.DeleteAliasAsync("alias/x", "o"));
         Assert.False(await _kms.DeleteAliasAsync("alias/x", "o"));
-        Assert.Equal(KmsErrorKind.NotFound, (await Assert.ThrowsAsync<KmsException>(() => _kms.DescribeKeyAsync("alias/x"))).Kind);
+        Assert.Equal(KmsErrorKind.NotFound, (await Assert.ThrowsAsync<KmsException>(() => _kms.DescribeOwnKeyAsync("o", "alias/x"))).Kind);
+    }
+
+    [Fact]
+    public async Task An_owner_sees_only_its_own_keys_and_aliases_and_never_the_service_key()
+    {
+        var alices = await _kms.CreateKeyAsync("alice-id");
+        await _kms.CreateAliasAsync("alias/app", alices.KeyId, "alice-id");
+        var aliceDefault = await _kms.GetOrCreateDefaultKeyAsync("alice-id", "alice");
+        var service = await _kms.GetOrCreateServiceKeyAsync();
+
+        Assert.True(KeyManager.CanUse("alice-id", alices));
+        Assert.True(KeyManager.CanUse("alice-id", aliceDefault));
+        Assert.False(KeyManager.CanUse("bob-id", alices));
+        Assert.False(KeyManager.CanUse("bob-id", aliceDefault));
+        Assert.False(KeyManager.CanUse("alice-id", service));
+        Assert.False(KeyManager.CanUse(KeyManager.ServiceOwner, service));
+
+        Assert.Equal(aliceDefault.KeyId, (await _kms.DescribeOwnKeyAsync("alice-id", "alias/cos/default/alice")).KeyId);
+        foreach (var reference in new[] { alices.KeyId, "alias/app", aliceDefault.KeyId, "alias/cos/default/alice", service.KeyId, KeyManager.ServiceKeyAlias })
+        {
+            var e = await Assert.ThrowsAsync<KmsException>(() => _kms.DescribeOwnKeyAsync("bob-id", reference));
+            Assert.Equal(KmsErrorKind.NotFound, e.Kind);
+            // The same answer as for a key that does not exist: nothing confirms that the key is there.
+            Assert.Equal($"KMS key {reference} does not exist (or was deleted).", e.Message);
+        }
+
+        // Aliases are per owner: bob may have an alias/app of his own.
+        var bobs = await _kms.CreateKeyAsync("bob-id");
+        await _kms.CreateAliasAsync("alias/app", bobs.KeyId, "bob-id");
+        Assert.Equal(bobs.KeyId, (await _kms.DescribeOwnKeyAsync("bob-id", "alias/app")).KeyId);
+        Assert.Equal(alices.KeyId, (await _kms.DescribeOwnKeyAsync("alice-id", "alias/app")).KeyId);
     }
 
     [Fact]

@@ -23,6 +23,43 @@ public sealed class AdminCliTests(CofferFixture f)
     }
 
     [Fact]
+    public async Task A_name_removed_and_added_again_is_a_new_user_that_owns_none_of_the_old_buckets()
+    {
+        var name = "cli-" + Guid.NewGuid().ToString("N")[..8];
+        async Task<(string Ak, string Sk)> AddAsync()
+        {
+            var added = await CofferAsync("admin", "user", "add", name, "--data", f.DataDirectory, "--json");
+            Assert.True(added.Code == 0, added.Err);
+            var json = JsonDocument.Parse(added.Out).RootElement;
+            return (json.GetProperty("accessKeyId").GetString()!, json.GetProperty("secretKey").GetString()!);
+        }
+
+        string IdOf(string listJson) => JsonDocument.Parse(listJson).RootElement.EnumerateArray()
+            .Single(u => u.GetProperty("name").GetString() == name).GetProperty("id").GetString()!;
+
+        var (ak, sk) = await AddAsync();
+        var oldId = IdOf((await CofferAsync("admin", "user", "list", "--data", f.DataDirectory, "--json")).Out);
+        var bucket = CofferFixture.NewBucket("readd");
+        using (var s3 = Clients.S3(f, accessKey: ak, secretKey: sk))
+        {
+            await s3.PutBucketAsync(bucket);
+            await s3.PutObjectAsync(new() { BucketName = bucket, Key = "k", ContentBody = "the old user's" });
+        }
+
+        var removed = await CofferAsync("admin", "user", "remove", name, "--data", f.DataDirectory);
+        Assert.True(removed.Code == 0, removed.Err);
+        var (ak2, sk2) = await AddAsync();
+        var newId = IdOf((await CofferAsync("admin", "user", "list", "--data", f.DataDirectory, "--json")).Out);
+        Assert.NotEqual(oldId, newId);
+
+        using var again = Clients.S3(f, accessKey: ak2, secretKey: sk2);
+        Assert.Empty((await again.ListBucketsAsync()).Buckets ?? []);
+        var denied = await Assert.ThrowsAsync<AmazonS3Exception>(() => again.GetObjectAsync(bucket, "k"));
+        Assert.Equal(HttpStatusCode.Forbidden, denied.StatusCode);
+        Assert.Equal("AccessDenied", denied.ErrorCode);
+    }
+
+    [Fact]
     public async Task A_user_added_while_the_server_runs_can_sign_requests_and_stops_working_when_removed()
     {
         var name = "cli-" + Guid.NewGuid().ToString("N")[..8];

@@ -305,7 +305,7 @@ public sealed class CopyTests(CofferFixture f)
     {
         using var s3 = Clients.S3(f, https: true);
         var bucket = await NewBucketAsync(s3);
-        var cmk = await f.Server.Services.Kms.CreateKeyAsync(Coffer.Server.Hosting.Credentials.RootUser, "rewrap target");
+        var cmk = await f.Server.Services.Kms.CreateKeyAsync(await f.RootIdAsync(), "rewrap target");
         await PutAsync(s3, bucket, "k", Mode.SseKms);
         var before = await RecordAsync(bucket, "k");
         var copy = Copy(bucket, "k", bucket, "k", Mode.SseKms);

@@ -70,13 +70,19 @@ public sealed class KmsApiTests(CofferFixture f)
     }
 
     [Fact]
-    public async Task The_sse_cos_key_is_listed_as_service_managed_and_cannot_be_disabled()
+    public async Task The_default_key_is_service_managed_and_cannot_be_disabled_and_the_sse_cos_key_is_nobodys()
     {
-        var serviceKey = await f.Server.Services.Kms.GetOrCreateServiceKeyAsync();
+        var defaultKey = await f.Server.Services.Kms.GetOrCreateDefaultKeyAsync(await f.RootIdAsync(), Coffer.Server.Hosting.Credentials.RootUser);
         using var kms = Client();
-        var described = await kms.DescribeKeyAsync(new DescribeKeyRequest { KeyId = serviceKey.KeyId });
+        var described = await kms.DescribeKeyAsync(new DescribeKeyRequest { KeyId = "alias/cos/default/root" });
+        Assert.Equal(defaultKey.KeyId, described.KeyMetadata.KeyId);
         Assert.Equal(KeyManagerType.AWS, described.KeyMetadata.KeyManager);
-        await Assert.ThrowsAnyAsync<AmazonKeyManagementServiceException>(() => kms.DisableKeyAsync(new DisableKeyRequest { KeyId = serviceKey.KeyId }));
-        await Assert.ThrowsAnyAsync<AmazonKeyManagementServiceException>(() => kms.ScheduleKeyDeletionAsync(new ScheduleKeyDeletionRequest { KeyId = serviceKey.KeyId, PendingWindowInDays = 7 }));
+        await Assert.ThrowsAnyAsync<AmazonKeyManagementServiceException>(() => kms.DisableKeyAsync(new DisableKeyRequest { KeyId = defaultKey.KeyId }));
+        await Assert.ThrowsAnyAsync<AmazonKeyManagementServiceException>(() => kms.ScheduleKeyDeletionAsync(new ScheduleKeyDeletionRequest { KeyId = defaultKey.KeyId, PendingWindowInDays = 7 }));
+
+        // The SSE-COS key is used by the server only: through the API it is not there, even for root.
+        var serviceKey = await f.Server.Services.Kms.GetOrCreateServiceKeyAsync();
+        await Assert.ThrowsAsync<NotFoundException>(() => kms.DescribeKeyAsync(new DescribeKeyRequest { KeyId = serviceKey.KeyId }));
+        await Assert.ThrowsAsync<NotFoundException>(() => kms.DisableKeyAsync(new DisableKeyRequest { KeyId = serviceKey.KeyId }));
     }
 }

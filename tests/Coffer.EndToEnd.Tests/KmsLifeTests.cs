@@ -109,9 +109,10 @@ public sealed class KmsLifeTests(CofferFixture f)
     }
 
     [Fact]
-    public async Task The_service_key_rotates_on_its_own_and_cannot_be_rotated_on_demand()
+    public async Task A_default_key_rotates_on_its_own_and_cannot_be_rotated_on_demand()
     {
-        var serviceKey = await f.Server.Services.Kms.GetOrCreateServiceKeyAsync();
+        // The caller's default SSE-KMS key: service-managed like the SSE-COS key, which no caller can reach.
+        var serviceKey = await f.Server.Services.Kms.GetOrCreateDefaultKeyAsync(await f.RootIdAsync(), Credentials.RootUser);
         using var kms = Kms(f);
         var status = await kms.GetKeyRotationStatusAsync(new GetKeyRotationStatusRequest { KeyId = serviceKey.KeyId });
         Assert.True(status.KeyRotationEnabled);
@@ -316,10 +317,10 @@ public sealed class KmsLifeTests(CofferFixture f)
         var bucket = CofferFixture.NewBucket("refuse");
         await s3.PutBucketAsync(bucket);
         var rekeyer = new Coffer.Server.Sse.Rekeyer(s.Store, s.Kms, s.Envelope, s.Audit);
-        var mine = await s.Kms.CreateKeyAsync(Credentials.RootUser);
-        var disabled = await s.Kms.CreateKeyAsync(Credentials.RootUser);
+        var mine = await s.Kms.CreateKeyAsync(await f.RootIdAsync());
+        var disabled = await s.Kms.CreateKeyAsync(await f.RootIdAsync());
         await s.Kms.DisableKeyAsync(disabled.KeyId);
-        var foreign = await s.Kms.CreateKeyAsync("somebody-else");
+        var foreign = await s.Kms.CreateKeyAsync(Coffer.Storage.UserIds.New());
         var service = await s.Kms.GetOrCreateServiceKeyAsync();
 
         async Task<string> RefusedAsync(Coffer.Server.Sse.RekeyRequest request) =>

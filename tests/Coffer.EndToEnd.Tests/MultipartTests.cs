@@ -92,7 +92,7 @@ public sealed class MultipartTests(CofferFixture f, ITestOutputHelper output)
                 case Mode.SseS3: upload.ServerSideEncryptionMethod = ServerSideEncryptionMethod.AES256; break;
                 case Mode.SseKms:
                     upload.ServerSideEncryptionMethod = ServerSideEncryptionMethod.AWSKMS;
-                    upload.ServerSideEncryptionKeyManagementServiceKeyId = (await f.Server.Services.Kms.CreateKeyAsync(Coffer.Server.Hosting.Credentials.RootUser, "tu")).KeyId;
+                    upload.ServerSideEncryptionKeyManagementServiceKeyId = (await f.Server.Services.Kms.CreateKeyAsync(await f.RootIdAsync(), "tu")).KeyId;
                     break;
                 case Mode.SseC:
                     upload.ServerSideEncryptionCustomerMethod = ServerSideEncryptionCustomerMethod.AES256;

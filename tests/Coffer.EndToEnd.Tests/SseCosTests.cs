@@ -36,7 +36,7 @@ public sealed class SseCosTests(CofferFixture f)
     {
         var (cos, bucket) = await NewBucketAsync();
         using var _ = cos;
-        var key = await f.Server.Services.Kms.CreateKeyAsync(Coffer.Server.Hosting.Credentials.RootUser, "guide");
+        var key = await f.Server.Services.Kms.CreateKeyAsync(await f.RootIdAsync(), "guide");
         var context = SseKeys.Context("{\"test\":\"test\"}");
         var put = await cos.SendAsync(HttpMethod.Put, bucket, "sdk-sse-kms", body: "123"u8.ToArray(), headers:
         [
@@ -87,7 +87,7 @@ public sealed class SseCosTests(CofferFixture f)
         { "context not base64", [new("x-cos-server-side-encryption", "cos/kms"), new("x-cos-server-side-encryption-context", "{not base64}")], 400, "InvalidArgument" },
         { "context not a json object", [new("x-cos-server-side-encryption", "cos/kms"), new("x-cos-server-side-encryption-context", SseKeys.Context("[1,2]"))], 400, "InvalidArgument" },
         { "context value not a string", [new("x-cos-server-side-encryption", "cos/kms"), new("x-cos-server-side-encryption-context", SseKeys.Context("{\"a\":1}"))], 400, "InvalidArgument" },
-        { "unknown kms key", [new("x-cos-server-side-encryption", "cos/kms"), new("x-cos-server-side-encryption-cos-kms-key-id", "00000000-0000-0000-0000-000000000000")], 400, "KmsKeyNotExist" },
+        { "unknown kms key", [new("x-cos-server-side-encryption", "cos/kms"), new("x-cos-server-side-encryption-cos-kms-key-id", "00000000-0000-0000-0000-000000000000")], 403, "AccessDenied" },
     };
 
     [Theory]

@@ -62,7 +62,7 @@ public sealed class SseSafetyTests(CofferFixture f)
         var bucket = CosRawClient.NewBucket();
         await cos.SendAsync(HttpMethod.Put, bucket);
         var kms = f.Server.Services.Kms;
-        var key = await kms.CreateKeyAsync(Coffer.Server.Hosting.Credentials.RootUser, "count");
+        var key = await kms.CreateKeyAsync(await f.RootIdAsync(), "count");
         var generateBefore = kms.GenerateCalls;
         var decryptBefore = kms.DecryptCalls;
         for (var i = 0; i < 50; i++)

@@ -23,7 +23,7 @@ public sealed class TemporaryCredentialTests(CofferFixture f)
         var bucket = CosRawClient.NewBucket();
         var created = await temp.SendAsync(HttpMethod.Put, bucket, headers: [new("x-cos-security-token", token)]);
         Assert.Equal(HttpStatusCode.OK, created.StatusCode);
-        Assert.Equal(CofferFixture.AccessKey, (await f.Server.Services.Store.GetBucketAsync(bucket))!.Owner == Credentials.RootUser ? CofferFixture.AccessKey : null);
+        Assert.Equal(CofferFixture.AccessKey, (await f.Server.Services.Store.GetBucketAsync(bucket))!.Owner == await f.RootIdAsync() ? CofferFixture.AccessKey : null);
 
         var withoutToken = await temp.SendAsync(HttpMethod.Get, bucket);
         Assert.Equal(HttpStatusCode.Forbidden, withoutToken.StatusCode);

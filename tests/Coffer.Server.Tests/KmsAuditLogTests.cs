@@ -180,11 +180,11 @@ public sealed class KmsAuditLogTests : IDisposable
 
         public Task<bool> CreateAliasAsync(string alias, string keyId, string owner, CancellationToken ct = default) => Task.FromResult(false);
 
-        public Task<string?> ResolveAliasAsync(string alias, CancellationToken ct = default) => Task.FromResult<string?>(null);
+        public Task<string?> ResolveAliasAsync(string owner, string alias, CancellationToken ct = default) => Task.FromResult<string?>(null);
 
         public Task<IReadOnlyList<(string Alias, string KeyId)>> ListAliasesAsync(string? owner, CancellationToken ct = default) =>
             Task.FromResult<IReadOnlyList<(string, string)>>([]);
 
-        public Task<bool> DeleteAliasAsync(string alias, CancellationToken ct = default) => Task.FromResult(false);
+        public Task<bool> DeleteAliasAsync(string owner, string alias, CancellationToken ct = default) => Task.FromResult(false);
     }
 }

@@ -53,7 +53,7 @@ public sealed class ConcurrencyTests : MetadataStoreTests
         {
             for (var i = 0; i < 200; i++)
             {
-                Assert.True(await second.AddUserAsync(new UserRecord($"user{i}", $"AK{i:D4}", [1], false, Sample.Instant)));
+                Assert.True(await second.AddUserAsync(new UserRecord($"user{i}", $"AK{i:D4}", [1], false, Sample.Instant, UserIds.New())));
             }
         });
 
@@ -106,12 +106,12 @@ public sealed class ConcurrencyTests : MetadataStoreTests
         using (var insert = other.CreateCommand())
         {
             insert.Transaction = tx;
-            insert.CommandText = "INSERT INTO users VALUES ('AKOTHER', 'other', x'00', 0, 0);";
+            insert.CommandText = "INSERT INTO users VALUES ('AKOTHER', 'other', x'00', 0, 0, 'other-id');";
             insert.ExecuteNonQuery();
         }
 
         // Microsoft.Data.Sqlite's async calls run synchronously: start the write on another thread.
-        var blockedWrite = Task.Run(() => Store.AddUserAsync(new UserRecord("mine", "AKMINE", [1], false, Sample.Instant)));
+        var blockedWrite = Task.Run(() => Store.AddUserAsync(new UserRecord("mine", "AKMINE", [1], false, Sample.Instant, UserIds.New())));
         Assert.NotNull(await Store.GetBucketAsync("b"));        // WAL: readers are not blocked
         Assert.Empty(await Store.ListUsersAsync());             // and see only committed data
         await Task.Delay(300);
@@ -127,7 +127,7 @@ public sealed class ConcurrencyTests : MetadataStoreTests
     {
         await using var second = await SqliteMetadataStore.OpenAsync(DatabasePath);
         var attempts = Enumerable.Range(0, 40).Select(i => Task.Run(() =>
-            (i % 2 == 0 ? Store : second).AddUserAsync(new UserRecord("same", $"AK{i}", [1], false, Sample.Instant)))).ToList();
+            (i % 2 == 0 ? Store : second).AddUserAsync(new UserRecord("same", $"AK{i}", [1], false, Sample.Instant, UserIds.New())))).ToList();
 
         var results = await Task.WhenAll(attempts);
 

@@ -112,7 +112,7 @@ public sealed class KmsKeyStoreTests : MetadataStoreTests
     }
 
     [Fact]
-    public async Task Aliases_are_unique_resolve_list_and_delete()
+    public async Task Aliases_are_unique_per_owner_resolve_list_and_delete()
     {
         await Store.CreateKeyAsync(Key("k1", "alice"));
         await Store.CreateKeyAsync(Key("k2", "bob"));
@@ -120,16 +120,22 @@ public sealed class KmsKeyStoreTests : MetadataStoreTests
         Assert.True(await Store.CreateAliasAsync("alias/payroll", "k1", "alice"));
         Assert.True(await Store.CreateAliasAsync("alias/app", "k1", "alice"));
         Assert.True(await Store.CreateAliasAsync("alias/bob", "k2", "bob"));
-        Assert.False(await Store.CreateAliasAsync("alias/payroll", "k2", "bob"));
+        Assert.False(await Store.CreateAliasAsync("alias/payroll", "k1", "alice"));
+        // Per owner, as AWS aliases are per account: bob's alias/payroll is his own, alice's is untouched.
+        Assert.True(await Store.CreateAliasAsync("alias/payroll", "k2", "bob"));
 
-        Assert.Equal("k1", await Store.ResolveAliasAsync("alias/payroll"));
-        Assert.Null(await Store.ResolveAliasAsync("alias/none"));
+        Assert.Equal("k1", await Store.ResolveAliasAsync("alice", "alias/payroll"));
+        Assert.Equal("k2", await Store.ResolveAliasAsync("bob", "alias/payroll"));
+        Assert.Null(await Store.ResolveAliasAsync("bob", "alias/app"));
+        Assert.Null(await Store.ResolveAliasAsync("alice", "alias/none"));
         Assert.Equal([("alias/app", "k1"), ("alias/payroll", "k1")], await Store.ListAliasesAsync("alice"));
-        Assert.Equal(3, (await Store.ListAliasesAsync(null)).Count);
+        Assert.Equal(4, (await Store.ListAliasesAsync(null)).Count);
 
-        Assert.True(await Store.DeleteAliasAsync("alias/payroll"));
-        Assert.False(await Store.DeleteAliasAsync("alias/payroll"));
-        Assert.Null(await Store.ResolveAliasAsync("alias/payroll"));
+        Assert.False(await Store.DeleteAliasAsync("bob", "alias/app"));
+        Assert.True(await Store.DeleteAliasAsync("alice", "alias/payroll"));
+        Assert.False(await Store.DeleteAliasAsync("alice", "alias/payroll"));
+        Assert.Null(await Store.ResolveAliasAsync("alice", "alias/payroll"));
+        Assert.Equal("k2", await Store.ResolveAliasAsync("bob", "alias/payroll"));
     }
 
     [Fact]

@@ -3,12 +3,12 @@ namespace Coffer.Storage.Tests;
 public sealed class UserAndBucketTests : MetadataStoreTests
 {
     private static UserRecord User(string name, string accessKeyId, bool isRoot = false) =>
-        new(name, accessKeyId, [1, 2, 3, 0, 255], isRoot, Sample.Instant);
+        new(name, accessKeyId, [1, 2, 3, 0, 255], isRoot, Sample.Instant, UserIds.New());
 
     [Fact]
     public async Task A_user_round_trips_every_field()
     {
-        var user = new UserRecord("Zoë", "AKIDEXAMPLE", Enumerable.Range(0, 300).Select(i => (byte)i).ToArray(), true, Sample.Instant);
+        var user = new UserRecord("Zoë", "AKIDEXAMPLE", Enumerable.Range(0, 300).Select(i => (byte)i).ToArray(), true, Sample.Instant, UserIds.New());
         Assert.True(await Store.AddUserAsync(user));
 
         var read = await Store.GetUserAsync("AKIDEXAMPLE");
@@ -18,6 +18,7 @@ public sealed class UserAndBucketTests : MetadataStoreTests
         Assert.Equal(user.SealedSecret, read.SealedSecret);
         Assert.True(read.IsRoot);
         Assert.Equal(user.Created.UtcTicks, read.Created.UtcTicks);
+        Assert.Equal(user.Id, read.Id);
     }
 
     [Fact]

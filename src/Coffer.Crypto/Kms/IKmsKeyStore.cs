@@ -32,7 +32,7 @@ public sealed record KmsKeyRecord
     /// <summary>A UUID, as AWS KMS key ids are.</summary>
     public required string KeyId { get; init; }
 
-    /// <summary>The user (name) the key belongs to; <see cref="KeyManager.ServiceOwner"/> for the SSE-COS key.</summary>
+    /// <summary>The user (its stable id) the key belongs to; <see cref="KeyManager.ServiceOwner"/> for the SSE-COS key.</summary>
     public required string Owner { get; init; }
 
     /// <summary>When the key was created.</summary>
@@ -106,15 +106,18 @@ public interface IKmsKeyStore
     /// </remarks>
     Task<bool> TryUpdateKeyAsync(KmsKeyRecord expected, KmsKeyRecord replacement, CancellationToken ct = default);
 
-    /// <summary>Creates an alias ("alias/name"); false if it exists.</summary>
+    /// <summary>
+    /// Creates an alias ("alias/name") in <paramref name="owner"/>'s namespace; false if that owner has it already.
+    /// Aliases are per owner, as AWS aliases are per account: two owners may each have "alias/app".
+    /// </summary>
     Task<bool> CreateAliasAsync(string alias, string keyId, string owner, CancellationToken ct = default);
 
-    /// <summary>The key id an alias points to, or null.</summary>
-    Task<string?> ResolveAliasAsync(string alias, CancellationToken ct = default);
+    /// <summary>The key id <paramref name="owner"/>'s alias points to, or null (another owner's alias of that name does not count).</summary>
+    Task<string?> ResolveAliasAsync(string owner, string alias, CancellationToken ct = default);
 
     /// <summary>Aliases of an owner (all when null) with their key ids.</summary>
     Task<IReadOnlyList<(string Alias, string KeyId)>> ListAliasesAsync(string? owner, CancellationToken ct = default);
 
-    /// <summary>Deletes an alias; false if it did not exist.</summary>
-    Task<bool> DeleteAliasAsync(string alias, CancellationToken ct = default);
+    /// <summary>Deletes <paramref name="owner"/>'s alias; false if that owner had none of that name.</summary>
+    Task<bool> DeleteAliasAsync(string owner, string alias, CancellationToken ct = default);
 }

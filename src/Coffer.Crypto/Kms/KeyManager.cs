@@ -24,8 +24,14 @@ namespace Coffer.Crypto.Kms;
 /// conflict, so concurrent changes (a user's DisableKey, a node's rotation job) never undo each other.
 /// Observers (the envelope's cache, the audit log) learn of changes through <see cref="KeyChanged"/>.
 /// </para>
-/// Thread-safe. Owner checks for per-user operations (describe, decrypt) are the server's job; this
-/// class enforces what the key itself allows.
+/// <para>
+/// Ownership: every key has an owner (a user's stable id, or <see cref="ServiceOwner"/> for the SSE-COS key),
+/// and aliases live in their owner's namespace, as in AWS where aliases are per account. A user can use only
+/// keys it owns (<see cref="CanUse"/>), its default SSE-KMS key included and the SSE-COS key never; use
+/// <see cref="DescribeOwnKeyAsync"/> to resolve a reference as a user sees it. The other methods take key ids
+/// (or service aliases) and are for the server once it has resolved the key that way.
+/// </para>
+/// Thread-safe.
 /// </summary>
 public sealed class KeyManager
 {
@@ -106,9 +112,19 @@ public sealed class KeyManager
     internal TimeProvider Time { get; }
 
     /// <summary>
+    /// Whether the user <paramref name="owner"/> (a user id) may see and use <paramref name="key"/>: only its own
+    /// keys, the default SSE-KMS key included. The SSE-COS service key is no user's, root's neither.
+    /// </summary>
+    public static bool CanUse(string owner, KmsKeyRecord key)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        return !string.IsNullOrEmpty(owner) && owner != ServiceOwner && string.Equals(key.Owner, owner, StringComparison.Ordinal);
+    }
+
+    /// <summary>
     /// The alias of <paramref name="owner"/>'s default SSE-KMS key: "alias/cos/default/&lt;owner&gt;" when
-    /// the owner is made of [A-Za-z0-9_-] (e.g. a COS APPID), otherwise "alias/cos/default/h-" followed by
-    /// 32 hex digits of SHA-256(owner). Aliases live in one namespace, so the owner is part of the name.
+    /// the owner is made of [A-Za-z0-9_-] (e.g. a COS APPID or a user name), otherwise "alias/cos/default/h-"
+    /// followed by 32 hex digits of SHA-256(owner). It lives in its owner's alias namespace.
     /// </summary>
     public static string DefaultKeyAlias(string owner)
     {
@@ -140,8 +156,23 @@ public sealed class KeyManager
     /// in any state except Deleted.
     /// </summary>
     /// <exception cref="KmsException"><see cref="KmsErrorKind.NotFound"/> when unknown or deleted.</exception>
+    /// <remarks>Server-side resolution: an alias is looked up among the service's aliases only
+    /// (<see cref="ServiceKeyAlias"/>); a user's reference goes through <see cref="DescribeOwnKeyAsync"/>.</remarks>
     public Task<KmsKeyRecord> DescribeKeyAsync(string keyIdOrAlias, CancellationToken ct = default)
         => ResolveAsync(keyIdOrAlias, ct);
+
+    /// <summary>
+    /// The key a reference names as the user <paramref name="owner"/> sees it: an alias is one of the owner's
+    /// aliases; a key id or ARN must name one of the owner's keys (<see cref="CanUse"/>). Any state but Deleted.
+    /// </summary>
+    /// <exception cref="KmsException"><see cref="KmsErrorKind.NotFound"/>, with the same message whether the key does
+    /// not exist, was deleted or belongs to someone else: nothing about other users' keys is confirmed.</exception>
+    public async Task<KmsKeyRecord> DescribeOwnKeyAsync(string owner, string keyIdOrAlias, CancellationToken ct = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(owner);
+        var key = await ResolveAsync(keyIdOrAlias, owner, ct).ConfigureAwait(false);
+        return CanUse(owner, key) ? key : throw NotFound(keyIdOrAlias);
+    }
 
     /// <summary>
     /// The SSE-COS key: service-managed (<see cref="KmsKeyManager.Service"/>), alias
@@ -153,11 +184,15 @@ public sealed class KeyManager
 
     /// <summary>
     /// The owner's default SSE-KMS key (used when a request asks for SSE-KMS without a key id), created on
-    /// first use under <see cref="DefaultKeyAlias"/>. Like AWS's aws/s3 key it is service-managed: the owner
-    /// can use and describe it but not disable or delete it.
+    /// first use under <see cref="DefaultKeyAlias"/>(<paramref name="displayName"/>, else the owner) in the owner's
+    /// alias namespace. Like AWS's aws/s3 key it is service-managed: the owner can use and describe it but not
+    /// disable or delete it; nobody else can use it.
     /// </summary>
-    public Task<KmsKeyRecord> GetOrCreateDefaultKeyAsync(string owner, CancellationToken ct = default)
-        => GetOrCreateManagedKeyAsync(DefaultKeyAlias(owner), owner, "Default SSE-KMS key", ct);
+    /// <param name="owner">The owner's stable id (the key's owner).</param>
+    /// <param name="displayName">The owner's name, for the alias; the id when null.</param>
+    /// <param name="ct">Cancels the lookup or creation.</param>
+    public Task<KmsKeyRecord> GetOrCreateDefaultKeyAsync(string owner, string? displayName = null, CancellationToken ct = default)
+        => GetOrCreateManagedKeyAsync(DefaultKeyAlias(displayName ?? owner), owner, "Default SSE-KMS key", ct);
 
     /// <summary>Enables a Disabled key. Enabling an Enabled key does nothing.</summary>
     /// <exception cref="KmsException">NotFound; InvalidState when pending deletion (cancel it first).</exception>
@@ -379,8 +414,8 @@ public sealed class KeyManager
 
     /// <summary>Creates an alias ("alias/name": letters, digits, '/', '_', '-') for a customer-managed key of <paramref name="owner"/>.</summary>
     /// <exception cref="KmsException">InvalidArgument (name or reserved prefix alias/aws/, alias/cos/, alias/coffer/),
-    /// NotFound, AccessDenied (another owner's or a service-managed key), InvalidState (pending deletion),
-    /// AlreadyExists.</exception>
+    /// NotFound (no such key, or another owner's), AccessDenied (a service-managed key), InvalidState (pending deletion),
+    /// AlreadyExists (the owner has that alias already; other owners' aliases do not count).</exception>
     public async Task CreateAliasAsync(string alias, string keyId, string owner, CancellationToken ct = default)
     {
         CheckUserAlias(alias);
@@ -390,10 +425,10 @@ public sealed class KeyManager
             throw new KmsException(KmsErrorKind.InvalidArgument, "An alias must point at a key id, not at another alias.");
         }
 
-        var key = await ResolveAsync(keyId, ct).ConfigureAwait(false);
-        if (key.Manager == KmsKeyManager.Service || !string.Equals(key.Owner, owner, StringComparison.Ordinal))
+        var key = await DescribeOwnKeyAsync(owner, keyId, ct).ConfigureAwait(false);
+        if (key.Manager == KmsKeyManager.Service)
         {
-            throw new KmsException(KmsErrorKind.AccessDenied, $"An alias can only name a customer-managed key of its owner; {key.KeyId} is not one.");
+            throw new KmsException(KmsErrorKind.AccessDenied, $"An alias can only name a customer-managed key; {key.KeyId} is managed by the service.");
         }
 
         if (key.State == KmsKeyState.PendingDeletion)
@@ -407,23 +442,13 @@ public sealed class KeyManager
         }
     }
 
-    /// <summary>Deletes a user alias of <paramref name="owner"/>; false if it does not exist.</summary>
-    /// <exception cref="KmsException">InvalidArgument for reserved aliases; AccessDenied for another owner's alias.</exception>
-    public async Task<bool> DeleteAliasAsync(string alias, string owner, CancellationToken ct = default)
+    /// <summary>Deletes a user alias of <paramref name="owner"/>; false if the owner has no such alias (another owner's is not touched).</summary>
+    /// <exception cref="KmsException">InvalidArgument for reserved aliases.</exception>
+    public Task<bool> DeleteAliasAsync(string alias, string owner, CancellationToken ct = default)
     {
         CheckUserAlias(alias);
-        var mine = await _store.ListAliasesAsync(owner, ct).ConfigureAwait(false);
-        if (!mine.Any(a => string.Equals(a.Alias, alias, StringComparison.Ordinal)))
-        {
-            if (await _store.ResolveAliasAsync(alias, ct).ConfigureAwait(false) is not null)
-            {
-                throw new KmsException(KmsErrorKind.AccessDenied, $"The alias {alias} belongs to another owner.");
-            }
-
-            return false;
-        }
-
-        return await _store.DeleteAliasAsync(alias, ct).ConfigureAwait(false);
+        ArgumentException.ThrowIfNullOrEmpty(owner);
+        return _store.DeleteAliasAsync(owner, alias, ct);
     }
 
     /// <summary>Keys of an owner (all owners when null), without deleted ones.</summary>
@@ -547,10 +572,13 @@ public sealed class KeyManager
         };
     }
 
-    private async Task<KmsKeyRecord> ResolveAsync(string keyIdOrAlias, CancellationToken ct)
+    private Task<KmsKeyRecord> ResolveAsync(string keyIdOrAlias, CancellationToken ct) => ResolveAsync(keyIdOrAlias, ServiceOwner, ct);
+
+    /// <summary>Resolves a key id, ARN or alias (in <paramref name="aliasOwner"/>'s namespace) to a key that is not Deleted.</summary>
+    private async Task<KmsKeyRecord> ResolveAsync(string keyIdOrAlias, string aliasOwner, CancellationToken ct)
     {
         var (isAlias, value) = KmsEncoding.ParseReference(keyIdOrAlias);
-        string? keyId = isAlias ? await _store.ResolveAliasAsync(value, ct).ConfigureAwait(false) : value;
+        string? keyId = isAlias ? await _store.ResolveAliasAsync(aliasOwner, value, ct).ConfigureAwait(false) : value;
         var key = keyId is null ? null : await _store.GetKeyAsync(keyId, ct).ConfigureAwait(false);
         if (key is not null && IsExpired(key))
         {
@@ -563,7 +591,7 @@ public sealed class KeyManager
 
     private async Task<KmsKeyRecord> GetOrCreateManagedKeyAsync(string alias, string owner, string description, CancellationToken ct)
     {
-        if (await TryResolveAliasAsync(alias, ct).ConfigureAwait(false) is { } existing)
+        if (await TryResolveAliasAsync(owner, alias, ct).ConfigureAwait(false) is { } existing)
         {
             return existing;
         }
@@ -571,7 +599,7 @@ public sealed class KeyManager
         await _managedKeyLock.WaitAsync(ct).ConfigureAwait(false);
         try
         {
-            if (await TryResolveAliasAsync(alias, ct).ConfigureAwait(false) is { } raced)
+            if (await TryResolveAliasAsync(owner, alias, ct).ConfigureAwait(false) is { } raced)
             {
                 return raced;
             }
@@ -584,7 +612,7 @@ public sealed class KeyManager
 
             // Another node created the alias first: ours was never used, shred it and use theirs.
             await ShredAsync(key, static _ => true, ct).ConfigureAwait(false);
-            return await TryResolveAliasAsync(alias, ct).ConfigureAwait(false)
+            return await TryResolveAliasAsync(owner, alias, ct).ConfigureAwait(false)
                 ?? throw new InvalidOperationException($"The alias {alias} exists but names no usable key.");
         }
         finally
@@ -593,9 +621,9 @@ public sealed class KeyManager
         }
     }
 
-    private async Task<KmsKeyRecord?> TryResolveAliasAsync(string alias, CancellationToken ct)
+    private async Task<KmsKeyRecord?> TryResolveAliasAsync(string owner, string alias, CancellationToken ct)
     {
-        string? keyId = await _store.ResolveAliasAsync(alias, ct).ConfigureAwait(false);
+        string? keyId = await _store.ResolveAliasAsync(owner, alias, ct).ConfigureAwait(false);
         var key = keyId is null ? null : await _store.GetKeyAsync(keyId, ct).ConfigureAwait(false);
         return key is null || key.State == KmsKeyState.Deleted ? null : key;
     }

@@ -68,7 +68,7 @@ public sealed class KmsEnvelope
     }
 
     /// <summary>Creates a fresh object key and seals it under the bucket key of (CMK, context, bucket).</summary>
-    /// <param name="keyIdOrAlias">The CMK: key id, alias or ARN.</param>
+    /// <param name="keyIdOrAlias">The CMK: key id, ARN or a service alias (a user's reference is resolved with KeyManager.DescribeOwnKeyAsync first).</param>
     /// <param name="context">The KMS encryption context; the same context must be given to <see cref="UnsealAsync"/>.</param>
     /// <param name="binding">Bucket, object name and mode the sealed key is bound to.</param>
     /// <param name="ct">Cancellation.</param>

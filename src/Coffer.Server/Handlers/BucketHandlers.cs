@@ -12,9 +12,9 @@ public static class BucketHandlers
 {
     public static async Task ListBucketsAsync(RequestContext ctx, CofferServices s)
     {
-        var buckets = await s.Store.ListBucketsAsync(ctx.Caller.Name, ctx.Aborted);
+        var buckets = await s.Store.ListBucketsAsync(ctx.Caller.Id, ctx.Aborted);
         using var xml = new XmlDoc("ListAllMyBucketsResult");
-        xml.Start("Owner").Element("ID", ctx.Caller.Name).Element("DisplayName", ctx.Caller.Name).End();
+        xml.Start("Owner").Element("ID", ctx.Caller.Id).Element("DisplayName", ctx.Caller.Name).End();
         xml.Start("Buckets");
         foreach (var b in buckets)
         {
@@ -43,7 +43,7 @@ public static class BucketHandlers
                 throw new CofferException(ErrorCode.InvalidArgument, $"This server serves region '{s.Options.Region}'; the LocationConstraint '{constraint}' cannot be honoured.");
         }
 
-        var bucket = new BucketRecord(name, ctx.Caller.Name, s.Options.Region, s.Time.GetUtcNow());
+        var bucket = new BucketRecord(name, ctx.Caller.Id, s.Options.Region, s.Time.GetUtcNow());
         if (!await s.Store.CreateBucketAsync(bucket, ctx.Aborted))
             throw Exists((await s.Store.GetBucketAsync(name, ctx.Aborted))!, ctx);
         ctx.Response.Headers.Location = "/" + name;
@@ -110,7 +110,7 @@ public static class BucketHandlers
     }
 
     private static CofferException Exists(BucketRecord existing, RequestContext ctx) =>
-        existing.Owner == ctx.Caller.Name
+        existing.Owner == ctx.Caller.Id
             ? new CofferException(ErrorCode.BucketAlreadyOwnedByYou, $"You already own the bucket '{existing.Name}'.")
             : new CofferException(ErrorCode.BucketAlreadyExists, $"The bucket name '{existing.Name}' is taken; choose another name.");
 }

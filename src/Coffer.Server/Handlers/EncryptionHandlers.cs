@@ -1,5 +1,6 @@
 using Coffer.Protocol;
 using Coffer.Server.Pipeline;
+using Coffer.Server.Sse;
 using Coffer.Server.Xml;
 using Coffer.Storage;
 using Microsoft.AspNetCore.Http;
@@ -31,10 +32,7 @@ public static class EncryptionHandlers
                 break;
             case "KMS" or "aws:kms" or "cos/kms":
                 if (keyId is not null)
-                {
-                    var key = await s.Kms.DescribeKeyAsync(keyId, ctx.Aborted);
-                    keyId = key.KeyId;
-                }
+                    keyId = (await SseService.OwnKeyAsync(s, ctx, keyId)).KeyId;
                 config = new BucketEncryption("KMS", keyId);
                 break;
             default:

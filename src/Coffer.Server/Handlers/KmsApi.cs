@@ -13,8 +13,10 @@ namespace Coffer.Server.Handlers;
 /// <summary>
 /// The built-in KMS over the AWS KMS wire protocol (JSON 1.1, X-Amz-Target: TrentService.*,
 /// SigV4 with service "kms") on the same listener, so `aws kms … --endpoint-url` and
-/// AWSSDK.KeyManagementService work. A caller sees its own keys and the service-managed key.
-/// Every call, successful or not, is one entry of the KMS audit log (docs/kms.md).
+/// AWSSDK.KeyManagementService work, over HTTPS only (it carries plaintext and data keys). A caller sees and
+/// uses only its own keys and aliases (<see cref="KeyManager.CanUse"/>: its default SSE-KMS key included, the
+/// SSE-COS key never); anything else answers as if it did not exist. Every call, successful or not, is one entry
+/// of the KMS audit log (docs/kms.md).
 /// </summary>
 public static class KmsApi
 {
@@ -29,6 +31,15 @@ public static class KmsApi
         string? error = "InternalError"; // until the call completes one way or another
         try
         {
+            if (!ctx.IsHttps)
+            {
+                // Plaintext and data keys must never cross the wire in clear (as SSE-C and SSE-KMS are refused).
+                // AWS requires TLS through a key policy condition (aws:SecureTransport), whose refusal is AccessDeniedException.
+                error = "AccessDeniedException";
+                await WriteErrorAsync(ctx.Http, error, "KMS requests must be made over a secure connection (HTTPS): use the server's https:// endpoint.", 400);
+                return;
+            }
+
             try
             {
                 call.Input = await ReadInputAsync(ctx);
@@ -100,7 +111,7 @@ public static class KmsApi
         var usage = OptionalString(c.Input, "KeyUsage");
         if (usage is not null && usage != "ENCRYPT_DECRYPT")
             throw new KmsApiException("ValidationException", $"Only KeyUsage ENCRYPT_DECRYPT is supported; got '{usage}'.");
-        var key = await c.S.Kms.CreateKeyAsync(c.Ctx.Caller.Name, OptionalString(c.Input, "Description") ?? "", c.Ctx.Aborted);
+        var key = await c.S.Kms.CreateKeyAsync(c.Ctx.Caller.Id, OptionalString(c.Input, "Description") ?? "", c.Ctx.Aborted);
         c.KeyId = key.KeyId;
         return new JsonObject { ["KeyMetadata"] = Metadata(key, c.S) };
     }
@@ -121,7 +132,7 @@ public static class KmsApi
         var key = await OwnedKeyAsync(c, "TargetKeyId");
         try
         {
-            await c.S.Kms.CreateAliasAsync(alias, key.KeyId, c.Ctx.Caller.Name, c.Ctx.Aborted);
+            await c.S.Kms.CreateAliasAsync(alias, key.KeyId, c.Ctx.Caller.Id, c.Ctx.Aborted);
         }
         catch (KmsException e) when (e.Kind == KmsErrorKind.InvalidArgument)
         {
@@ -130,12 +141,13 @@ public static class KmsApi
         return [];
     }
 
+    /// <summary>The caller's aliases (aliases are per user, as AWS aliases are per account), optionally of one of its keys.</summary>
     private static async Task<JsonObject> ListAliasesAsync(Call c)
     {
-        var filter = OptionalString(c.Input, "KeyId");
+        var filter = OptionalString(c.Input, "KeyId") is not null ? (await OwnedKeyAsync(c)).KeyId : null;
         var visible = (await VisibleKeysAsync(c)).Select(k => k.KeyId).ToHashSet(StringComparer.Ordinal);
         var aliases = new JsonArray();
-        foreach (var (alias, keyId) in await c.S.Store.ListAliasesAsync(null, c.Ctx.Aborted))
+        foreach (var (alias, keyId) in await c.S.Store.ListAliasesAsync(c.Ctx.Caller.Id, c.Ctx.Aborted))
         {
             if (!visible.Contains(keyId) || (filter is not null && filter != keyId))
                 continue;
@@ -280,7 +292,7 @@ public static class KmsApi
     }
 
     /// <summary>
-    /// ReEncrypt: both keys must be the caller's (or the service key), checked before anything is decrypted;
+    /// ReEncrypt: both keys must be the caller's, checked before anything is decrypted;
     /// the plaintext stays inside the KMS.
     /// </summary>
     private static async Task<JsonObject> ReEncryptAsync(Call c)
@@ -307,8 +319,10 @@ public static class KmsApi
     }
 
     /// <summary>
-    /// The key a ciphertext blob names, checked before decrypting: it must be the caller's (else AccessDenied), and
-    /// the one <paramref name="expectedField"/> names when given (else IncorrectKeyException).
+    /// The key a ciphertext blob names, checked before decrypting: it must be the caller's, else AccessDeniedException
+    /// (as AWS answers for a ciphertext under another account's key) — the same answer whether the named key is another
+    /// user's, the SSE-COS key or does not exist at all, so a crafted blob learns nothing; the caller's own deleted key is
+    /// NotFoundException. Then it must be the one <paramref name="expectedField"/> names when given (else IncorrectKeyException).
     /// </summary>
     private static async Task<KmsKeyRecord> SourceKeyAsync(Call c, byte[] blob, string expectedField)
     {
@@ -318,29 +332,31 @@ public static class KmsApi
             throw new KmsException(KmsErrorKind.InvalidCiphertext, "The ciphertext blob is malformed or was not produced by this KMS.");
         c.SourceKeyId = keyId;
         c.KeyVersion = version;
-        var key = await c.S.Kms.DescribeKeyAsync(keyId, c.Ctx.Aborted);
-        if (!CanUse(c.Ctx, key))
-            throw new KmsApiException("AccessDeniedException", "The ciphertext was made with a key that belongs to another user.");
-        if (OptionalString(c.Input, expectedField) is { } expected && (await c.S.Kms.DescribeKeyAsync(expected, c.Ctx.Aborted)).KeyId != key.KeyId)
+        // The stored record, in any state (a destroyed key keeps its owner), decides whose key it is.
+        var stored = await c.S.Store.GetKeyAsync(keyId, c.Ctx.Aborted);
+        if (stored is null || !KeyManager.CanUse(c.Ctx.Caller.Id, stored))
+            throw new KmsApiException("AccessDeniedException", "The ciphertext was not made with one of your KMS keys; you can decrypt only what your own keys encrypted.");
+        var key = await c.S.Kms.DescribeOwnKeyAsync(c.Ctx.Caller.Id, keyId, c.Ctx.Aborted);
+        if (OptionalString(c.Input, expectedField) is { } expected && (await c.S.Kms.DescribeOwnKeyAsync(c.Ctx.Caller.Id, expected, c.Ctx.Aborted)).KeyId != key.KeyId)
             throw new KmsApiException("IncorrectKeyException", $"The ciphertext was not made with the {expectedField} given.");
         return key;
     }
 
+    /// <summary>
+    /// The caller's key a field names (key id, key ARN, or one of the caller's aliases). Another user's key, the SSE-COS
+    /// key and a key that does not exist are all the same NotFoundException: an alias is looked up among the caller's
+    /// only, as AWS aliases are per account, and nothing confirms that another user's key exists.
+    /// </summary>
     private static async Task<KmsKeyRecord> OwnedKeyAsync(Call c, string field = "KeyId")
     {
         var reference = Required(c.Input, field);
-        var key = await c.S.Kms.DescribeKeyAsync(reference, c.Ctx.Aborted);
-        if (!CanUse(c.Ctx, key))
-            throw new KmsException(KmsErrorKind.NotFound, $"Key '{reference}' does not exist.");
+        var key = await c.S.Kms.DescribeOwnKeyAsync(c.Ctx.Caller.Id, reference, c.Ctx.Aborted);
         c.KeyId = key.KeyId;
         return key;
     }
 
-    private static bool CanUse(RequestContext ctx, KmsKeyRecord key) =>
-        key.Manager == KmsKeyManager.Service || key.Owner == ctx.Caller.Name;
-
     private static async Task<IEnumerable<KmsKeyRecord>> VisibleKeysAsync(Call c) =>
-        (await c.S.Store.ListKeysAsync(null, c.Ctx.Aborted)).Where(k => CanUse(c.Ctx, k) && k.State != KmsKeyState.Deleted);
+        (await c.S.Kms.ListKeysAsync(c.Ctx.Caller.Id, c.Ctx.Aborted)).Where(k => KeyManager.CanUse(c.Ctx.Caller.Id, k));
 
     private static JsonObject Metadata(KmsKeyRecord key, CofferServices s)
     {

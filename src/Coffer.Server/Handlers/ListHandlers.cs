@@ -137,7 +137,8 @@ public static class ListHandlers
     }
 
     private static void WriteOwner(XmlDoc xml, RequestContext ctx) =>
-        xml.Start("Owner").Element("ID", ctx.Bucket!.Owner).Element("DisplayName", ctx.Bucket.Owner).End();
+        // The caller owns the bucket (the dispatcher checked): its id, and its name to display.
+        xml.Start("Owner").Element("ID", ctx.Bucket!.Owner).Element("DisplayName", ctx.Caller.Name).End();
 
     private static void SetRegionHeader(RequestContext ctx) => ctx.SetFamilyHeader("bucket-region", ctx.Bucket!.Region);
 

@@ -37,7 +37,7 @@ public static class MultipartHandlers
             Bucket = bucket.Name,
             Key = ctx.ObjectKey,
             Initiated = now,
-            Owner = ctx.Caller.Name,
+            Owner = ctx.Caller.Id,
             StorageClass = attributes.StorageClass,
             ContentType = attributes.ContentType,
             CacheControl = attributes.CacheControl,
@@ -158,8 +158,8 @@ public static class MultipartHandlers
         xml.Element("Bucket", upload.Bucket);
         WriteEncodingType(xml, ctx, encode);
         xml.Element("Key", Encode(upload.Key, encode)).Element("UploadId", upload.UploadId);
-        WriteOwner(xml, "Initiator", upload.Owner);
-        WriteOwner(xml, "Owner", upload.Owner);
+        WriteOwner(xml, "Initiator", upload.Owner, ctx.Caller);
+        WriteOwner(xml, "Owner", upload.Owner, ctx.Caller);
         xml.Element("PartNumberMarker", marker);
         foreach (var part in listing.Parts)
             xml.Start("Part").Element("PartNumber", part.PartNumber).Element("LastModified", XmlText.IsoDate(part.LastModified))
@@ -194,8 +194,8 @@ public static class MultipartHandlers
         {
             xml.Start("Upload").Element("Key", Encode(u.Key, encode)).Element("UploadId", u.UploadId)
                 .Element("StorageClass", StorageClasses.ForFamily(u.StorageClass, ctx.Family));
-            WriteOwner(xml, "Initiator", u.Owner);
-            WriteOwner(xml, "Owner", u.Owner);
+            WriteOwner(xml, "Initiator", u.Owner, ctx.Caller);
+            WriteOwner(xml, "Owner", u.Owner, ctx.Caller);
             xml.Element("Initiated", XmlText.IsoDate(u.Initiated)).End();
         }
         foreach (var p in page.CommonPrefixes)
@@ -230,8 +230,10 @@ public static class MultipartHandlers
         return $"{ctx.Request.Scheme}://{ctx.Request.Host}{path}{XmlText.UrlEncode(ctx.ObjectKey)}";
     }
 
-    private static void WriteOwner(XmlDoc xml, string element, string owner) =>
-        xml.Start(element).Element("ID", owner).Element("DisplayName", owner).End();
+    /// <summary>An Owner/Initiator element: the user's stable id, and its name when it is the caller (it always is: uploads
+    /// are made in one's own buckets); otherwise the id again.</summary>
+    private static void WriteOwner(XmlDoc xml, string element, string owner, UserRecord caller) =>
+        xml.Start(element).Element("ID", owner).Element("DisplayName", owner == caller.Id ? caller.Name : owner).End();
 
     /// <summary>COS names the element Encoding-Type, S3 EncodingType; both only when url encoding was asked.</summary>
     private static void WriteEncodingType(XmlDoc xml, RequestContext ctx, bool encode)

@@ -16,16 +16,20 @@ public static class Credentials
 
     public static string NewSecretKey() => Random(40, Alphabet);
 
-    /// <summary>Adds a user with a fresh key pair; returns the pair, or null when the name is taken.</summary>
-    public static async Task<(string AccessKeyId, string SecretKey)?> AddUserAsync(IMetadataStore store, RootKey rootKey, string name, bool isRoot = false,
+    /// <summary>Adds a user with a fresh key pair and a fresh id (<see cref="UserIds"/>); returns the pair, or null when the name is taken.</summary>
+    public static Task<(string AccessKeyId, string SecretKey)?> AddUserAsync(IMetadataStore store, RootKey rootKey, string name, bool isRoot = false,
         string? accessKeyId = null, string? secretKey = null, CancellationToken ct = default)
+        => AddUserAsync(store, rootKey, name, UserIds.New(), isRoot, accessKeyId, secretKey, ct);
+
+    private static async Task<(string AccessKeyId, string SecretKey)?> AddUserAsync(IMetadataStore store, RootKey rootKey, string name, string id, bool isRoot,
+        string? accessKeyId, string? secretKey, CancellationToken ct)
     {
         accessKeyId ??= NewAccessKeyId();
         secretKey ??= NewSecretKey();
         var secretBytes = Encoding.UTF8.GetBytes(secretKey);
         try
         {
-            var record = new UserRecord(name, accessKeyId, rootKey.Seal(secretBytes, CredentialStore.SecretPurpose), isRoot, DateTimeOffset.UtcNow);
+            var record = new UserRecord(name, accessKeyId, rootKey.Seal(secretBytes, CredentialStore.SecretPurpose), isRoot, DateTimeOffset.UtcNow, id);
             return await store.AddUserAsync(record, ct) ? (accessKeyId, secretKey) : null;
         }
         finally
@@ -37,7 +41,8 @@ public static class Credentials
     /// <summary>
     /// Makes sure the root user exists. Given keys (COFFER_ACCESS_KEY / COFFER_SECRET_KEY)
     /// replace the stored ones; otherwise a pair is generated on first start. Returns the access
-    /// key id and, only when it was just generated, the secret (to print once).
+    /// key id and, only when it was just generated, the secret (to print once). Replacing root's keys keeps its id,
+    /// so root keeps its buckets and KMS keys.
     /// </summary>
     public static async Task<(string AccessKeyId, string? NewSecret)> EnsureRootAsync(IMetadataStore store, RootKey rootKey, string? accessKeyId, string? secretKey, CancellationToken ct)
     {
@@ -51,7 +56,7 @@ public static class Credentials
                     return (accessKeyId, null);
                 await store.RemoveUserAsync(root.AccessKeyId, ct);
             }
-            if (await AddUserAsync(store, rootKey, RootUser, isRoot: true, accessKeyId, secretKey, ct) is null)
+            if (await AddUserAsync(store, rootKey, RootUser, root?.Id ?? UserIds.New(), isRoot: true, accessKeyId, secretKey, ct) is null)
                 throw new InvalidOperationException($"The access key '{accessKeyId}' already belongs to another user; choose another COFFER_ACCESS_KEY.");
             return (accessKeyId, null);
         }

@@ -80,7 +80,7 @@ public sealed record CopySource(string Bucket, string Key, string? VersionId)
     {
         var bucket = await s.Store.GetBucketAsync(Bucket, ctx.Aborted)
             ?? throw new CofferException(ErrorCode.NoSuchBucket, $"The copy source bucket '{Bucket}' does not exist.", "/" + Bucket);
-        if (bucket.Owner != ctx.Caller.Name)
+        if (!string.Equals(bucket.Owner, ctx.Caller.Id, StringComparison.Ordinal))
             throw new CofferException(ErrorCode.AccessDenied, $"The copy source bucket '{Bucket}' belongs to another user.");
         var obj = await s.Store.GetObjectAsync(Bucket, Key, ctx.Aborted)
             ?? throw new CofferException(ErrorCode.NoSuchCopySource, $"The copy source '{Bucket}/{Key}' does not exist.", "/" + Bucket + "/" + Key);

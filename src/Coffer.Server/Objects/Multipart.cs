@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Text.RegularExpressions;
 using System.Xml.Linq;
 using Coffer.Crypto;
+using Coffer.Crypto.Kms;
 using Coffer.Protocol;
 using Coffer.Protocol.Checksums;
 using Coffer.Server.Pipeline;
@@ -279,6 +280,19 @@ public static partial class Multipart
     /// repeats it on every part), and its KMS key id and context, but refuse different values:
     /// a part is always sealed as the upload was initiated.
     /// </summary>
+    /// <summary>The id of the caller's key a reference names, or null when it names none of the caller's keys (nothing confirmed).</summary>
+    private static async Task<string?> OwnKeyIdAsync(CofferServices s, RequestContext ctx, string reference)
+    {
+        try
+        {
+            return (await s.Kms.DescribeOwnKeyAsync(ctx.Caller.Id, reference, ctx.Aborted)).KeyId;
+        }
+        catch (KmsException e) when (e.Kind == KmsErrorKind.NotFound)
+        {
+            return null;
+        }
+    }
+
     private static async Task CheckSseHeadersAsync(RequestContext ctx, CofferServices s, ObjectEncryption enc)
     {
         var algorithm = ctx.FamilyHeader("server-side-encryption");
@@ -292,7 +306,7 @@ public static partial class Multipart
             throw new CofferException(ErrorCode.InvalidArgument, $"The server-side-encryption '{algorithm}' differs from the encryption the upload was initiated with ({Describe(enc.Mode)}); parts are encrypted as initiated: omit the header or repeat the initiate's value.");
 
         var keyId = ctx.FamilyHeader("server-side-encryption-cos-kms-key-id") ?? ctx.FamilyHeader("server-side-encryption-aws-kms-key-id");
-        if (keyId is not null && (enc.Mode != SseMode.Kms || (keyId.Trim() != enc.KmsKeyId && (await s.Kms.DescribeKeyAsync(keyId.Trim(), ctx.Aborted)).KeyId != enc.KmsKeyId)))
+        if (keyId is not null && (enc.Mode != SseMode.Kms || (keyId.Trim() != enc.KmsKeyId && await OwnKeyIdAsync(s, ctx, keyId.Trim()) != enc.KmsKeyId)))
             throw new CofferException(ErrorCode.InvalidArgument, "The KMS key id differs from the one the upload was initiated with; omit it on parts.");
         var context = ctx.FamilyHeader("server-side-encryption-context");
         if (context is not null && (enc.Mode != SseMode.Kms || context != enc.KmsContext))

@@ -107,7 +107,7 @@ public sealed class RequestDispatcher(CofferServices services)
             {
                 var bucket = await services.Store.GetBucketAsync(target.Bucket, ctx.Aborted)
                     ?? throw new CofferException(ErrorCode.NoSuchBucket, $"The bucket '{target.Bucket}' does not exist; create it first.", "/" + target.Bucket);
-                if (!string.Equals(bucket.Owner, ctx.Caller.Name, StringComparison.Ordinal))
+                if (!string.Equals(bucket.Owner, ctx.Caller.Id, StringComparison.Ordinal))
                     throw new CofferException(ErrorCode.AccessDenied, $"The bucket '{target.Bucket}' belongs to another user.");
                 ctx.Bucket = bucket;
             }

@@ -20,6 +20,14 @@ public static class KmsErrors
         _ => new CofferException(ErrorCode.KmsException, e.Message),
     };
 
+    /// <summary>
+    /// The refusal of a write (PUT, Copy, Initiate, bucket default encryption) naming a KMS key the caller may not use:
+    /// 403 AccessDenied, as S3 answers, with the same code, status and message whether the key is another user's, the
+    /// SSE-COS key, deleted, or does not exist at all, so the answer confirms nothing about other users' keys.
+    /// </summary>
+    public static CofferException KeyNotUsable(string reference) => new(ErrorCode.AccessDenied,
+        $"You are not allowed to use the KMS key '{reference}', or it does not exist: name one of your own keys (key id, ARN or one of your aliases), or omit the key id to use your default key.");
+
     /// <summary>The AWS KMS API's __type for a failure.</summary>
     public static string ApiType(KmsErrorKind kind) => kind switch
     {

@@ -88,14 +88,10 @@ public sealed class Rekeyer
         ArgumentNullException.ThrowIfNull(request);
         var bucket = await _store.GetBucketAsync(request.Bucket, ct).ConfigureAwait(false)
             ?? throw new RekeyException($"The bucket '{request.Bucket}' does not exist.");
-        var to = await UsableKeyAsync(request.ToKey, "--to-key", ct).ConfigureAwait(false);
-        // The owner's own keys only (its default key included): never the SSE-COS key nor another user's.
-        if (!string.Equals(to.Owner, bucket.Owner, StringComparison.Ordinal))
-        {
-            throw new RekeyException($"KMS key {to.KeyId} does not belong to the bucket's owner '{bucket.Owner}'; objects can only be moved to their owner's keys.");
-        }
-
-        var from = request.FromKey is null ? null : await UsableKeyAsync(request.FromKey, "--from-key", ct).ConfigureAwait(false);
+        // The owner's own keys only (its default key included): never the SSE-COS key nor another user's. Aliases are
+        // the bucket owner's.
+        var to = await UsableKeyAsync(bucket.Owner, request.ToKey, "--to-key", ct).ConfigureAwait(false);
+        var from = request.FromKey is null ? null : await UsableKeyAsync(bucket.Owner, request.FromKey, "--from-key", ct).ConfigureAwait(false);
         if (from is not null && string.Equals(from.KeyId, to.KeyId, StringComparison.Ordinal))
         {
             throw new RekeyException("--from-key and --to-key name the same key; there is nothing to do.");
@@ -153,17 +149,36 @@ public sealed class Rekeyer
         }
     }
 
-    private async Task<KmsKeyRecord> UsableKeyAsync(string reference, string option, CancellationToken ct)
+    /// <summary>One of <paramref name="owner"/>'s keys, usable; an administrator is told plainly when it is someone else's.</summary>
+    private async Task<KmsKeyRecord> UsableKeyAsync(string owner, string reference, string option, CancellationToken ct)
     {
         try
         {
-            var key = await _kms.DescribeKeyAsync(reference, ct).ConfigureAwait(false);
+            var key = await _kms.DescribeOwnKeyAsync(owner, reference, ct).ConfigureAwait(false);
             await _kms.EnsureUsableAsync(key.KeyId, ct).ConfigureAwait(false);
             return key;
         }
         catch (KmsException e)
         {
+            if (e.Kind == KmsErrorKind.NotFound && await ExistsAsync(reference, ct).ConfigureAwait(false))
+            {
+                throw new RekeyException($"{option} {reference}: the KMS key does not belong to the bucket's owner; objects can only be moved to and from their owner's keys.");
+            }
+
             throw new RekeyException($"{option} {reference}: {e.Message}");
+        }
+    }
+
+    private async Task<bool> ExistsAsync(string reference, CancellationToken ct)
+    {
+        try
+        {
+            await _kms.DescribeKeyAsync(reference, ct).ConfigureAwait(false);
+            return true;
+        }
+        catch (KmsException)
+        {
+            return false;
         }
     }
 

@@ -84,9 +84,11 @@ public static class SseService
                 string keyRef = keyId ?? KeyManager.DefaultKeyAlias(ctx.Caller.Name);
                 try
                 {
+                    // The caller owns the bucket (the dispatcher checked), so its keys are the bucket owner's keys: a
+                    // bucket default naming a key the owner can no longer use is refused here, at every write.
                     var cmk = keyId is null
-                        ? (await s.Kms.GetOrCreateDefaultKeyAsync(ctx.Caller.Name, ctx.Aborted)).KeyId
-                        : (await s.Kms.DescribeKeyAsync(keyId, ctx.Aborted)).KeyId;
+                        ? (await s.Kms.GetOrCreateDefaultKeyAsync(ctx.Caller.Id, ctx.Caller.Name, ctx.Aborted)).KeyId
+                        : (await OwnKeyAsync(s, ctx, keyId)).KeyId;
                     keyRef = cmk;
                     var contextBase64 = request.Mode == SseMode.Kms ? request.ContextBase64 : null;
                     var binding = new KeyBinding(bucket, key, ModeKms);
@@ -101,6 +103,23 @@ public static class SseService
                     throw; // not reached, as above
                 }
             }
+        }
+    }
+
+    /// <summary>
+    /// The caller's own KMS key a write names (key id, ARN or one of the caller's aliases), in any state but deleted
+    /// (sealing checks the state). Anything else is <see cref="KmsErrors.KeyNotUsable"/>: 403 AccessDenied, the same
+    /// for another user's key, the SSE-COS key and a key that does not exist.
+    /// </summary>
+    public static async Task<KmsKeyRecord> OwnKeyAsync(CofferServices s, RequestContext ctx, string reference)
+    {
+        try
+        {
+            return await s.Kms.DescribeOwnKeyAsync(ctx.Caller.Id, reference, ctx.Aborted);
+        }
+        catch (KmsException e) when (e.Kind == KmsErrorKind.NotFound)
+        {
+            throw KmsErrors.KeyNotUsable(reference);
         }
     }
 

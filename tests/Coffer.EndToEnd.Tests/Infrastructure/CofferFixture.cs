@@ -64,6 +64,9 @@ public sealed class CofferFixture : IAsyncLifetime
         try { Directory.Delete(DataDirectory, recursive: true); } catch (IOException) { }
     }
 
+    /// <summary>The root user's stable id: the owner its buckets and KMS keys record.</summary>
+    public async Task<string> RootIdAsync() => (await Server.Services.Store.ListUsersAsync()).Single(u => u.IsRoot).Id;
+
     /// <summary>A bucket name unique to the calling test.</summary>
     public static string NewBucket(string hint = "b") => $"{hint}-{Guid.NewGuid():N}"[..Math.Min(40, hint.Length + 33)].ToLowerInvariant();
 }
