@@ -98,7 +98,7 @@ public sealed class DataFolderPermissionTests
         using var s3 = Clients.S3(f, https: true);
         await s3.PutBucketAsync("perm");
         await s3.PutObjectAsync(new PutObjectRequest { BucketName = "perm", Key = "plain", ContentBody = "plain data" });
-        var cmk = await f.Server.Services.Kms.CreateKeyAsync(Coffer.Server.Hosting.Credentials.RootUser, "perm");
+        var cmk = await f.Server.Services.Kms.CreateKeyAsync(await f.RootIdAsync(), "perm");
         await s3.PutObjectAsync(new PutObjectRequest
         {
             BucketName = "perm", Key = "kms", ContentBody = "kms data",

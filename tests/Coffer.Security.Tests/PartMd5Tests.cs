@@ -30,7 +30,7 @@ public sealed class PartMd5Tests(TenantsFixture t)
         using var s3 = t.S3(t.Alice);
         var bucket = CofferFixture.NewBucket("pmd5");
         await s3.PutBucketAsync(bucket);
-        var kmsKey = mode == Sse.SseKms ? (await t.Server.Server.Services.Kms.CreateKeyAsync(t.Alice.Name, "part md5")).KeyId : null;
+        var kmsKey = mode == Sse.SseKms ? (await t.Server.Server.Services.Kms.CreateKeyAsync(t.Alice.Id, "part md5")).KeyId : null;
 
         var init = new InitiateMultipartUploadRequest { BucketName = bucket, Key = "mp" };
         Apply(init, mode, kmsKey);
@@ -85,7 +85,7 @@ public sealed class PartMd5Tests(TenantsFixture t)
         using var s3 = t.S3(t.Alice);
         var bucket = CofferFixture.NewBucket("pmd5");
         await s3.PutBucketAsync(bucket);
-        var kmsKey = mode == Sse.SseKms ? (await t.Server.Server.Services.Kms.CreateKeyAsync(t.Alice.Name, "put md5")).KeyId : null;
+        var kmsKey = mode == Sse.SseKms ? (await t.Server.Server.Services.Kms.CreateKeyAsync(t.Alice.Id, "put md5")).KeyId : null;
         var put = new PutObjectRequest { BucketName = bucket, Key = "one", InputStream = new MemoryStream(Last) };
         Apply(put, mode, kmsKey);
         var etag = (await s3.PutObjectAsync(put)).ETag.Trim('"');

@@ -430,6 +430,22 @@ public static class KmsApi
     }
 
     /// <summary>Writes a KMS API error: the x-amzn-ErrorType header and the JSON body AWS SDKs parse.</summary>
+    /// <summary>
+    /// The KMS API's error type (and status) for an error found before a KMS call reached its
+    /// handler — authentication, limits — as AWS KMS names them.
+    /// </summary>
+    public static (string Type, int Status) ErrorFor(Coffer.Protocol.ErrorCode error) => error.Code switch
+    {
+        "SignatureDoesNotMatch" or "RequestTimeTooSkewed" => ("InvalidSignatureException", 400),
+        "InvalidAccessKeyId" => ("UnrecognizedClientException", 400),
+        "ExpiredToken" => ("ExpiredTokenException", 400),
+        "AccessDenied" => ("AccessDeniedException", 400),
+        "AuthorizationHeaderMalformed" or "AuthorizationQueryParametersError" => ("IncompleteSignatureException", 400),
+        "SlowDown" => ("ThrottlingException", 400),
+        _ when error.Status >= 500 => ("KMSInternalException", 500),
+        _ => ("ValidationException", 400),
+    };
+
     public static Task WriteErrorAsync(HttpContext http, string type, string message, int status)
     {
         http.Response.Headers["x-amzn-ErrorType"] = type;

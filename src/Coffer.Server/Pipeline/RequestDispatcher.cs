@@ -272,6 +272,14 @@ public sealed class RequestDispatcher(CofferServices services)
         http.Response.Clear();
         http.Response.Headers["Server"] = "Coffer";
         SetRequestId(http.Response, family, requestId);
+        if (IsKmsCall(http.Request))
+        {
+            // A KMS client reads JSON errors only: an authentication failure (bad or expired
+            // signature, unknown key) must reach it as the KMS API's own error type.
+            var (type, status) = KmsApi.ErrorFor(error.Error);
+            await KmsApi.WriteErrorAsync(http, type, error.Message, status);
+            return;
+        }
         await ErrorWriter.WriteAsync(http, family, requestId, error, ctx?.Resource ?? "/");
     }
 

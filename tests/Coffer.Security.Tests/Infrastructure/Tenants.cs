@@ -7,8 +7,8 @@ using Coffer.Server.Hosting;
 
 namespace Coffer.Security.Tests.Infrastructure;
 
-/// <summary>One user of the shared server: a name and an access key pair.</summary>
-public sealed record Tenant(string Name, string AccessKey, string SecretKey);
+/// <summary>One user of the shared server: a name, an access key pair and the stable id that owns its things.</summary>
+public sealed record Tenant(string Name, string AccessKey, string SecretKey, string Id = "");
 
 /// <summary>
 /// A real server with three users besides root: alice (the victim, who owns what the attacks
@@ -38,7 +38,8 @@ public sealed class TenantsFixture : IAsyncLifetime
         var services = Server.Server.Services;
         var pair = await Credentials.AddUserAsync(services.Store, services.RootKey, name)
             ?? throw new InvalidOperationException($"the user name '{name}' is taken");
-        return new Tenant(name, pair.AccessKeyId, pair.SecretKey);
+        var id = (await services.Store.ListUsersAsync()).Single(u => u.AccessKeyId == pair.AccessKeyId).Id;
+        return new Tenant(name, pair.AccessKeyId, pair.SecretKey, id);
     }
 
     /// <summary>AWSSDK.S3 signed as <paramref name="t"/> (HTTPS unless asked otherwise).</summary>
