@@ -49,7 +49,8 @@ internal static class AdminCommand
             """) { name, data, json };
         command.SetAction(async (parse, ct) =>
         {
-            var (store, rootKey) = await OpenAsync(parse.GetValue(data)!, ct);
+            if (await OpenAsync(parse.GetValue(data)!, ct) is not (var store, var rootKey))
+                return 1;
             await using var _ = store;
             using var __ = rootKey;
             var created = await Credentials.AddUserAsync(store, rootKey, parse.GetValue(name)!, ct: ct);
@@ -79,7 +80,8 @@ internal static class AdminCommand
         var command = new Command("list", "List users and their access key ids (never secrets).\n\nExample:\n  coffer admin user list --json") { data, json };
         command.SetAction(async (parse, ct) =>
         {
-            var (store, rootKey) = await OpenAsync(parse.GetValue(data)!, ct);
+            if (await OpenAsync(parse.GetValue(data)!, ct) is not (var store, var rootKey))
+                return 1;
             await using var _ = store;
             using var __ = rootKey;
             var users = await store.ListUsersAsync(ct);
@@ -100,7 +102,8 @@ internal static class AdminCommand
         var command = new Command("remove", "Remove a user; its key pair stops working within seconds. Its buckets and KMS keys stay, owned by its id: a user added later under the same name gets a new id and none of them.\n\nExample:\n  coffer admin user remove alice") { name, data };
         command.SetAction(async (parse, ct) =>
         {
-            var (store, rootKey) = await OpenAsync(parse.GetValue(data)!, ct);
+            if (await OpenAsync(parse.GetValue(data)!, ct) is not (var store, var rootKey))
+                return 1;
             await using var _ = store;
             using var __ = rootKey;
             if (!await store.RemoveUserAsync(parse.GetValue(name)!, ct))
@@ -135,7 +138,8 @@ internal static class AdminCommand
                 Console.Error.WriteLine("coffer admin user token: --duration must be from 60 to 129600 seconds.");
                 return 2;
             }
-            var (store, rootKey) = await OpenAsync(parse.GetValue(data)!, ct);
+            if (await OpenAsync(parse.GetValue(data)!, ct) is not (var store, var rootKey))
+                return 1;
             await using var _ = store;
             using var __ = rootKey;
             var wanted = parse.GetValue(name)!;
@@ -160,10 +164,30 @@ internal static class AdminCommand
         return command;
     }
 
-    private static async Task<(SqliteMetadataStore, Coffer.Crypto.RootKey)> OpenAsync(string dataDirectory, CancellationToken ct)
+    /// <summary>
+    /// Opens the data folder as the server does: a root key is made only for a folder that holds
+    /// no data yet, and the key must unseal the stored user secrets — users added under a wrong
+    /// key could never sign a request. Null, with one line saying what to do, when it cannot.
+    /// </summary>
+    private static async Task<(SqliteMetadataStore, Coffer.Crypto.RootKey)?> OpenAsync(string dataDirectory, CancellationToken ct)
     {
         var folder = new DataFolder(dataDirectory);
-        var rootKey = folder.LoadOrCreateRootKey();
-        return (await SqliteMetadataStore.OpenAsync(folder.DatabasePath, ct), rootKey);
+        Coffer.Crypto.RootKey? rootKey = null;
+        SqliteMetadataStore? store = null;
+        try
+        {
+            rootKey = folder.LoadOrCreateRootKey();
+            store = await SqliteMetadataStore.OpenAsync(folder.DatabasePath, ct);
+            await Credentials.VerifyRootKeyAsync(store, rootKey, folder.RootKeySource, folder.DatabasePath, ct);
+            return (store, rootKey);
+        }
+        catch (RootKeyException e)
+        {
+            if (store is not null)
+                await store.DisposeAsync();
+            rootKey?.Dispose();
+            Console.Error.WriteLine($"coffer admin: {e.Message}");
+            return null;
+        }
     }
 }

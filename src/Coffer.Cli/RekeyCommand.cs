@@ -141,13 +141,34 @@ internal static class RekeyCommand
             Console.Error.WriteLine($"{command}: no root key: {folder.RootKeyPath} is missing and COFFER_ROOT_KEY is not set.");
             return null;
         }
-        var rootKey = folder.LoadOrCreateRootKey();
+        RootKey rootKey;
         try
         {
-            return (await SqliteMetadataStore.OpenAsync(folder.DatabasePath, ct), rootKey, folder);
+            rootKey = folder.LoadOrCreateRootKey();
+        }
+        catch (RootKeyException e)
+        {
+            Console.Error.WriteLine($"{command}: {e.Message}");
+            return null;
+        }
+        SqliteMetadataStore? store = null;
+        try
+        {
+            store = await SqliteMetadataStore.OpenAsync(folder.DatabasePath, ct);
+            await Credentials.VerifyRootKeyAsync(store, rootKey, folder.RootKeySource, folder.DatabasePath, ct);
+            return (store, rootKey, folder);
+        }
+        catch (RootKeyException e)
+        {
+            await store!.DisposeAsync();
+            rootKey.Dispose();
+            Console.Error.WriteLine($"{command}: {e.Message}");
+            return null;
         }
         catch
         {
+            if (store is not null)
+                await store.DisposeAsync();
             rootKey.Dispose();
             throw;
         }

@@ -129,10 +129,44 @@ public sealed class RootKeyTests : IDisposable
         Assert.DoesNotContain("   at ", stderr + stdout);
     }
 
-    /// <summary>Runs `coffer serve` on the data folder; a server that starts instead of refusing is killed after a bound and fails the test.</summary>
-    private async Task<(int Exit, string Stdout, string Stderr)> ServeAsync(Dictionary<string, string?> env)
+    public static TheoryData<string> AdminCommands() => ["admin user add mallory", "admin user list", "admin user remove root", "admin rekey --bucket b --to-key k"];
+
+    [Theory]
+    [MemberData(nameof(AdminCommands))]
+    public async Task Admin_commands_refuse_a_data_folder_without_its_root_key_in_one_line(string command)
     {
-        var start = new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "coffer.dll"), "serve", "--data", _data, "--http", "127.0.0.1:0", "--https", "none"])
+        await CreateDataFolderAsync();
+        File.Delete(RootKeyPath);
+        var (exit, stdout, stderr) = await RunAsync([], [.. command.Split(' '), "--data", _data]);
+        Assert.Equal(1, exit);
+        Assert.Contains("root.key", stderr);
+        Assert.DoesNotContain("   at ", stderr + stdout);
+        Assert.False(File.Exists(RootKeyPath), "a root key was generated for a folder that holds data");
+    }
+
+    [Theory]
+    [MemberData(nameof(AdminCommands))]
+    public async Task Admin_commands_refuse_a_wrong_root_key_and_add_no_user(string command)
+    {
+        await CreateDataFolderAsync();
+        var (exit, stdout, stderr) = await RunAsync(new() { ["COFFER_ROOT_KEY"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)) },
+            [.. command.Split(' '), "--data", _data]);
+        Assert.Equal(1, exit);
+        Assert.Contains("is not the key", stderr);
+        Assert.DoesNotContain("   at ", stderr + stdout);
+        Assert.DoesNotContain("mallory", stdout);
+        await using var store = await Coffer.Storage.SqliteMetadataStore.OpenAsync(Path.Combine(_data, "meta.db"));
+        Assert.DoesNotContain(await store.ListUsersAsync(), u => u.Name == "mallory");
+    }
+
+    /// <summary>Runs `coffer serve` on the data folder; a server that starts instead of refusing is killed after a bound and fails the test.</summary>
+    private Task<(int Exit, string Stdout, string Stderr)> ServeAsync(Dictionary<string, string?> env) =>
+        RunAsync(env, ["serve", "--data", _data, "--http", "127.0.0.1:0", "--https", "none"]);
+
+    /// <summary>Runs `coffer ARGS` with the test's environment; a process still running after a bound is killed and fails the test.</summary>
+    private static async Task<(int Exit, string Stdout, string Stderr)> RunAsync(Dictionary<string, string?> env, string[] args)
+    {
+        var start = new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "coffer.dll"), .. args])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -155,7 +189,7 @@ public sealed class RootKeyTests : IDisposable
         {
             process.Kill(entireProcessTree: true);
             await process.WaitForExitAsync();
-            throw new Xunit.Sdk.XunitException($"coffer serve started instead of refusing the data folder:\n{await stdout}\n{await stderr}");
+            throw new Xunit.Sdk.XunitException($"coffer {string.Join(' ', args)} ran on instead of refusing the data folder:\n{await stdout}\n{await stderr}");
         }
         return (process.ExitCode, await stdout, await stderr);
     }
