@@ -124,6 +124,9 @@ public sealed class KmsAttackTests(TenantsFixture t)
         var expired = await wire.CallAsync(operation.Split('(')[0], InputOf(operation, scene), t.Alice, tamper: new Tampering { SignedAt = DateTimeOffset.UtcNow.AddMinutes(-20) });
         Assert.Equal(400, expired.Status);
         Assert.Equal("InvalidSignatureException", expired.Type);
+        var unknown = await wire.CallAsync(operation.Split('(')[0], InputOf(operation, scene), new Tenant("nobody", "AKIDNOBODY0000000000000000000000000", t.Alice.SecretKey));
+        Assert.Equal(400, unknown.Status);
+        Assert.Equal("UnrecognizedClientException", unknown.Type);
         await scene.AssertIntactAsync(t);
     }
 
