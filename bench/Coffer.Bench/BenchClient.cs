@@ -33,7 +33,8 @@ internal sealed class BenchClient : IDisposable
             {
                 RemoteCertificateValidationCallback = (_, cert, _, _) => certificateThumbprint is null || cert?.GetCertHashString() == certificateThumbprint,
             },
-        }) { Timeout = TimeSpan.FromMinutes(30) };
+        })
+        { Timeout = TimeSpan.FromMinutes(30) };
     }
 
     public static readonly byte[] Pattern = RandomNumberGenerator.GetBytes(1 << 20);

@@ -170,7 +170,8 @@ internal sealed class Scenarios(Report report, bool quick, ServerProcess coffer,
         List<(Mode Mode, bool OverHttp)> rows = [.. Modes.Select(m => (m, false)).Prepend((Mode.Plain, true)).Where(r => Modes.Contains(r.Item1))];
         var results = rows.ToDictionary(r => r, _ => new Dictionary<string, (List<double> Latencies, double Seconds)>
         {
-            ["put"] = ([], 0), ["get"] = ([], 0),
+            ["put"] = ([], 0),
+            ["get"] = ([], 0),
         });
         foreach (var (_, overHttp) in rows)
             await (overHttp ? http : https).CreateBucketAsync(overHttp ? "small-http" : "small-https");
@@ -269,8 +270,12 @@ internal sealed class Scenarios(Report report, bool quick, ServerProcess coffer,
         {
             using var client = new Coffer.Sdk.CosClient(new Coffer.Sdk.CosConfig
             {
-                SecretId = accessKey, SecretKey = secretKey, Scheme = "https",
-                Endpoint = $"127.0.0.1:{https.Port}", PathStyle = true, CaFile = certificatePath,
+                SecretId = accessKey,
+                SecretKey = secretKey,
+                Scheme = "https",
+                Endpoint = $"127.0.0.1:{https.Port}",
+                PathStyle = true,
+                CaFile = certificatePath,
             });
             await client.CreateBucketAsync("transfer").ContinueWith(_ => { });
             foreach (var (mode, sse) in new (string, Coffer.Sdk.Sse?)[] { ("plain", null), ("sse-c", Coffer.Sdk.Sse.Customer(RandomNumberGenerator.GetBytes(32))) })

@@ -3,8 +3,8 @@ using System.Security.Cryptography;
 using Amazon.S3;
 using Amazon.S3.Model;
 using Coffer.EndToEnd.Tests.Infrastructure;
-using static Coffer.EndToEnd.Tests.Infrastructure.SseCases;
 using Coffer.Storage;
+using static Coffer.EndToEnd.Tests.Infrastructure.SseCases;
 
 namespace Coffer.EndToEnd.Tests;
 
@@ -334,7 +334,11 @@ public sealed class CopyTests(CofferFixture f)
         crc.Append(Data);
         var multi = (await RecordAsync(bucket, "p1")) with
         {
-            Key = "multi", Size = Data.Length, ETag = "0123456789abcdef0123456789abcdef-2", Crc64 = crc.Value, Checksums = new Dictionary<string, string>(),
+            Key = "multi",
+            Size = Data.Length,
+            ETag = "0123456789abcdef0123456789abcdef-2",
+            Crc64 = crc.Value,
+            Checksums = new Dictionary<string, string>(),
             Streams = [.. (await RecordAsync(bucket, "p1")).Streams, .. (await RecordAsync(bucket, "p2")).Streams],
         };
         await f.Server.Services.Store.PutObjectAsync(multi);

@@ -44,7 +44,8 @@ public sealed class KmsApiTests(CofferFixture f)
         var encrypted = await kms.EncryptAsync(new EncryptRequest { KeyId = keyId, Plaintext = new MemoryStream(Encoding.UTF8.GetBytes("hello kms")), EncryptionContext = context });
         var wrongContext = await Assert.ThrowsAsync<InvalidCiphertextException>(() => kms.DecryptAsync(new DecryptRequest
         {
-            CiphertextBlob = encrypted.CiphertextBlob, EncryptionContext = new Dictionary<string, string> { ["purpose"] = "other" },
+            CiphertextBlob = encrypted.CiphertextBlob,
+            EncryptionContext = new Dictionary<string, string> { ["purpose"] = "other" },
         }));
         Assert.NotNull(wrongContext);
 

@@ -5,8 +5,8 @@ using Amazon.S3;
 using Amazon.S3.Model;
 using Amazon.S3.Transfer;
 using Coffer.EndToEnd.Tests.Infrastructure;
-using static Coffer.EndToEnd.Tests.Infrastructure.SseCases;
 using Xunit.Abstractions;
+using static Coffer.EndToEnd.Tests.Infrastructure.SseCases;
 
 namespace Coffer.EndToEnd.Tests;
 

@@ -28,8 +28,10 @@ public sealed class S3ObjectTests(CofferFixture f)
         var data = RandomNumberGenerator.GetBytes(300_000);
         var put = new PutObjectRequest
         {
-            BucketName = bucket, Key = "dir/file name+ü.bin", InputStream = new MemoryStream(data),
-            ContentType = "application/x-test", 
+            BucketName = bucket,
+            Key = "dir/file name+ü.bin",
+            InputStream = new MemoryStream(data),
+            ContentType = "application/x-test",
         };
         put.Metadata["color"] = "blue";
         put.Headers.CacheControl = "max-age=60";
@@ -146,7 +148,10 @@ public sealed class S3ObjectTests(CofferFixture f)
         using var _ = s3;
         var e = await Assert.ThrowsAnyAsync<AmazonS3Exception>(() => s3.PutObjectAsync(new PutObjectRequest
         {
-            BucketName = bucket, Key = "md5", ContentBody = "hello", MD5Digest = Convert.ToBase64String(MD5.HashData("other"u8)),
+            BucketName = bucket,
+            Key = "md5",
+            ContentBody = "hello",
+            MD5Digest = Convert.ToBase64String(MD5.HashData("other"u8)),
         }));
         Assert.Equal("BadDigest", e.ErrorCode);
         Assert.Equal(HttpStatusCode.BadRequest, e.StatusCode);

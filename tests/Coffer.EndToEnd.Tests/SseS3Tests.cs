@@ -128,7 +128,8 @@ public sealed class SseS3Tests(CofferFixture f)
 
         var head = await s3.GetObjectMetadataAsync(new GetObjectMetadataRequest
         {
-            BucketName = bucket, Key = "c",
+            BucketName = bucket,
+            Key = "c",
             ServerSideEncryptionCustomerMethod = ServerSideEncryptionCustomerMethod.AES256,
             ServerSideEncryptionCustomerProvidedKey = SseKeys.KeyA,
             ServerSideEncryptionCustomerProvidedKeyMD5 = SseKeys.KeyAMd5,

@@ -28,14 +28,20 @@ public sealed class AuthClientProofTests(TenantsFixture t)
         string key = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
         await alice.PutObjectAsync(new()
         {
-            BucketName = bucket, Key = "chunked", ContentBody = "aws-chunked body", StorageClass = S3StorageClass.StandardInfrequentAccess,
-            ServerSideEncryptionCustomerMethod = ServerSideEncryptionCustomerMethod.AES256, ServerSideEncryptionCustomerProvidedKey = key,
+            BucketName = bucket,
+            Key = "chunked",
+            ContentBody = "aws-chunked body",
+            StorageClass = S3StorageClass.StandardInfrequentAccess,
+            ServerSideEncryptionCustomerMethod = ServerSideEncryptionCustomerMethod.AES256,
+            ServerSideEncryptionCustomerProvidedKey = key,
             Metadata = { ["note"] = "signed" },
         });
         using var get = await alice.GetObjectAsync(new()
         {
-            BucketName = bucket, Key = "chunked",
-            ServerSideEncryptionCustomerMethod = ServerSideEncryptionCustomerMethod.AES256, ServerSideEncryptionCustomerProvidedKey = key,
+            BucketName = bucket,
+            Key = "chunked",
+            ServerSideEncryptionCustomerMethod = ServerSideEncryptionCustomerMethod.AES256,
+            ServerSideEncryptionCustomerProvidedKey = key,
         });
         Assert.Equal("aws-chunked body", await new StreamReader(get.ResponseStream).ReadToEndAsync());
         Assert.Equal("signed", get.Metadata["note"]);
@@ -52,7 +58,11 @@ public sealed class AuthClientProofTests(TenantsFixture t)
         string key = Convert.ToBase64String(raw), md5 = Convert.ToBase64String(MD5.HashData(raw));
         string url = await alice.GetPreSignedURLAsync(new GetPreSignedUrlRequest
         {
-            BucketName = bucket, Key = "sse-c", Verb = HttpVerb.PUT, Expires = DateTime.UtcNow.AddMinutes(10), Protocol = Amazon.S3.Protocol.HTTPS,
+            BucketName = bucket,
+            Key = "sse-c",
+            Verb = HttpVerb.PUT,
+            Expires = DateTime.UtcNow.AddMinutes(10),
+            Protocol = Amazon.S3.Protocol.HTTPS,
             ServerSideEncryptionCustomerMethod = ServerSideEncryptionCustomerMethod.AES256,
             Headers = { ["x-amz-server-side-encryption-customer-key"] = key, ["x-amz-server-side-encryption-customer-key-MD5"] = md5 },
         });
@@ -86,14 +96,20 @@ public sealed class AuthClientProofTests(TenantsFixture t)
 
         using var get = await alice.GetObjectAsync(new()
         {
-            BucketName = bucket, Key = "sse-c",
-            ServerSideEncryptionCustomerMethod = ServerSideEncryptionCustomerMethod.AES256, ServerSideEncryptionCustomerProvidedKey = key,
+            BucketName = bucket,
+            Key = "sse-c",
+            ServerSideEncryptionCustomerMethod = ServerSideEncryptionCustomerMethod.AES256,
+            ServerSideEncryptionCustomerProvidedKey = key,
         });
         Assert.Equal("presigned SSE-C", await new StreamReader(get.ResponseStream).ReadToEndAsync());
 
         string getUrl = await alice.GetPreSignedURLAsync(new GetPreSignedUrlRequest
         {
-            BucketName = bucket, Key = "sse-c", Verb = HttpVerb.GET, Expires = DateTime.UtcNow.AddMinutes(10), Protocol = Amazon.S3.Protocol.HTTPS,
+            BucketName = bucket,
+            Key = "sse-c",
+            Verb = HttpVerb.GET,
+            Expires = DateTime.UtcNow.AddMinutes(10),
+            Protocol = Amazon.S3.Protocol.HTTPS,
             ServerSideEncryptionCustomerMethod = ServerSideEncryptionCustomerMethod.AES256,
             Headers = { ["x-amz-server-side-encryption-customer-key"] = key, ["x-amz-server-side-encryption-customer-key-MD5"] = md5 },
         });
@@ -116,7 +132,11 @@ public sealed class AuthClientProofTests(TenantsFixture t)
         string key = Convert.ToBase64String(raw), md5 = Convert.ToBase64String(MD5.HashData(raw));
         string url = await alice.GetPreSignedURLAsync(new GetPreSignedUrlRequest
         {
-            BucketName = bucket, Key = "alg-only", Verb = HttpVerb.PUT, Expires = DateTime.UtcNow.AddMinutes(10), Protocol = Amazon.S3.Protocol.HTTPS,
+            BucketName = bucket,
+            Key = "alg-only",
+            Verb = HttpVerb.PUT,
+            Expires = DateTime.UtcNow.AddMinutes(10),
+            Protocol = Amazon.S3.Protocol.HTTPS,
             ServerSideEncryptionCustomerMethod = ServerSideEncryptionCustomerMethod.AES256,
         });
         string signedHeaders = Uri.UnescapeDataString(url.Split("X-Amz-SignedHeaders=")[1].Split('&')[0]);
@@ -134,8 +154,10 @@ public sealed class AuthClientProofTests(TenantsFixture t)
 
         using var get = await alice.GetObjectAsync(new()
         {
-            BucketName = bucket, Key = "alg-only",
-            ServerSideEncryptionCustomerMethod = ServerSideEncryptionCustomerMethod.AES256, ServerSideEncryptionCustomerProvidedKey = key,
+            BucketName = bucket,
+            Key = "alg-only",
+            ServerSideEncryptionCustomerMethod = ServerSideEncryptionCustomerMethod.AES256,
+            ServerSideEncryptionCustomerProvidedKey = key,
         });
         Assert.Equal("algorithm signed, key supplied", await new StreamReader(get.ResponseStream).ReadToEndAsync());
     }

@@ -104,7 +104,10 @@ public sealed class AuthMechanismTests(TenantsFixture t)
         using var alice = t.S3(t.Alice, https: false);
         string presigned = await alice.GetPreSignedURLAsync(new Amazon.S3.Model.GetPreSignedUrlRequest
         {
-            BucketName = bucket, Key = "k", Expires = DateTime.UtcNow.AddMinutes(5), Protocol = Amazon.S3.Protocol.HTTP,
+            BucketName = bucket,
+            Key = "k",
+            Expires = DateTime.UtcNow.AddMinutes(5),
+            Protocol = Amazon.S3.Protocol.HTTP,
         });
         string target = new Uri(presigned).PathAndQuery;
         var (host, headers, authorization) = AliceSignsGet(target);

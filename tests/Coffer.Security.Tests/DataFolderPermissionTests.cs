@@ -101,14 +101,19 @@ public sealed class DataFolderPermissionTests
         var cmk = await f.Server.Services.Kms.CreateKeyAsync(await f.RootIdAsync(), "perm");
         await s3.PutObjectAsync(new PutObjectRequest
         {
-            BucketName = "perm", Key = "kms", ContentBody = "kms data",
+            BucketName = "perm",
+            Key = "kms",
+            ContentBody = "kms data",
             ServerSideEncryptionMethod = ServerSideEncryptionMethod.AWSKMS,
             ServerSideEncryptionKeyManagementServiceKeyId = cmk.KeyId,
         });
         var init = await s3.InitiateMultipartUploadAsync(new InitiateMultipartUploadRequest { BucketName = "perm", Key = "mp" });
         await s3.UploadPartAsync(new UploadPartRequest
         {
-            BucketName = "perm", Key = "mp", UploadId = init.UploadId, PartNumber = 1,
+            BucketName = "perm",
+            Key = "mp",
+            UploadId = init.UploadId,
+            PartNumber = 1,
             InputStream = new MemoryStream(new byte[1000]),
         });
     }

@@ -53,7 +53,9 @@ public sealed class KmsKeyIsolationTests(TenantsFixture t)
             Assert.Equal("AccessDeniedException", denied.ErrorCode);
             var reencrypt = await Assert.ThrowsAnyAsync<AmazonKeyManagementServiceException>(() => bob.ReEncryptAsync(new ReEncryptRequest
             {
-                CiphertextBlob = blob, SourceEncryptionContext = Context, DestinationKeyId = keyId,
+                CiphertextBlob = blob,
+                SourceEncryptionContext = Context,
+                DestinationKeyId = keyId,
             }));
             Assert.True(reencrypt.ErrorCode is "AccessDeniedException" or "NotFoundException", reencrypt.ErrorCode);
         }
@@ -136,13 +138,13 @@ public sealed class KmsKeyIsolationTests(TenantsFixture t)
             case "CreateAlias": await kms.CreateAliasAsync(new CreateAliasRequest { AliasName = "alias/steal-" + Guid.NewGuid().ToString("N")[..8], TargetKeyId = keyId }); break;
             case "ListAliases": await kms.ListAliasesAsync(new ListAliasesRequest { KeyId = keyId }); break;
             case "ReEncrypt":
-            {
-                // A blob of the caller's own, re-encrypted towards the foreign key.
-                var own = (await kms.CreateKeyAsync(new CreateKeyRequest())).KeyMetadata.KeyId;
-                var blob = (await kms.EncryptAsync(new EncryptRequest { KeyId = own, Plaintext = new MemoryStream([1]) })).CiphertextBlob;
-                await kms.ReEncryptAsync(new ReEncryptRequest { CiphertextBlob = blob, DestinationKeyId = keyId });
-                break;
-            }
+                {
+                    // A blob of the caller's own, re-encrypted towards the foreign key.
+                    var own = (await kms.CreateKeyAsync(new CreateKeyRequest())).KeyMetadata.KeyId;
+                    var blob = (await kms.EncryptAsync(new EncryptRequest { KeyId = own, Plaintext = new MemoryStream([1]) })).CiphertextBlob;
+                    await kms.ReEncryptAsync(new ReEncryptRequest { CiphertextBlob = blob, DestinationKeyId = keyId });
+                    break;
+                }
             default: throw new ArgumentOutOfRangeException(nameof(operation), operation, null);
         }
     }

@@ -40,7 +40,12 @@ public sealed class ObjectRulesTests
 
     private static ObjectRecord Object(string etag = "abc", DateTimeOffset? modified = null) => new()
     {
-        Bucket = "b", Key = "k", Size = 1, ETag = etag, Crc64 = 0, Streams = [],
+        Bucket = "b",
+        Key = "k",
+        Size = 1,
+        ETag = etag,
+        Crc64 = 0,
+        Streams = [],
         LastModified = modified ?? new DateTimeOffset(2026, 1, 1, 12, 0, 0, TimeSpan.Zero),
     };
 

@@ -220,73 +220,73 @@ public sealed class AwsChunkedStream : Stream
                         return 0;
 
                     case State.ChunkHeader:
-                    {
-                        var line = await ReadLineAsync(isAsync, cancellationToken).ConfigureAwait(false)
-                            ?? throw Incomplete();
-                        ParseChunkHeader(_buffer.AsSpan(line.Start, line.Length));
-                        if (_chunkRemaining == 0)
                         {
-                            VerifyChunkSignature();
-                            _state = State.Trailer;
-                        }
-                        else
-                        {
-                            _state = State.ChunkData;
-                        }
+                            var line = await ReadLineAsync(isAsync, cancellationToken).ConfigureAwait(false)
+                                ?? throw Incomplete();
+                            ParseChunkHeader(_buffer.AsSpan(line.Start, line.Length));
+                            if (_chunkRemaining == 0)
+                            {
+                                VerifyChunkSignature();
+                                _state = State.Trailer;
+                            }
+                            else
+                            {
+                                _state = State.ChunkData;
+                            }
 
-                        continue;
-                    }
+                            continue;
+                        }
 
                     case State.ChunkData:
-                    {
-                        int want = (int)Math.Min(destination.Length, _chunkRemaining);
-                        int n;
-                        if (_end > _start)
                         {
-                            n = Math.Min(want, _end - _start);
-                            _buffer.AsSpan(_start, n).CopyTo(destination.Span);
-                            _start += n;
+                            int want = (int)Math.Min(destination.Length, _chunkRemaining);
+                            int n;
+                            if (_end > _start)
+                            {
+                                n = Math.Min(want, _end - _start);
+                                _buffer.AsSpan(_start, n).CopyTo(destination.Span);
+                                _start += n;
+                            }
+                            else
+                            {
+                                var target = destination[..want];
+                                n = isAsync
+                                    ? await _inner.ReadAsync(target, cancellationToken).ConfigureAwait(false)
+                                    : _inner.Read(target.Span);
+                                if (n == 0)
+                                {
+                                    throw Incomplete();
+                                }
+                            }
+
+                            _chunkHash?.AppendData(destination.Span[..n]);
+                            _chunkRemaining -= n;
+                            _decoded += n;
+                            if (_chunkRemaining == 0)
+                            {
+                                _state = State.ChunkEnd;
+                            }
+
+                            return n;
                         }
-                        else
+
+                    case State.ChunkEnd:
                         {
-                            var target = destination[..want];
-                            n = isAsync
-                                ? await _inner.ReadAsync(target, cancellationToken).ConfigureAwait(false)
-                                : _inner.Read(target.Span);
-                            if (n == 0)
+                            if (!await EnsureAsync(2, isAsync, cancellationToken).ConfigureAwait(false))
                             {
                                 throw Incomplete();
                             }
+
+                            if (_buffer[_start] != (byte)'\r' || _buffer[_start + 1] != (byte)'\n')
+                            {
+                                throw Malformed("chunk data is not followed by CRLF (the chunk is longer than its declared size)");
+                            }
+
+                            _start += 2;
+                            VerifyChunkSignature();
+                            _state = State.ChunkHeader;
+                            continue;
                         }
-
-                        _chunkHash?.AppendData(destination.Span[..n]);
-                        _chunkRemaining -= n;
-                        _decoded += n;
-                        if (_chunkRemaining == 0)
-                        {
-                            _state = State.ChunkEnd;
-                        }
-
-                        return n;
-                    }
-
-                    case State.ChunkEnd:
-                    {
-                        if (!await EnsureAsync(2, isAsync, cancellationToken).ConfigureAwait(false))
-                        {
-                            throw Incomplete();
-                        }
-
-                        if (_buffer[_start] != (byte)'\r' || _buffer[_start + 1] != (byte)'\n')
-                        {
-                            throw Malformed("chunk data is not followed by CRLF (the chunk is longer than its declared size)");
-                        }
-
-                        _start += 2;
-                        VerifyChunkSignature();
-                        _state = State.ChunkHeader;
-                        continue;
-                    }
 
                     case State.Trailer:
                         await ReadTrailerAsync(isAsync, cancellationToken).ConfigureAwait(false);

@@ -1,7 +1,7 @@
-using Coffer.Crypto;
 using System.Buffers;
 using System.Security.Cryptography;
 using System.Threading.Channels;
+using Coffer.Crypto;
 
 namespace Coffer.Server.Objects;
 

@@ -49,60 +49,60 @@ public static class SseService
                 return new SealedWrite(null, ObjectEncryption.None);
 
             case SseMode.Customer:
-            {
-                var objectKey = reuse is null ? ObjectKey.Generate() : ObjectKey.FromBytes(reuse.Bytes);
-                var sealedKey = CustomerKeySealing.Seal(objectKey, request.Customer!.Bytes, new KeyBinding(bucket, key, ModeCustomer));
-                return new SealedWrite(objectKey, new ObjectEncryption(SseMode.Customer, sealedKey));
-            }
+                {
+                    var objectKey = reuse is null ? ObjectKey.Generate() : ObjectKey.FromBytes(reuse.Bytes);
+                    var sealedKey = CustomerKeySealing.Seal(objectKey, request.Customer!.Bytes, new KeyBinding(bucket, key, ModeCustomer));
+                    return new SealedWrite(objectKey, new ObjectEncryption(SseMode.Customer, sealedKey));
+                }
 
             case SseMode.Cos:
-            {
-                var context = KmsContext(bucket, null);
-                var audit = AuditEntry(ctx, "SseWrap", ModeCos, bucket, key, context);
-                string keyRef = KeyManager.ServiceKeyAlias;
-                try
                 {
-                    var serviceKey = await s.Kms.GetOrCreateServiceKeyAsync(ctx.Aborted);
-                    keyRef = serviceKey.KeyId;
-                    var binding = new KeyBinding(bucket, key, ModeCos);
-                    var sealedKey = reuse is null
-                        ? await s.Envelope.SealNewAsync(serviceKey.KeyId, context, binding, ctx.Aborted)
-                        : await s.Envelope.ResealAsync(reuse, serviceKey.KeyId, context, binding, ctx.Aborted);
-                    s.Audit.Write(audit with { KeyId = sealedKey.KeyId, KeyVersion = sealedKey.KeyVersion, Cached = sealedKey.BucketKeyCached });
-                    return new SealedWrite(sealedKey.Key, new ObjectEncryption(SseMode.Cos, sealedKey.SealedKey, sealedKey.KeyId));
+                    var context = KmsContext(bucket, null);
+                    var audit = AuditEntry(ctx, "SseWrap", ModeCos, bucket, key, context);
+                    string keyRef = KeyManager.ServiceKeyAlias;
+                    try
+                    {
+                        var serviceKey = await s.Kms.GetOrCreateServiceKeyAsync(ctx.Aborted);
+                        keyRef = serviceKey.KeyId;
+                        var binding = new KeyBinding(bucket, key, ModeCos);
+                        var sealedKey = reuse is null
+                            ? await s.Envelope.SealNewAsync(serviceKey.KeyId, context, binding, ctx.Aborted)
+                            : await s.Envelope.ResealAsync(reuse, serviceKey.KeyId, context, binding, ctx.Aborted);
+                        s.Audit.Write(audit with { KeyId = sealedKey.KeyId, KeyVersion = sealedKey.KeyVersion, Cached = sealedKey.BucketKeyCached });
+                        return new SealedWrite(sealedKey.Key, new ObjectEncryption(SseMode.Cos, sealedKey.SealedKey, sealedKey.KeyId));
+                    }
+                    catch (Exception e) when (AuditFailure(s, audit, keyRef, e))
+                    {
+                        throw; // not reached: the filter records the failure and lets the exception pass
+                    }
                 }
-                catch (Exception e) when (AuditFailure(s, audit, keyRef, e))
-                {
-                    throw; // not reached: the filter records the failure and lets the exception pass
-                }
-            }
 
             default:
-            {
-                var context = KmsContext(bucket, request.Mode == SseMode.Kms ? request.Context : null);
-                var audit = AuditEntry(ctx, "SseWrap", ModeKms, bucket, key, context);
-                string keyRef = keyId ?? KeyManager.DefaultKeyAlias(ctx.Caller.Name);
-                try
                 {
-                    // The caller owns the bucket (the dispatcher checked), so its keys are the bucket owner's keys: a
-                    // bucket default naming a key the owner can no longer use is refused here, at every write.
-                    var cmk = keyId is null
-                        ? (await s.Kms.GetOrCreateDefaultKeyAsync(ctx.Caller.Id, ctx.Caller.Name, ctx.Aborted)).KeyId
-                        : (await OwnKeyAsync(s, ctx, keyId)).KeyId;
-                    keyRef = cmk;
-                    var contextBase64 = request.Mode == SseMode.Kms ? request.ContextBase64 : null;
-                    var binding = new KeyBinding(bucket, key, ModeKms);
-                    var sealedKey = reuse is null
-                        ? await s.Envelope.SealNewAsync(cmk, context, binding, ctx.Aborted)
-                        : await s.Envelope.ResealAsync(reuse, cmk, context, binding, ctx.Aborted);
-                    s.Audit.Write(audit with { KeyId = sealedKey.KeyId, KeyVersion = sealedKey.KeyVersion, Cached = sealedKey.BucketKeyCached });
-                    return new SealedWrite(sealedKey.Key, new ObjectEncryption(SseMode.Kms, sealedKey.SealedKey, sealedKey.KeyId, contextBase64));
+                    var context = KmsContext(bucket, request.Mode == SseMode.Kms ? request.Context : null);
+                    var audit = AuditEntry(ctx, "SseWrap", ModeKms, bucket, key, context);
+                    string keyRef = keyId ?? KeyManager.DefaultKeyAlias(ctx.Caller.Name);
+                    try
+                    {
+                        // The caller owns the bucket (the dispatcher checked), so its keys are the bucket owner's keys: a
+                        // bucket default naming a key the owner can no longer use is refused here, at every write.
+                        var cmk = keyId is null
+                            ? (await s.Kms.GetOrCreateDefaultKeyAsync(ctx.Caller.Id, ctx.Caller.Name, ctx.Aborted)).KeyId
+                            : (await OwnKeyAsync(s, ctx, keyId)).KeyId;
+                        keyRef = cmk;
+                        var contextBase64 = request.Mode == SseMode.Kms ? request.ContextBase64 : null;
+                        var binding = new KeyBinding(bucket, key, ModeKms);
+                        var sealedKey = reuse is null
+                            ? await s.Envelope.SealNewAsync(cmk, context, binding, ctx.Aborted)
+                            : await s.Envelope.ResealAsync(reuse, cmk, context, binding, ctx.Aborted);
+                        s.Audit.Write(audit with { KeyId = sealedKey.KeyId, KeyVersion = sealedKey.KeyVersion, Cached = sealedKey.BucketKeyCached });
+                        return new SealedWrite(sealedKey.Key, new ObjectEncryption(SseMode.Kms, sealedKey.SealedKey, sealedKey.KeyId, contextBase64));
+                    }
+                    catch (Exception e) when (AuditFailure(s, audit, keyRef, e))
+                    {
+                        throw; // not reached, as above
+                    }
                 }
-                catch (Exception e) when (AuditFailure(s, audit, keyRef, e))
-                {
-                    throw; // not reached, as above
-                }
-            }
         }
     }
 
@@ -149,22 +149,22 @@ public static class SseService
                 return CustomerKeySealing.TryUnseal(enc.SealedKey, customer.Bytes, new KeyBinding(obj.Bucket, obj.Key, ModeCustomer))
                     ?? throw new CofferException(ErrorCode.AccessDenied, "The customer-provided key does not open this object; send the key it was written with.");
             default:
-            {
-                var mode = enc.Mode == SseMode.Cos ? ModeCos : ModeKms;
-                var clientContext = enc.Mode == SseMode.Kms && enc.KmsContext is not null ? SseRequest.ParseContext(enc.KmsContext) : null;
-                var context = KmsContext(obj.Bucket, clientContext);
-                var audit = AuditEntry(caller, "SseUnwrap", mode, obj.Bucket, obj.Key, context);
-                try
                 {
-                    var opened = await s.Envelope.UnsealWithDetailsAsync(enc.SealedKey, context, new KeyBinding(obj.Bucket, obj.Key, mode), ct);
-                    s.Audit.Write(audit with { KeyId = opened.KeyId, KeyVersion = opened.KeyVersion, Cached = opened.BucketKeyCached });
-                    return opened.Key;
+                    var mode = enc.Mode == SseMode.Cos ? ModeCos : ModeKms;
+                    var clientContext = enc.Mode == SseMode.Kms && enc.KmsContext is not null ? SseRequest.ParseContext(enc.KmsContext) : null;
+                    var context = KmsContext(obj.Bucket, clientContext);
+                    var audit = AuditEntry(caller, "SseUnwrap", mode, obj.Bucket, obj.Key, context);
+                    try
+                    {
+                        var opened = await s.Envelope.UnsealWithDetailsAsync(enc.SealedKey, context, new KeyBinding(obj.Bucket, obj.Key, mode), ct);
+                        s.Audit.Write(audit with { KeyId = opened.KeyId, KeyVersion = opened.KeyVersion, Cached = opened.BucketKeyCached });
+                        return opened.Key;
+                    }
+                    catch (Exception e) when (AuditFailure(s, audit, enc.KmsKeyId, e))
+                    {
+                        throw; // not reached: the filter records the failure and lets the exception pass
+                    }
                 }
-                catch (Exception e) when (AuditFailure(s, audit, enc.KmsKeyId, e))
-                {
-                    throw; // not reached: the filter records the failure and lets the exception pass
-                }
-            }
         }
     }
 

@@ -59,9 +59,12 @@ public sealed class AttackScene
         await alice.PutObjectAsync(new PutObjectRequest { BucketName = bucket, Key = Object, ContentBody = Content });
         await alice.PutObjectAsync(new PutObjectRequest
         {
-            BucketName = bucket, Key = SsecObject, ContentBody = Content,
+            BucketName = bucket,
+            Key = SsecObject,
+            ContentBody = Content,
             ServerSideEncryptionCustomerMethod = Amazon.S3.ServerSideEncryptionCustomerMethod.AES256,
-            ServerSideEncryptionCustomerProvidedKey = SseKeys.KeyA, ServerSideEncryptionCustomerProvidedKeyMD5 = SseKeys.KeyAMd5,
+            ServerSideEncryptionCustomerProvidedKey = SseKeys.KeyA,
+            ServerSideEncryptionCustomerProvidedKeyMD5 = SseKeys.KeyAMd5,
         });
         await alice.PutObjectAsync(new PutObjectRequest { BucketName = bucket, Key = ArchivedObject, ContentBody = Content, StorageClass = Amazon.S3.S3StorageClass.Glacier });
         var upload = await alice.InitiateMultipartUploadAsync(bucket, UploadKey);
@@ -78,9 +81,11 @@ public sealed class AttackScene
         Assert.Equal("STANDARD", (await alice.GetObjectMetadataAsync(Bucket, Object)).StorageClass?.Value ?? "STANDARD");
         using (var get = await alice.GetObjectAsync(new GetObjectRequest
         {
-            BucketName = Bucket, Key = SsecObject,
+            BucketName = Bucket,
+            Key = SsecObject,
             ServerSideEncryptionCustomerMethod = Amazon.S3.ServerSideEncryptionCustomerMethod.AES256,
-            ServerSideEncryptionCustomerProvidedKey = SseKeys.KeyA, ServerSideEncryptionCustomerProvidedKeyMD5 = SseKeys.KeyAMd5,
+            ServerSideEncryptionCustomerProvidedKey = SseKeys.KeyA,
+            ServerSideEncryptionCustomerProvidedKeyMD5 = SseKeys.KeyAMd5,
         }))
             Assert.Equal(Content, await new StreamReader(get.ResponseStream, Encoding.UTF8).ReadToEndAsync());
         var parts = await alice.ListPartsAsync(Bucket, UploadKey, UploadId);

@@ -57,8 +57,12 @@ public sealed class KmsScene
         var defaultCiphertext = (await kms.EncryptAsync(new EncryptRequest { KeyId = defaultAlias.TargetKeyId, Plaintext = new MemoryStream(Encoding.UTF8.GetBytes(Secret)) })).CiphertextBlob;
         return new KmsScene
         {
-            KeyId = key.KeyId, KeyArn = key.Arn, Alias = alias, Ciphertext = Convert.ToBase64String(ciphertext.ToArray()),
-            DefaultKeyId = defaultAlias.TargetKeyId, DefaultAlias = defaultAlias.AliasName,
+            KeyId = key.KeyId,
+            KeyArn = key.Arn,
+            Alias = alias,
+            Ciphertext = Convert.ToBase64String(ciphertext.ToArray()),
+            DefaultKeyId = defaultAlias.TargetKeyId,
+            DefaultAlias = defaultAlias.AliasName,
             DefaultCiphertext = Convert.ToBase64String(defaultCiphertext.ToArray()),
         };
     }

@@ -90,40 +90,40 @@ public sealed class Wire(CofferFixture f) : IDisposable
             switch (auth)
             {
                 case Auth.S3Header:
-                {
-                    var sha = Convert.ToHexStringLower(SHA256.HashData(req.Body ?? []));
-                    headers.Add(new("x-amz-date", SigV4Signer.FormatAmzDate(now)));
-                    headers.Add(new("x-amz-content-sha256", sha));
-                    var signedHeaders = headers.Append(new("host", host)).ToList();
-                    var authorization = SigV4Signer.Sign(signer.AccessKey, signer.SecretKey, CofferFixture.Region, "s3", req.Method, S3Target(req), signedHeaders);
-                    headers.Add(new("Authorization", TamperTail(authorization, tamper)));
-                    break;
-                }
+                    {
+                        var sha = Convert.ToHexStringLower(SHA256.HashData(req.Body ?? []));
+                        headers.Add(new("x-amz-date", SigV4Signer.FormatAmzDate(now)));
+                        headers.Add(new("x-amz-content-sha256", sha));
+                        var signedHeaders = headers.Append(new("host", host)).ToList();
+                        var authorization = SigV4Signer.Sign(signer.AccessKey, signer.SecretKey, CofferFixture.Region, "s3", req.Method, S3Target(req), signedHeaders);
+                        headers.Add(new("Authorization", TamperTail(authorization, tamper)));
+                        break;
+                    }
                 case Auth.S3Presigned:
-                {
-                    var signedHeaders = req.Headers.Append(new("host", host)).ToList();
-                    var query = SigV4Signer.Presign(signer.AccessKey, signer.SecretKey, CofferFixture.Region, "s3", req.Method, S3Target(req), signedHeaders, now, tamper.Validity);
-                    extraQuery = TamperTail(query, tamper);
-                    break;
-                }
+                    {
+                        var signedHeaders = req.Headers.Append(new("host", host)).ToList();
+                        var query = SigV4Signer.Presign(signer.AccessKey, signer.SecretKey, CofferFixture.Region, "s3", req.Method, S3Target(req), signedHeaders, now, tamper.Validity);
+                        extraQuery = TamperTail(query, tamper);
+                        break;
+                    }
                 case Auth.CosHeader:
-                {
-                    var signedHeaders = req.Headers.Append(new("host", host)).ToList();
-                    if (req.Body is not null)
-                        signedHeaders.Add(new("content-length", req.Body.Length.ToString()));
-                    var authorization = CosV5Signer.Sign(signer.AccessKey, signer.SecretKey, req.Method, "/" + (req.Key ?? ""), req.Query, signedHeaders,
-                        now.AddSeconds(-60), now + tamper.Validity);
-                    headers.Add(new("Authorization", TamperTail(authorization, tamper)));
-                    break;
-                }
+                    {
+                        var signedHeaders = req.Headers.Append(new("host", host)).ToList();
+                        if (req.Body is not null)
+                            signedHeaders.Add(new("content-length", req.Body.Length.ToString()));
+                        var authorization = CosV5Signer.Sign(signer.AccessKey, signer.SecretKey, req.Method, "/" + (req.Key ?? ""), req.Query, signedHeaders,
+                            now.AddSeconds(-60), now + tamper.Validity);
+                        headers.Add(new("Authorization", TamperTail(authorization, tamper)));
+                        break;
+                    }
                 case Auth.CosPresigned:
-                {
-                    var signedHeaders = req.Headers.Append(new("host", host)).ToList();
-                    var query = CosV5Signer.PresignQuery(signer.AccessKey, signer.SecretKey, req.Method, "/" + (req.Key ?? ""), req.Query, signedHeaders,
-                        now.AddSeconds(-60), now + tamper.Validity);
-                    extraQuery = TamperTail(query, tamper);
-                    break;
-                }
+                    {
+                        var signedHeaders = req.Headers.Append(new("host", host)).ToList();
+                        var query = CosV5Signer.PresignQuery(signer.AccessKey, signer.SecretKey, req.Method, "/" + (req.Key ?? ""), req.Query, signedHeaders,
+                            now.AddSeconds(-60), now + tamper.Validity);
+                        extraQuery = TamperTail(query, tamper);
+                        break;
+                    }
             }
         }
         if (!ReferenceEquals(sent, req))
