@@ -56,16 +56,7 @@ public sealed class AuthClientProofTests(TenantsFixture t)
         await alice.PutBucketAsync(bucket);
         byte[] raw = RandomNumberGenerator.GetBytes(32);
         string key = Convert.ToBase64String(raw), md5 = Convert.ToBase64String(MD5.HashData(raw));
-        string url = await alice.GetPreSignedURLAsync(new GetPreSignedUrlRequest
-        {
-            BucketName = bucket,
-            Key = "sse-c",
-            Verb = HttpVerb.PUT,
-            Expires = DateTime.UtcNow.AddMinutes(10),
-            Protocol = Amazon.S3.Protocol.HTTPS,
-            ServerSideEncryptionCustomerMethod = ServerSideEncryptionCustomerMethod.AES256,
-            Headers = { ["x-amz-server-side-encryption-customer-key"] = key, ["x-amz-server-side-encryption-customer-key-MD5"] = md5 },
-        });
+        string url = await PresignSseCAsync(alice, bucket, "sse-c", HttpVerb.PUT, key, md5, signKey: true);
         Assert.Contains("x-amz-server-side-encryption-customer-algorithm", Uri.UnescapeDataString(url));
 
         using var http = t.Http();
@@ -74,11 +65,7 @@ public sealed class AuthClientProofTests(TenantsFixture t)
             var request = new HttpRequestMessage(HttpMethod.Put, url) { Content = new StringContent("presigned SSE-C") };
             request.Content.Headers.ContentType = null;
             if (withSse)
-            {
-                request.Headers.Add("x-amz-server-side-encryption-customer-algorithm", "AES256");
-                request.Headers.Add("x-amz-server-side-encryption-customer-key", key);
-                request.Headers.Add("x-amz-server-side-encryption-customer-key-MD5", md5);
-            }
+                AddSseC(request, key, md5);
 
             return request;
         }
@@ -94,29 +81,11 @@ public sealed class AuthClientProofTests(TenantsFixture t)
             Assert.Equal(HttpStatusCode.OK, put.StatusCode);
         }
 
-        using var get = await alice.GetObjectAsync(new()
-        {
-            BucketName = bucket,
-            Key = "sse-c",
-            ServerSideEncryptionCustomerMethod = ServerSideEncryptionCustomerMethod.AES256,
-            ServerSideEncryptionCustomerProvidedKey = key,
-        });
-        Assert.Equal("presigned SSE-C", await new StreamReader(get.ResponseStream).ReadToEndAsync());
+        Assert.Equal("presigned SSE-C", await ReadSseCAsync(alice, bucket, "sse-c", key));
 
-        string getUrl = await alice.GetPreSignedURLAsync(new GetPreSignedUrlRequest
-        {
-            BucketName = bucket,
-            Key = "sse-c",
-            Verb = HttpVerb.GET,
-            Expires = DateTime.UtcNow.AddMinutes(10),
-            Protocol = Amazon.S3.Protocol.HTTPS,
-            ServerSideEncryptionCustomerMethod = ServerSideEncryptionCustomerMethod.AES256,
-            Headers = { ["x-amz-server-side-encryption-customer-key"] = key, ["x-amz-server-side-encryption-customer-key-MD5"] = md5 },
-        });
+        string getUrl = await PresignSseCAsync(alice, bucket, "sse-c", HttpVerb.GET, key, md5, signKey: true);
         using var getRequest = new HttpRequestMessage(HttpMethod.Get, getUrl);
-        getRequest.Headers.Add("x-amz-server-side-encryption-customer-algorithm", "AES256");
-        getRequest.Headers.Add("x-amz-server-side-encryption-customer-key", key);
-        getRequest.Headers.Add("x-amz-server-side-encryption-customer-key-MD5", md5);
+        AddSseC(getRequest, key, md5);
         using var fetched = await http.SendAsync(getRequest);
         Assert.Equal(HttpStatusCode.OK, fetched.StatusCode);
         Assert.Equal("presigned SSE-C", await fetched.Content.ReadAsStringAsync());
@@ -130,15 +99,7 @@ public sealed class AuthClientProofTests(TenantsFixture t)
         await alice.PutBucketAsync(bucket);
         byte[] raw = RandomNumberGenerator.GetBytes(32);
         string key = Convert.ToBase64String(raw), md5 = Convert.ToBase64String(MD5.HashData(raw));
-        string url = await alice.GetPreSignedURLAsync(new GetPreSignedUrlRequest
-        {
-            BucketName = bucket,
-            Key = "alg-only",
-            Verb = HttpVerb.PUT,
-            Expires = DateTime.UtcNow.AddMinutes(10),
-            Protocol = Amazon.S3.Protocol.HTTPS,
-            ServerSideEncryptionCustomerMethod = ServerSideEncryptionCustomerMethod.AES256,
-        });
+        string url = await PresignSseCAsync(alice, bucket, "alg-only", HttpVerb.PUT, key, md5, signKey: false);
         string signedHeaders = Uri.UnescapeDataString(url.Split("X-Amz-SignedHeaders=")[1].Split('&')[0]);
         Assert.Contains("x-amz-server-side-encryption-customer-algorithm", signedHeaders);
         Assert.DoesNotContain("customer-key", signedHeaders);
@@ -146,20 +107,11 @@ public sealed class AuthClientProofTests(TenantsFixture t)
         using var http = t.Http();
         using var request = new HttpRequestMessage(HttpMethod.Put, url) { Content = new StringContent("algorithm signed, key supplied") };
         request.Content.Headers.ContentType = null;
-        request.Headers.Add("x-amz-server-side-encryption-customer-algorithm", "AES256");
-        request.Headers.Add("x-amz-server-side-encryption-customer-key", key);
-        request.Headers.Add("x-amz-server-side-encryption-customer-key-MD5", md5);
+        AddSseC(request, key, md5);
         using var put = await http.SendAsync(request);
         Assert.Equal(HttpStatusCode.OK, put.StatusCode);
 
-        using var get = await alice.GetObjectAsync(new()
-        {
-            BucketName = bucket,
-            Key = "alg-only",
-            ServerSideEncryptionCustomerMethod = ServerSideEncryptionCustomerMethod.AES256,
-            ServerSideEncryptionCustomerProvidedKey = key,
-        });
-        Assert.Equal("algorithm signed, key supplied", await new StreamReader(get.ResponseStream).ReadToEndAsync());
+        Assert.Equal("algorithm signed, key supplied", await ReadSseCAsync(alice, bucket, "alg-only", key));
     }
 
     // ---- awscli ----
@@ -332,5 +284,46 @@ public sealed class AuthClientProofTests(TenantsFixture t)
         using var added = await http.GetAsync(url + "&response-content-type=text%2Fhtml");
         Assert.Equal(HttpStatusCode.Forbidden, added.StatusCode);
         Assert.Equal("AccessDenied", await added.ErrorCodeAsync());
+    }
+
+    /// <summary>An AWSSDK.S3 presigned URL for SSE-C: the algorithm signed, and the key and its MD5 too when <paramref name="signKey"/>.</summary>
+    private static Task<string> PresignSseCAsync(AmazonS3Client s3, string bucket, string objectKey, HttpVerb verb, string key, string md5, bool signKey)
+    {
+        var request = new GetPreSignedUrlRequest
+        {
+            BucketName = bucket,
+            Key = objectKey,
+            Verb = verb,
+            Expires = DateTime.UtcNow.AddMinutes(10),
+            Protocol = Amazon.S3.Protocol.HTTPS,
+            ServerSideEncryptionCustomerMethod = ServerSideEncryptionCustomerMethod.AES256,
+        };
+        if (signKey)
+        {
+            request.Headers["x-amz-server-side-encryption-customer-key"] = key;
+            request.Headers["x-amz-server-side-encryption-customer-key-MD5"] = md5;
+        }
+        return s3.GetPreSignedURLAsync(request);
+    }
+
+    /// <summary>The three SSE-C headers, as a client of a presigned URL sends them.</summary>
+    private static void AddSseC(HttpRequestMessage request, string key, string md5)
+    {
+        request.Headers.Add("x-amz-server-side-encryption-customer-algorithm", "AES256");
+        request.Headers.Add("x-amz-server-side-encryption-customer-key", key);
+        request.Headers.Add("x-amz-server-side-encryption-customer-key-MD5", md5);
+    }
+
+    /// <summary>Reads an SSE-C object back through AWSSDK.S3.</summary>
+    private static async Task<string> ReadSseCAsync(AmazonS3Client s3, string bucket, string objectKey, string key)
+    {
+        using var get = await s3.GetObjectAsync(new GetObjectRequest
+        {
+            BucketName = bucket,
+            Key = objectKey,
+            ServerSideEncryptionCustomerMethod = ServerSideEncryptionCustomerMethod.AES256,
+            ServerSideEncryptionCustomerProvidedKey = key,
+        });
+        return await new StreamReader(get.ResponseStream).ReadToEndAsync();
     }
 }
