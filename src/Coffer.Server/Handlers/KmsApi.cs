@@ -429,7 +429,6 @@ public static class KmsApi
         return http.Response.Body.WriteAsync(bytes).AsTask();
     }
 
-    /// <summary>Writes a KMS API error: the x-amzn-ErrorType header and the JSON body AWS SDKs parse.</summary>
     /// <summary>
     /// The KMS API's error type (and status) for an error found before a KMS call reached its
     /// handler — authentication, limits — as AWS KMS names them.
@@ -446,6 +445,7 @@ public static class KmsApi
         _ => ("ValidationException", 400),
     };
 
+    /// <summary>Writes a KMS API error: the x-amzn-ErrorType header and the JSON body AWS SDKs parse.</summary>
     public static Task WriteErrorAsync(HttpContext http, string type, string message, int status)
     {
         http.Response.Headers["x-amzn-ErrorType"] = type;

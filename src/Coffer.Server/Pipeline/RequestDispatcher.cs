@@ -71,12 +71,10 @@ public sealed class RequestDispatcher(CofferServices services)
             var identity = await AuthenticateAsync(http.Request, rawTarget);
             if (identity is null)
             {
-                if (IsKmsCall(http.Request))
-                {
-                    await KmsApi.WriteErrorAsync(http, "AccessDeniedException", "Anonymous requests are refused: sign the request with Signature V4 (service kms).", 400);
-                    return;
-                }
-                throw new CofferException(ErrorCode.AccessDenied, "Anonymous access is not allowed: sign the request with your access key (COS signature or AWS Signature V4).");
+                // FailAsync answers a KMS call in the KMS API's JSON (AccessDeniedException).
+                throw new CofferException(ErrorCode.AccessDenied, IsKmsCall(http.Request)
+                    ? "Anonymous requests are refused: sign the request with Signature V4 (service kms)."
+                    : "Anonymous access is not allowed: sign the request with your access key (COS signature or AWS Signature V4).");
             }
             ctx.Identity = identity;
             ctx.Family = identity.Scheme is SignatureScheme.CosV5Header or SignatureScheme.CosV5Query ? ProtocolFamily.Cos : ProtocolFamily.S3;
