@@ -5,6 +5,7 @@
 #   scripts/engines/postgres.sh stop     stop it (the data stays; `start` brings it back)
 #   scripts/engines/postgres.sh status   exit 0 when it accepts connections, 1 otherwise
 #   scripts/engines/postgres.sh env      print the test env var (eval "$(scripts/engines/postgres.sh env)")
+#   scripts/engines/postgres.sh createdb NAME   create database NAME unless it exists
 #
 # Trust authentication on 127.0.0.1 only (user postgres, no password): never expose it. Needs the
 # Debian package postgresql; the binaries are found under /usr/lib/postgresql/*/bin (newest first)
@@ -79,12 +80,23 @@ stop() {
   say "stopped"
 }
 
+createdb() {
+  local name=${1:-}
+  [[ "$name" =~ ^[A-Za-z_][A-Za-z0-9_]*$ ]] || die "createdb: give a database name of letters, digits and _"
+  is_up || die "createdb: the server is not running (start it first)"
+  if [ -n "$("$bin/psql" -h 127.0.0.1 -p "$port" -U postgres -d postgres -tAc "SELECT 1 FROM pg_database WHERE datname = '$name'")" ]; then
+    return 0
+  fi
+  "$bin/psql" -h 127.0.0.1 -p "$port" -U postgres -d postgres -qc "CREATE DATABASE \"$name\"" || die "createdb: creating $name failed"
+}
+
 case "${1:-}" in
   start) start ;;
   stop) stop ;;
+  createdb) createdb "${2:-}" ;;
   status)
     if is_up; then echo "running at 127.0.0.1:$port"; else echo "not running"; exit 1; fi ;;
   env)
     echo "export COFFER_TEST_POSTGRES='Host=127.0.0.1;Port=$port;Username=postgres'" ;;
-  *) echo "usage: $0 start|stop|status|env" >&2; exit 2 ;;
+  *) echo "usage: $0 start|stop|status|env|createdb NAME" >&2; exit 2 ;;
 esac
