@@ -47,10 +47,8 @@ node_pid() { # prints the pid of a running node, or nothing
   [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && echo "$pid"
 }
 
-node_answers() { # any HTTP answer (an anonymous GET / is 403) means the node serves
-  local code
-  code=$(curl -s -o /dev/null -w '%{http_code}' -m 3 "http://127.0.0.1:$(node_port "$1")/" 2>/dev/null)
-  [ -n "$code" ] && [ "$code" != 000 ]
+node_answers() { # the health check a load balancer would use
+  [ "$(curl -s -o /dev/null -w '%{http_code}' -m 3 "http://127.0.0.1:$(node_port "$1")/_coffer/health" 2>/dev/null)" = 200 ]
 }
 
 random_alnum() { # random_alnum LENGTH ALPHABET
