@@ -40,11 +40,11 @@ die() { say "$*"; exit 1; }
 
 node_port() { echo $((first_port + $1 - 1)); }
 
-node_pid() { # prints the pid of a running node, or nothing
+node_pid() { # prints the pid of a running node of this folder, or nothing (a reused pid is not ours)
   local f="$dir/node-$1/coffer.pid" pid
   [ -f "$f" ] || return 1
   pid=$(cat "$f" 2>/dev/null)
-  [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && echo "$pid"
+  [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF -- "$dir/node-$1/data" && echo "$pid"
 }
 
 node_answers() { # the health check a load balancer would use

@@ -34,11 +34,11 @@ say() { echo "rgw.sh: $*" >&2; }
 die() { say "$*"; exit 1; }
 ceph_() { timeout 60 ceph -c "$conf" --connect-timeout 20 "$@"; }
 
-pid_of() { # prints the pid of a running daemon, or nothing
+pid_of() { # prints the pid of a running daemon of this folder, or nothing (a reused pid is not ours)
   local f="$dir/run/$1.pid" pid
   [ -f "$f" ] || return 1
   pid=$(cat "$f" 2>/dev/null)
-  [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && echo "$pid"
+  [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF -- "$conf" && echo "$pid"
 }
 
 s3_answers() { curl -s -o /dev/null -m 3 "$endpoint/" 2>/dev/null; }
