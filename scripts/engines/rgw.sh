@@ -17,6 +17,7 @@
 #   COFFER_RGW_ACCESS_KEY   S3 access key [coffer-test]
 #   COFFER_RGW_SECRET_KEY   S3 secret key [coffer-test-secret-key-0123456789]
 #   COFFER_OSD_MEMORY       osd memory target in bytes [939524096 = 896 MiB, Ceph's minimum]
+#   COFFER_OSD_SIZE_GB      size of the OSD's sparse block file, for a new cluster only [40]; only what is written takes disk
 set -uo pipefail
 
 dir=${COFFER_RGW_DIR:-/tmp/coffer-engines/rgw}
@@ -26,6 +27,7 @@ mon_v1=${COFFER_CEPH_MON_V1_PORT:-6789}
 access_key=${COFFER_RGW_ACCESS_KEY:-coffer-test}
 secret_key=${COFFER_RGW_SECRET_KEY:-coffer-test-secret-key-0123456789}
 osd_memory=${COFFER_OSD_MEMORY:-939524096}
+osd_size_gb=${COFFER_OSD_SIZE_GB:-40}
 endpoint="http://127.0.0.1:$port"
 conf="$dir/ceph.conf"
 daemons=(client.rgw.a osd.0 mgr.x mon.a)   # stop order; start order is the reverse
@@ -85,6 +87,7 @@ osd pool default pg autoscale mode = off
 osd crush chooseleaf type = 0
 mon data avail warn = 2
 mon data avail crit = 1
+mon warn on insecure global id reclaim allowed = false
 run dir = $dir/run
 log file = $dir/log/\$name.log
 pid file = $dir/run/\$name.pid
@@ -95,7 +98,7 @@ mgr data = $dir/mgr-\$id
 osd data = $dir/osd-\$id
 osd objectstore = bluestore
 osd memory target = $osd_memory
-bluestore block size = 21474836480
+bluestore block size = $((osd_size_gb * 1024 * 1024 * 1024))
 
 [client.rgw.a]
 rgw frontends = beast endpoint=127.0.0.1:$port tcp_nodelay=1
