@@ -191,7 +191,7 @@ env_() {
   local access secret
   access=$(sed -n 's/^COFFER_ACCESS_KEY=//p' "$dir/root.credentials")
   secret=$(sed -n 's/^COFFER_SECRET_KEY=//p' "$dir/root.credentials")
-  echo "export AWS_ACCESS_KEY_ID=$access AWS_SECRET_ACCESS_KEY=$secret AWS_DEFAULT_REGION=us-east-1 AWS_ENDPOINT_URL=http://127.0.0.1:$first_port"
+  printf 'export AWS_ACCESS_KEY_ID=%q AWS_SECRET_ACCESS_KEY=%q AWS_DEFAULT_REGION=us-east-1 AWS_ENDPOINT_URL=http://127.0.0.1:%s\n' "$access" "$secret" "$first_port"
 }
 
 case "${1:-}" in

@@ -203,6 +203,6 @@ case "${1:-}" in
   status)
     if is_up; then echo "running at $endpoint"; else echo "not running"; exit 1; fi ;;
   env)
-    echo "export COFFER_TEST_S3_ENDPOINT=$endpoint COFFER_TEST_S3_ACCESS_KEY=$access_key COFFER_TEST_S3_SECRET_KEY=$secret_key" ;;
+    printf 'export COFFER_TEST_S3_ENDPOINT=%q COFFER_TEST_S3_ACCESS_KEY=%q COFFER_TEST_S3_SECRET_KEY=%q\n' "$endpoint" "$access_key" "$secret_key" ;;
   *) echo "usage: $0 start|stop|status|env" >&2; exit 2 ;;
 esac
