@@ -90,7 +90,9 @@ public sealed class CofferServer : IAsyncDisposable
         if (options.LoggerProvider is not null)
             builder.Logging.AddProvider(options.LoggerProvider);
 
-        var sweep = await OrphanSweeper.SweepAsync(store, blobs, TimeProvider.System, ct);
+        var sweep = Backends.IsSingleNode(options.Metadata, folder)
+            ? await OrphanSweeper.SweepAloneAsync(store, blobs, ct)
+            : await OrphanSweeper.SweepAsync(store, blobs, TimeProvider.System, ct);
         var (accessKeyId, newSecret) = await Credentials.EnsureRootAsync(store, rootKey,
             options.RootAccessKey ?? Environment.GetEnvironmentVariable("COFFER_ACCESS_KEY"),
             options.RootSecretKey ?? Environment.GetEnvironmentVariable("COFFER_SECRET_KEY"), ct);

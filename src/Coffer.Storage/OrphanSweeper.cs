@@ -12,7 +12,7 @@ public sealed record OrphanSweepResult(int TemporaryFilesDeleted, int OrphanBlob
 /// crash that lost the ledger row, or parts of uploads dropped with their bucket). This removes both.
 /// </summary>
 /// <remarks>
-/// Safe beside writers on other nodes: a blob being committed has a pending row in the
+/// <see cref="SweepAsync"/> is safe beside writers on other nodes: a blob being committed has a pending row in the
 /// <see cref="IBlobLedger"/> from before it became visible until the transaction that names it, and a
 /// blob waiting for its grace period has a reclaim row; the sweep keeps both. Pending rows whose writer
 /// is presumed gone (<see cref="BlobLedger.PendingLifetime"/>) are first handed to the reclaim queue,
@@ -44,6 +44,36 @@ public static class OrphanSweeper
         {
             ct.ThrowIfCancellationRequested();
             if (live.Contains(blobId))
+            {
+                kept++;
+            }
+            else
+            {
+                blobs.Delete(blobId);
+                deleted++;
+            }
+        }
+        return new OrphanSweepResult(temporary, deleted, kept);
+    }
+
+    /// <summary>
+    /// The sweep of a node that is the only user of its metadata and blobs (the embedded server on its
+    /// data folder), run at startup before serving: nothing else can be writing, and no read is in flight,
+    /// so every blob that no object or part refers to goes now, pending or queued ones included. Their
+    /// ledger rows are left to the reclaimer, for which a blob already gone is no error.
+    /// </summary>
+    public static async Task<OrphanSweepResult> SweepAloneAsync(IMetadataStore metadata, IBlobStore blobs, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(metadata);
+        ArgumentNullException.ThrowIfNull(blobs);
+
+        var temporary = blobs.SweepTemporaryFiles();
+        var referenced = await metadata.ReferencedBlobIdsAsync(ct).ConfigureAwait(false);
+        int deleted = 0, kept = 0;
+        foreach (var blobId in blobs.EnumerateBlobIds())
+        {
+            ct.ThrowIfCancellationRequested();
+            if (referenced.Contains(blobId))
             {
                 kept++;
             }

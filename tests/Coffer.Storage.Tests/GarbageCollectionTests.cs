@@ -188,4 +188,31 @@ public sealed class GarbageCollectionTests : MetadataStoreTests
         Assert.Equal(new OrphanSweepResult(0, 0, 1), await OrphanSweeper.SweepAsync(Store, _blobs));
         Assert.Equal(new OrphanSweepResult(0, 0, 1), await OrphanSweeper.SweepAsync(Store, _blobs));
     }
+
+    [Fact]
+    public async Task Sweeping_alone_removes_pending_and_queued_blobs_too_but_keeps_referenced_ones()
+    {
+        var clock = new ManualTimeProvider();
+        var referenced = await WriteBlobAsync();
+        await Store.PutObjectAsync(Sample.Object("b", "k", referenced));
+        var queued = await WriteBlobAsync();
+        await Store.EnqueueReclaimAsync([queued], clock.GetUtcNow().AddSeconds(30));
+        await using var writer = _blobs.Create();
+        await writer.Stream.WriteAsync(new byte[] { 7 });
+        await Store.CommitBlobAsync(writer, clock);   // pending: its writer died in the crash before this start
+
+        // The shared sweep keeps both (another node may still commit or read them)...
+        Assert.Equal(new OrphanSweepResult(0, 0, 3), await OrphanSweeper.SweepAsync(Store, _blobs, clock));
+        // ...the sweep of the only node, before it serves, does not.
+        Assert.Equal(new OrphanSweepResult(0, 2, 1), await OrphanSweeper.SweepAloneAsync(Store, _blobs));
+        Assert.True(_blobs.Exists(referenced));
+        Assert.False(_blobs.Exists(queued));
+        Assert.False(_blobs.Exists(writer.BlobId));
+
+        // The queue row left behind is a no-op for the reclaimer.
+        await using var reclaimer = new BlobReclaimer(_blobs, Store, timeProvider: clock);
+        clock.Advance(TimeSpan.FromMinutes(1));
+        await reclaimer.DrainAsync();
+        Assert.Equal(0, await QueuedAsync());
+    }
 }

@@ -73,6 +73,14 @@ public static partial class Backends
         };
     }
 
+    /// <summary>
+    /// Whether the metadata backend <paramref name="spec"/> names belongs to one node alone. The embedded
+    /// SQLite database does (one server per data folder; several nodes share PostgreSQL): its server sweeps
+    /// at startup everything that no object refers to (<see cref="OrphanSweeper.SweepAloneAsync"/>), as
+    /// nothing else can be writing. On a shared backend the sweep keeps pending and queued blobs.
+    /// </summary>
+    public static bool IsSingleNode(string? spec, DataFolder folder) => ParseMetadata(spec, folder).Kind == MetadataKind.Sqlite;
+
     /// <summary>Reads a metadata spec without opening anything.</summary>
     /// <exception cref="ArgumentException">The spec is malformed or its scheme unknown.</exception>
     public static MetadataSpec ParseMetadata(string? spec, DataFolder folder)
