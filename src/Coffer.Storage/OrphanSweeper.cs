@@ -9,7 +9,8 @@ public sealed record OrphanSweepResult(int TemporaryFilesDeleted, int OrphanBlob
 /// <summary>
 /// The garbage collection of blobs that nothing accounts for. A crash can leave a temporary file (a PUT
 /// that never committed its blob) or a committed blob that no object, part or ledger row names (a
-/// crash that lost the ledger row, or parts of uploads dropped with their bucket). This removes both.
+/// crash that lost the ledger row, or parts of uploads dropped with their bucket). <see cref="SweepAloneAsync"/>
+/// removes both; <see cref="SweepAsync"/>, safe beside other nodes, removes the second.
 /// </summary>
 /// <remarks>
 /// <see cref="SweepAsync"/> is safe beside writers on other nodes: a blob being committed has a pending row in the
@@ -21,7 +22,9 @@ public sealed record OrphanSweepResult(int TemporaryFilesDeleted, int OrphanBlob
 public static class OrphanSweeper
 {
     /// <summary>
-    /// Deletes every temporary file, then every committed blob that is not referenced, pending or queued.
+    /// Deletes every committed blob that is not referenced, pending or queued. Temporary files (blobs
+    /// being written) are left alone: on a blob store shared by several nodes they may be another node's
+    /// writes in flight, and cleaning them up is the blob store's own business.
     /// </summary>
     /// <param name="ledger">The metadata store's blob ledger (references, pending and queued blobs).</param>
     /// <param name="blobs">The blob store to sweep.</param>
@@ -33,7 +36,6 @@ public static class OrphanSweeper
         ArgumentNullException.ThrowIfNull(blobs);
         var time = timeProvider ?? TimeProvider.System;
 
-        var temporary = blobs.SweepTemporaryFiles();
         await ledger.ExpirePendingAsync(time.GetUtcNow(), ct).ConfigureAwait(false);
         // List first, then read what keeps a blob, in one snapshot: a blob that was listed had its
         // pending row before it became visible, so it is pending, referenced, queued, or dead for good.
@@ -53,14 +55,14 @@ public static class OrphanSweeper
                 deleted++;
             }
         }
-        return new OrphanSweepResult(temporary, deleted, kept);
+        return new OrphanSweepResult(0, deleted, kept);
     }
 
     /// <summary>
     /// The sweep of a node that is the only user of its metadata and blobs (the embedded server on its
     /// data folder), run at startup before serving: nothing else can be writing, and no read is in flight,
-    /// so every blob that no object or part refers to goes now, pending or queued ones included. Their
-    /// ledger rows are left to the reclaimer, for which a blob already gone is no error.
+    /// so every temporary file and every blob that no object or part refers to goes now, pending or queued
+    /// ones included. Their ledger rows are left to the reclaimer, for which a blob already gone is no error.
     /// </summary>
     public static async Task<OrphanSweepResult> SweepAloneAsync(IMetadataStore metadata, IBlobStore blobs, CancellationToken ct = default)
     {

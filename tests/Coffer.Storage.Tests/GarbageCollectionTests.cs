@@ -158,7 +158,7 @@ public sealed class GarbageCollectionTests : MetadataStoreTests
     }
 
     [Fact]
-    public async Task The_sweep_removes_temporary_files_and_unreferenced_blobs_but_keeps_referenced_ones()
+    public async Task The_lone_sweep_removes_temporary_files_and_unreferenced_blobs_but_keeps_referenced_ones()
     {
         var referenced = await WriteBlobAsync();
         var replaced = await WriteBlobAsync();
@@ -169,7 +169,7 @@ public sealed class GarbageCollectionTests : MetadataStoreTests
         await halfWritten.Stream.WriteAsync(new byte[10]);
         await halfWritten.Stream.FlushAsync();
 
-        var result = await OrphanSweeper.SweepAsync(Store, _blobs);
+        var result = await OrphanSweeper.SweepAloneAsync(Store, _blobs);
         await halfWritten.DisposeAsync();
 
         Assert.Equal(new OrphanSweepResult(TemporaryFilesDeleted: 1, OrphanBlobsDeleted: 2, BlobsKept: 1), result);
@@ -214,5 +214,18 @@ public sealed class GarbageCollectionTests : MetadataStoreTests
         clock.Advance(TimeSpan.FromMinutes(1));
         await reclaimer.DrainAsync();
         Assert.Equal(0, await QueuedAsync());
+    }
+
+    [Fact]
+    public async Task The_shared_sweep_leaves_temporary_files_which_may_be_another_nodes_writes()
+    {
+        await using var inFlight = _blobs.Create();
+        await inFlight.Stream.WriteAsync(new byte[10]);
+        await inFlight.Stream.FlushAsync();
+
+        Assert.Equal(new OrphanSweepResult(0, 0, 0), await OrphanSweeper.SweepAsync(Store, _blobs));
+
+        await Store.CommitBlobAsync(inFlight, TimeProvider.System);
+        Assert.True(_blobs.Exists(inFlight.BlobId));
     }
 }
