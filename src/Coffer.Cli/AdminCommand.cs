@@ -169,15 +169,15 @@ internal static class AdminCommand
     /// no data yet, and the key must unseal the stored user secrets — users added under a wrong
     /// key could never sign a request. Null, with one line saying what to do, when it cannot.
     /// </summary>
-    private static async Task<(SqliteMetadataStore, Coffer.Crypto.RootKey)?> OpenAsync(string dataDirectory, CancellationToken ct)
+    private static async Task<(IMetadataStore, Coffer.Crypto.RootKey)?> OpenAsync(string dataDirectory, CancellationToken ct)
     {
         var folder = new DataFolder(dataDirectory);
         Coffer.Crypto.RootKey? rootKey = null;
-        SqliteMetadataStore? store = null;
+        IMetadataStore? store = null;
         try
         {
             rootKey = folder.LoadOrCreateRootKey();
-            store = await SqliteMetadataStore.OpenAsync(folder.DatabasePath, ct);
+            store = await Backends.OpenMetadataAsync(null, folder, ct);
             await Credentials.VerifyRootKeyAsync(store, rootKey, folder.RootKeySource, folder.DatabasePath, ct);
             return (store, rootKey);
         }

@@ -118,7 +118,7 @@ internal static partial class KmsCommand
         var database = Path.Combine(dataDirectory, "meta.db");
         if (!File.Exists(database))
             return null;
-        await using var store = await Coffer.Storage.SqliteMetadataStore.OpenAsync(database, ct);
+        await using var store = await Coffer.Server.Hosting.Backends.OpenMetadataAsync(null, new Coffer.Server.Hosting.DataFolder(dataDirectory), ct);
         // Aliases are per user; an administrator's --key names one only when exactly one user has it.
         var matches = (await store.ListAliasesAsync(null, ct)).Where(a => a.Alias == resource).Select(a => a.KeyId).Distinct().ToList();
         return matches.Count == 1 ? matches[0] : null;

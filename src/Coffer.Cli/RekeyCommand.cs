@@ -127,7 +127,7 @@ internal static class RekeyCommand
     /// Opens an existing data folder's metadata and root key (COFFER_ROOT_KEY or root.key). Unlike the server it never
     /// creates them: a new root key could not open the existing KMS keys. Null (with a message) when there is none.
     /// </summary>
-    internal static async Task<(SqliteMetadataStore Store, RootKey RootKey, DataFolder Folder)?> OpenDataFolderAsync(string dataDirectory, string command, CancellationToken ct)
+    internal static async Task<(IMetadataBackend Store, RootKey RootKey, DataFolder Folder)?> OpenDataFolderAsync(string dataDirectory, string command, CancellationToken ct)
     {
         var full = Path.GetFullPath(dataDirectory);
         if (!Directory.Exists(full) || !File.Exists(Path.Combine(full, "meta.db")))
@@ -151,10 +151,10 @@ internal static class RekeyCommand
             Console.Error.WriteLine($"{command}: {e.Message}");
             return null;
         }
-        SqliteMetadataStore? store = null;
+        IMetadataBackend? store = null;
         try
         {
-            store = await SqliteMetadataStore.OpenAsync(folder.DatabasePath, ct);
+            store = await Backends.OpenMetadataAsync(null, folder, ct);
             await Credentials.VerifyRootKeyAsync(store, rootKey, folder.RootKeySource, folder.DatabasePath, ct);
             return (store, rootKey, folder);
         }

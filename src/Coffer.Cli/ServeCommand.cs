@@ -10,6 +10,14 @@ internal static class ServeCommand
     public static Command Create()
     {
         var data = new Option<string>("--data") { Description = "Data folder (metadata, blobs, root key, certificate).", DefaultValueFactory = _ => "coffer-data" };
+        var metadata = new Option<string?>("--metadata")
+        {
+            Description = $"Where metadata and KMS keys live: sqlite:PATH or a path (default: DIR/meta.db). Also {Backends.MetadataVariable}.",
+        };
+        var blobs = new Option<string?>("--blobs")
+        {
+            Description = $"Where the encrypted blobs live: file:DIR or a directory (default: the data folder, DIR/blobs). Also {Backends.BlobsVariable}.",
+        };
         var http = new Option<string>("--http") { Description = "Plain HTTP listener ADDR:PORT, or 'none'.", DefaultValueFactory = _ => "127.0.0.1:9000" };
         var https = new Option<string>("--https") { Description = "HTTPS listener ADDR:PORT, or 'none'.", DefaultValueFactory = _ => "127.0.0.1:9443" };
         var cert = new Option<string?>("--cert") { Description = "PEM certificate for HTTPS (default: a self-signed one generated in the data folder)." };
@@ -38,17 +46,23 @@ internal static class ServeCommand
             (DIR/root.key or COFFER_ROOT_KEY) is generated only for an empty data folder; a folder that
             holds data without its key, or with a wrong one, is refused with exit code 1.
 
+            --metadata and --blobs (or COFFER_METADATA / COFFER_BLOBS) move the metadata database and the
+            blobs out of the data folder; the root key, certificate and KMS audit log stay in it.
+            This build has the embedded backends only (SQLite, files).
+
             Example:
               coffer serve --data /srv/coffer --http 0.0.0.0:9000 --domain s3.example.test
             """)
         {
-            data, http, https, cert, key, domain, region, timeScale, maxUploads, maxConnections,
+            data, metadata, blobs, http, https, cert, key, domain, region, timeScale, maxUploads, maxConnections,
         };
         command.SetAction(async (parse, ct) =>
         {
             var options = new CofferServerOptions
             {
                 DataDirectory = parse.GetValue(data)!,
+                Metadata = FromFlagOrEnvironment(parse.GetValue(metadata), Backends.MetadataVariable),
+                Blobs = FromFlagOrEnvironment(parse.GetValue(blobs), Backends.BlobsVariable),
                 HttpEndpoint = NoneToNull(parse.GetValue(http)),
                 HttpsEndpoint = NoneToNull(parse.GetValue(https)),
                 CertificatePemPath = parse.GetValue(cert),
@@ -99,11 +113,20 @@ internal static class ServeCommand
         return command;
     }
 
+    private static string? FromFlagOrEnvironment(string? flag, string variable) =>
+        !string.IsNullOrWhiteSpace(flag) ? flag : Environment.GetEnvironmentVariable(variable) is { Length: > 0 } value ? value : null;
+
     private static string? NoneToNull(string? value) => value is null || value.Equals("none", StringComparison.OrdinalIgnoreCase) ? null : value;
 
     private static void PrintBanner(CofferServer server, CofferServerOptions options)
     {
         Console.WriteLine($"Coffer is serving data folder {Path.GetFullPath(options.DataDirectory)}");
+        if (options.Metadata is not null || options.Blobs is not null)
+        {
+            var folder = server.Services.Folder;
+            Console.WriteLine($"  Metadata {Backends.DescribeMetadata(options.Metadata, folder)}");
+            Console.WriteLine($"  Blobs    {Backends.DescribeBlobs(options.Blobs, folder)}");
+        }
         if (server.HttpUrl is not null) Console.WriteLine($"  HTTP   {server.HttpUrl}");
         if (server.HttpsUrl is not null) Console.WriteLine($"  HTTPS  {server.HttpsUrl}");
         if (server.Certificate is not null)

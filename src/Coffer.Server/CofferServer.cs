@@ -55,20 +55,22 @@ public sealed class CofferServer : IAsyncDisposable
         var folder = new DataFolder(options.DataDirectory);
         var tightened = folder.RestrictAccess();
         var rootKey = folder.LoadOrCreateRootKey();
-        SqliteMetadataStore store;
+        IMetadataBackend store;
         try
         {
-            store = await SqliteMetadataStore.OpenAsync(folder.DatabasePath, ct);
+            store = await Backends.OpenMetadataAsync(options.Metadata, folder, ct);
         }
         catch
         {
             rootKey.Dispose();
             throw;
         }
+        IBlobStore blobs;
         try
         {
             // A wrong key is refused now, with what to do, not found out by every request later.
-            await Credentials.VerifyRootKeyAsync(store, rootKey, folder.RootKeySource, folder.DatabasePath, ct);
+            await Credentials.VerifyRootKeyAsync(store, rootKey, folder.RootKeySource, Backends.DescribeMetadata(options.Metadata, folder), ct);
+            blobs = Backends.OpenBlobs(options.Blobs, folder);
         }
         catch
         {
@@ -76,7 +78,6 @@ public sealed class CofferServer : IAsyncDisposable
             rootKey.Dispose();
             throw;
         }
-        var blobs = new FileSystemBlobStore(folder.BlobRoot);
 
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
@@ -89,7 +90,9 @@ public sealed class CofferServer : IAsyncDisposable
         if (options.LoggerProvider is not null)
             builder.Logging.AddProvider(options.LoggerProvider);
 
-        var sweep = await OrphanSweeper.SweepAsync(store, blobs, ct);
+        var sweep = Backends.IsSingleNode(options.Metadata, folder)
+            ? await OrphanSweeper.SweepAloneAsync(store, blobs, ct)
+            : await OrphanSweeper.SweepAsync(store, blobs, TimeProvider.System, ct);
         var (accessKeyId, newSecret) = await Credentials.EnsureRootAsync(store, rootKey,
             options.RootAccessKey ?? Environment.GetEnvironmentVariable("COFFER_ACCESS_KEY"),
             options.RootSecretKey ?? Environment.GetEnvironmentVariable("COFFER_SECRET_KEY"), ct);
@@ -138,7 +141,7 @@ public sealed class CofferServer : IAsyncDisposable
             Folder = folder,
             Store = store,
             Blobs = blobs,
-            Reclaimer = new BlobReclaimer(blobs, store, gracePeriod: BlobReclaimer.DefaultGracePeriod / options.TimeScale, onError: (id, e) => log.LogWarning("Blob {BlobId} could not be reclaimed ({Error}); the next start's sweep will remove it.", id, e.Message)),
+            Reclaimer = new BlobReclaimer(blobs, store, gracePeriod: BlobReclaimer.DefaultGracePeriod / options.TimeScale, onError: (id, e) => log.LogWarning("Blob {BlobId} could not be reclaimed ({Error}); it stays queued and is tried again.", id.Length > 0 ? id : "(queue)", e.Message)),
             RootKey = rootKey,
             Kms = kms,
             Envelope = new KmsEnvelope(kms),

@@ -8,6 +8,20 @@ public sealed class CofferServerOptions
     /// <summary>The data folder: metadata database, blobs, root key, generated certificate.</summary>
     public string DataDirectory { get; set; } = "coffer-data";
 
+    /// <summary>
+    /// Where the metadata (and the KMS key store) lives: null for the embedded default, SQLite in the data
+    /// folder (<c>meta.db</c>); <c>sqlite:PATH</c> or a path for another SQLite file. See
+    /// <see cref="Hosting.Backends"/> for the forms (`coffer serve --metadata`, COFFER_METADATA).
+    /// </summary>
+    public string? Metadata { get; set; }
+
+    /// <summary>
+    /// Where the ciphertext blobs live: null for the embedded default, the data folder's <c>blobs/</c>;
+    /// <c>file:DIR</c> or a directory for another folder. See <see cref="Hosting.Backends"/>
+    /// (`coffer serve --blobs`, COFFER_BLOBS).
+    /// </summary>
+    public string? Blobs { get; set; }
+
     /// <summary>Plain HTTP listener as ADDR:PORT (port 0 picks a free one), or null for none.</summary>
     public string? HttpEndpoint { get; set; } = "127.0.0.1:9000";
 

@@ -12,7 +12,8 @@ public sealed class CofferServices : IAsyncDisposable
 {
     public required CofferServerOptions Options { get; init; }
     public required DataFolder Folder { get; init; }
-    public required SqliteMetadataStore Store { get; init; }
+    /// <summary>The metadata backend (embedded: SQLite in the data folder); see <see cref="Hosting.Backends"/>.</summary>
+    public required IMetadataBackend Store { get; init; }
     public required IBlobStore Blobs { get; init; }
     public required BlobReclaimer Reclaimer { get; init; }
     public required RootKey RootKey { get; init; }
@@ -25,6 +26,23 @@ public sealed class CofferServices : IAsyncDisposable
     public required UploadLimiter Uploads { get; init; }
     /// <summary>The KMS audit log (docs/kms.md); drops entries unless the host sets one.</summary>
     public Audit.KmsAuditLog Audit { get; init; } = Coffer.Server.Audit.KmsAuditLog.Disabled;
+
+    /// <summary>
+    /// Queues blobs that nothing refers to any more for deletion after the reclaim grace. Called after the
+    /// metadata commit that let go of them, so it never fails the request: if the queue cannot be written,
+    /// the blobs are orphans that the next start's sweep removes.
+    /// </summary>
+    public async Task ReclaimAsync(IEnumerable<string> blobIds)
+    {
+        try
+        {
+            await Reclaimer.EnqueueAsync(blobIds, CancellationToken.None);
+        }
+        catch (Exception e)
+        {
+            Log.LogWarning("Blobs could not be queued for reclaim ({Error}); the next start's sweep will remove them.", e.Message);
+        }
+    }
 
     public async ValueTask DisposeAsync()
     {

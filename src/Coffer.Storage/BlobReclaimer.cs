@@ -5,43 +5,51 @@ namespace Coffer.Storage;
 /// GET that read the old metadata just before the overwrite can still open its blob.
 /// </summary>
 /// <remarks>
-/// The queue lives in memory: blobs still queued when the process stops (or crashes) are
-/// orphans, and <see cref="OrphanSweeper"/> deletes them at the next start. Given the metadata
-/// store, the reclaimer asks it before each deletion and keeps a blob that an object still
-/// refers to (a blob shared by two objects, as a copy that only re-seals the key leaves).
+/// The queue is durable: rows of the metadata store's <see cref="IBlobLedger"/>, so blobs queued when
+/// the process stops (or crashes) are deleted by the next reclaimer to run, on this node or another.
+/// Each due blob is checked against the metadata in the same read: a blob that an object still refers
+/// to (a blob shared by two objects, as a copy that only re-seals the key leaves) is kept and its row
+/// dropped. Two reclaimers draining one queue at once (two nodes) do no harm: deleting a blob twice
+/// is not an error, and a row is removed only as it was read.
 /// </remarks>
 public sealed class BlobReclaimer : IAsyncDisposable
 {
     /// <summary>The default time between a blob's replacement and its deletion.</summary>
     public static readonly TimeSpan DefaultGracePeriod = TimeSpan.FromSeconds(30);
 
+    /// <summary>How many due rows one read of the queue takes.</summary>
+    private const int BatchSize = 256;
+
     private readonly IBlobStore _blobs;
-    private readonly IMetadataStore? _metadata;
+    private readonly IBlobLedger _ledger;
     private readonly TimeProvider _time;
     private readonly Action<string, Exception>? _onError;
-    private readonly Queue<(string BlobId, long Due)> _queue = new();
     private readonly Lock _lock = new();
     private CancellationTokenSource? _stopping;
     private Task? _loop;
 
     /// <summary>Creates a stopped reclaimer; call <see cref="StartAsync"/> to run it in the background.</summary>
     /// <param name="blobs">Where the blobs live.</param>
-    /// <param name="metadata">When given, a blob is deleted only if no metadata refers to it any more.</param>
+    /// <param name="ledger">The durable queue (and the reference check) in the metadata store.</param>
     /// <param name="gracePeriod">How long a blob survives its enqueueing (default <see cref="DefaultGracePeriod"/>).</param>
     /// <param name="timeProvider">The clock (default the system's; tests pass their own).</param>
-    /// <param name="onError">Told of a blob that could not be deleted (it is left to the orphan sweep).</param>
+    /// <param name="onError">
+    /// Told of a blob that could not be deleted (it stays queued and is tried again after another grace
+    /// period), or, with an empty blob id, of a background drain that could not read the queue (retried at the next poll).
+    /// </param>
     public BlobReclaimer(
         IBlobStore blobs,
-        IMetadataStore? metadata = null,
+        IBlobLedger ledger,
         TimeSpan? gracePeriod = null,
         TimeProvider? timeProvider = null,
         Action<string, Exception>? onError = null)
     {
         ArgumentNullException.ThrowIfNull(blobs);
+        ArgumentNullException.ThrowIfNull(ledger);
         GracePeriod = gracePeriod ?? DefaultGracePeriod;
         ArgumentOutOfRangeException.ThrowIfLessThan(GracePeriod, TimeSpan.Zero, nameof(gracePeriod));
         _blobs = blobs;
-        _metadata = metadata;
+        _ledger = ledger;
         _time = timeProvider ?? TimeProvider.System;
         _onError = onError;
         PollInterval = TimeSpan.FromTicks(Math.Clamp(GracePeriod.Ticks / 4, TimeSpan.FromMilliseconds(20).Ticks, TimeSpan.FromSeconds(1).Ticks));
@@ -53,82 +61,60 @@ public sealed class BlobReclaimer : IAsyncDisposable
     /// <summary>How often the background loop deletes what is due.</summary>
     public TimeSpan PollInterval { get; }
 
-    /// <summary>Blobs waiting for deletion.</summary>
-    public int PendingCount
-    {
-        get
-        {
-            lock (_lock)
-            {
-                return _queue.Count;
-            }
-        }
-    }
-
-    /// <summary>Schedules the blobs for deletion after the grace period.</summary>
-    public void Enqueue(IEnumerable<string> blobIds)
+    /// <summary>Schedules the blobs for deletion after the grace period (a durable row each).</summary>
+    public Task EnqueueAsync(IEnumerable<string> blobIds, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(blobIds);
-        var due = _time.GetTimestamp() + (long)(GracePeriod.TotalSeconds * _time.TimestampFrequency);
-        lock (_lock)
-        {
-            foreach (var id in blobIds)
-            {
-                _queue.Enqueue((id, due));
-            }
-        }
+        return _ledger.EnqueueReclaimAsync(blobIds, _time.GetUtcNow() + GracePeriod, ct);
     }
 
-    /// <summary>Deletes every blob whose grace period has passed; returns how many were deleted.</summary>
+    /// <summary>Deletes every queued blob whose grace period has passed; returns how many were deleted.</summary>
     /// <remarks>
-    /// Blobs still referenced (see the constructor) are dropped from the queue without
-    /// deletion; blobs whose deletion fails are reported to the error callback and dropped.
+    /// Blobs still referenced are dropped from the queue without deletion; a blob whose deletion fails
+    /// is reported to the error callback and tried again after another grace period.
     /// </remarks>
-    public async Task<int> DrainAsync(CancellationToken ct = default)
-    {
-        var deleted = 0;
-        while (TryDequeueDue(out var blobId))
-        {
-            try
-            {
-                ct.ThrowIfCancellationRequested();
-                if (_metadata is not null && await _metadata.IsBlobReferencedAsync(blobId, ct).ConfigureAwait(false))
-                {
-                    continue;
-                }
-                _blobs.Delete(blobId);
-                deleted++;
-            }
-            catch (OperationCanceledException)
-            {
-                // Not done: requeued as already due, for a later drain.
-                lock (_lock)
-                {
-                    _queue.Enqueue((blobId, long.MinValue));
-                }
-                throw;
-            }
-            catch (Exception e)
-            {
-                _onError?.Invoke(blobId, e);
-            }
-        }
-        return deleted;
-    }
+    public Task<int> DrainAsync(CancellationToken ct = default) => DrainDueAsync(_time.GetUtcNow(), ct);
 
     /// <summary>For tests: deletes every queued blob now, as if its grace period had passed (still keeping referenced ones).</summary>
-    internal Task<int> DrainAllAsync(CancellationToken ct = default)
+    internal Task<int> DrainAllAsync(CancellationToken ct = default) => DrainDueAsync(DateTimeOffset.MaxValue, ct);
+
+    private async Task<int> DrainDueAsync(DateTimeOffset now, CancellationToken ct)
     {
-        lock (_lock)
+        var deleted = 0;
+        while (true)
         {
-            var queued = _queue.ToArray();
-            _queue.Clear();
-            foreach (var (blobId, _) in queued)
+            var due = await _ledger.DueReclaimsAsync(now, BatchSize, ct).ConfigureAwait(false);
+            var progressed = false;
+            foreach (var reclaim in due)
             {
-                _queue.Enqueue((blobId, long.MinValue));
+                ct.ThrowIfCancellationRequested();
+                try
+                {
+                    if (!reclaim.Referenced)
+                    {
+                        _blobs.Delete(reclaim.BlobId);
+                        deleted++;
+                    }
+                    progressed |= await _ledger.RemoveReclaimAsync(reclaim, ct).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (ct.IsCancellationRequested)
+                {
+                    throw; // The row stays: a later drain finishes it.
+                }
+                catch (Exception e)
+                {
+                    _onError?.Invoke(reclaim.BlobId, e);
+                    await _ledger.EnqueueReclaimAsync([reclaim.BlobId], _time.GetUtcNow() + GracePeriod, ct).ConfigureAwait(false);
+                    progressed = true;
+                }
+            }
+            // A short page is the end of what is due; a page that moved nothing (another node holds the
+            // same rows) is left for the next poll rather than read again at once.
+            if (due.Count < BatchSize || !progressed)
+            {
+                return deleted;
             }
         }
-        return DrainAsync(ct);
     }
 
     /// <summary>Starts the background loop that drains every <see cref="PollInterval"/>.</summary>
@@ -148,7 +134,7 @@ public sealed class BlobReclaimer : IAsyncDisposable
         return Task.CompletedTask;
     }
 
-    /// <summary>Stops the background loop (blobs not yet due stay queued; see the class remarks).</summary>
+    /// <summary>Stops the background loop (blobs not yet deleted stay queued in the metadata store).</summary>
     public async Task StopAsync(CancellationToken ct = default)
     {
         Task? loop;
@@ -183,28 +169,20 @@ public sealed class BlobReclaimer : IAsyncDisposable
         {
             while (await timer.WaitForNextTickAsync(ct).ConfigureAwait(false))
             {
-                await DrainAsync(ct).ConfigureAwait(false);
+                try
+                {
+                    await DrainAsync(ct).ConfigureAwait(false);
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    // The metadata store failed (busy, gone for a moment): the rows stay; try at the next tick.
+                    _onError?.Invoke("", e);
+                }
             }
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
             // Stopped.
         }
-    }
-
-    private bool TryDequeueDue(out string blobId)
-    {
-        var now = _time.GetTimestamp();
-        lock (_lock)
-        {
-            if (_queue.TryPeek(out var head) && head.Due <= now)
-            {
-                _queue.Dequeue();
-                blobId = head.BlobId;
-                return true;
-            }
-        }
-        blobId = "";
-        return false;
     }
 }

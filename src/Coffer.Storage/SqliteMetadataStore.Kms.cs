@@ -21,6 +21,18 @@ public sealed partial class SqliteMetadataStore
     public bool WalMayHoldDestroyedMaterial => _walMayHoldDestroyedMaterial;
 
     /// <inheritdoc />
+    /// <remarks>SQLite: <see cref="WalMayHoldDestroyedMaterial"/>.</remarks>
+    bool IKeyMaterialScrubber.MayHoldDestroyedKeyMaterial => _walMayHoldDestroyedMaterial;
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// SQLite: the destroying write already zeroed the pages in the database file (secure_delete and the
+    /// table rewrite); what may remain are old page images in the -wal file, so the scrub is
+    /// <see cref="TruncateWalAsync"/>.
+    /// </remarks>
+    Task<bool> IKeyMaterialScrubber.ScrubDestroyedKeyMaterialAsync(TimeSpan? wait, CancellationToken ct) => TruncateWalAsync(wait, ct);
+
+    /// <inheritdoc />
     /// <exception cref="InvalidOperationException">A key with that id exists.</exception>
     public Task CreateKeyAsync(KmsKeyRecord key, CancellationToken ct = default)
     {

@@ -128,6 +128,7 @@ public sealed partial class SqliteMetadataStore : IMultipartStore
                 p.AddWithValue("$last_modified", part.LastModified.UtcTicks);
                 await upsert.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
             }
+            await ClearPendingAsync(s, [part.Stream.BlobId], ct).ConfigureAwait(false);
             return new PutPartResult(true, replaced == part.Stream.BlobId ? null : replaced);
         }, ct);
     }

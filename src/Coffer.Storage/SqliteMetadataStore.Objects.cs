@@ -37,8 +37,9 @@ public sealed partial class SqliteMetadataStore
 
     /// <summary>
     /// The body of <see cref="PutObjectAsync"/> inside a caller's write transaction (also used by
-    /// multipart Complete): checks the bucket, replaces the row and its blob references, and
-    /// returns the replaced version's blobs that nothing refers to any more.
+    /// multipart Complete): checks the bucket, replaces the row and its blob references, drops the
+    /// new blobs' pending rows (<see cref="IBlobLedger"/>), and returns the replaced version's blobs
+    /// that nothing refers to any more.
     /// </summary>
     private static async Task<IReadOnlyList<string>> UpsertObjectAsync(Session s, ObjectRecord obj, CancellationToken ct)
     {
@@ -108,6 +109,7 @@ public sealed partial class SqliteMetadataStore
             }
         }
 
+        await ClearPendingAsync(s, newBlobIds, ct).ConfigureAwait(false);
         return await UnreferencedAsync(s, oldBlobIds.Except(newBlobIds, StringComparer.Ordinal), ct).ConfigureAwait(false);
     }
 

@@ -225,6 +225,25 @@ internal static class SqliteSchema
 
         DROP TABLE owner_ids_v5;
         """,
+
+        // 6: the blob ledger (IBlobLedger), so that garbage collection holds across processes and nodes.
+        // blob_pending: blobs committed to the blob store that no object or part names yet; the transaction
+        // that first names one deletes its row. expires: ticks after which its writer is presumed gone.
+        // blob_reclaims: blobs of replaced and deleted objects (and of failed writes) waiting for their grace
+        // period; not_before: ticks. The reclaimer deletes a due blob that nothing names, then its row.
+        """
+        CREATE TABLE blob_pending (
+            blob_id TEXT    NOT NULL PRIMARY KEY,
+            expires INTEGER NOT NULL
+        ) STRICT, WITHOUT ROWID;
+        CREATE INDEX blob_pending_by_expiry ON blob_pending (expires);
+
+        CREATE TABLE blob_reclaims (
+            blob_id    TEXT    NOT NULL PRIMARY KEY,
+            not_before INTEGER NOT NULL
+        ) STRICT, WITHOUT ROWID;
+        CREATE INDEX blob_reclaims_by_time ON blob_reclaims (not_before);
+        """,
     ];
 
     /// <summary>

@@ -364,7 +364,7 @@ public sealed class KmsLifeServerTests
         }
     }
 
-    private static async Task<int> CountUnderAsync(SqliteMetadataStore store, string bucket, string keyId, string prefix)
+    private static async Task<int> CountUnderAsync(IMetadataStore store, string bucket, string keyId, string prefix)
     {
         var listing = await store.ListObjectsAsync(bucket, prefix, null, null, 1000);
         return listing.Objects.Count(o => o.Encryption.KmsKeyId == keyId);

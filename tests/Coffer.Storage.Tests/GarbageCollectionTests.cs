@@ -1,13 +1,16 @@
 namespace Coffer.Storage.Tests;
 
-/// <summary>A clock the test moves by hand.</summary>
+/// <summary>A clock the test moves by hand (its timestamps and its wall clock move together).</summary>
 internal sealed class ManualTimeProvider : TimeProvider
 {
+    private static readonly DateTimeOffset Start = new(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
     private long _ticks = 1_000_000;
 
     public override long TimestampFrequency => TimeSpan.TicksPerSecond;
 
     public override long GetTimestamp() => Interlocked.Read(ref _ticks);
+
+    public override DateTimeOffset GetUtcNow() => Start.AddTicks(Interlocked.Read(ref _ticks));
 
     public void Advance(TimeSpan by) => Interlocked.Add(ref _ticks, by.Ticks);
 }
@@ -38,36 +41,38 @@ public sealed class GarbageCollectionTests : MetadataStoreTests
         return writer.BlobId;
     }
 
+    private async Task<int> QueuedAsync() => (await Store.DueReclaimsAsync(DateTimeOffset.MaxValue, int.MaxValue)).Count;
+
     [Fact]
     public async Task The_reclaimer_keeps_blobs_until_the_grace_period_has_passed()
     {
         var clock = new ManualTimeProvider();
-        await using var reclaimer = new BlobReclaimer(_blobs, timeProvider: clock);
+        await using var reclaimer = new BlobReclaimer(_blobs, Store, timeProvider: clock);
         var id = await WriteBlobAsync();
-        reclaimer.Enqueue([id]);
+        await reclaimer.EnqueueAsync([id]);
 
         Assert.Equal(0, await reclaimer.DrainAsync());
         clock.Advance(BlobReclaimer.DefaultGracePeriod - TimeSpan.FromSeconds(1));
         Assert.Equal(0, await reclaimer.DrainAsync());
         Assert.True(_blobs.Exists(id));
-        Assert.Equal(1, reclaimer.PendingCount);
+        Assert.Equal(1, await QueuedAsync());
 
         clock.Advance(TimeSpan.FromSeconds(1));
         Assert.Equal(1, await reclaimer.DrainAsync());
         Assert.False(_blobs.Exists(id));
-        Assert.Equal(0, reclaimer.PendingCount);
+        Assert.Equal(0, await QueuedAsync());
     }
 
     [Fact]
     public async Task Draining_deletes_only_what_is_due()
     {
         var clock = new ManualTimeProvider();
-        await using var reclaimer = new BlobReclaimer(_blobs, gracePeriod: TimeSpan.FromSeconds(10), timeProvider: clock);
+        await using var reclaimer = new BlobReclaimer(_blobs, Store, gracePeriod: TimeSpan.FromSeconds(10), timeProvider: clock);
         var early = await WriteBlobAsync();
         var late = await WriteBlobAsync();
-        reclaimer.Enqueue([early]);
+        await reclaimer.EnqueueAsync([early]);
         clock.Advance(TimeSpan.FromSeconds(5));
-        reclaimer.Enqueue([late]);
+        await reclaimer.EnqueueAsync([late]);
         clock.Advance(TimeSpan.FromSeconds(5));
 
         Assert.Equal(1, await reclaimer.DrainAsync());
@@ -83,10 +88,10 @@ public sealed class GarbageCollectionTests : MetadataStoreTests
     public async Task A_blob_opened_before_reclaiming_stays_readable()
     {
         var clock = new ManualTimeProvider();
-        await using var reclaimer = new BlobReclaimer(_blobs, timeProvider: clock);
+        await using var reclaimer = new BlobReclaimer(_blobs, Store, timeProvider: clock);
         var id = await WriteBlobAsync();
         await using var reading = _blobs.OpenRead(id);
-        reclaimer.Enqueue([id]);
+        await reclaimer.EnqueueAsync([id]);
         clock.Advance(TimeSpan.FromMinutes(1));
         await reclaimer.DrainAsync();
 
@@ -105,12 +110,12 @@ public sealed class GarbageCollectionTests : MetadataStoreTests
         await Store.PutObjectAsync(Sample.Object("b", "two", shared));
 
         var deleted = await Store.DeleteObjectAsync("b", "one");
-        reclaimer.Enqueue(Sample.BlobIdsOf(deleted!));
+        await reclaimer.EnqueueAsync(Sample.BlobIdsOf(deleted!));
         clock.Advance(TimeSpan.FromMinutes(1));
 
         Assert.Equal(0, await reclaimer.DrainAsync());
         Assert.True(_blobs.Exists(shared));
-        Assert.Equal(0, reclaimer.PendingCount);
+        Assert.Equal(0, await QueuedAsync());
     }
 
     [Fact]
@@ -118,24 +123,25 @@ public sealed class GarbageCollectionTests : MetadataStoreTests
     {
         var clock = new ManualTimeProvider();
         var errors = new List<string>();
-        await using var reclaimer = new BlobReclaimer(_blobs, timeProvider: clock, onError: (id, _) => errors.Add(id));
+        await using var reclaimer = new BlobReclaimer(_blobs, Store, timeProvider: clock, onError: (id, _) => errors.Add(id));
         var good = await WriteBlobAsync();
-        reclaimer.Enqueue(["not-a-blob-id", good]);
+        await reclaimer.EnqueueAsync(["not-a-blob-id", good]);
         clock.Advance(TimeSpan.FromMinutes(1));
 
         Assert.Equal(1, await reclaimer.DrainAsync());
         Assert.Equal(["not-a-blob-id"], errors);
         Assert.False(_blobs.Exists(good));
+        Assert.Equal(1, await QueuedAsync()); // tried again after another grace period
     }
 
     [Fact]
     public async Task The_background_loop_deletes_due_blobs_until_stopped()
     {
-        var reclaimer = new BlobReclaimer(_blobs, gracePeriod: TimeSpan.FromMilliseconds(50));
+        var reclaimer = new BlobReclaimer(_blobs, Store, gracePeriod: TimeSpan.FromMilliseconds(50));
         await reclaimer.StartAsync();
         await Assert.ThrowsAsync<InvalidOperationException>(() => reclaimer.StartAsync());
         var id = await WriteBlobAsync();
-        reclaimer.Enqueue([id]);
+        await reclaimer.EnqueueAsync([id]);
 
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         while (_blobs.Exists(id))
@@ -145,14 +151,14 @@ public sealed class GarbageCollectionTests : MetadataStoreTests
 
         await reclaimer.StopAsync();
         var after = await WriteBlobAsync();
-        reclaimer.Enqueue([after]);
+        await reclaimer.EnqueueAsync([after]);
         await Task.Delay(300);
         Assert.True(_blobs.Exists(after));
         await reclaimer.DisposeAsync();
     }
 
     [Fact]
-    public async Task The_sweep_removes_temporary_files_and_unreferenced_blobs_but_keeps_referenced_ones()
+    public async Task The_lone_sweep_removes_temporary_files_and_unreferenced_blobs_but_keeps_referenced_ones()
     {
         var referenced = await WriteBlobAsync();
         var replaced = await WriteBlobAsync();
@@ -163,7 +169,7 @@ public sealed class GarbageCollectionTests : MetadataStoreTests
         await halfWritten.Stream.WriteAsync(new byte[10]);
         await halfWritten.Stream.FlushAsync();
 
-        var result = await OrphanSweeper.SweepAsync(Store, _blobs);
+        var result = await OrphanSweeper.SweepAloneAsync(Store, _blobs);
         await halfWritten.DisposeAsync();
 
         Assert.Equal(new OrphanSweepResult(TemporaryFilesDeleted: 1, OrphanBlobsDeleted: 2, BlobsKept: 1), result);
@@ -181,5 +187,45 @@ public sealed class GarbageCollectionTests : MetadataStoreTests
 
         Assert.Equal(new OrphanSweepResult(0, 0, 1), await OrphanSweeper.SweepAsync(Store, _blobs));
         Assert.Equal(new OrphanSweepResult(0, 0, 1), await OrphanSweeper.SweepAsync(Store, _blobs));
+    }
+
+    [Fact]
+    public async Task Sweeping_alone_removes_pending_and_queued_blobs_too_but_keeps_referenced_ones()
+    {
+        var clock = new ManualTimeProvider();
+        var referenced = await WriteBlobAsync();
+        await Store.PutObjectAsync(Sample.Object("b", "k", referenced));
+        var queued = await WriteBlobAsync();
+        await Store.EnqueueReclaimAsync([queued], clock.GetUtcNow().AddSeconds(30));
+        await using var writer = _blobs.Create();
+        await writer.Stream.WriteAsync(new byte[] { 7 });
+        await Store.CommitBlobAsync(writer, clock);   // pending: its writer died in the crash before this start
+
+        // The shared sweep keeps both (another node may still commit or read them)...
+        Assert.Equal(new OrphanSweepResult(0, 0, 3), await OrphanSweeper.SweepAsync(Store, _blobs, clock));
+        // ...the sweep of the only node, before it serves, does not.
+        Assert.Equal(new OrphanSweepResult(0, 2, 1), await OrphanSweeper.SweepAloneAsync(Store, _blobs));
+        Assert.True(_blobs.Exists(referenced));
+        Assert.False(_blobs.Exists(queued));
+        Assert.False(_blobs.Exists(writer.BlobId));
+
+        // The queue row left behind is a no-op for the reclaimer.
+        await using var reclaimer = new BlobReclaimer(_blobs, Store, timeProvider: clock);
+        clock.Advance(TimeSpan.FromMinutes(1));
+        await reclaimer.DrainAsync();
+        Assert.Equal(0, await QueuedAsync());
+    }
+
+    [Fact]
+    public async Task The_shared_sweep_leaves_temporary_files_which_may_be_another_nodes_writes()
+    {
+        await using var inFlight = _blobs.Create();
+        await inFlight.Stream.WriteAsync(new byte[10]);
+        await inFlight.Stream.FlushAsync();
+
+        Assert.Equal(new OrphanSweepResult(0, 0, 0), await OrphanSweeper.SweepAsync(Store, _blobs));
+
+        await Store.CommitBlobAsync(inFlight, TimeProvider.System);
+        Assert.True(_blobs.Exists(inFlight.BlobId));
     }
 }

@@ -63,7 +63,7 @@ public static class CopyHandlers
             await using var pending = await ObjectWriter.WriteAsync(plaintext, src.Size, MaxCopyBytes, sealedWrite.Key, "object", null, s.Blobs, ctx.Aborted);
             if (pending.Crc64 != src.Crc64)
                 throw new InvalidOperationException($"The copy of {src.Bucket}/{src.Key} read data whose CRC-64 differs from the stored one.");
-            await pending.Blob.CommitAsync(ctx.Aborted);
+            await s.Store.CommitBlobAsync(pending.Blob, s.Time, ctx.Aborted);
             record = record with { Streams = [pending.ToObjectStream()], ETag = SseService.ETag(sealedWrite.Encryption.Mode, sealedWrite.Key, pending.Md5) };
             await ObjectHandlers.CommitRecordAsync(s, record);
         }
@@ -131,7 +131,7 @@ public static class CopyHandlers
         }
         if (replaced is null)
             throw new CofferException(ErrorCode.InternalError, "The copy source was overwritten or deleted while it was being copied; nothing was written. Retry the copy.");
-        s.Reclaimer.Enqueue(replaced);
+        await s.ReclaimAsync(replaced);
     }
 
     private static ObjectAttributes AttributesOf(ObjectRecord src) =>

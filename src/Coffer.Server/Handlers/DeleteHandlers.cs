@@ -15,7 +15,7 @@ public static class DeleteHandlers
         // Deleting a missing key succeeds, as S3 answers (docs/protocol/objects.md#deleteobject).
         var deleted = await s.Store.DeleteObjectAsync(ctx.BucketName, ctx.ObjectKey, CancellationToken.None);
         if (deleted is not null)
-            s.Reclaimer.Enqueue(deleted.Streams.Select(x => x.BlobId));
+            await s.ReclaimAsync(deleted.Streams.Select(x => x.BlobId));
         ctx.Response.StatusCode = StatusCodes.Status204NoContent;
     }
 
@@ -46,7 +46,7 @@ public static class DeleteHandlers
                 ObjectKeys.Validate(key, ctx.Family);
                 var deleted = await s.Store.DeleteObjectAsync(ctx.BucketName, key, CancellationToken.None);
                 if (deleted is not null)
-                    s.Reclaimer.Enqueue(deleted.Streams.Select(x => x.BlobId));
+                    await s.ReclaimAsync(deleted.Streams.Select(x => x.BlobId));
                 if (!quiet)
                     xml.Start("Deleted").Element("Key", key).End();
             }

@@ -125,7 +125,7 @@ public static class MultipartHandlers
             throw Multipart.NoSuchUpload(ctx, " any more");
         if (result.Status == CompleteUploadStatus.PartsChanged)
             throw new CofferException(ErrorCode.InvalidPart, "A listed part was uploaded again while the upload was being completed; list the parts again and retry.");
-        s.Reclaimer.Enqueue(result.ReclaimableBlobIds);
+        await s.ReclaimAsync(result.ReclaimableBlobIds);
 
         // x-cos-meta-* sent here is ignored: the metadata was fixed at initiation (the Node SDK sends it again).
         SseService.WriteHeaders(ctx, record.Encryption, access.Customer?.KeyMd5);
@@ -140,7 +140,7 @@ public static class MultipartHandlers
     {
         var blobs = await s.Store.AbortUploadAsync(ctx.BucketName, ctx.ObjectKey, Multipart.UploadIdOf(ctx), CancellationToken.None)
             ?? throw Multipart.NoSuchUpload(ctx);
-        s.Reclaimer.Enqueue(blobs);
+        await s.ReclaimAsync(blobs);
         ctx.Response.StatusCode = StatusCodes.Status204NoContent;
     }
 

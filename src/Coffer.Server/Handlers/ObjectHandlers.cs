@@ -36,7 +36,7 @@ public static class ObjectHandlers
             throw new CofferException(ErrorCode.BadDigest, "The Content-MD5 you specified did not match what was received; nothing was stored.");
         VerifyChecksum(body, pending.ChecksumBase64);
 
-        await pending.Blob.CommitAsync(ctx.Aborted);
+        await s.Store.CommitBlobAsync(pending.Blob, s.Time, ctx.Aborted);
         var record = attributes.ToRecord(bucket.Name, ctx.ObjectKey, s.Time.GetUtcNow()) with
         {
             Size = pending.PlainSize,
@@ -117,11 +117,11 @@ public static class ObjectHandlers
     {
         try
         {
-            s.Reclaimer.Enqueue(await s.Store.PutObjectAsync(record, CancellationToken.None));
+            await s.ReclaimAsync(await s.Store.PutObjectAsync(record, CancellationToken.None));
         }
         catch (NoSuchBucketException)
         {
-            s.Reclaimer.Enqueue(record.Streams.Select(x => x.BlobId));
+            await s.ReclaimAsync(record.Streams.Select(x => x.BlobId));
             throw new CofferException(ErrorCode.NoSuchBucket, $"The bucket '{record.Bucket}' was deleted while the object was being written.");
         }
     }

@@ -7,9 +7,10 @@ namespace Coffer.Server.Hosting;
 
 /// <summary>
 /// The server's KMS job, run every <see cref="Interval"/>: destroys the keys whose deletion date has passed
-/// (<see cref="KeyManager.DeleteExpiredKeysAsync"/>: every version's material, with the store scrubbing its
-/// pages and truncating its WAL), adds a version to the keys whose automatic rotation is due
-/// (<see cref="KeyManager.RotateDueKeysAsync"/>), and retries a WAL truncation that a reader held up.
+/// (<see cref="KeyManager.DeleteExpiredKeysAsync"/>: every version's material, with the store scrubbing what
+/// it keeps of it), adds a version to the keys whose automatic rotation is due
+/// (<see cref="KeyManager.RotateDueKeysAsync"/>), and retries a scrub of destroyed key material that could
+/// not finish (<see cref="IKeyMaterialScrubber"/>: for SQLite, a WAL truncation that a reader held up).
 /// Destroys and automatic rotations, whether made here or lazily by a request, go to the audit log.
 /// <para>
 /// One node: the embedded server runs it in-process. (Several nodes over one database would each run it;
@@ -19,21 +20,21 @@ namespace Coffer.Server.Hosting;
 public sealed class KmsMaintenance : IAsyncDisposable
 {
     private readonly KeyManager _kms;
-    private readonly SqliteMetadataStore _store;
+    private readonly IKeyMaterialScrubber _scrubber;
     private readonly ILogger _log;
     private readonly IDisposable _auditSubscription;
     private readonly CancellationTokenSource _stop = new();
     private Task? _loop;
 
     /// <summary>Creates the job (not started) and subscribes the audit log to key changes.</summary>
-    public KmsMaintenance(KeyManager kms, SqliteMetadataStore store, KmsAuditLog audit, ILogger log, TimeSpan interval)
+    public KmsMaintenance(KeyManager kms, IKeyMaterialScrubber scrubber, KmsAuditLog audit, ILogger log, TimeSpan interval)
     {
         ArgumentNullException.ThrowIfNull(kms);
-        ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(scrubber);
         ArgumentNullException.ThrowIfNull(audit);
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(interval, TimeSpan.Zero);
         _kms = kms;
-        _store = store;
+        _scrubber = scrubber;
         _log = log;
         Interval = interval;
         _auditSubscription = audit.RecordKeyEvents(kms, "server");
@@ -57,15 +58,15 @@ public sealed class KmsMaintenance : IAsyncDisposable
     /// <summary>Starts the periodic loop (the first run happens at once).</summary>
     public void Start() => _loop ??= Task.Run(LoopAsync);
 
-    /// <summary>One run: destroy expired keys, rotate due keys, finish a pending WAL truncation.</summary>
+    /// <summary>One run: destroy expired keys, rotate due keys, finish a scrub of destroyed key material.</summary>
     /// <returns>How many keys were destroyed and rotated.</returns>
     public async Task<(int Destroyed, int Rotated)> RunOnceAsync(CancellationToken ct = default)
     {
         int destroyed = await _kms.DeleteExpiredKeysAsync(ct).ConfigureAwait(false);
         var rotated = await _kms.RotateDueKeysAsync(ct).ConfigureAwait(false);
-        if (_store.WalMayHoldDestroyedMaterial && !await _store.TruncateWalAsync(TimeSpan.FromSeconds(5), ct).ConfigureAwait(false))
+        if (_scrubber.MayHoldDestroyedKeyMaterial && !await _scrubber.ScrubDestroyedKeyMaterialAsync(TimeSpan.FromSeconds(5), ct).ConfigureAwait(false))
         {
-            _log.LogWarning("The metadata WAL still holds pages of destroyed KMS key material: a reader kept it busy; retrying.");
+            _log.LogWarning("The metadata store may still hold a copy of destroyed KMS key material (for SQLite: pages in its WAL that a reader kept busy); retrying.");
         }
 
         if (destroyed > 0)

@@ -107,7 +107,7 @@ public static partial class Multipart
     /// </summary>
     public static async Task<MultipartPart> CommitPartAsync(RequestContext ctx, CofferServices s, MultipartUpload upload, int partNumber, PendingStream pending, ObjectKey? key)
     {
-        await pending.Blob.CommitAsync(ctx.Aborted);
+        await s.Store.CommitBlobAsync(pending.Blob, s.Time, ctx.Aborted);
         // Only the ETag is kept: the plaintext MD5 for plain and SSE-COS parts, keyed for SSE-C and SSE-KMS ones.
         var part = new MultipartPart(partNumber, pending.ToObjectStream(),
             SseService.ETag(upload.Encryption.Mode, key, pending.Md5), pending.Crc64, s.Time.GetUtcNow());
@@ -118,16 +118,16 @@ public static partial class Multipart
         }
         catch
         {
-            s.Reclaimer.Enqueue([part.Stream.BlobId]);
+            await s.ReclaimAsync([part.Stream.BlobId]);
             throw;
         }
         if (!result.UploadFound)
         {
-            s.Reclaimer.Enqueue([part.Stream.BlobId]);
+            await s.ReclaimAsync([part.Stream.BlobId]);
             throw NoSuchUpload(ctx, " any more");
         }
         if (result.ReplacedBlobId is { } replaced)
-            s.Reclaimer.Enqueue([replaced]);
+            await s.ReclaimAsync([replaced]);
         return part;
     }
 

@@ -47,20 +47,29 @@ public sealed class Rekeyer
     // An object rewritten this often while we try is left to its writers (and counted as a conflict).
     private const int MaxAttempts = 5;
 
-    private readonly SqliteMetadataStore _store;
+    private readonly IMetadataStore _store;
+    private readonly IRekeyJobStore _jobs;
     private readonly KeyManager _kms;
     private readonly KmsEnvelope _envelope;
     private readonly KmsAuditLog _audit;
     private readonly TimeProvider _time;
 
-    /// <summary>Creates a rekeyer over the metadata store and a KMS (with its envelope) on the same data folder.</summary>
-    public Rekeyer(SqliteMetadataStore store, KeyManager kms, KmsEnvelope envelope, KmsAuditLog audit, TimeProvider? time = null)
+    /// <summary>Creates a rekeyer over a metadata backend and a KMS (with its envelope) on the same backend.</summary>
+    public Rekeyer(IMetadataBackend store, KeyManager kms, KmsEnvelope envelope, KmsAuditLog audit, TimeProvider? time = null)
+        : this(store, store, kms, envelope, audit, time)
+    {
+    }
+
+    /// <summary>Creates a rekeyer that reads objects from <paramref name="store"/> and keeps its progress and swaps in <paramref name="jobs"/> (the same database).</summary>
+    public Rekeyer(IMetadataStore store, IRekeyJobStore jobs, KeyManager kms, KmsEnvelope envelope, KmsAuditLog audit, TimeProvider? time = null)
     {
         ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(jobs);
         ArgumentNullException.ThrowIfNull(kms);
         ArgumentNullException.ThrowIfNull(envelope);
         ArgumentNullException.ThrowIfNull(audit);
         _store = store;
+        _jobs = jobs;
         _kms = kms;
         _envelope = envelope;
         _audit = audit;
@@ -99,7 +108,7 @@ public sealed class Rekeyer
 
         var jobId = JobIdOf(bucket.Name, request.Prefix, from?.KeyId, to.KeyId);
         var now = _time.GetUtcNow();
-        var saved = await _store.GetRekeyJobAsync(jobId, ct).ConfigureAwait(false);
+        var saved = await _jobs.GetRekeyJobAsync(jobId, ct).ConfigureAwait(false);
         bool resumed = saved is { Completed: null } && !request.Restart;
         var job = resumed ? saved! : new RekeyJobRecord
         {
@@ -111,7 +120,7 @@ public sealed class Rekeyer
             Started = now,
             Updated = now,
         };
-        await _store.SaveRekeyJobAsync(job, ct).ConfigureAwait(false);
+        await _jobs.SaveRekeyJobAsync(job, ct).ConfigureAwait(false);
 
         long done = 0;
         var run = new Run(this, bucket.Name, from?.KeyId, to.KeyId);
@@ -145,7 +154,7 @@ public sealed class Rekeyer
         finally
         {
             // Skips since the last swap are saved too (not the caller's token: an interrupted run saves what it did).
-            await _store.SaveRekeyJobAsync(job with { Updated = _time.GetUtcNow() }, CancellationToken.None).ConfigureAwait(false);
+            await _jobs.SaveRekeyJobAsync(job with { Updated = _time.GetUtcNow() }, CancellationToken.None).ConfigureAwait(false);
         }
     }
 
@@ -235,7 +244,7 @@ public sealed class Rekeyer
 
                     var next = job with { LastKey = obj.Key, Rekeyed = job.Rekeyed + 1, Updated = owner._time.GetUtcNow() };
                     var replacement = enc with { SealedKey = resealed.SealedKey, KmsKeyId = resealed.KeyId };
-                    if (await owner._store.TryReplaceObjectEncryptionAsync(bucket, current.Key, enc.SealedKey, replacement, next, ct).ConfigureAwait(false))
+                    if (await owner._jobs.TryReplaceObjectEncryptionAsync(bucket, current.Key, enc.SealedKey, replacement, next, ct).ConfigureAwait(false))
                     {
                         owner._audit.Write(audit with { KeyVersion = resealed.KeyVersion, Cached = resealed.BucketKeyCached });
                         return next;

@@ -1,0 +1,28 @@
+namespace Coffer.Storage;
+
+/// <summary>
+/// Makes destroyed KMS key material unreachable. A key store that destroys key versions (KMS deletion is
+/// crypto-shredding) deletes their rows at once, but the engine underneath may keep copies that Coffer can
+/// still reach for a while: old page images in SQLite's write-ahead log, dead tuples in PostgreSQL until a
+/// vacuum. A scrub removes those copies; when it cannot finish (a reader holds an old snapshot, say), the
+/// store says so through <see cref="MayHoldDestroyedKeyMaterial"/> and the server's KMS job tries again.
+/// </summary>
+/// <remarks>
+/// What each backend keeps and what its scrub does is documented with the backend
+/// (SQLite: <see cref="SqliteMetadataStore.TruncateWalAsync"/>; docs/keys.md §4.5).
+/// </remarks>
+public interface IKeyMaterialScrubber
+{
+    /// <summary>
+    /// True when key material was destroyed and the store may still hold a copy of it that a scrub would
+    /// remove (the scrub that follows every destruction did not finish). False when there is nothing to do.
+    /// </summary>
+    bool MayHoldDestroyedKeyMaterial { get; }
+
+    /// <summary>
+    /// Removes every copy of destroyed key material that the store keeps, waiting up to <paramref name="wait"/>
+    /// for whatever holds one (null: the store's own default).
+    /// </summary>
+    /// <returns>true when no copy is left; false when something still held one (try again later).</returns>
+    Task<bool> ScrubDestroyedKeyMaterialAsync(TimeSpan? wait = null, CancellationToken ct = default);
+}

@@ -1,0 +1,56 @@
+using Coffer.Cli.Tests.Infrastructure;
+
+namespace Coffer.Cli.Tests;
+
+/// <summary>`coffer serve --metadata` / `--blobs` (and COFFER_METADATA / COFFER_BLOBS): documented, and a backend this build lacks is one clear line.</summary>
+public sealed class ServeBackendFlagsTests
+{
+    private static readonly Dictionary<string, string?> NoServer = new() { ["COFFER_CONFIG"] = "/nonexistent/coffer/config.json" };
+
+    [Fact]
+    public async Task Serve_help_documents_the_backend_flags_and_their_variables()
+    {
+        var help = (await CofferProcess.RunAsync(NoServer, ["serve", "--help"])).Ok().Stdout;
+        Assert.Matches(@"--metadata[^\n]*(\n[^-\n][^\n]*)*COFFER_METADATA", help);
+        Assert.Matches(@"--blobs[^\n]*(\n[^-\n][^\n]*)*COFFER_BLOBS", help);
+    }
+
+    [Theory]
+    [InlineData("--metadata", "postgresql://coffer:hunter2secret@127.0.0.1:1/coffer", "PostgreSQL metadata backend")]
+    [InlineData("--blobs", "s3://coffer-blobs?endpoint=http://127.0.0.1:1", "S3 blob backend")]
+    public async Task A_backend_this_build_does_not_have_stops_the_start_with_one_line(string flag, string spec, string named)
+    {
+        var data = Path.Combine(Path.GetTempPath(), "coffer-serve-backends-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            var result = await CofferProcess.RunAsync(NoServer, ["serve", "--data", data, "--http", "127.0.0.1:0", "--https", "none", flag, spec]);
+            Assert.True(result.ExitCode == 1, result.Describe());
+            var line = Assert.Single(result.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+            Assert.StartsWith("coffer serve: ", line);
+            Assert.Contains(named, line);
+            Assert.Contains("not available in this build", line);
+            Assert.DoesNotContain("hunter2", result.Stdout + result.Stderr);
+        }
+        finally
+        {
+            try { Directory.Delete(data, recursive: true); } catch (IOException) { }
+        }
+    }
+
+    [Fact]
+    public async Task The_environment_names_the_backend_when_the_flag_is_absent()
+    {
+        var data = Path.Combine(Path.GetTempPath(), "coffer-serve-backends-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            var env = new Dictionary<string, string?>(NoServer) { ["COFFER_METADATA"] = "postgres://db.example/coffer" };
+            var result = await CofferProcess.RunAsync(env, ["serve", "--data", data, "--http", "127.0.0.1:0", "--https", "none"]);
+            Assert.True(result.ExitCode == 1, result.Describe());
+            Assert.Contains("PostgreSQL metadata backend", result.Stderr);
+        }
+        finally
+        {
+            try { Directory.Delete(data, recursive: true); } catch (IOException) { }
+        }
+    }
+}
