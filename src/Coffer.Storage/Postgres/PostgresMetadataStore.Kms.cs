@@ -160,33 +160,35 @@ public sealed partial class PostgresMetadataStore
         return scrubbed;
     }
 
+    /// <summary>What kept the last scrub from running (for logs and tests); never key material.</summary>
+    internal string? LastScrubBlocker { get; private set; }
+
     private async Task<bool> ScrubKeyTableAsync(long shredXid, TimeSpan wait, CancellationToken ct)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         await using var connection = await _dataSource.OpenConnectionAsync(ct).ConfigureAwait(false);
-        if (shredXid != 0)
+        var deadline = DateTimeOffset.UtcNow + wait;
+        while (shredXid != 0)
         {
-            // Who could still see the destroyed rows: a snapshot (of a session, a prepared transaction, or a
-            // standby through its replication slot) whose xmin is not after the shredding transaction.
-            await using var holders = new NpgsqlCommand("""
-                WITH shred AS (SELECT age((@xid % 4294967296)::text::xid) AS age)
-                SELECT (SELECT count(*) FROM pg_stat_activity, shred
-                        WHERE datname = current_database() AND pid <> pg_backend_pid()
-                          AND backend_xmin IS NOT NULL AND age(backend_xmin) >= shred.age)
-                     + (SELECT count(*) FROM pg_prepared_xacts, shred
-                        WHERE database = current_database() AND age(transaction) >= shred.age)
-                     + (SELECT count(*) FROM pg_replication_slots, shred
-                        WHERE (xmin IS NOT NULL AND age(xmin) >= shred.age)
-                           OR (catalog_xmin IS NOT NULL AND age(catalog_xmin) >= shred.age));
-                """, connection);
-            holders.Parameters.Add(new NpgsqlParameter<long>("xid", shredXid));
-            if ((long)(await holders.ExecuteScalarAsync(ct).ConfigureAwait(false))! > 0)
+            // Who could still see the destroyed rows: a transaction still running that began before the shred
+            // committed, or a snapshot (of a session, a prepared transaction, or a standby through its replication
+            // slot) whose xmin is not after the shredding transaction. Most
+            // are short (another request, an autovacuum ANALYZE): wait for them up to the deadline.
+            var blocker = await ShredHolderAsync(connection, shredXid, ct).ConfigureAwait(false);
+            if (blocker is null)
             {
+                break;
+            }
+            if (DateTimeOffset.UtcNow >= deadline)
+            {
+                LastScrubBlocker = blocker;
                 return false;
             }
+            await Task.Delay(TimeSpan.FromMilliseconds(50), ct).ConfigureAwait(false);
         }
 
-        var timeout = (long)Math.Clamp(wait.TotalMilliseconds, 1, int.MaxValue);
+        // At least 1.5 s: an autovacuum of the table gives way to a waiting lock only after deadlock_timeout (1 s).
+        var timeout = (long)Math.Clamp((deadline - DateTimeOffset.UtcNow).TotalMilliseconds, 1500, int.MaxValue);
         await using (var setTimeout = new NpgsqlCommand($"SET lock_timeout = {timeout};", connection))
         {
             await setTimeout.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
@@ -201,6 +203,7 @@ public sealed partial class PostgresMetadataStore
         }
         catch (PostgresException e) when (e.SqlState is PostgresErrorCodes.LockNotAvailable)
         {
+            LastScrubBlocker = "lock timeout";
             return false;
         }
         finally
@@ -208,6 +211,30 @@ public sealed partial class PostgresMetadataStore
             await using var reset = new NpgsqlCommand("RESET lock_timeout;", connection);
             await reset.ExecuteNonQueryAsync(CancellationToken.None).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>What may still see rows deleted by transaction <paramref name="shredXid"/> (a description, never data), or null.</summary>
+    private static async Task<string?> ShredHolderAsync(NpgsqlConnection connection, long shredXid, CancellationToken ct)
+    {
+        await using var holders = new NpgsqlCommand("""
+            WITH shred AS (SELECT age((@xid % 4294967296)::text::xid) AS age)
+            SELECT coalesce(
+                -- A transaction anywhere on the server that was running when the shred committed keeps every new
+                -- snapshot's xmin (VACUUM's own included) at or before the shred, so the rewrite would copy the
+                -- deleted rows as "recently dead".
+                (SELECT 'a transaction that began before the shred (in any database of the server)'
+                 WHERE pg_snapshot_xmin(pg_current_snapshot())::text::bigint <= @xid),
+                (SELECT string_agg(backend_type || ' (' || coalesce(state, '') || ', since ' || coalesce(xact_start::text, '?') || ')', '; ')
+                 FROM pg_stat_activity, shred
+                 WHERE datname = current_database() AND pid <> pg_backend_pid()
+                   AND backend_xmin IS NOT NULL AND age(backend_xmin) >= shred.age),
+                (SELECT 'prepared transaction ' || string_agg(gid, ', ') FROM pg_prepared_xacts, shred
+                 WHERE database = current_database() AND age(transaction) >= shred.age),
+                (SELECT 'replication slot ' || string_agg(slot_name::text, ', ') FROM pg_replication_slots, shred
+                 WHERE (xmin IS NOT NULL AND age(xmin) >= shred.age) OR (catalog_xmin IS NOT NULL AND age(catalog_xmin) >= shred.age)));
+            """, connection);
+        holders.Parameters.Add(new NpgsqlParameter<long>("xid", shredXid));
+        return await holders.ExecuteScalarAsync(ct).ConfigureAwait(false) as string;
     }
 
     /// <inheritdoc />
