@@ -317,4 +317,34 @@ public abstract class MultipartStoreContract<TStore>(IStoreEngine<TStore> engine
         var noDelimiter = await Store.ListUploadsAsync("b", "a/", null, null, null, 10);
         Assert.Equal(["a/1", "a/2", "a/x/3"], noDelimiter.Uploads.Select(u => u.Key));
     }
+
+    [ContractFact]
+    public async Task Uploads_of_non_ascii_keys_list_in_utf8_byte_order_and_page_by_markers()
+    {
+        // UTF-8 byte order: "Z" < "a" < "ä" (C3 A4) < "Ａ" (EF BC A1) < "😀" (F0 9F 98 80); UTF-16 order
+        // would put "😀" (D83D …) before "Ａ", and a linguistic collation "ä" next to "a".
+        string[] keys = ["😀", "Ａ/1", "ä", "a", "Z", "Ａ/2", "b"];
+        foreach (var key in keys)
+            await CreateAsync(key);
+        string[] expected = ["Z", "a", "b", "ä", "Ａ/1", "Ａ/2", "😀"];
+
+        Assert.Equal(expected, (await Store.ListUploadsAsync("b", "", null, null, null, 100)).Uploads.Select(u => u.Key));
+
+        var rolledUp = await Store.ListUploadsAsync("b", "", "/", null, null, 100);
+        Assert.Equal(["Z", "a", "b", "ä", "😀"], rolledUp.Uploads.Select(u => u.Key));
+        Assert.Equal(["Ａ/"], rolledUp.CommonPrefixes);
+
+        var seen = new List<string>();
+        string? keyMarker = null, uploadMarker = null;
+        while (true)
+        {
+            var page = await Store.ListUploadsAsync("b", "", null, keyMarker, uploadMarker, 2);
+            seen.AddRange(page.Uploads.Select(u => u.Key));
+            if (!page.IsTruncated)
+                break;
+            (keyMarker, uploadMarker) = (page.NextKeyMarker, page.NextUploadIdMarker);
+        }
+        Assert.Equal(expected, seen);
+        Assert.Equal(["Ａ/1", "Ａ/2", "😀"], (await Store.ListUploadsAsync("b", "", null, "ä", null, 100)).Uploads.Select(u => u.Key));
+    }
 }
