@@ -1,5 +1,5 @@
-using Coffer.Crypto.Kms;
 using System.Text;
+using Coffer.Crypto.Kms;
 
 namespace Coffer.Storage.Tests.Contracts;
 
