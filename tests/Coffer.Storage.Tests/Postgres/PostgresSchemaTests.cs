@@ -112,6 +112,45 @@ public sealed class PostgresSchemaTests : IAsyncLifetime
     }
 
     [PostgresFact]
+    public async Task A_database_at_version_4_gets_owner_ids_and_per_owner_aliases_as_sqlite_does()
+    {
+        await CreateDatabaseAsync();
+        await using (var connection = new NpgsqlConnection(ConnectionString))
+        {
+            await connection.OpenAsync();
+            var sql = new List<string> { "CREATE TABLE schema_version (version integer NOT NULL PRIMARY KEY, applied bigint NOT NULL);" };
+            sql.AddRange(PostgresSchema.Migrations.Take(4));
+            sql.Add("INSERT INTO schema_version SELECT v, 0 FROM generate_series(1, 4) v;");
+            sql.Add("""
+                INSERT INTO users (access_key_id, name, sealed_secret, is_root, created) VALUES ('AK1', 'alice', '\x01', true, 0);
+                INSERT INTO buckets (name, owner, region, created) VALUES ('b1', 'alice', 'r', 0), ('b2', 'removed', 'r', 0);
+                INSERT INTO kms_keys (key_id, owner, created, description, state, manager, rotation_enabled)
+                    VALUES ('k1', 'alice', 0, '', 'Enabled', 'Customer', false), ('svc', 'coffer:service', 0, '', 'Enabled', 'Service', false);
+                INSERT INTO kms_aliases (alias, key_id, owner) VALUES ('alias/a', 'k1', 'alice'), ('alias/cos', 'svc', 'coffer:service');
+                """);
+            foreach (var statement in sql)
+            {
+                await using var command = new NpgsqlCommand(statement, connection);
+                await command.ExecuteNonQueryAsync();
+            }
+        }
+
+        await using var store = await PostgresMetadataStore.OpenAsync(ConnectionString);
+
+        Assert.Equal(5, await store.ScalarAsync("SELECT max(version) FROM schema_version;"));
+        var alice = (await store.GetUserAsync("AK1"))!;
+        Assert.Matches("^[0-9a-f]{64}$", alice.Id);
+        Assert.Equal(alice.Id, (await store.GetBucketAsync("b1"))!.Owner);
+        Assert.Matches("^gone-[0-9a-f]{32}$", (await store.GetBucketAsync("b2"))!.Owner);
+        Assert.Equal(alice.Id, (await store.GetKeyAsync("k1"))!.Owner);
+        Assert.Equal("coffer:service", (await store.GetKeyAsync("svc"))!.Owner);
+        Assert.Equal("k1", await store.ResolveAliasAsync(alice.Id, "alias/a"));
+        Assert.Null(await store.ResolveAliasAsync("alice", "alias/a"));
+        Assert.Equal("svc", await store.ResolveAliasAsync("coffer:service", "alias/cos"));
+        Assert.True(await store.CreateAliasAsync("alias/a", "svc", "coffer:service"));   // per owner now
+    }
+
+    [PostgresFact]
     public async Task A_database_that_is_not_utf8_is_refused()
     {
         await CreateDatabaseAsync("SQL_ASCII");
