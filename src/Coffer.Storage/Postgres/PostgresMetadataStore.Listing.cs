@@ -7,6 +7,13 @@ public sealed partial class PostgresMetadataStore
     /// <summary>At most this many rows are read per query of a listing; a longer run of keys is read in several seeks.</summary>
     private const int ListingBatch = 1000;
 
+    /// <summary>One bounded seek of a listing, in key order: a range scan of the (bucket, object_key) primary key.</summary>
+    internal static string SeekObjectsSql(bool inclusive, bool bounded) => $"""
+        SELECT {ObjectColumns} FROM objects
+        WHERE bucket = @bucket AND object_key {(inclusive ? ">=" : ">")} @from {(bounded ? "AND object_key < @end" : "")}
+        ORDER BY object_key LIMIT @limit;
+        """;
+
     private static readonly ObjectListing EmptyListing = new([], [], false, null);
 
     /// <inheritdoc />
@@ -46,11 +53,7 @@ public sealed partial class PostgresMetadataStore
             while (from is not null)
             {
                 var limit = Math.Min(maxKeys - objects.Count - commonPrefixes.Count + 1, ListingBatch);
-                await using var cmd = s.Command($"""
-                    SELECT {ObjectColumns} FROM objects
-                    WHERE bucket = @bucket AND object_key {(inclusive ? ">=" : ">")} @from {(end is null ? "" : "AND object_key < @end")}
-                    ORDER BY object_key LIMIT @limit;
-                    """);
+                await using var cmd = s.Command(SeekObjectsSql(inclusive, bounded: end is not null));
                 Text(cmd, "bucket", bucket);
                 Text(cmd, "from", from);
                 Text(cmd, "end", end);

@@ -16,6 +16,14 @@ public sealed partial class PostgresMetadataStore : IMultipartStore
         part_number, blob_id, plain_size, etag, crc64, blob_size, blob_checksum, stream_identity, last_modified
         """;
 
+    /// <summary>One bounded seek of an upload listing, in (object_key, upload_id) order: a range scan of multipart_uploads_by_key.</summary>
+    internal static string SeekUploadsSql(bool afterWholeKey, bool bounded) => $"""
+        SELECT {UploadColumns} FROM multipart_uploads
+        WHERE bucket = @bucket AND {(afterWholeKey ? "object_key > @from" : "(object_key, upload_id) > (@from, @upload)")}
+          {(bounded ? "AND object_key < @end" : "")}
+        ORDER BY object_key, upload_id LIMIT @limit;
+        """;
+
     private static readonly MultipartUploadListing EmptyUploadListing = new([], [], false, null, null);
 
     /// <inheritdoc />
@@ -63,7 +71,7 @@ public sealed partial class PostgresMetadataStore : IMultipartStore
         {
             return Task.FromResult<MultipartUpload?>(null);
         }
-        return ReadAsync((s, ct) => SelectUploadAsync(s, bucket, key, uploadId, lockRow: false, ct), ct);
+        return ReadAsync((s, ct) => SelectUploadAsync(s, bucket, key, uploadId, ct), ct);
     }
 
     /// <inheritdoc />
@@ -135,7 +143,7 @@ public sealed partial class PostgresMetadataStore : IMultipartStore
         }
         return ReadSnapshotAsync(async (s, ct) =>
         {
-            var upload = await SelectUploadAsync(s, bucket, key, uploadId, lockRow: false, ct).ConfigureAwait(false);
+            var upload = await SelectUploadAsync(s, bucket, key, uploadId, ct).ConfigureAwait(false);
             if (upload is null)
             {
                 return null;
@@ -285,12 +293,7 @@ public sealed partial class PostgresMetadataStore : IMultipartStore
             while (from is not null)
             {
                 var limit = Math.Min(maxUploads - uploads.Count - commonPrefixes.Count + 1, ListingBatch);
-                await using var cmd = s.Command($"""
-                    SELECT {UploadColumns} FROM multipart_uploads
-                    WHERE bucket = @bucket AND {(afterWholeKey ? "object_key > @from" : "(object_key, upload_id) > (@from, @upload)")}
-                      {(end is null ? "" : "AND object_key < @end")}
-                    ORDER BY object_key, upload_id LIMIT @limit;
-                    """);
+                await using var cmd = s.Command(SeekUploadsSql(afterWholeKey, bounded: end is not null));
                 Text(cmd, "bucket", bucket);
                 Text(cmd, "from", from);
                 Text(cmd, "upload", fromUpload);
@@ -358,9 +361,9 @@ public sealed partial class PostgresMetadataStore : IMultipartStore
         }, ct);
     }
 
-    private static async Task<MultipartUpload?> SelectUploadAsync(Session s, string bucket, string key, string uploadId, bool lockRow, CancellationToken ct)
+    private static async Task<MultipartUpload?> SelectUploadAsync(Session s, string bucket, string key, string uploadId, CancellationToken ct)
     {
-        await using var cmd = s.Command($"SELECT {UploadColumns} FROM multipart_uploads WHERE upload_id = @upload AND bucket = @bucket AND object_key = @key{(lockRow ? " FOR UPDATE" : "")};");
+        await using var cmd = s.Command($"SELECT {UploadColumns} FROM multipart_uploads WHERE upload_id = @upload AND bucket = @bucket AND object_key = @key;");
         Text(cmd, "upload", uploadId);
         Text(cmd, "bucket", bucket);
         Text(cmd, "key", key);
