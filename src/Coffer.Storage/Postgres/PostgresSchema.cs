@@ -237,7 +237,7 @@ internal static class PostgresSchema
     /// Creates <c>schema_version</c> if needed and applies the missing migrations, all in one
     /// transaction under <see cref="MigrationLockKey"/>. Refuses a database newer than this program.
     /// </summary>
-    /// <exception cref="NotSupportedException">The database has a newer schema version, or is not UTF8.</exception>
+    /// <exception cref="NotSupportedException">The database has a newer schema version, is not UTF8, or its tables belong to another role.</exception>
     internal static async Task MigrateAsync(NpgsqlConnection connection, CancellationToken ct)
     {
         await using var tx = await connection.BeginTransactionAsync(ct).ConfigureAwait(false);
@@ -248,6 +248,19 @@ internal static class PostgresSchema
         {
             throw new NotSupportedException(
                 $"The metadata database '{connection.Database}' has encoding {encoding}; Coffer needs UTF8 (CREATE DATABASE … ENCODING 'UTF8' TEMPLATE template0).");
+        }
+
+        // Crypto-shredding rewrites the key table (VACUUM FULL), which only its owner may do; PostgreSQL would
+        // merely warn and skip it. So a node must run as the role that owns the tables (or a member of it).
+        var owner = (string?)await ScalarAsync(connection, tx, """
+            SELECT pg_get_userbyid(c.relowner) FROM pg_class c
+            WHERE c.oid = to_regclass('kms_key_versions') AND NOT pg_has_role(current_user, c.relowner, 'USAGE');
+            """, ct).ConfigureAwait(false);
+        if (owner is not null)
+        {
+            throw new NotSupportedException(
+                $"The metadata tables in '{connection.Database}' belong to the role '{owner}', and this node connects as '{connection.UserName}': " +
+                "connect as the role that created them (or a member of it), which crypto-shredding needs to rewrite the KMS key table.");
         }
 
         await ExecuteAsync(connection, tx, "CREATE TABLE IF NOT EXISTS schema_version (version integer NOT NULL PRIMARY KEY, applied bigint NOT NULL);", ct).ConfigureAwait(false);

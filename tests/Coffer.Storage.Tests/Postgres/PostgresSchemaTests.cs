@@ -151,6 +151,28 @@ public sealed class PostgresSchemaTests : IAsyncLifetime
     }
 
     [PostgresFact]
+    public async Task A_node_connecting_as_a_role_that_does_not_own_the_tables_is_refused()
+    {
+        await CreateDatabaseAsync();
+        await (await PostgresMetadataStore.OpenAsync(ConnectionString)).DisposeAsync();   // tables owned by the test's role
+        var role = $"coffer_test_role_{Guid.NewGuid():N}";
+        await Contracts.PostgresEngine.AdminAsync($"CREATE ROLE {role} LOGIN;");
+        try
+        {
+            var asOther = new NpgsqlConnectionStringBuilder(ConnectionString) { Username = role, Pooling = false }.ConnectionString;
+            var e = await Assert.ThrowsAsync<NotSupportedException>(() => PostgresMetadataStore.OpenAsync(asOther));
+            Assert.Contains($"this node connects as '{role}'", e.Message, StringComparison.Ordinal);
+        }
+        finally
+        {
+            NpgsqlConnection.ClearAllPools();
+            await Contracts.PostgresEngine.AdminAsync($"DROP DATABASE IF EXISTS {_database} WITH (FORCE);");
+            _created = false;
+            await Contracts.PostgresEngine.AdminAsync($"DROP ROLE IF EXISTS {role};");
+        }
+    }
+
+    [PostgresFact]
     public async Task A_database_that_is_not_utf8_is_refused()
     {
         await CreateDatabaseAsync("SQL_ASCII");
