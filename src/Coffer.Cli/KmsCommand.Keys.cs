@@ -289,8 +289,8 @@ internal static partial class KmsCommand
 
     private static void CheckAlias(string alias)
     {
-        if (!alias.StartsWith("alias/", StringComparison.Ordinal) || alias.Length <= "alias/".Length)
-            throw new UsageException($"'{alias}' is not an alias; write alias/NAME.");
+        if (Coffer.Crypto.Kms.KmsAliases.Problem(alias) is { } problem)
+            throw new UsageException($"'{alias}' is not an alias you can use; write alias/NAME. {problem}");
     }
 
     /// <summary>The key id of an id or key ARN ("arn:aws:kms:region:account:key/ID").</summary>

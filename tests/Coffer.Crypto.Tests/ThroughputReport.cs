@@ -6,7 +6,7 @@ namespace Coffer.Crypto.Tests;
 
 /// <summary>
 /// Prints in-process throughput of the writer and reader on 64 MiB, encrypted against plain framing and a
-/// plain copy. It asserts correctness only, never timings (see DESIGN.md "Conventions"). To see the table:
+/// plain copy. It asserts correctness only, never timings (see docs/architecture.md#conventions). To see the table:
 /// dotnet test tests/Coffer.Crypto.Tests --filter ThroughputReport --logger "console;verbosity=detailed"
 /// </summary>
 public sealed class ThroughputReport(ITestOutputHelper output)

@@ -60,6 +60,26 @@ public sealed class KmsApiTests(CofferFixture f)
         Assert.Equal(KeyState.Disabled, (await kms.DescribeKeyAsync(new DescribeKeyRequest { KeyId = keyId })).KeyMetadata.KeyState);
     }
 
+    /// <summary>
+    /// The API and the KMS apply one set of alias rules (Coffer.Crypto.Kms.KmsAliases): every reserved prefix and every
+    /// malformed name is InvalidAliasNameException saying what is wrong, and creates nothing.
+    /// </summary>
+    [Theory]
+    [InlineData("alias/aws/s3", "reserved")]
+    [InlineData("alias/cos/default/someone", "reserved")]
+    [InlineData("alias/coffer/sse-cos", "reserved")]
+    [InlineData("alias/", "letters, digits")]
+    [InlineData("alias/has space", "letters, digits")]
+    [InlineData("backups", "letters, digits")]
+    public async Task Alias_names_the_kms_refuses_are_refused_by_the_api_with_the_same_rule(string alias, string says)
+    {
+        using var kms = Client();
+        var keyId = (await kms.CreateKeyAsync(new CreateKeyRequest())).KeyMetadata.KeyId;
+        var refused = await Assert.ThrowsAsync<InvalidAliasNameException>(() => kms.CreateAliasAsync(new CreateAliasRequest { AliasName = alias, TargetKeyId = keyId }));
+        Assert.Contains(says, refused.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain((await kms.ListAliasesAsync(new ListAliasesRequest { KeyId = keyId })).Aliases, a => a.AliasName == alias);
+    }
+
     [Fact]
     public async Task Unknown_keys_and_bad_input_get_kms_errors()
     {

@@ -36,7 +36,7 @@ public sealed class MultipartCosTests(CofferFixture f)
         var put2 = await cos.SendAsync(HttpMethod.Put, bucket, key, PartQuery(2, uploadId), sse, part2);
         Assert.Equal((HttpStatusCode.OK, HttpStatusCode.OK), (put1.StatusCode, put2.StatusCode));
         Assert.Equal("\"" + Convert.ToHexStringLower(MD5.HashData(part1)) + "\"", put1.Header("ETag"));
-        // The COS documentation's example part (cos-s3-reference.md §4.5, §4.11).
+        // The COS documentation's example part (docs/protocol/objects.md#uploadpart, #crc-64).
         Assert.Equal("\"108f528eb63b65e734f27ae331f5ffaa\"", put2.Header("ETag"));
         Assert.Equal("4510578591875220731", put2.Header("x-cos-hash-crc64ecma"));
         Assert.Equal(SeededData.Crc64(part1).ToString(), put1.Header("x-cos-hash-crc64ecma"));

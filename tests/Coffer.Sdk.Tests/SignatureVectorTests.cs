@@ -3,8 +3,8 @@ using Coffer.Sdk.Tests.Infrastructure;
 namespace Coffer.Sdk.Tests;
 
 /// <summary>
-/// The signature test vectors of cos-s3-reference.md §1.2 (COS doc "Request Signature") and §1.3
-/// (AWS "GET Object"), produced by the SDK's own request builder from ordinary requests, not by
+/// The signature test vectors of docs/protocol/signatures.md: #cos-test-vectors (COS doc "Request Signature")
+/// and #sigv4-test-vector (AWS "GET Object"), produced by the SDK's own request builder from ordinary requests, not by
 /// calling the signers directly.
 /// </summary>
 public sealed class SignatureVectorTests

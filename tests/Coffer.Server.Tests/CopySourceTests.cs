@@ -3,7 +3,7 @@ using Coffer.Server.Objects;
 
 namespace Coffer.Server.Tests;
 
-/// <summary>Every form of x-cos-copy-source / x-amz-copy-source (cos-s3-reference.md §4.4), and the malformed ones.</summary>
+/// <summary>Every form of x-cos-copy-source / x-amz-copy-source (docs/protocol/objects.md#copy-source), and the malformed ones.</summary>
 public sealed class CopySourceTests
 {
     [Theory]

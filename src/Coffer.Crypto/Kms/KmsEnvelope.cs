@@ -35,10 +35,7 @@ public sealed class KmsEnvelope
     private static ReadOnlySpan<byte> Label => "coffer bucket-key seal v1"u8;
 
     private readonly KeyManager _kms;
-    private readonly int _capacity;
-    private readonly TimeSpan _lifetime;
-    private readonly object _lock = new();
-    private readonly Dictionary<string, Slot> _slots = new(StringComparer.Ordinal);
+    private readonly BucketKeyCache _cache;
 
     /// <summary>Creates an envelope over the KMS.</summary>
     /// <param name="kms">The KMS that makes and opens bucket keys.</param>
@@ -48,24 +45,15 @@ public sealed class KmsEnvelope
     {
         ArgumentNullException.ThrowIfNull(kms);
         ArgumentOutOfRangeException.ThrowIfLessThan(capacity, 1);
+        var life = lifetime ?? TimeSpan.FromMinutes(5);
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(life, TimeSpan.Zero, nameof(lifetime));
         _kms = kms;
-        _capacity = capacity;
-        _lifetime = lifetime ?? TimeSpan.FromMinutes(5);
-        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(_lifetime, TimeSpan.Zero, nameof(lifetime));
+        _cache = new BucketKeyCache(kms.Time, capacity, life);
         kms.KeyChanged += OnKeyChanged;
     }
 
     /// <summary>Number of cached entries (for metrics and tests).</summary>
-    public int CachedCount
-    {
-        get
-        {
-            lock (_lock)
-            {
-                return _slots.Count;
-            }
-        }
-    }
+    public int CachedCount => _cache.Count;
 
     /// <summary>Creates a fresh object key and seals it under the bucket key of (CMK, context, bucket).</summary>
     /// <param name="keyIdOrAlias">The CMK: key id, ARN or a service alias (a user's reference is resolved with KeyManager.DescribeOwnKeyAsync first).</param>
@@ -131,7 +119,7 @@ public sealed class KmsEnvelope
         byte[] kmsBlob = sealedKey.Slice(3, kmsLength).ToArray();
         byte[] canonical = KmsEncoding.CanonicalContext(context);
         string cacheKey = "d\n" + Convert.ToBase64String(kmsBlob) + "\n" + Convert.ToBase64String(canonical);
-        var (bucketKey, created) = await AcquireAsync(cacheKey, keyId, async () =>
+        var (bucketKey, created) = await _cache.AcquireAsync(cacheKey, keyId, async () =>
         {
             var result = await _kms.DecryptAsync(kmsBlob, context, ct).ConfigureAwait(false);
             try
@@ -167,42 +155,11 @@ public sealed class KmsEnvelope
     /// on this envelope's KMS's <see cref="KeyManager.KeyChanged"/> when the key becomes unusable.
     /// </summary>
     /// <returns>How many entries were dropped.</returns>
-    public int Evict(string keyId)
-    {
-        ArgumentNullException.ThrowIfNull(keyId);
-        List<Slot> removed = [];
-        lock (_lock)
-        {
-            foreach (var (name, slot) in _slots.Where(p => string.Equals(p.Value.KeyId, keyId, StringComparison.Ordinal)).ToList())
-            {
-                _slots.Remove(name);
-                removed.Add(slot);
-            }
-        }
-
-        foreach (var slot in removed)
-        {
-            slot.Drop();
-        }
-
-        return removed.Count;
-    }
+    public int Evict(string keyId) => _cache.Evict(keyId);
 
     /// <summary>Drops every cached bucket key (zeroed once no operation uses it), e.g. after a key-state change.</summary>
-    public void Clear()
-    {
-        List<Slot> removed;
-        lock (_lock)
-        {
-            removed = [.. _slots.Values];
-            _slots.Clear();
-        }
+    public void Clear() => _cache.Clear();
 
-        foreach (var slot in removed)
-        {
-            slot.Drop();
-        }
-    }
 
     private async Task<SealedObjectKey> SealCoreAsync(ObjectKey key, string keyIdOrAlias, IReadOnlyDictionary<string, string> context, KeyBinding binding, CancellationToken ct)
     {
@@ -212,13 +169,13 @@ public sealed class KmsEnvelope
         // The newest version is part of the name: after a rotation the next seal gets a bucket key under it.
         int newest = cmk.Versions.Count == 0 ? 0 : cmk.Versions.Max(v => v.Version);
         string cacheKey = "s\n" + cmk.KeyId + "\n" + newest.ToString(CultureInfo.InvariantCulture) + "\n" + binding.Bucket + "\n" + Convert.ToBase64String(canonical);
-        var (bucketKey, created) = await AcquireAsync(cacheKey, cmk.KeyId, async () =>
+        var (bucketKey, created) = await _cache.AcquireAsync(cacheKey, cmk.KeyId, async () =>
         {
             var dataKey = await _kms.GenerateDataKeyAsync(cmk.KeyId, context, ct).ConfigureAwait(false);
             KmsCiphertext.TryReadHeader(dataKey.CiphertextBlob, out _, out int version);
             var made = new BucketKey(dataKey.Plaintext, dataKey.CiphertextBlob, dataKey.KeyId, version);
             // Reading back an object sealed under this bucket key needs no KMS Decrypt while it is cached.
-            Insert("d\n" + Convert.ToBase64String(dataKey.CiphertextBlob) + "\n" + Convert.ToBase64String(canonical), made);
+            _cache.Insert("d\n" + Convert.ToBase64String(dataKey.CiphertextBlob) + "\n" + Convert.ToBase64String(canonical), made);
             return made;
         }).ConfigureAwait(false);
 
@@ -288,194 +245,5 @@ public sealed class KmsEnvelope
 
         kmsLength = BinaryPrimitives.ReadUInt16BigEndian(sealedKey[1..]);
         return sealedKey.Length == 3 + kmsLength + TrailerSize;
-    }
-
-    /// <summary>
-    /// A leased bucket key from the cache, creating it (one KMS call, shared by concurrent callers) on a miss.
-    /// Created is true when this call made the KMS call.
-    /// </summary>
-    private async Task<(BucketKey Key, bool Created)> AcquireAsync(string cacheKey, string keyId, Func<Task<BucketKey>> create)
-    {
-        while (true)
-        {
-            Slot slot;
-            bool creator = false;
-            lock (_lock)
-            {
-                var now = _kms.Time.GetUtcNow();
-                if (!_slots.TryGetValue(cacheKey, out slot!) || slot.IsExpired(now) || slot.IsFaulted)
-                {
-                    if (slot is not null)
-                    {
-                        _slots.Remove(cacheKey);
-                        slot.Drop();
-                    }
-
-                    slot = new Slot(now + _lifetime, keyId);
-                    MakeRoomLocked(now);
-                    _slots[cacheKey] = slot;
-                    creator = true;
-                }
-            }
-
-            if (creator)
-            {
-                try
-                {
-                    slot.Complete(await create().ConfigureAwait(false));
-                }
-                catch (Exception e)
-                {
-                    lock (_lock)
-                    {
-                        if (_slots.TryGetValue(cacheKey, out var current) && ReferenceEquals(current, slot))
-                        {
-                            _slots.Remove(cacheKey);
-                        }
-                    }
-
-                    slot.Fail(e);
-                    throw;
-                }
-            }
-
-            BucketKey bucketKey;
-            try
-            {
-                bucketKey = await slot.Task.ConfigureAwait(false);
-            }
-            catch (OperationCanceledException) when (!creator)
-            {
-                continue; // the caller making this entry was cancelled, not this one: try again
-            }
-
-            if (bucketKey.TryAddRef())
-            {
-                return (bucketKey, creator);
-            }
-
-            // Evicted and zeroed between lookup and lease: look again.
-        }
-    }
-
-    /// <summary>Caches an already-made bucket key under a second name (the decrypt side of a fresh bucket key).</summary>
-    private void Insert(string cacheKey, BucketKey bucketKey)
-    {
-        if (!bucketKey.TryAddRef())
-        {
-            return;
-        }
-
-        var slot = new Slot(_kms.Time.GetUtcNow() + _lifetime, bucketKey.KeyId);
-        slot.Complete(bucketKey);
-        Slot? previous;
-        lock (_lock)
-        {
-            var now = _kms.Time.GetUtcNow();
-            _slots.TryGetValue(cacheKey, out previous);
-            _slots.Remove(cacheKey);
-            MakeRoomLocked(now);
-            _slots[cacheKey] = slot;
-        }
-
-        previous?.Drop();
-    }
-
-    /// <summary>Removes expired entries, then the oldest completed ones, until one more fits. O(n) on a miss only.</summary>
-    private void MakeRoomLocked(DateTimeOffset now)
-    {
-        if (_slots.Count < _capacity)
-        {
-            return;
-        }
-
-        foreach (var (k, s) in _slots.Where(p => p.Value.IsExpired(now) && p.Value.IsCompleted).ToList())
-        {
-            _slots.Remove(k);
-            s.Drop();
-        }
-
-        while (_slots.Count >= _capacity)
-        {
-            var oldest = _slots.Where(p => p.Value.IsCompleted).OrderBy(p => p.Value.Expires).Select(p => (KeyValuePair<string, Slot>?)p).FirstOrDefault();
-            if (oldest is not { } victim)
-            {
-                return; // only pending entries: they are bounded by concurrency; let the cache run over briefly
-            }
-
-            _slots.Remove(victim.Key);
-            victim.Value.Drop();
-        }
-    }
-
-    /// <summary>A cache entry: a bucket key being made or made, with its expiry.</summary>
-    private sealed class Slot(DateTimeOffset expires, string keyId)
-    {
-        private readonly TaskCompletionSource<BucketKey> _tcs = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-        public DateTimeOffset Expires { get; } = expires;
-
-        /// <summary>The CMK the bucket key is (being) made under, for <see cref="Evict"/>.</summary>
-        public string KeyId { get; } = keyId;
-
-        public Task<BucketKey> Task => _tcs.Task;
-
-        public bool IsCompleted => _tcs.Task.IsCompletedSuccessfully;
-
-        public bool IsFaulted => _tcs.Task.IsFaulted || _tcs.Task.IsCanceled;
-
-        public bool IsExpired(DateTimeOffset now) => now >= Expires;
-
-        public void Complete(BucketKey key) => _tcs.SetResult(key);
-
-        public void Fail(Exception e) => _tcs.TrySetException(e);
-
-        /// <summary>Gives up this slot's reference; the key is zeroed when no one else holds it.</summary>
-        public void Drop()
-        {
-            if (_tcs.Task.IsCompletedSuccessfully)
-            {
-                _tcs.Task.Result.Release();
-            }
-        }
-    }
-
-    /// <summary>An unwrapped bucket key with a reference count: one per cache slot naming it plus one per lease.</summary>
-    private sealed class BucketKey(ObjectKey key, byte[] kmsBlob, string keyId, int version)
-    {
-        private int _references = 1;
-
-        public int Version { get; } = version;
-
-        public ObjectKey Key { get; } = key;
-
-        public byte[] KmsBlob { get; } = kmsBlob;
-
-        public string KeyId { get; } = keyId;
-
-        public bool TryAddRef()
-        {
-            while (true)
-            {
-                int current = Volatile.Read(ref _references);
-                if (current == 0)
-                {
-                    return false;
-                }
-
-                if (Interlocked.CompareExchange(ref _references, current + 1, current) == current)
-                {
-                    return true;
-                }
-            }
-        }
-
-        public void Release()
-        {
-            if (Interlocked.Decrement(ref _references) == 0)
-            {
-                Key.Dispose();
-            }
-        }
     }
 }

@@ -6,7 +6,7 @@ namespace Coffer.Protocol.Auth;
 
 /// <summary>
 /// The COS v5 ("q-sign") signature: signing and the server verification recipe of
-/// cos-s3-reference.md §1.1 [DOC "Request Signature"; PY cos_auth.py; NODE sdk/util.js getAuth].
+/// docs/protocol/signatures.md#verifying-on-the-server (COS "Request Signature"; the Python and Node.js COS SDKs).
 /// </summary>
 internal static class CosV5
 {

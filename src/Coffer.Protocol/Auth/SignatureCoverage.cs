@@ -6,7 +6,7 @@ namespace Coffer.Protocol.Auth;
 /// what the request does:
 /// <list type="bullet">
 /// <item>every <c>x-amz-*</c> and <c>x-cos-*</c> header must be signed, under either signature (the server reads
-/// both spellings, cos-s3-reference.md §1.3), as S3 requires of <c>x-amz-*</c>;</item>
+/// both spellings, docs/protocol/requests.md#header-families), as S3 requires of <c>x-amz-*</c>;</item>
 /// <item>under the COS signature every query parameter must be in <c>q-url-param-list</c> (SigV4's canonical
 /// query covers every parameter by construction);</item>
 /// <item>exactly one Authorization header, one authentication mechanism, and no repeated header that decides

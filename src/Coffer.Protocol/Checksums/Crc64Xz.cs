@@ -7,7 +7,7 @@ using System.Runtime.Intrinsics.X86;
 namespace Coffer.Protocol.Checksums;
 
 /// <summary>
-/// CRC-64/XZ as COS uses it for <c>x-cos-hash-crc64ecma</c> (cos-s3-reference.md §4.11): the
+/// CRC-64/XZ as COS uses it for <c>x-cos-hash-crc64ecma</c> (docs/protocol/objects.md#crc-64): the
 /// ECMA-182 polynomial 0x42F0E1EBA9EA3693 in reflected form, init and xorout all ones;
 /// check("123456789") = 0x995DC9BBDF1939FA. (<c>System.IO.Hashing.Crc64</c> is CRC-64/ECMA-182,
 /// a different variant, and its generic parameter sets run byte at a time.)

@@ -13,7 +13,7 @@ namespace Coffer.Sdk.Internal;
 /// </summary>
 internal sealed class RequestBuilder(CosConfig config, Endpoint endpoint)
 {
-    /// <summary>Headers that the COS Python SDK signs besides x-cos-* [PY cos_auth.py filter_headers].</summary>
+    /// <summary>Headers that the COS Python SDK signs besides x-cos-* (its cos_auth.py filter_headers; docs/protocol/signatures.md#which-headers-the-sdks-sign).</summary>
     private static readonly HashSet<string> CosSignedHeaders = new(StringComparer.Ordinal)
     {
         "cache-control", "content-disposition", "content-encoding", "content-type", "content-md5", "content-length",

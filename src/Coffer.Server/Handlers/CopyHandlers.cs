@@ -14,7 +14,7 @@ namespace Coffer.Server.Handlers;
 /// CopyObject (PUT with x-cos-copy-source / x-amz-copy-source), within and across buckets, under
 /// every SSE transition. When source and destination are both encrypted, the data is not touched:
 /// the source's object key is re-sealed for the destination (its mode, key and binding) and the
-/// destination shares the source's blobs (DESIGN.md: re-wrap, never re-encrypt). When both are
+/// destination shares the source's blobs (docs/copy-and-restore.md#data-re-wrap-never-re-encrypt). When both are
 /// plain the blobs are shared as they are. Only a change between plain and encrypted rewrites the
 /// data, in one pass from the source's plaintext into a new sealed stream.
 /// </summary>

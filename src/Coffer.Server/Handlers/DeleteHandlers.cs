@@ -12,7 +12,7 @@ public static class DeleteHandlers
 
     public static async Task DeleteObjectAsync(RequestContext ctx, CofferServices s)
     {
-        // Deleting a missing key succeeds, as S3 answers (cos-s3-reference.md §4.3).
+        // Deleting a missing key succeeds, as S3 answers (docs/protocol/objects.md#deleteobject).
         var deleted = await s.Store.DeleteObjectAsync(ctx.BucketName, ctx.ObjectKey, CancellationToken.None);
         if (deleted is not null)
             s.Reclaimer.Enqueue(deleted.Streams.Select(x => x.BlobId));

@@ -7,7 +7,7 @@ using Microsoft.AspNetCore.Http;
 
 namespace Coffer.Server.Handlers;
 
-/// <summary>Bucket default encryption: PUT / GET / DELETE ?encryption (cos-s3-reference.md §3.6).</summary>
+/// <summary>Bucket default encryption: PUT / GET / DELETE ?encryption (docs/protocol/sse.md#bucket-default-encryption).</summary>
 public static class EncryptionHandlers
 {
     public static async Task PutBucketEncryptionAsync(RequestContext ctx, CofferServices s)

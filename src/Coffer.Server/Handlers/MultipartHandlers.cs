@@ -13,7 +13,7 @@ namespace Coffer.Server.Handlers;
 
 /// <summary>
 /// CreateMultipartUpload, UploadPart, UploadPartCopy, CompleteMultipartUpload,
-/// AbortMultipartUpload, ListParts and ListMultipartUploads (cos-s3-reference.md §4.5). The
+/// AbortMultipartUpload, ListParts and ListMultipartUploads (docs/protocol/objects.md#multipart-upload). The
 /// object's encryption is decided once, at initiation; every part is its own sealed stream
 /// under that object key; Complete only assembles metadata and reads no data.
 /// </summary>

@@ -83,7 +83,7 @@ public static class ArchiveRestore
 
     /// <summary>
     /// x-cos-restore (and while ongoing, for COS callers, x-cos-restore-status) as COS sends them on
-    /// HEAD and GET (cos-s3-reference.md §4.9); nothing when never restored or the copy has expired.
+    /// HEAD and GET (docs/protocol/objects.md#restoreobject); nothing when never restored or the copy has expired.
     /// </summary>
     public static void WriteHeaders(RequestContext ctx, RestoreState? restore, DateTimeOffset now)
     {

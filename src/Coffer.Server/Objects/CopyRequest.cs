@@ -4,7 +4,7 @@ using Coffer.Server.Pipeline;
 namespace Coffer.Server.Objects;
 
 /// <summary>
-/// What a CopyObject request asks for (cos-s3-reference.md §4.4): the source, whether metadata is
+/// What a CopyObject request asks for (docs/protocol/objects.md#copyobject): the source, whether metadata is
 /// copied from it or replaced from the request (COS <c>Copy|Replaced</c>, S3 <c>COPY|REPLACE</c>),
 /// and the destination's storage class, which comes from the request and is never inherited.
 /// The destination's encryption is parsed separately (<see cref="Sse.SseRequest.ParseForWrite"/>).

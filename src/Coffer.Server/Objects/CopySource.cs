@@ -10,7 +10,7 @@ namespace Coffer.Server.Objects;
 /// The source of CopyObject / UploadPartCopy, from <c>x-cos-copy-source</c> / <c>x-amz-copy-source</c>
 /// in any of its forms: the COS host form <c>bucket-appid.cos.region.myqcloud.com/key</c>,
 /// <c>/bucket/key</c> and <c>bucket/key</c>, URL-encoded, with an optional <c>?versionId=</c>
-/// (cos-s3-reference.md §4.4).
+/// (docs/protocol/objects.md#copy-source).
 /// </summary>
 public sealed record CopySource(string Bucket, string Key, string? VersionId)
 {

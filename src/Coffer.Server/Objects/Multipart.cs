@@ -269,7 +269,7 @@ public static partial class Multipart
     }
 
     /// <summary>
-    /// InvalidRange with status 400 for copy ranges (cos-s3-reference.md §4.5, MinIO wording).
+    /// InvalidRange with status 400 for copy ranges (docs/protocol/objects.md#uploadpartcopy, the wording of S3-compatible servers).
     /// Kept here rather than in <see cref="ErrorCode"/> so this branch touches no shared table; it
     /// belongs there.
     /// </summary>

@@ -72,7 +72,7 @@ public sealed record ObjectAttributes(
         return value;
     }
 
-    // Node's COS SDK sends empty Cache-Control / Content-Type when the caller gave none (cos-s3-reference.md §4.1).
+    // Node's COS SDK sends empty Cache-Control / Content-Type when the caller gave none (docs/protocol/requests.md#empty-headers-from-the-sdks).
     private static string? NullIfEmpty(string? value) => string.IsNullOrWhiteSpace(value) ? null : value;
 
     /// <summary>aws-chunked is transport framing, not a property of the object.</summary>

@@ -7,7 +7,7 @@ namespace Coffer.Server.Objects;
 
 /// <summary>
 /// The body of POST ?restore: <c>&lt;RestoreRequest&gt;&lt;Days&gt;1&lt;/Days&gt;&lt;CASJobParameters&gt;&lt;Tier&gt;Expedited&lt;/Tier&gt;…</c>
-/// (COS), S3's <c>GlacierJobParameters/Tier</c>, or a top-level <c>Tier</c> (cos-s3-reference.md §4.9).
+/// (COS), S3's <c>GlacierJobParameters/Tier</c>, or a top-level <c>Tier</c> (docs/protocol/objects.md#restoreobject).
 /// </summary>
 /// <param name="Days">Lifetime of the restored copy, 1–365 days.</param>
 /// <param name="Tier">The retrieval tier; Standard when the request names none (as S3 defaults).</param>

@@ -4,7 +4,7 @@ namespace Coffer.Server.Objects;
 
 /// <summary>
 /// Storage class names of COS and S3, stored in their COS spelling and reported in the caller's
-/// family (cos-s3-reference.md §4: the COS classes; S3's GLACIER is COS's ARCHIVE).
+/// family (docs/protocol/objects.md#storage-classes: the COS classes; S3's GLACIER is COS's ARCHIVE).
 /// </summary>
 public static class StorageClasses
 {

@@ -12,7 +12,7 @@ public sealed record Target(string? Bucket, string? Key, bool VirtualHosted, str
 /// hosts are COS-style (<c>bucket-appid.cos.region.myqcloud.com</c>, any port, because the
 /// official COS SDKs send that name even when pointed at an IP) and <c>bucket.DOMAIN</c>;
 /// everything else is path style. The key is percent-decoded from the raw target exactly:
-/// no dot-segment normalisation (cos-s3-reference.md §1.1, §6 item 13).
+/// no dot-segment normalisation (docs/protocol/requests.md#addressing, #object-keys).
 /// </summary>
 public sealed partial class Addressing(string? domain)
 {

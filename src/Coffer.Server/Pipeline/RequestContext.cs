@@ -43,7 +43,7 @@ public sealed class RequestContext
 
     /// <summary>
     /// A protocol header by suffix, in either family's spelling: the caller's family first
-    /// (x-cos-X is a synonym of x-amz-X, cos-s3-reference.md §1.3).
+    /// (x-cos-X is a synonym of x-amz-X, docs/protocol/requests.md#header-families).
     /// </summary>
     public string? FamilyHeader(string suffix) =>
         Header(Family.Header(suffix)) ?? Header((Family == ProtocolFamily.Cos ? ProtocolFamily.S3 : ProtocolFamily.Cos).Header(suffix));

@@ -6,6 +6,7 @@ using Coffer.Protocol;
 using Coffer.Protocol.Auth;
 using Coffer.Server.Handlers;
 using Coffer.Server.Hosting;
+using Coffer.Server.Kms;
 using Coffer.Server.Routing;
 using Coffer.Server.Sse;
 using Microsoft.AspNetCore.Http;
@@ -274,8 +275,7 @@ public sealed class RequestDispatcher(CofferServices services)
         {
             // A KMS client reads JSON errors only: an authentication failure (bad or expired
             // signature, unknown key) must reach it as the KMS API's own error type.
-            var (type, status) = KmsApi.ErrorFor(error.Error);
-            await KmsApi.WriteErrorAsync(http, type, error.Message, status);
+            await KmsApi.WriteErrorAsync(http, KmsErrorType.For(error.Error), error.Message);
             return;
         }
         await ErrorWriter.WriteAsync(http, family, requestId, error, ctx?.Resource ?? "/");

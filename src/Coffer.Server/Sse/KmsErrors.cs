@@ -1,5 +1,6 @@
 using Coffer.Crypto.Kms;
 using Coffer.Protocol;
+using Coffer.Server.Kms;
 
 namespace Coffer.Server.Sse;
 
@@ -29,18 +30,7 @@ public static class KmsErrors
         $"You are not allowed to use the KMS key '{reference}', or it does not exist: name one of your own keys (key id, ARN or one of your aliases), or omit the key id to use your default key.");
 
     /// <summary>The AWS KMS API's __type for a failure.</summary>
-    public static string ApiType(KmsErrorKind kind) => kind switch
-    {
-        KmsErrorKind.NotFound => "NotFoundException",
-        KmsErrorKind.Disabled => "DisabledException",
-        KmsErrorKind.PendingDeletion or KmsErrorKind.InvalidState => "KMSInvalidStateException",
-        KmsErrorKind.InvalidCiphertext => "InvalidCiphertextException",
-        KmsErrorKind.AccessDenied => "AccessDeniedException",
-        KmsErrorKind.AlreadyExists => "AlreadyExistsException",
-        KmsErrorKind.Unsupported => "UnsupportedOperationException",
-        KmsErrorKind.LimitExceeded => "LimitExceededException",
-        _ => "ValidationException",
-    };
+    public static string ApiType(KmsErrorKind kind) => KmsErrorType.For(kind).Type;
 
     /// <summary>
     /// The error an audit entry records for a failed key use: the KMS API type for KMS refusals (the same

@@ -71,7 +71,7 @@ public sealed class SseRequest : IDisposable
         }
     }
 
-    /// <summary>Refuses SSE-COS/KMS headers on reads: the stored object decides (cos-s3-reference.md §3.4).</summary>
+    /// <summary>Refuses SSE-COS/KMS headers on reads: the stored object decides (docs/protocol/sse.md#validation-and-errors).</summary>
     public static void RejectOnRead(RequestContext ctx)
     {
         if (ctx.FamilyHeader("server-side-encryption") is not null)

@@ -171,7 +171,7 @@ public static class SseService
     /// <summary>
     /// The ETag of a single-stream object: the plaintext MD5 for plain and SSE-COS objects (as
     /// COS and S3 answer), an opaque keyed value for SSE-KMS and SSE-C that reveals nothing about
-    /// the content (cos-s3-reference.md §3.3).
+    /// the content (docs/protocol/sse.md#etag-and-crc-under-sse).
     /// </summary>
     public static string ETag(SseMode mode, ObjectKey? key, ReadOnlySpan<byte> md5)
     {

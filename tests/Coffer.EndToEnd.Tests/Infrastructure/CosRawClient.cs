@@ -66,7 +66,7 @@ public sealed class CosRawClient(CofferFixture fixture, bool https = true, strin
     }
 
     /// <summary>
-    /// The headers the COS Python SDK signs [PY cos_auth.py filter_headers, cos-s3-reference.md §1.1]:
+    /// The headers the COS Python SDK signs (its cos_auth.py filter_headers; docs/protocol/signatures.md#which-headers-the-sdks-sign):
     /// every x-cos-* and x-ci-* header (its STS token included: send_request adds it before signing)
     /// and this fixed list. Nothing else (not If-Range, not Content-Language).
     /// </summary>

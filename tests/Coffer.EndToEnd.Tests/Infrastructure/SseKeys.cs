@@ -3,7 +3,7 @@ using System.Text;
 
 namespace Coffer.EndToEnd.Tests.Infrastructure;
 
-/// <summary>Fixed SSE-C test keys (cos-s3-reference.md §3.4) and helpers.</summary>
+/// <summary>Fixed SSE-C test keys (docs/protocol/sse.md#sse-c-test-keys) and helpers.</summary>
 public static class SseKeys
 {
     public const string KeyA = "MDEyMzQ1Njc4OTAxMjM0NTY3ODkwMTIzNDU2Nzg5MDE=";

@@ -150,7 +150,7 @@ public sealed class AwsChunkedStreamTests(Xunit.Abstractions.ITestOutputHelper o
     [Fact]
     public async Task The_AWSSDK_wire_format_from_the_capture_decodes_with_its_CRC32_trailer()
     {
-        // awssdk-net-wire.md: "B;chunk-signature=…\r\nhello world\r\n0;chunk-signature=…\r\nx-amz-checksum-crc32:DUoRhQ==\r\nx-amz-trailer-signature:…\r\n\r\n"
+        // docs/protocol/signatures.md#aws-chunked-bodies: "B;chunk-signature=…\r\nhello world\r\n0;chunk-signature=…\r\nx-amz-checksum-crc32:DUoRhQ==\r\nx-amz-trailer-signature:…\r\n\r\n"
         var (identity, body) = Build(PayloadKind.StreamingSignedTrailer, "hello world"u8.ToArray(), 81_920, new Random(1));
         string text = Encoding.ASCII.GetString(body);
         Assert.StartsWith("b;chunk-signature=", text);

@@ -5,7 +5,7 @@ namespace Coffer.Protocol.Tests.Auth;
 
 public sealed class CosV5Tests
 {
-    // cos-s3-reference.md §1.2, from the COS "Request Signature" use case.
+    // docs/protocol/signatures.md#cos-test-vectors, from the COS "Request Signature" use case.
     private const string SecretId = "AKIDQjz3ltompVjBni5LitkWHFlFpwkn9U5q";
     private const string SecretKey = "BQYIM75p8x0iWVFSIgqEKwFprpRSVHlz";
     private const string Host = "examplebucket-1250000000.cos.ap-beijing.myqcloud.com";

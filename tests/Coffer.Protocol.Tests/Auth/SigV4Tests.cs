@@ -6,7 +6,7 @@ namespace Coffer.Protocol.Tests.Auth;
 
 public sealed class SigV4Tests
 {
-    // AWS documentation examples (cos-s3-reference.md §1.3).
+    // AWS documentation examples (docs/protocol/signatures.md#sigv4-test-vector).
     internal const string AccessKey = "AKIAIOSFODNN7EXAMPLE";
     internal const string SecretKey = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
     internal static readonly DateTimeOffset ExampleTime = new(2013, 5, 24, 0, 0, 0, TimeSpan.Zero);
