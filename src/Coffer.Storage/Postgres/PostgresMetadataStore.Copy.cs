@@ -32,7 +32,7 @@ public sealed partial class PostgresMetadataStore
     public Task<bool> UpdateRestoreAsync(ObjectRecord current, RestoreState? updated, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(current);
-        if (!IsStorable(current.Key))
+        if (!IsStorable(current.Bucket) || !IsStorable(current.Key))
         {
             return Task.FromResult(false);
         }

@@ -60,6 +60,10 @@ public sealed partial class PostgresMetadataStore
     public Task<KmsKeyRecord?> GetKeyAsync(string keyId, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(keyId);
+        if (!IsStorable(keyId))
+        {
+            return Task.FromResult<KmsKeyRecord?>(null);   // e.g. a KMS request naming "\0": no such key
+        }
         return ReadSnapshotAsync((s, ct) => SelectKeyAsync(s, keyId, ct), ct);
     }
 
@@ -67,6 +71,10 @@ public sealed partial class PostgresMetadataStore
     /// <remarks>Ordered by creation time, then key id; every owner's keys when <paramref name="owner"/> is null.</remarks>
     public Task<IReadOnlyList<KmsKeyRecord>> ListKeysAsync(string? owner, CancellationToken ct = default)
     {
+        if (owner is not null && !IsStorable(owner))
+        {
+            return Task.FromResult<IReadOnlyList<KmsKeyRecord>>([]);
+        }
         return ReadSnapshotAsync<IReadOnlyList<KmsKeyRecord>>(
             async (s, ct) => await SelectKeysAsync(s, owner is null ? "" : "WHERE owner = @owner", owner, ct).ConfigureAwait(false),
             ct);
@@ -244,6 +252,11 @@ public sealed partial class PostgresMetadataStore
         ArgumentNullException.ThrowIfNull(alias);
         ArgumentNullException.ThrowIfNull(keyId);
         ArgumentNullException.ThrowIfNull(owner);
+        if (!IsStorable(keyId))
+        {
+            throw new KeyNotFoundException("No KMS key has that id.");
+        }
+        RequireStorable(alias);
         return WriteAsync(async (s, ct) =>
         {
             await using (var exists = s.Command("SELECT 1 FROM kms_keys WHERE key_id = @key_id FOR KEY SHARE;"))
@@ -267,6 +280,10 @@ public sealed partial class PostgresMetadataStore
     {
         ArgumentNullException.ThrowIfNull(owner);
         ArgumentNullException.ThrowIfNull(alias);
+        if (!IsStorable(owner) || !IsStorable(alias))
+        {
+            return Task.FromResult<string?>(null);
+        }
         return ReadAsync(async (s, ct) =>
         {
             await using var cmd = s.Command("SELECT key_id FROM kms_aliases WHERE owner = @owner AND alias = @alias;");
@@ -280,6 +297,10 @@ public sealed partial class PostgresMetadataStore
     /// <remarks>Ordered by alias (UTF-8 bytes); every owner's aliases when <paramref name="owner"/> is null.</remarks>
     public Task<IReadOnlyList<(string Alias, string KeyId)>> ListAliasesAsync(string? owner, CancellationToken ct = default)
     {
+        if (owner is not null && !IsStorable(owner))
+        {
+            return Task.FromResult<IReadOnlyList<(string Alias, string KeyId)>>([]);
+        }
         return ReadAsync<IReadOnlyList<(string Alias, string KeyId)>>(async (s, ct) =>
         {
             await using var cmd = s.Command(owner is null
@@ -301,6 +322,10 @@ public sealed partial class PostgresMetadataStore
     {
         ArgumentNullException.ThrowIfNull(owner);
         ArgumentNullException.ThrowIfNull(alias);
+        if (!IsStorable(owner) || !IsStorable(alias))
+        {
+            return Task.FromResult(false);
+        }
         return WriteAsync(async (s, ct) =>
         {
             await using var cmd = s.Command("DELETE FROM kms_aliases WHERE owner = @owner AND alias = @alias;");

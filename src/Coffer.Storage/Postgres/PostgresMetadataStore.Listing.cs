@@ -30,7 +30,7 @@ public sealed partial class PostgresMetadataStore
         ArgumentNullException.ThrowIfNull(bucket);
         ArgumentNullException.ThrowIfNull(prefix);
         ArgumentOutOfRangeException.ThrowIfNegative(maxKeys);
-        if (maxKeys == 0 || !IsStorable(prefix))
+        if (maxKeys == 0 || !IsStorable(prefix) || !IsStorable(bucket))
         {
             return Task.FromResult(EmptyListing);   // no key contains what text cannot hold
         }

@@ -67,7 +67,7 @@ public sealed partial class PostgresMetadataStore : IMultipartStore
         ArgumentNullException.ThrowIfNull(bucket);
         ArgumentNullException.ThrowIfNull(key);
         ArgumentNullException.ThrowIfNull(uploadId);
-        if (!IsStorable(key) || !IsStorable(uploadId))
+        if (!IsStorable(bucket) || !IsStorable(key) || !IsStorable(uploadId))
         {
             return Task.FromResult<MultipartUpload?>(null);
         }
@@ -86,7 +86,7 @@ public sealed partial class PostgresMetadataStore : IMultipartStore
         ArgumentNullException.ThrowIfNull(key);
         ArgumentNullException.ThrowIfNull(uploadId);
         ArgumentNullException.ThrowIfNull(part);
-        if (!IsStorable(key) || !IsStorable(uploadId))
+        if (!IsStorable(bucket) || !IsStorable(key) || !IsStorable(uploadId))
         {
             return Task.FromResult(new PutPartResult(false, null));
         }
@@ -137,7 +137,7 @@ public sealed partial class PostgresMetadataStore : IMultipartStore
         ArgumentNullException.ThrowIfNull(uploadId);
         ArgumentOutOfRangeException.ThrowIfNegative(partNumberMarker);
         ArgumentOutOfRangeException.ThrowIfNegative(maxParts);
-        if (!IsStorable(key) || !IsStorable(uploadId))
+        if (!IsStorable(bucket) || !IsStorable(key) || !IsStorable(uploadId))
         {
             return Task.FromResult<MultipartPartListing?>(null);
         }
@@ -217,7 +217,7 @@ public sealed partial class PostgresMetadataStore : IMultipartStore
         ArgumentNullException.ThrowIfNull(bucket);
         ArgumentNullException.ThrowIfNull(key);
         ArgumentNullException.ThrowIfNull(uploadId);
-        if (!IsStorable(key) || !IsStorable(uploadId))
+        if (!IsStorable(bucket) || !IsStorable(key) || !IsStorable(uploadId))
         {
             return Task.FromResult<IReadOnlyList<string>?>(null);
         }
@@ -245,7 +245,7 @@ public sealed partial class PostgresMetadataStore : IMultipartStore
         ArgumentNullException.ThrowIfNull(bucket);
         ArgumentNullException.ThrowIfNull(prefix);
         ArgumentOutOfRangeException.ThrowIfNegative(maxUploads);
-        if (maxUploads == 0 || !IsStorable(prefix))
+        if (maxUploads == 0 || !IsStorable(prefix) || !IsStorable(bucket))
         {
             return Task.FromResult(EmptyUploadListing);
         }

@@ -19,7 +19,7 @@ public sealed partial class PostgresMetadataStore
     {
         ArgumentNullException.ThrowIfNull(bucket);
         ArgumentNullException.ThrowIfNull(key);
-        if (!IsStorable(key))
+        if (!IsStorable(bucket) || !IsStorable(key))
         {
             return Task.FromResult<ObjectRecord?>(null);
         }
@@ -137,7 +137,7 @@ public sealed partial class PostgresMetadataStore
     {
         ArgumentNullException.ThrowIfNull(bucket);
         ArgumentNullException.ThrowIfNull(key);
-        if (!IsStorable(key))
+        if (!IsStorable(bucket) || !IsStorable(key))
         {
             return Task.FromResult<ObjectRecord?>(null);
         }
@@ -182,6 +182,10 @@ public sealed partial class PostgresMetadataStore
     public Task<bool> IsBlobReferencedAsync(string blobId, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(blobId);
+        if (!IsStorable(blobId))
+        {
+            return Task.FromResult(false);
+        }
         return ReadAsync(async (s, ct) =>
         {
             await using var cmd = s.Command(string.Join(" OR ",
@@ -282,7 +286,9 @@ public sealed partial class PostgresMetadataStore
 
     /// <summary>
     /// Whether PostgreSQL can hold <paramref name="value"/> as text: it cannot hold U+0000 (the server
-    /// refuses control characters in keys before they get here), nor an unpaired surrogate.
+    /// refuses control characters in keys before they get here), nor an unpaired surrogate. Nothing stored
+    /// contains either, so a lookup of such a value finds nothing (rather than failing in PostgreSQL with
+    /// an error the client would see as a 500), and a write of one is refused.
     /// </summary>
     private static bool IsStorable(string value)
     {

@@ -18,7 +18,7 @@ public sealed partial class PostgresMetadataStore
         ArgumentNullException.ThrowIfNull(key);
         ArgumentNullException.ThrowIfNull(expectedSealedKey);
         ArgumentNullException.ThrowIfNull(replacement);
-        if (!IsStorable(key))
+        if (!IsStorable(bucket) || !IsStorable(key))
         {
             return Task.FromResult(false);
         }
@@ -53,6 +53,10 @@ public sealed partial class PostgresMetadataStore
     public Task<RekeyJobRecord?> GetRekeyJobAsync(string jobId, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(jobId);
+        if (!IsStorable(jobId))
+        {
+            return Task.FromResult<RekeyJobRecord?>(null);
+        }
         return ReadAsync(async (s, ct) =>
         {
             await using var cmd = s.Command($"SELECT {RekeyColumns} FROM rekey_jobs WHERE job_id = @job_id;");

@@ -106,6 +106,10 @@ public sealed partial class PostgresMetadataStore : IMetadataStore, IKmsKeyStore
     public Task<UserRecord?> GetUserAsync(string accessKeyId, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(accessKeyId);
+        if (!IsStorable(accessKeyId))
+        {
+            return Task.FromResult<UserRecord?>(null);
+        }
         return ReadAsync(async (s, ct) =>
         {
             await using var cmd = s.Command($"SELECT {UserColumns} FROM users WHERE access_key_id = @id;");
@@ -136,6 +140,10 @@ public sealed partial class PostgresMetadataStore : IMetadataStore, IKmsKeyStore
     public Task<bool> RemoveUserAsync(string nameOrAccessKeyId, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(nameOrAccessKeyId);
+        if (!IsStorable(nameOrAccessKeyId))
+        {
+            return Task.FromResult(false);
+        }
         return WriteAsync(async (s, ct) =>
         {
             await using var byId = s.Command("DELETE FROM users WHERE access_key_id = @x;");
@@ -186,6 +194,10 @@ public sealed partial class PostgresMetadataStore : IMetadataStore, IKmsKeyStore
     public Task<BucketRecord?> GetBucketAsync(string name, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(name);
+        if (!IsStorable(name))
+        {
+            return Task.FromResult<BucketRecord?>(null);
+        }
         return ReadAsync(async (s, ct) =>
         {
             await using var cmd = s.Command($"SELECT {BucketColumns} FROM buckets WHERE name = @name;");
@@ -200,6 +212,10 @@ public sealed partial class PostgresMetadataStore : IMetadataStore, IKmsKeyStore
     public Task<IReadOnlyList<BucketRecord>> ListBucketsAsync(string owner, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(owner);
+        if (!IsStorable(owner))
+        {
+            return Task.FromResult<IReadOnlyList<BucketRecord>>([]);
+        }
         return ReadAsync<IReadOnlyList<BucketRecord>>(async (s, ct) =>
         {
             await using var cmd = s.Command($"SELECT {BucketColumns} FROM buckets WHERE owner = @owner ORDER BY name;");
@@ -222,6 +238,10 @@ public sealed partial class PostgresMetadataStore : IMetadataStore, IKmsKeyStore
     public Task<DeleteBucketResult> DeleteBucketAsync(string name, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(name);
+        if (!IsStorable(name))
+        {
+            return Task.FromResult(DeleteBucketResult.NotFound);
+        }
         return WriteAsync(async (s, ct) =>
         {
             await using (var lockBucket = s.Command("SELECT 1 FROM buckets WHERE name = @name FOR UPDATE;"))
@@ -251,6 +271,10 @@ public sealed partial class PostgresMetadataStore : IMetadataStore, IKmsKeyStore
     public Task<bool> SetBucketEncryptionAsync(string name, BucketEncryption? encryption, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(name);
+        if (!IsStorable(name))
+        {
+            return Task.FromResult(false);
+        }
         return WriteAsync(async (s, ct) =>
         {
             await using var cmd = s.Command("UPDATE buckets SET sse_algorithm = @alg, sse_kms_key_id = @kms WHERE name = @name;");

@@ -216,4 +216,24 @@ public abstract class ObjectContract<TStore>(IStoreEngine<TStore> engine) : Stor
         await Store.DeleteObjectAsync("b", "k");
         Assert.False(await Store.IsBlobReferencedAsync(id));
     }
+
+    [ContractFact]
+    public async Task Lookups_of_names_with_a_nul_character_find_nothing_rather_than_fail()
+    {
+        // PostgreSQL text cannot hold U+0000: a request naming one must read as "no such thing", not an error.
+        await Store.PutObjectAsync(Sample.Object("b", "a"));
+
+        Assert.Null(await Store.GetObjectAsync("b", "a\0"));
+        Assert.Null(await Store.GetObjectAsync("b\0", "a"));
+        Assert.Null(await Store.DeleteObjectAsync("b", "a\0"));
+        Assert.Null(await Store.GetBucketAsync("b\0"));
+        Assert.Null(await Store.GetUserAsync("AK\0"));
+        Assert.Null(await Store.GetKeyAsync("key\0"));
+        Assert.Null(await Store.ResolveAliasAsync("alice", "alias/\0"));
+        Assert.Null(await Store.GetUploadAsync("b", "a\0", MultipartUploadIds.New(Sample.Instant)));
+        Assert.Empty((await Store.ListObjectsAsync("b", "a\0", null, null, 10)).Objects);
+        Assert.Equal(["a"], (await Store.ListObjectsAsync("b", "", null, "\0", 10)).Objects.Select(o => o.Key));
+        Assert.Empty((await Store.ListObjectsAsync("b", "", null, "a\0", 10)).Objects);
+        Assert.NotNull(await Store.GetObjectAsync("b", "a"));
+    }
 }
