@@ -4,7 +4,7 @@ using Microsoft.Data.Sqlite;
 
 namespace Coffer.Storage.Tests;
 
-/// <summary>Schema 4: rotation fields, optimistic key updates, shredding that leaves nothing behind, rekey support.</summary>
+/// <summary>SQLite's shredding leaves nothing behind in the data folder (the KMS store's contract is <see cref="Contracts.KmsKeyStoreContract{TStore}"/>).</summary>
 public sealed class KmsKeyLifeStoreTests : MetadataStoreTests
 {
     private static KmsKeyRecord Key(string id, params KmsKeyVersion[] versions) => new()
@@ -17,40 +17,6 @@ public sealed class KmsKeyLifeStoreTests : MetadataStoreTests
 
     private static KmsKeyVersion Version(int v, KmsRotationType? type = null) =>
         new(v, RandomNumberGenerator.GetBytes(81), Sample.Instant.AddDays(v), type);
-
-    [Fact]
-    public async Task Rotation_settings_and_rotation_types_round_trip()
-    {
-        var key = Key("k1", Version(1), Version(2, KmsRotationType.Automatic), Version(3, KmsRotationType.OnDemand)) with
-        {
-            RotationEnabled = true,
-            RotationPeriodDays = 90,
-            NextRotationDate = Sample.Instant.AddDays(90),
-        };
-        await Store.CreateKeyAsync(key);
-        var read = await Store.GetKeyAsync("k1");
-        Assert.NotNull(read);
-        Assert.True(key.ContentEquals(read));
-        Assert.Equal([null, KmsRotationType.Automatic, KmsRotationType.OnDemand], read.Versions.Select(v => v.RotationType));
-    }
-
-    [Fact]
-    public async Task A_conditional_update_applies_only_over_the_record_it_was_based_on()
-    {
-        var original = Key("k1");
-        await Store.CreateKeyAsync(original);
-        var disabled = original with { State = KmsKeyState.Disabled };
-        Assert.True(await Store.TryUpdateKeyAsync(original, disabled));
-
-        // A change computed from the stale record (say a rotation job that read it before the disable) is refused.
-        var staleRotation = original with { Versions = [.. original.Versions, Version(2, KmsRotationType.Automatic)] };
-        Assert.False(await Store.TryUpdateKeyAsync(original, staleRotation));
-        var stored = await Store.GetKeyAsync("k1");
-        Assert.Equal(KmsKeyState.Disabled, stored!.State);
-        Assert.Single(stored.Versions);
-
-        Assert.False(await Store.TryUpdateKeyAsync(Key("missing"), Key("missing")));
-    }
 
     [Fact]
     public async Task Destroyed_material_is_in_no_file_of_the_folder_even_after_much_churn()
@@ -141,54 +107,6 @@ public sealed class KmsKeyLifeStoreTests : MetadataStoreTests
         Assert.Equal(0, new FileInfo(DatabasePath + "-wal").Length);
         Assert.DoesNotContain(FolderBytes(), f => Contains(f.Bytes, key.Versions[0].SealedMaterial));
     }
-
-    [Fact]
-    public async Task Object_encryption_is_swapped_only_while_the_object_is_unchanged()
-    {
-        await CreateBucketAsync("b");
-        var sealedA = RandomNumberGenerator.GetBytes(100);
-        var obj = Sample.Object("b", "k") with { Encryption = new ObjectEncryption(SseMode.Kms, sealedA, "key-a", "e30=") };
-        await Store.PutObjectAsync(obj);
-
-        var progress = Job() with { LastKey = "k", Rekeyed = 1 };
-        var sealedB = RandomNumberGenerator.GetBytes(100);
-        var rewrapped = new ObjectEncryption(SseMode.Kms, sealedB, "key-b", "e30=");
-        Assert.True(await Store.TryReplaceObjectEncryptionAsync("b", "k", sealedA, rewrapped, progress));
-        AssertRecord.Equal(obj with { Encryption = rewrapped }, await Store.GetObjectAsync("b", "k"));
-        Assert.Equal(progress, await Store.GetRekeyJobAsync(progress.JobId));
-
-        // The sealed key read before is stale now: nothing changes, not even the progress.
-        var later = progress with { LastKey = "z", Rekeyed = 2 };
-        Assert.False(await Store.TryReplaceObjectEncryptionAsync("b", "k", sealedA, new ObjectEncryption(SseMode.Kms, sealedA, "key-c"), later));
-        AssertRecord.Equal(obj with { Encryption = rewrapped }, await Store.GetObjectAsync("b", "k"));
-        Assert.Equal(progress, await Store.GetRekeyJobAsync(progress.JobId));
-
-        await Store.DeleteObjectAsync("b", "k");
-        Assert.False(await Store.TryReplaceObjectEncryptionAsync("b", "k", sealedB, rewrapped));
-    }
-
-    [Fact]
-    public async Task Rekey_progress_round_trips_and_is_replaced()
-    {
-        Assert.Null(await Store.GetRekeyJobAsync("nope"));
-        var job = Job();
-        await Store.SaveRekeyJobAsync(job);
-        Assert.Equal(job, await Store.GetRekeyJobAsync(job.JobId));
-        var done = job with { FromKeyId = null, LastKey = "photos/z", Rekeyed = 5, Skipped = 2, Conflicts = 1, Failed = 3, Completed = Sample.Instant.AddHours(1) };
-        await Store.SaveRekeyJobAsync(done);
-        Assert.Equal(done, await Store.GetRekeyJobAsync(job.JobId));
-    }
-
-    private static RekeyJobRecord Job() => new()
-    {
-        JobId = "job-1",
-        Bucket = "b",
-        Prefix = "photos/",
-        FromKeyId = "key-a",
-        ToKeyId = "key-b",
-        Started = Sample.Instant,
-        Updated = Sample.Instant.AddMinutes(1),
-    };
 
     private List<(string Path, byte[] Bytes)> FolderBytes() =>
         Directory.EnumerateFiles(Path.GetDirectoryName(DatabasePath)!, "*", SearchOption.AllDirectories)

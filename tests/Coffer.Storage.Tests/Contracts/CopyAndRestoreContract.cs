@@ -1,7 +1,9 @@
-namespace Coffer.Storage.Tests;
+using Coffer.Crypto.Kms;
+namespace Coffer.Storage.Tests.Contracts;
 
 /// <summary>The two writes CopyObject and RestoreObject need: a put that shares blobs safely, and a compare-and-set of the restore state.</summary>
-public sealed class CopyAndRestoreStoreTests : MetadataStoreTests
+public abstract class CopyAndRestoreContract<TStore>(IStoreEngine<TStore> engine) : StoreContract<TStore>(engine)
+    where TStore : class, IMetadataStore, IMultipartStore, IKmsKeyStore
 {
     private static readonly RestoreState Started = new(Sample.Instant, "Expedited", 1, Sample.Instant.AddMinutes(5), Sample.Instant.AddDays(1));
 
@@ -12,7 +14,7 @@ public sealed class CopyAndRestoreStoreTests : MetadataStoreTests
         await CreateBucketAsync("c");
     }
 
-    [Fact]
+    [ContractFact]
     public void Restore_state_is_ongoing_before_ready_restored_until_expiry_then_expired()
     {
         Assert.True(Started.IsOngoing(Started.ReadyAt.AddTicks(-1)));
@@ -24,7 +26,7 @@ public sealed class CopyAndRestoreStoreTests : MetadataStoreTests
         Assert.True(Started.IsExpired(Started.ExpiresAt));
     }
 
-    [Fact]
+    [ContractFact]
     public async Task Update_restore_sets_only_the_restore_state()
     {
         var obj = Sample.Object("b", "k") with { StorageClass = "ARCHIVE" };
@@ -35,7 +37,7 @@ public sealed class CopyAndRestoreStoreTests : MetadataStoreTests
         AssertRecord.Equal(obj with { Restore = Started }, await Store.GetObjectAsync("b", "k"));
     }
 
-    [Fact]
+    [ContractFact]
     public async Task Of_two_restores_from_the_same_read_exactly_one_wins()
     {
         var obj = Sample.Object("b", "k") with { StorageClass = "ARCHIVE" };
@@ -49,7 +51,7 @@ public sealed class CopyAndRestoreStoreTests : MetadataStoreTests
         Assert.Equal(results[0] ? Started : other, stored);
     }
 
-    [Fact]
+    [ContractFact]
     public async Task Update_restore_compares_the_previous_state()
     {
         var obj = Sample.Object("b", "k") with { StorageClass = "ARCHIVE", Restore = Started };
@@ -62,7 +64,7 @@ public sealed class CopyAndRestoreStoreTests : MetadataStoreTests
         Assert.Equal(extended, (await Store.GetObjectAsync("b", "k"))!.Restore);
     }
 
-    [Fact]
+    [ContractFact]
     public async Task Update_restore_refuses_an_object_overwritten_or_deleted_meanwhile()
     {
         var obj = Sample.Object("b", "k") with { StorageClass = "ARCHIVE" };
@@ -78,7 +80,7 @@ public sealed class CopyAndRestoreStoreTests : MetadataStoreTests
         Assert.Null(await Store.GetObjectAsync("b", "k"));
     }
 
-    [Fact]
+    [ContractFact]
     public async Task A_copy_shares_its_source_blobs_and_they_outlive_the_source()
     {
         var source = Sample.Object("b", "src", Sample.BlobId(), Sample.BlobId());
@@ -93,7 +95,7 @@ public sealed class CopyAndRestoreStoreTests : MetadataStoreTests
         AssertRecord.Equal(copy, await Store.GetObjectAsync("c", "dst"));
     }
 
-    [Fact]
+    [ContractFact]
     public async Task A_copy_onto_itself_reclaims_nothing()
     {
         var obj = Sample.Object("b", "k");
@@ -105,7 +107,7 @@ public sealed class CopyAndRestoreStoreTests : MetadataStoreTests
         Assert.Equal(SseMode.Customer, (await Store.GetObjectAsync("b", "k"))!.Encryption.Mode);
     }
 
-    [Fact]
+    [ContractFact]
     public async Task A_copy_of_blobs_nobody_refers_to_any_more_writes_nothing()
     {
         var source = Sample.Object("b", "src");

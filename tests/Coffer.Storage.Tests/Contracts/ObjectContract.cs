@@ -1,6 +1,8 @@
-namespace Coffer.Storage.Tests;
+using Coffer.Crypto.Kms;
+namespace Coffer.Storage.Tests.Contracts;
 
-public sealed class ObjectTests : MetadataStoreTests
+public abstract class ObjectContract<TStore>(IStoreEngine<TStore> engine) : StoreContract<TStore>(engine)
+    where TStore : class, IMetadataStore, IMultipartStore, IKmsKeyStore
 {
     public override async Task InitializeAsync()
     {
@@ -25,7 +27,7 @@ public sealed class ObjectTests : MetadataStoreTests
         Restore = new RestoreState(Sample.Instant, "Expedited", 7, Sample.Instant.AddHours(1), Sample.Instant.AddDays(7)),
     };
 
-    [Fact]
+    [ContractFact]
     public async Task An_object_round_trips_every_field()
     {
         var obj = FullRecord("dir/file.txt");
@@ -33,7 +35,7 @@ public sealed class ObjectTests : MetadataStoreTests
         AssertRecord.Equal(obj, await Store.GetObjectAsync("b", "dir/file.txt"));
     }
 
-    [Fact]
+    [ContractFact]
     public async Task A_minimal_object_round_trips_with_empty_metadata_and_no_encryption()
     {
         var obj = Sample.Object("b", "k");
@@ -48,7 +50,7 @@ public sealed class ObjectTests : MetadataStoreTests
         Assert.Same(ObjectEncryption.None, read.Encryption);
     }
 
-    [Fact]
+    [ContractFact]
     public async Task An_ongoing_restore_round_trips()
     {
         var obj = Sample.Object("b", "k") with { Restore = new RestoreState(Sample.Instant, "Bulk", 1, Sample.Instant.AddHours(12), Sample.Instant.AddDays(2)) };
@@ -56,7 +58,7 @@ public sealed class ObjectTests : MetadataStoreTests
         Assert.Equal(obj.Restore, (await Store.GetObjectAsync("b", "k"))!.Restore);
     }
 
-    [Theory]
+    [ContractTheory]
     [InlineData(SseMode.Cos, null, null)]
     [InlineData(SseMode.Kms, "key-1", null)]
     [InlineData(SseMode.Customer, null, null)]
@@ -67,7 +69,7 @@ public sealed class ObjectTests : MetadataStoreTests
         AssertRecord.Equal(obj, await Store.GetObjectAsync("b", "k"));
     }
 
-    [Fact]
+    [ContractFact]
     public async Task An_object_without_streams_round_trips()
     {
         var obj = Sample.Object("b", "empty") with { Size = 0, Streams = [] };
@@ -75,7 +77,7 @@ public sealed class ObjectTests : MetadataStoreTests
         AssertRecord.Equal(obj, await Store.GetObjectAsync("b", "empty"));
     }
 
-    [Theory]
+    [ContractTheory]
     [InlineData("ä/ö/ü.txt")]
     [InlineData("日本語/ファイル")]
     [InlineData("emoji 😀 key")]
@@ -91,7 +93,7 @@ public sealed class ObjectTests : MetadataStoreTests
         Assert.Equal([key], (await Store.ListObjectsAsync("b", "", null, null, 10)).Objects.Select(o => o.Key));
     }
 
-    [Fact]
+    [ContractFact]
     public async Task Keys_are_case_sensitive_and_not_normalised()
     {
         // "é" precomposed (U+00E9) and decomposed (e + U+0301) are different keys, as in S3.
@@ -103,14 +105,14 @@ public sealed class ObjectTests : MetadataStoreTests
         Assert.Null(await Store.GetObjectAsync("b", "Caf\u00e9"));
     }
 
-    [Fact]
+    [ContractFact]
     public async Task A_missing_object_reads_as_null()
     {
         Assert.Null(await Store.GetObjectAsync("b", "nope"));
         Assert.Null(await Store.GetObjectAsync("nobucket", "nope"));
     }
 
-    [Fact]
+    [ContractFact]
     public async Task Objects_are_per_bucket()
     {
         await CreateBucketAsync("c");
@@ -120,13 +122,13 @@ public sealed class ObjectTests : MetadataStoreTests
         Assert.Empty((await Store.ListObjectsAsync("c", "", null, null, 10)).Objects);
     }
 
-    [Fact]
+    [ContractFact]
     public async Task A_first_put_replaces_nothing()
     {
         Assert.Empty(await Store.PutObjectAsync(Sample.Object("b", "k")));
     }
 
-    [Fact]
+    [ContractFact]
     public async Task An_overwrite_returns_the_replaced_blob_ids()
     {
         var first = Sample.Object("b", "k", Sample.BlobId(), Sample.BlobId());
@@ -139,7 +141,7 @@ public sealed class ObjectTests : MetadataStoreTests
         AssertRecord.Equal(second, await Store.GetObjectAsync("b", "k"));
     }
 
-    [Fact]
+    [ContractFact]
     public async Task An_overwrite_that_keeps_a_blob_does_not_return_it()
     {
         // A copy onto itself that re-seals the object key keeps the data blob.
@@ -154,7 +156,7 @@ public sealed class ObjectTests : MetadataStoreTests
         Assert.False(await Store.IsBlobReferencedAsync(dropped));
     }
 
-    [Fact]
+    [ContractFact]
     public async Task A_blob_shared_with_another_object_is_not_returned_as_replaced()
     {
         var shared = Sample.BlobId();
@@ -169,7 +171,7 @@ public sealed class ObjectTests : MetadataStoreTests
         Assert.False(await Store.IsBlobReferencedAsync(shared));
     }
 
-    [Fact]
+    [ContractFact]
     public async Task Delete_returns_the_deleted_record_and_then_null()
     {
         var obj = FullRecord("k");
@@ -180,7 +182,7 @@ public sealed class ObjectTests : MetadataStoreTests
         Assert.Null(await Store.DeleteObjectAsync("b", "k"));
     }
 
-    [Fact]
+    [ContractFact]
     public async Task Putting_into_a_missing_bucket_throws_no_such_bucket()
     {
         var e = await Assert.ThrowsAsync<NoSuchBucketException>(() => Store.PutObjectAsync(Sample.Object("nope", "k")));
@@ -188,7 +190,7 @@ public sealed class ObjectTests : MetadataStoreTests
         Assert.Empty(await Store.ReferencedBlobIdsAsync());
     }
 
-    [Fact]
+    [ContractFact]
     public async Task Referenced_blob_ids_are_those_of_current_objects()
     {
         var a = Sample.Object("b", "a", Sample.BlobId(), Sample.BlobId());
@@ -204,7 +206,7 @@ public sealed class ObjectTests : MetadataStoreTests
         Assert.Equal(expected, (await Store.ReferencedBlobIdsAsync()).ToHashSet());
     }
 
-    [Fact]
+    [ContractFact]
     public async Task The_blob_reference_check_follows_puts_and_deletes()
     {
         var id = Sample.BlobId();
@@ -213,5 +215,25 @@ public sealed class ObjectTests : MetadataStoreTests
         Assert.True(await Store.IsBlobReferencedAsync(id));
         await Store.DeleteObjectAsync("b", "k");
         Assert.False(await Store.IsBlobReferencedAsync(id));
+    }
+
+    [ContractFact]
+    public async Task Lookups_of_names_with_a_nul_character_find_nothing_rather_than_fail()
+    {
+        // PostgreSQL text cannot hold U+0000: a request naming one must read as "no such thing", not an error.
+        await Store.PutObjectAsync(Sample.Object("b", "a"));
+
+        Assert.Null(await Store.GetObjectAsync("b", "a\0"));
+        Assert.Null(await Store.GetObjectAsync("b\0", "a"));
+        Assert.Null(await Store.DeleteObjectAsync("b", "a\0"));
+        Assert.Null(await Store.GetBucketAsync("b\0"));
+        Assert.Null(await Store.GetUserAsync("AK\0"));
+        Assert.Null(await Store.GetKeyAsync("key\0"));
+        Assert.Null(await Store.ResolveAliasAsync("alice", "alias/\0"));
+        Assert.Null(await Store.GetUploadAsync("b", "a\0", MultipartUploadIds.New(Sample.Instant)));
+        Assert.Empty((await Store.ListObjectsAsync("b", "a\0", null, null, 10)).Objects);
+        Assert.Equal(["a"], (await Store.ListObjectsAsync("b", "", null, "\0", 10)).Objects.Select(o => o.Key));
+        Assert.Empty((await Store.ListObjectsAsync("b", "", null, "a\0", 10)).Objects);
+        Assert.NotNull(await Store.GetObjectAsync("b", "a"));
     }
 }

@@ -1,11 +1,13 @@
-namespace Coffer.Storage.Tests;
+using Coffer.Crypto.Kms;
+namespace Coffer.Storage.Tests.Contracts;
 
-public sealed class UserAndBucketTests : MetadataStoreTests
+public abstract class UserAndBucketContract<TStore>(IStoreEngine<TStore> engine) : StoreContract<TStore>(engine)
+    where TStore : class, IMetadataStore, IMultipartStore, IKmsKeyStore
 {
     private static UserRecord User(string name, string accessKeyId, bool isRoot = false) =>
         new(name, accessKeyId, [1, 2, 3, 0, 255], isRoot, Sample.Instant, UserIds.New());
 
-    [Fact]
+    [ContractFact]
     public async Task A_user_round_trips_every_field()
     {
         var user = new UserRecord("Zoë", "AKIDEXAMPLE", Enumerable.Range(0, 300).Select(i => (byte)i).ToArray(), true, Sample.Instant, UserIds.New());
@@ -21,7 +23,7 @@ public sealed class UserAndBucketTests : MetadataStoreTests
         Assert.Equal(user.Id, read.Id);
     }
 
-    [Fact]
+    [ContractFact]
     public async Task Adding_a_user_with_a_taken_access_key_or_name_returns_false()
     {
         Assert.True(await Store.AddUserAsync(User("alice", "AK1")));
@@ -30,7 +32,7 @@ public sealed class UserAndBucketTests : MetadataStoreTests
         Assert.Equal(["alice"], (await Store.ListUsersAsync()).Select(u => u.Name));
     }
 
-    [Fact]
+    [ContractFact]
     public async Task Users_are_listed_by_name()
     {
         await Store.AddUserAsync(User("carol", "AK3"));
@@ -39,7 +41,7 @@ public sealed class UserAndBucketTests : MetadataStoreTests
         Assert.Equal(["alice", "bob", "carol"], (await Store.ListUsersAsync()).Select(u => u.Name));
     }
 
-    [Fact]
+    [ContractFact]
     public async Task A_user_is_removed_by_name_or_by_access_key_id()
     {
         await Store.AddUserAsync(User("alice", "AK1"));
@@ -52,7 +54,7 @@ public sealed class UserAndBucketTests : MetadataStoreTests
         Assert.Null(await Store.GetUserAsync("AK1"));
     }
 
-    [Fact]
+    [ContractFact]
     public async Task Removing_prefers_an_access_key_match_over_a_name_match()
     {
         await Store.AddUserAsync(User("AK2", "AK1"));
@@ -62,7 +64,7 @@ public sealed class UserAndBucketTests : MetadataStoreTests
         Assert.Equal(["AK2"], (await Store.ListUsersAsync()).Select(u => u.Name));
     }
 
-    [Fact]
+    [ContractFact]
     public async Task A_bucket_round_trips_with_and_without_default_encryption()
     {
         var plain = new BucketRecord("plain", "alice", "ap-guangzhou", Sample.Instant);
@@ -75,7 +77,7 @@ public sealed class UserAndBucketTests : MetadataStoreTests
         }
     }
 
-    [Fact]
+    [ContractFact]
     public async Task Creating_an_existing_bucket_returns_false_and_keeps_the_first()
     {
         Assert.True(await CreateBucketAsync("b", owner: "alice"));
@@ -83,13 +85,13 @@ public sealed class UserAndBucketTests : MetadataStoreTests
         Assert.Equal("alice", (await Store.GetBucketAsync("b"))!.Owner);
     }
 
-    [Fact]
+    [ContractFact]
     public async Task A_missing_bucket_reads_as_null()
     {
         Assert.Null(await Store.GetBucketAsync("nope"));
     }
 
-    [Fact]
+    [ContractFact]
     public async Task Buckets_are_listed_per_owner_by_name()
     {
         await CreateBucketAsync("zeta", "alice");
@@ -102,7 +104,7 @@ public sealed class UserAndBucketTests : MetadataStoreTests
         Assert.Empty(await Store.ListBucketsAsync("carol"));
     }
 
-    [Fact]
+    [ContractFact]
     public async Task Deleting_a_bucket_reports_not_found_not_empty_and_deleted()
     {
         Assert.Equal(DeleteBucketResult.NotFound, await Store.DeleteBucketAsync("b"));
@@ -117,7 +119,7 @@ public sealed class UserAndBucketTests : MetadataStoreTests
         Assert.Null(await Store.GetBucketAsync("b"));
     }
 
-    [Fact]
+    [ContractFact]
     public async Task Bucket_encryption_is_set_replaced_and_removed()
     {
         await CreateBucketAsync("b");
@@ -132,7 +134,7 @@ public sealed class UserAndBucketTests : MetadataStoreTests
         Assert.Null((await Store.GetBucketAsync("b"))!.Encryption);
     }
 
-    [Fact]
+    [ContractFact]
     public async Task Setting_encryption_on_a_missing_bucket_returns_false()
     {
         Assert.False(await Store.SetBucketEncryptionAsync("nope", new BucketEncryption("AES256", null)));
