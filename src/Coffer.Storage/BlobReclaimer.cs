@@ -96,7 +96,7 @@ public sealed class BlobReclaimer : IAsyncDisposable
                 {
                     continue;
                 }
-                _blobs.Delete(blobId);
+                await _blobs.DeleteAsync(blobId, ct).ConfigureAwait(false);
                 deleted++;
             }
             catch (OperationCanceledException)

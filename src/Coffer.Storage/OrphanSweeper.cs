@@ -24,19 +24,20 @@ public static class OrphanSweeper
         ArgumentNullException.ThrowIfNull(metadata);
         ArgumentNullException.ThrowIfNull(blobs);
 
-        var temporary = blobs.SweepTemporaryFiles();
+        // Only the filesystem store has temporary files; a remote store's unfinished uploads are aborted by their writers.
+        var temporary = blobs is FileSystemBlobStore files ? files.SweepTemporaryFiles() : 0;
         var referenced = await metadata.ReferencedBlobIdsAsync(ct).ConfigureAwait(false);
         int deleted = 0, kept = 0;
-        foreach (var blobId in blobs.EnumerateBlobIds())
+        await foreach (var blob in blobs.ListAsync(ct).ConfigureAwait(false))
         {
-            ct.ThrowIfCancellationRequested();
+            var blobId = blob.BlobId;
             if (referenced.Contains(blobId))
             {
                 kept++;
             }
             else
             {
-                blobs.Delete(blobId);
+                await blobs.DeleteAsync(blobId, ct).ConfigureAwait(false);
                 deleted++;
             }
         }
