@@ -32,7 +32,7 @@ public sealed class GarbageCollectionTests : MetadataStoreTests
 
     private async Task<string> WriteBlobAsync()
     {
-        await using var writer = _blobs.Create();
+        await using var writer = _blobs.CreateWriter();
         await writer.Stream.WriteAsync(new byte[] { 1, 2, 3 });
         await writer.CommitAsync();
         return writer.BlobId;
@@ -49,12 +49,12 @@ public sealed class GarbageCollectionTests : MetadataStoreTests
         Assert.Equal(0, await reclaimer.DrainAsync());
         clock.Advance(BlobReclaimer.DefaultGracePeriod - TimeSpan.FromSeconds(1));
         Assert.Equal(0, await reclaimer.DrainAsync());
-        Assert.True(_blobs.Exists(id));
+        Assert.True(await _blobs.ExistsAsync(id));
         Assert.Equal(1, reclaimer.PendingCount);
 
         clock.Advance(TimeSpan.FromSeconds(1));
         Assert.Equal(1, await reclaimer.DrainAsync());
-        Assert.False(_blobs.Exists(id));
+        Assert.False(await _blobs.ExistsAsync(id));
         Assert.Equal(0, reclaimer.PendingCount);
     }
 
@@ -71,12 +71,12 @@ public sealed class GarbageCollectionTests : MetadataStoreTests
         clock.Advance(TimeSpan.FromSeconds(5));
 
         Assert.Equal(1, await reclaimer.DrainAsync());
-        Assert.False(_blobs.Exists(early));
-        Assert.True(_blobs.Exists(late));
+        Assert.False(await _blobs.ExistsAsync(early));
+        Assert.True(await _blobs.ExistsAsync(late));
 
         clock.Advance(TimeSpan.FromSeconds(5));
         Assert.Equal(1, await reclaimer.DrainAsync());
-        Assert.False(_blobs.Exists(late));
+        Assert.False(await _blobs.ExistsAsync(late));
     }
 
     [Fact]
@@ -85,7 +85,7 @@ public sealed class GarbageCollectionTests : MetadataStoreTests
         var clock = new ManualTimeProvider();
         await using var reclaimer = new BlobReclaimer(_blobs, timeProvider: clock);
         var id = await WriteBlobAsync();
-        await using var reading = _blobs.OpenRead(id);
+        await using var reading = await _blobs.OpenReadAsync(id);
         reclaimer.Enqueue([id]);
         clock.Advance(TimeSpan.FromMinutes(1));
         await reclaimer.DrainAsync();
@@ -109,7 +109,7 @@ public sealed class GarbageCollectionTests : MetadataStoreTests
         clock.Advance(TimeSpan.FromMinutes(1));
 
         Assert.Equal(0, await reclaimer.DrainAsync());
-        Assert.True(_blobs.Exists(shared));
+        Assert.True(await _blobs.ExistsAsync(shared));
         Assert.Equal(0, reclaimer.PendingCount);
     }
 
@@ -125,7 +125,7 @@ public sealed class GarbageCollectionTests : MetadataStoreTests
 
         Assert.Equal(1, await reclaimer.DrainAsync());
         Assert.Equal(["not-a-blob-id"], errors);
-        Assert.False(_blobs.Exists(good));
+        Assert.False(await _blobs.ExistsAsync(good));
     }
 
     [Fact]
@@ -138,7 +138,7 @@ public sealed class GarbageCollectionTests : MetadataStoreTests
         reclaimer.Enqueue([id]);
 
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        while (_blobs.Exists(id))
+        while (await _blobs.ExistsAsync(id))
         {
             await Task.Delay(20, timeout.Token);
         }
@@ -147,7 +147,7 @@ public sealed class GarbageCollectionTests : MetadataStoreTests
         var after = await WriteBlobAsync();
         reclaimer.Enqueue([after]);
         await Task.Delay(300);
-        Assert.True(_blobs.Exists(after));
+        Assert.True(await _blobs.ExistsAsync(after));
         await reclaimer.DisposeAsync();
     }
 
@@ -159,7 +159,7 @@ public sealed class GarbageCollectionTests : MetadataStoreTests
         var orphan = await WriteBlobAsync();   // committed, then "crashed" before the metadata commit
         await Store.PutObjectAsync(Sample.Object("b", "k", replaced));
         await Store.PutObjectAsync(Sample.Object("b", "k", referenced)); // the reclaimer never ran
-        var halfWritten = _blobs.Create();
+        var halfWritten = _blobs.CreateWriter();
         await halfWritten.Stream.WriteAsync(new byte[10]);
         await halfWritten.Stream.FlushAsync();
 
@@ -167,9 +167,9 @@ public sealed class GarbageCollectionTests : MetadataStoreTests
         await halfWritten.DisposeAsync();
 
         Assert.Equal(new OrphanSweepResult(TemporaryFilesDeleted: 1, OrphanBlobsDeleted: 2, BlobsKept: 1), result);
-        Assert.True(_blobs.Exists(referenced));
-        Assert.False(_blobs.Exists(replaced));
-        Assert.False(_blobs.Exists(orphan));
+        Assert.True(await _blobs.ExistsAsync(referenced));
+        Assert.False(await _blobs.ExistsAsync(replaced));
+        Assert.False(await _blobs.ExistsAsync(orphan));
         Assert.Empty(Directory.EnumerateFileSystemEntries(Path.Combine(_blobRoot.Path, "tmp")));
     }
 
