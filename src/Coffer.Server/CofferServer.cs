@@ -76,7 +76,9 @@ public sealed class CofferServer : IAsyncDisposable
             rootKey.Dispose();
             throw;
         }
-        var blobs = new FileSystemBlobStore(folder.BlobRoot);
+        IBlobStore blobs = new FileSystemBlobStore(folder.BlobRoot);
+        if (options.WrapBlobs is { } wrap)
+            blobs = wrap(blobs);
 
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
