@@ -179,6 +179,18 @@ public sealed class S3BlobStoreTests
         }
     }
 
+    [S3Fact]
+    public async Task A_missing_bucket_is_an_unavailable_backend_not_a_missing_blob()
+    {
+        using var store = new S3BlobStore(S3TestBuckets.Options() with { MaxRetries = 0 });   // never created
+
+        await Assert.ThrowsAsync<BlobStoreUnavailableException>(async () => await store.OpenReadAsync(BlobIds.New()));
+        await Assert.ThrowsAsync<BlobStoreUnavailableException>(async () => { await foreach (var _ in store.ListAsync()) { } });
+        await using var writer = store.CreateWriter();
+        await writer.WriteAsync(new byte[10]);
+        await Assert.ThrowsAsync<BlobStoreUnavailableException>(() => writer.CommitAsync());
+    }
+
     private static S3BlobStoreOptions Unreachable(int port) =>
         S3BlobStoreOptions.Parse($"s3://blobs?endpoint=http://127.0.0.1:{port}", "AK", Secret) with
         {

@@ -132,8 +132,9 @@ public sealed class S3BlobStore : IBlobStore, IDisposable
             var response = await _client.GetObjectAsync(request, ct).ConfigureAwait(false);
             return new S3ReadStream(this, response);
         }
-        catch (AmazonS3Exception e) when (e.StatusCode == HttpStatusCode.NotFound)
+        catch (AmazonS3Exception e) when (e.StatusCode == HttpStatusCode.NotFound && e.ErrorCode is "NoSuchKey")
         {
+            // (A missing bucket, NoSuchBucket, is a backend that is not set up: unavailable, below.)
             throw Missing(blobId, e);
         }
         catch (AmazonS3Exception e) when (e.StatusCode == HttpStatusCode.RequestedRangeNotSatisfiable)
