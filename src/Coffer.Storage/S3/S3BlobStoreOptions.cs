@@ -41,8 +41,12 @@ public sealed record S3BlobStoreOptions
     /// </summary>
     public int PartSize { get; init; } = DefaultPartSize;
 
-    /// <summary>Parts of one blob uploading at once while the next is filled.</summary>
-    public int MaxPartsInFlight { get; init; } = 2;
+    /// <summary>
+    /// Parts of one blob uploading at once while the next is filled. One keeps encryption and the
+    /// upload overlapping at 2 × <see cref="PartSize"/> per stream (16 MiB; a server takes up to
+    /// <c>MaxConcurrentUploads</c> bodies at once, so this multiplies).
+    /// </summary>
+    public int MaxPartsInFlight { get; init; } = 1;
 
     /// <summary>Retries of a failed request (5xx, throttling, timeouts, refused connections), with exponential backoff and jitter.</summary>
     public int MaxRetries { get; init; } = 3;
