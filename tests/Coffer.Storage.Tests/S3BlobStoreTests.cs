@@ -149,6 +149,34 @@ public sealed class S3BlobStoreTests
     }
 
     [S3Fact]
+    public async Task A_large_blob_goes_up_with_at_most_the_configured_parts_in_flight()
+    {
+        var store = new S3BlobStore(S3TestBuckets.Options() with { PartSize = S3BlobStoreOptions.MinPartSize, MaxPartsInFlight = 1 });
+        try
+        {
+            await store.CreateBucketIfMissingAsync();
+            var content = System.Security.Cryptography.RandomNumberGenerator.GetBytes((4 * S3BlobStoreOptions.MinPartSize) + 3);
+            var writer = (S3BlobWriter)store.CreateWriter();
+            await using (writer)
+            {
+                for (var at = 0; at < content.Length; at += 65_552)
+                    await writer.WriteAsync(content.AsMemory(at, Math.Min(65_552, content.Length - at)));
+                await writer.CommitAsync();
+            }
+
+            Assert.Equal(1, writer.PeakPartsInFlight);
+            await using var read = await store.OpenReadAsync(writer.BlobId);
+            using var copy = new MemoryStream();
+            await read.CopyToAsync(copy);
+            Assert.Equal(content, copy.ToArray());
+        }
+        finally
+        {
+            await S3TestBuckets.DropAsync(store);
+        }
+    }
+
+    [S3Fact]
     public async Task Only_the_prefix_and_random_ids_reach_the_backend()
     {
         var store = new S3BlobStore(S3TestBuckets.Options("node-a/"));

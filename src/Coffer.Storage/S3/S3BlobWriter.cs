@@ -41,6 +41,9 @@ internal sealed class S3BlobWriter : IBlobWriter
 
     public string BlobId { get; }
 
+    /// <summary>The most parts that were uploading at once (tests check the memory bound with it).</summary>
+    internal int PeakPartsInFlight { get; private set; }
+
     public Stream Stream { get; }
 
     public async ValueTask WriteAsync(ReadOnlyMemory<byte> data, CancellationToken ct = default)
@@ -183,6 +186,7 @@ internal sealed class S3BlobWriter : IBlobWriter
             var partNumber = _nextPart++;
             (_buffer, _filled, _capacity) = (null, 0, 0);
             _inFlight.Enqueue((UploadPartAsync(buffer, length, partNumber), buffer));
+            PeakPartsInFlight = Math.Max(PeakPartsInFlight, _inFlight.Count);
         }
         catch (Exception e)
         {
