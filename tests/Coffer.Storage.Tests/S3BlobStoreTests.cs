@@ -26,6 +26,16 @@ public sealed class S3BlobStoreTests
     }
 
     [Fact]
+    public void The_form_in_the_operations_guide_parses_with_an_unescaped_endpoint()
+    {
+        var options = S3BlobStoreOptions.Parse("s3://coffer-blobs?endpoint=http://127.0.0.1:7480&region=us-east-1&path-style=true", "AK", Secret);
+
+        Assert.Equal(new Uri("http://127.0.0.1:7480"), options.Endpoint);
+        Assert.Equal("us-east-1", options.Region);
+        Assert.True(options.PathStyle);
+    }
+
+    [Fact]
     public void A_custom_endpoint_defaults_to_path_style_and_aws_to_virtual_hosted()
     {
         var rgw = S3BlobStoreOptions.Parse("s3://blobs?endpoint=http://127.0.0.1:7480", "AK", Secret);
