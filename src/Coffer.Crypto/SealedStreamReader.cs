@@ -45,6 +45,26 @@ public static class SealedStreamReader
         return new SealedRangeStream(source, key, streamIdentity, plainLength, offset, count, leaveOpen);
     }
 
+    /// <summary>
+    /// Plaintext [offset, offset+count) of a sealed stream kept where byte ranges are fetched (a blob
+    /// store): <paramref name="open"/> is asked for the 40-byte header and for exactly the frames the
+    /// range touches (one range when they follow the header closely, else two, asked for together),
+    /// which are then read forward only. The checks are those of the seekable overload, except that
+    /// the stored size is not known up front: a truncated stream fails on the short frame
+    /// (<see cref="SealedStreamError.Truncated"/>), an extended one when the range reaches the final
+    /// frame (<see cref="SealedStreamError.Extended"/>; the final frame's range is asked for to the end
+    /// of the stored stream, and one byte more is read). Disposing the returned stream disposes every
+    /// range it opened; <paramref name="key"/> is copied.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">The range is not within [0, plainLength].</exception>
+    public static Stream OpenRange(SealedRangeOpener open, ObjectKey? key, string streamIdentity, long plainLength, long offset, long count)
+    {
+        ArgumentNullException.ThrowIfNull(open);
+        ArgumentException.ThrowIfNullOrEmpty(streamIdentity);
+        SealedStream.CheckRange(plainLength, offset, count);
+        return new SealedRangeStream(open, key, streamIdentity, plainLength, offset, count);
+    }
+
     /// <summary>The whole plaintext of a sealed stream: <c>OpenRange(source, key, streamIdentity, plainLength, 0, plainLength)</c>.</summary>
     public static Stream Open(Stream source, ObjectKey? key, string streamIdentity, long plainLength)
         => OpenRange(source, key, streamIdentity, plainLength, 0, plainLength);

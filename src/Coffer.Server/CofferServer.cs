@@ -78,6 +78,8 @@ public sealed class CofferServer : IAsyncDisposable
             rootKey.Dispose();
             throw;
         }
+        if (options.WrapBlobs is { } wrap)
+            blobs = wrap(blobs);
 
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();

@@ -79,6 +79,12 @@ public sealed class CofferServerOptions
 
     public const int DefaultMaxConnections = 4096;
 
+    /// <summary>
+    /// For tests: a decorator around the blob store the server opens (one that injects backend
+    /// outages, or counts calls). Null in production.
+    /// </summary>
+    internal Func<Storage.IBlobStore, Storage.IBlobStore>? WrapBlobs { get; set; }
+
     /// <summary>Extra log output (tests capture the server log through this).</summary>
     public ILoggerProvider? LoggerProvider { get; set; }
 

@@ -92,7 +92,7 @@ public sealed class BlobReclaimer : IAsyncDisposable
                 {
                     if (!reclaim.Referenced)
                     {
-                        _blobs.Delete(reclaim.BlobId);
+                        await _blobs.DeleteAsync(reclaim.BlobId, ct).ConfigureAwait(false);
                         deleted++;
                     }
                     progressed |= await _ledger.RemoveReclaimAsync(reclaim, ct).ConfigureAwait(false);

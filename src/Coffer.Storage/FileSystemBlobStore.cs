@@ -1,6 +1,3 @@
-using System.Security.Cryptography;
-using System.Text.RegularExpressions;
-
 namespace Coffer.Storage;
 
 /// <summary>
@@ -16,7 +13,7 @@ namespace Coffer.Storage;
 /// blobs (they are: both live under the root).
 /// Folders it creates are 0700 and files 0600 (<see cref="OwnerOnly"/>).
 /// </remarks>
-public sealed partial class FileSystemBlobStore : IBlobStore
+public sealed class FileSystemBlobStore : IBlobStore
 {
     /// <summary>Write buffer of a blob writer: few, large writes to the file.</summary>
     internal const int WriteBufferSize = 1 << 20;
@@ -49,12 +46,12 @@ public sealed partial class FileSystemBlobStore : IBlobStore
     public string RootDirectory { get; }
 
     /// <summary>Whether <paramref name="blobId"/> has the form of a blob id (32 lowercase hex characters).</summary>
-    public static bool IsValidBlobId(string? blobId) => blobId is not null && BlobIdPattern().IsMatch(blobId);
+    public static bool IsValidBlobId(string? blobId) => BlobIds.IsValid(blobId);
 
     /// <inheritdoc />
-    public IBlobWriter Create()
+    public IBlobWriter CreateWriter()
     {
-        var id = RandomNumberGenerator.GetHexString(32, lowercase: true);
+        var id = BlobIds.New();
         var temporaryPath = Path.Combine(_temporaryDirectory, id + TemporarySuffix);
         // 0600 from creation; the rename into blobs/ keeps the mode.
         var stream = new FileStream(temporaryPath, OwnerOnly.Apply(new FileStreamOptions
@@ -69,19 +66,29 @@ public sealed partial class FileSystemBlobStore : IBlobStore
     }
 
     /// <inheritdoc />
-    /// <exception cref="ArgumentException"><paramref name="blobId"/> is not a blob id.</exception>
-    public Stream OpenRead(string blobId)
+    /// <remarks>
+    /// Completes synchronously. Reading to the end of the blob returns the file stream itself
+    /// (seekable, though callers must not rely on it); a bounded range wraps it.
+    /// </remarks>
+    public ValueTask<Stream> OpenReadAsync(string blobId, long offset = 0, long? length = null, CancellationToken ct = default)
     {
+        ArgumentOutOfRangeException.ThrowIfNegative(offset);
+        if (length is { } l)
+        {
+            ArgumentOutOfRangeException.ThrowIfNegative(l, nameof(length));
+        }
         var path = BlobPath(blobId);
+        FileStream file;
         try
         {
-            return new FileStream(path, new FileStreamOptions
+            file = new FileStream(path, new FileStreamOptions
             {
                 Mode = FileMode.Open,
                 Access = FileAccess.Read,
                 // Delete: the reclaimer may unlink a blob that a slow GET still reads.
                 Share = FileShare.Read | FileShare.Delete,
-                BufferSize = ReadBufferSize,
+                // A short range (a stream header) is read straight, without filling a 64 KiB buffer.
+                BufferSize = length is { } wanted && wanted < ReadBufferSize ? 0 : ReadBufferSize,
                 Options = FileOptions.Asynchronous | FileOptions.SequentialScan,
             });
         }
@@ -89,15 +96,20 @@ public sealed partial class FileSystemBlobStore : IBlobStore
         {
             throw new FileNotFoundException($"Blob '{blobId}' does not exist.", path, e);
         }
+        if (offset > 0)
+        {
+            file.Seek(offset, SeekOrigin.Begin);
+        }
+        return ValueTask.FromResult(length is { } count ? new RangeReadStream(file, count) : (Stream)file);
     }
 
     /// <inheritdoc />
     /// <exception cref="ArgumentException"><paramref name="blobId"/> is not a blob id.</exception>
-    public bool Exists(string blobId) => File.Exists(BlobPath(blobId));
+    public ValueTask<bool> ExistsAsync(string blobId, CancellationToken ct = default) => ValueTask.FromResult(File.Exists(BlobPath(blobId)));
 
     /// <inheritdoc />
     /// <exception cref="ArgumentException"><paramref name="blobId"/> is not a blob id.</exception>
-    public void Delete(string blobId)
+    public ValueTask DeleteAsync(string blobId, CancellationToken ct = default)
     {
         var path = BlobPath(blobId);
         try
@@ -108,31 +120,36 @@ public sealed partial class FileSystemBlobStore : IBlobStore
         {
             // Already gone, with its directory.
         }
+        return ValueTask.CompletedTask;
     }
 
     /// <inheritdoc />
-    /// <remarks>Files under <c>blobs/</c> whose name or place is not a blob's are ignored.</remarks>
-    public IEnumerable<string> EnumerateBlobIds()
+    /// <remarks>Files under <c>blobs/</c> whose name or place is not a blob's are ignored; the time is the file's last write.</remarks>
+    public async IAsyncEnumerable<BlobInfo> ListAsync([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct = default)
     {
-        foreach (var ab in Directory.EnumerateDirectories(_blobsDirectory))
+        await Task.CompletedTask.ConfigureAwait(false);
+        foreach (var ab in new DirectoryInfo(_blobsDirectory).EnumerateDirectories())
         {
-            foreach (var cd in Directory.EnumerateDirectories(ab))
+            foreach (var cd in ab.EnumerateDirectories())
             {
-                var expected = Path.GetFileName(ab) + Path.GetFileName(cd);
-                foreach (var file in Directory.EnumerateFiles(cd))
+                ct.ThrowIfCancellationRequested();
+                var expected = ab.Name + cd.Name;
+                foreach (var file in cd.EnumerateFiles())
                 {
-                    var id = Path.GetFileName(file);
-                    if (IsValidBlobId(id) && id.StartsWith(expected, StringComparison.Ordinal))
+                    if (IsValidBlobId(file.Name) && file.Name.StartsWith(expected, StringComparison.Ordinal))
                     {
-                        yield return id;
+                        yield return new BlobInfo(file.Name, file.Length, file.LastWriteTimeUtc);
                     }
                 }
             }
         }
     }
 
-    /// <inheritdoc />
-    /// <remarks>Deletes everything under <c>tmp/</c>: run it only when no blob is being written (at startup).</remarks>
+    /// <summary>
+    /// Deletes the temporary files of blobs that were never committed (left by a crash); returns
+    /// how many. Deletes everything under <c>tmp/</c>: run it only when no blob is being written
+    /// (at startup). Only the filesystem store has temporary files, so this is not part of <see cref="IBlobStore"/>.
+    /// </summary>
     public int SweepTemporaryFiles()
     {
         var count = 0;
@@ -151,11 +168,7 @@ public sealed partial class FileSystemBlobStore : IBlobStore
     /// <summary>The path of a committed blob, after checking the id.</summary>
     internal string BlobPath(string blobId)
     {
-        ArgumentNullException.ThrowIfNull(blobId);
-        if (!IsValidBlobId(blobId))
-        {
-            throw new ArgumentException("A blob id is 32 lowercase hexadecimal characters.", nameof(blobId));
-        }
+        BlobIds.Check(blobId);
         return Path.Combine(_blobsDirectory, blobId[..2], blobId[2..4], blobId);
     }
 
@@ -174,9 +187,6 @@ public sealed partial class FileSystemBlobStore : IBlobStore
         return cd;
     }
 
-    [GeneratedRegex(@"\A[0-9a-f]{32}\z", RegexOptions.CultureInvariant)]
-    private static partial Regex BlobIdPattern();
-
     private sealed class Writer(FileSystemBlobStore store, string blobId, string temporaryPath, FileStream stream) : IBlobWriter
     {
         private bool _committed;
@@ -185,6 +195,8 @@ public sealed partial class FileSystemBlobStore : IBlobStore
         public string BlobId { get; } = blobId;
 
         public Stream Stream => stream;
+
+        public ValueTask WriteAsync(ReadOnlyMemory<byte> data, CancellationToken ct = default) => stream.WriteAsync(data, ct);
 
         public async Task CommitAsync(CancellationToken ct = default)
         {

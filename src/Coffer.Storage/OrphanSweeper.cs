@@ -39,7 +39,11 @@ public static class OrphanSweeper
         await ledger.ExpirePendingAsync(time.GetUtcNow(), ct).ConfigureAwait(false);
         // List first, then read what keeps a blob, in one snapshot: a blob that was listed had its
         // pending row before it became visible, so it is pending, referenced, queued, or dead for good.
-        var listed = blobs.EnumerateBlobIds().ToList();
+        var listed = new List<string>();
+        await foreach (var blob in blobs.ListAsync(ct).ConfigureAwait(false))
+        {
+            listed.Add(blob.BlobId);
+        }
         var live = await ledger.LiveBlobIdsAsync(time.GetUtcNow(), ct).ConfigureAwait(false);
         int deleted = 0, kept = 0;
         foreach (var blobId in listed)
@@ -51,7 +55,7 @@ public static class OrphanSweeper
             }
             else
             {
-                blobs.Delete(blobId);
+                await blobs.DeleteAsync(blobId, ct).ConfigureAwait(false);
                 deleted++;
             }
         }
@@ -69,19 +73,20 @@ public static class OrphanSweeper
         ArgumentNullException.ThrowIfNull(metadata);
         ArgumentNullException.ThrowIfNull(blobs);
 
-        var temporary = blobs.SweepTemporaryFiles();
+        // Only the filesystem store has temporary files; a remote store's unfinished uploads are aborted by their writers.
+        var temporary = blobs is FileSystemBlobStore files ? files.SweepTemporaryFiles() : 0;
         var referenced = await metadata.ReferencedBlobIdsAsync(ct).ConfigureAwait(false);
         int deleted = 0, kept = 0;
-        foreach (var blobId in blobs.EnumerateBlobIds())
+        await foreach (var blob in blobs.ListAsync(ct).ConfigureAwait(false))
         {
-            ct.ThrowIfCancellationRequested();
+            var blobId = blob.BlobId;
             if (referenced.Contains(blobId))
             {
                 kept++;
             }
             else
             {
-                blobs.Delete(blobId);
+                await blobs.DeleteAsync(blobId, ct).ConfigureAwait(false);
                 deleted++;
             }
         }

@@ -137,6 +137,13 @@ public sealed class SealedStreamTamperTests
         Assert.Equal(SealedStreamError.TagMismatch, error?.Reason);
         Assert.Equal(2, error?.SegmentIndex);
         Assert.Empty(data);
+
+        (data, error) = await ReadRangedAsync(bytes, key, Size, S - 10, 20);
+        Assert.Null(error);
+        Assert.Equal(Plaintext.AsSpan(S - 10, 20).ToArray(), data);
+        (data, error) = await ReadRangedAsync(bytes, key, Size, (2 * S) + 1, 5);
+        Assert.Equal(SealedStreamError.TagMismatch, error?.Reason);
+        Assert.Equal(2, error?.SegmentIndex);
     }
 
     [Fact]
@@ -170,6 +177,11 @@ public sealed class SealedStreamTamperTests
             var (data, error) = await ReadRangeAsync(bytes, key, plainLength, 0, plainLength, identity, bufferSize);
             AssertError(data, error);
             (data, error) = ReadRangeSync(bytes, key, plainLength, 0, plainLength, identity, bufferSize);
+            AssertError(data, error);
+            // As a blob store serves it: no size known up front, the same errors at the same segments.
+            (data, error) = await ReadRangedAsync(bytes, key, plainLength, 0, plainLength, identity, bufferSize);
+            AssertError(data, error);
+            (data, error) = await ReadRangedAsync(bytes, key, plainLength, 0, plainLength, identity, bufferSize, sync: true);
             AssertError(data, error);
         }
 

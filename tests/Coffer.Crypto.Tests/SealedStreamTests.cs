@@ -88,7 +88,47 @@ public sealed class SealedStreamTests
             Assert.Null(error);
             Assert.Equal(expected, data);
             Assert.Equal(expected, ReadRangeSync(sealedBytes, k, size, offset, count, bufferSize: 1).Data);
+            (data, error) = await ReadRangedAsync(sealedBytes, k, size, offset, count);
+            Assert.Null(error);
+            Assert.Equal(expected, data);
+            Assert.Equal(expected, (await ReadRangedAsync(sealedBytes, k, size, offset, count, bufferSize: 1, sync: true)).Data);
         }
+    }
+
+    [Theory]
+    [MemberData(nameof(Ranges))]
+    public async Task A_ranged_source_is_asked_for_the_header_and_exactly_the_frames_the_range_touches(long offset, long count)
+    {
+        const int size = (3 * S) + 17;
+        const int frame = S + SealedStream.TagSize;
+        byte[] sealedBytes = await SealAsync(Pattern(size), null);
+        var source = new RangedSource(sealedBytes);
+
+        await ReadRangedAsync(sealedBytes, null, size, offset, count, source: source);
+
+        var (start, length) = SealedStream.StoredRange(size, offset, count);
+        var touchesFinal = start + length == sealedBytes.Length;
+        long? framesLength = touchesFinal ? null : length;   // the final frame's range runs to the end: nothing may follow it
+        (long, long?)[] expected = count == 0
+            ? [(0, SealedStream.HeaderSize)]
+            : start - SealedStream.HeaderSize <= frame
+                ? [(0, framesLength is { } l ? start + l : null)]
+                : [(start, framesLength), (0, SealedStream.HeaderSize)];
+        Assert.Equal(expected, source.Requests);
+    }
+
+    [Fact]
+    public async Task A_ranged_read_of_an_empty_stream_authenticates_its_final_segment()
+    {
+        using var key = ObjectKey.Generate();
+        byte[] sealedBytes = await SealAsync([], key);
+        var (data, error) = await ReadRangedAsync(sealedBytes, key, 0, 0, 0);
+        Assert.Null(error);
+        Assert.Empty(data);
+
+        sealedBytes[^1] ^= 1;
+        (_, error) = await ReadRangedAsync(sealedBytes, key, 0, 0, 0);
+        Assert.Equal(SealedStreamError.TagMismatch, error?.Reason);
     }
 
     [Fact]

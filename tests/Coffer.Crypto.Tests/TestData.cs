@@ -65,6 +65,38 @@ internal static class TestData
         return (output.ToArray(), null);
     }
 
+    /// <summary>
+    /// As <see cref="ReadRangeAsync"/> (or, with <paramref name="sync"/>, its synchronous reads) over a
+    /// source that fetches byte ranges, as a blob store does; <paramref name="source"/> records them.
+    /// </summary>
+    public static async Task<(byte[] Data, SealedStreamException? Error)> ReadRangedAsync(
+        byte[] sealedBytes, ObjectKey? key, long plainLength, long offset, long count, string identity = "object", int bufferSize = 81920,
+        bool sync = false, RangedSource? source = null)
+    {
+        source ??= new RangedSource(sealedBytes);
+        var plain = SealedStreamReader.OpenRange(source.Open, key, identity, plainLength, offset, count);
+        var output = new MemoryStream();
+        var buffer = new byte[bufferSize];
+        try
+        {
+            int n;
+            while ((n = sync ? plain.Read(buffer.AsSpan()) : await plain.ReadAsync(buffer)) > 0)
+            {
+                output.Write(buffer, 0, n);
+            }
+        }
+        catch (SealedStreamException e)
+        {
+            return (output.ToArray(), e);
+        }
+        finally
+        {
+            await plain.DisposeAsync();
+        }
+
+        return (output.ToArray(), null);
+    }
+
     /// <summary>As <see cref="ReadRangeAsync"/> with synchronous Read(Span).</summary>
     public static (byte[] Data, SealedStreamException? Error) ReadRangeSync(
         byte[] sealedBytes, ObjectKey? key, long plainLength, long offset, long count, string identity = "object", int bufferSize = 81920)
@@ -98,5 +130,22 @@ internal static class TestData
         }
 
         return data;
+    }
+}
+
+/// <summary>Stored bytes served by range, as a blob store serves them, recording each range asked for.</summary>
+public sealed class RangedSource(byte[] stored)
+{
+    public List<(long Offset, long? Length)> Requests { get; } = [];
+
+    public ValueTask<Stream> Open(long offset, long? length, CancellationToken ct)
+    {
+        lock (Requests)
+        {
+            Requests.Add((offset, length));
+        }
+        int from = (int)Math.Min(offset, stored.Length);
+        int to = (int)Math.Min(stored.Length, length is { } l ? offset + l : stored.Length);
+        return ValueTask.FromResult<Stream>(new MemoryStream(stored, from, Math.Max(0, to - from), writable: false));
     }
 }

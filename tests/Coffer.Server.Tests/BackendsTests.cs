@@ -54,7 +54,7 @@ public sealed class BackendsTests : IDisposable
             Assert.Equal(other, ((SqliteMetadataStore)store).DatabasePath);
         }
         var blobs = Backends.OpenBlobs("file:" + Path.Combine(_directory, "b"), _folder);
-        await using (var writer = blobs.Create())
+        await using (var writer = blobs.CreateWriter())
         {
             await writer.Stream.WriteAsync(new byte[] { 1 });
             await writer.CommitAsync();

@@ -62,4 +62,50 @@ public sealed class ObjectReaderTests : IDisposable
 
         await Assert.ThrowsAsync<SealedStreamException>(async () => await plaintext.ReadExactlyAsync(new byte[100]));
     }
+
+    [Theory]
+    [InlineData(0, 10)]
+    [InlineData(3 * 65_536 + 5, 100)]
+    [InlineData(5 * 65_536 + 1, 65_536)]
+    [InlineData(0, 7 * 65_536 + 3)]
+    public async Task A_range_asks_the_blob_store_for_the_header_and_exactly_the_frames_it_touches(long offset, long count)
+    {
+        const int size = (7 * 65_536) + 3;
+        var plaintext = RandomNumberGenerator.GetBytes(size);
+        using var key = ObjectKey.Generate();
+        await using var pending = await ObjectWriter.WriteAsync(new MemoryStream(plaintext), size, long.MaxValue, key, "object", null, _blobs, default);
+        await pending.Blob.CommitAsync();
+        var obj = new ObjectRecord { Bucket = "b", Key = "k", Size = size, ETag = "e", Crc64 = 0, LastModified = DateTimeOffset.UtcNow, Streams = [pending.ToObjectStream()] };
+        var recording = new RecordingBlobStore(_blobs);
+        using var output = new MemoryStream();
+
+        await ObjectReader.CopyRangeAsync(obj, key, offset, count, output, recording, default);
+
+        Assert.Equal(plaintext.AsSpan((int)offset, (int)count).ToArray(), output.ToArray());
+        var (start, length) = SealedStream.StoredRange(size, offset, count);
+        var toEnd = start + length == pending.BlobSize;   // the final frame: asked for to the end, so nothing may follow it
+        (long, long?) frames = (start, toEnd ? null : length);
+        (long, long?)[] expected = start - SealedStream.HeaderSize <= 65_536 + SealedStream.TagSize
+            ? [(0, toEnd ? null : start + length)]
+            : [frames, (0, SealedStream.HeaderSize)];
+        Assert.Equal(expected, recording.Reads);
+    }
+
+    /// <summary>The filesystem store, recording every range asked of it.</summary>
+    private sealed class RecordingBlobStore(IBlobStore inner) : IBlobStore
+    {
+        public List<(long Offset, long? Length)> Reads { get; } = [];
+
+        public IBlobWriter CreateWriter() => inner.CreateWriter();
+
+        public ValueTask<Stream> OpenReadAsync(string blobId, long offset = 0, long? length = null, CancellationToken ct = default)
+        {
+            Reads.Add((offset, length));
+            return inner.OpenReadAsync(blobId, offset, length, ct);
+        }
+
+        public ValueTask<bool> ExistsAsync(string blobId, CancellationToken ct = default) => inner.ExistsAsync(blobId, ct);
+        public ValueTask DeleteAsync(string blobId, CancellationToken ct = default) => inner.DeleteAsync(blobId, ct);
+        public IAsyncEnumerable<BlobInfo> ListAsync(CancellationToken ct = default) => inner.ListAsync(ct);
+    }
 }

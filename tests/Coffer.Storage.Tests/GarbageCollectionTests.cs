@@ -35,7 +35,7 @@ public sealed class GarbageCollectionTests : MetadataStoreTests
 
     private async Task<string> WriteBlobAsync()
     {
-        await using var writer = _blobs.Create();
+        await using var writer = _blobs.CreateWriter();
         await writer.Stream.WriteAsync(new byte[] { 1, 2, 3 });
         await writer.CommitAsync();
         return writer.BlobId;
@@ -54,12 +54,12 @@ public sealed class GarbageCollectionTests : MetadataStoreTests
         Assert.Equal(0, await reclaimer.DrainAsync());
         clock.Advance(BlobReclaimer.DefaultGracePeriod - TimeSpan.FromSeconds(1));
         Assert.Equal(0, await reclaimer.DrainAsync());
-        Assert.True(_blobs.Exists(id));
+        Assert.True(await _blobs.ExistsAsync(id));
         Assert.Equal(1, await QueuedAsync());
 
         clock.Advance(TimeSpan.FromSeconds(1));
         Assert.Equal(1, await reclaimer.DrainAsync());
-        Assert.False(_blobs.Exists(id));
+        Assert.False(await _blobs.ExistsAsync(id));
         Assert.Equal(0, await QueuedAsync());
     }
 
@@ -76,12 +76,12 @@ public sealed class GarbageCollectionTests : MetadataStoreTests
         clock.Advance(TimeSpan.FromSeconds(5));
 
         Assert.Equal(1, await reclaimer.DrainAsync());
-        Assert.False(_blobs.Exists(early));
-        Assert.True(_blobs.Exists(late));
+        Assert.False(await _blobs.ExistsAsync(early));
+        Assert.True(await _blobs.ExistsAsync(late));
 
         clock.Advance(TimeSpan.FromSeconds(5));
         Assert.Equal(1, await reclaimer.DrainAsync());
-        Assert.False(_blobs.Exists(late));
+        Assert.False(await _blobs.ExistsAsync(late));
     }
 
     [Fact]
@@ -90,7 +90,7 @@ public sealed class GarbageCollectionTests : MetadataStoreTests
         var clock = new ManualTimeProvider();
         await using var reclaimer = new BlobReclaimer(_blobs, Store, timeProvider: clock);
         var id = await WriteBlobAsync();
-        await using var reading = _blobs.OpenRead(id);
+        await using var reading = await _blobs.OpenReadAsync(id);
         await reclaimer.EnqueueAsync([id]);
         clock.Advance(TimeSpan.FromMinutes(1));
         await reclaimer.DrainAsync();
@@ -114,7 +114,7 @@ public sealed class GarbageCollectionTests : MetadataStoreTests
         clock.Advance(TimeSpan.FromMinutes(1));
 
         Assert.Equal(0, await reclaimer.DrainAsync());
-        Assert.True(_blobs.Exists(shared));
+        Assert.True(await _blobs.ExistsAsync(shared));
         Assert.Equal(0, await QueuedAsync());
     }
 
@@ -130,7 +130,7 @@ public sealed class GarbageCollectionTests : MetadataStoreTests
 
         Assert.Equal(1, await reclaimer.DrainAsync());
         Assert.Equal(["not-a-blob-id"], errors);
-        Assert.False(_blobs.Exists(good));
+        Assert.False(await _blobs.ExistsAsync(good));
         Assert.Equal(1, await QueuedAsync()); // tried again after another grace period
     }
 
@@ -144,7 +144,7 @@ public sealed class GarbageCollectionTests : MetadataStoreTests
         await reclaimer.EnqueueAsync([id]);
 
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        while (_blobs.Exists(id))
+        while (await _blobs.ExistsAsync(id))
         {
             await Task.Delay(20, timeout.Token);
         }
@@ -153,7 +153,7 @@ public sealed class GarbageCollectionTests : MetadataStoreTests
         var after = await WriteBlobAsync();
         await reclaimer.EnqueueAsync([after]);
         await Task.Delay(300);
-        Assert.True(_blobs.Exists(after));
+        Assert.True(await _blobs.ExistsAsync(after));
         await reclaimer.DisposeAsync();
     }
 
@@ -165,7 +165,7 @@ public sealed class GarbageCollectionTests : MetadataStoreTests
         var orphan = await WriteBlobAsync();   // committed, then "crashed" before the metadata commit
         await Store.PutObjectAsync(Sample.Object("b", "k", replaced));
         await Store.PutObjectAsync(Sample.Object("b", "k", referenced)); // the reclaimer never ran
-        var halfWritten = _blobs.Create();
+        var halfWritten = _blobs.CreateWriter();
         await halfWritten.Stream.WriteAsync(new byte[10]);
         await halfWritten.Stream.FlushAsync();
 
@@ -173,9 +173,9 @@ public sealed class GarbageCollectionTests : MetadataStoreTests
         await halfWritten.DisposeAsync();
 
         Assert.Equal(new OrphanSweepResult(TemporaryFilesDeleted: 1, OrphanBlobsDeleted: 2, BlobsKept: 1), result);
-        Assert.True(_blobs.Exists(referenced));
-        Assert.False(_blobs.Exists(replaced));
-        Assert.False(_blobs.Exists(orphan));
+        Assert.True(await _blobs.ExistsAsync(referenced));
+        Assert.False(await _blobs.ExistsAsync(replaced));
+        Assert.False(await _blobs.ExistsAsync(orphan));
         Assert.Empty(Directory.EnumerateFileSystemEntries(Path.Combine(_blobRoot.Path, "tmp")));
     }
 
@@ -197,7 +197,7 @@ public sealed class GarbageCollectionTests : MetadataStoreTests
         await Store.PutObjectAsync(Sample.Object("b", "k", referenced));
         var queued = await WriteBlobAsync();
         await Store.EnqueueReclaimAsync([queued], clock.GetUtcNow().AddSeconds(30));
-        await using var writer = _blobs.Create();
+        await using var writer = _blobs.CreateWriter();
         await writer.Stream.WriteAsync(new byte[] { 7 });
         await Store.CommitBlobAsync(writer, clock);   // pending: its writer died in the crash before this start
 
@@ -205,9 +205,9 @@ public sealed class GarbageCollectionTests : MetadataStoreTests
         Assert.Equal(new OrphanSweepResult(0, 0, 3), await OrphanSweeper.SweepAsync(Store, _blobs, clock));
         // ...the sweep of the only node, before it serves, does not.
         Assert.Equal(new OrphanSweepResult(0, 2, 1), await OrphanSweeper.SweepAloneAsync(Store, _blobs));
-        Assert.True(_blobs.Exists(referenced));
-        Assert.False(_blobs.Exists(queued));
-        Assert.False(_blobs.Exists(writer.BlobId));
+        Assert.True(await _blobs.ExistsAsync(referenced));
+        Assert.False(await _blobs.ExistsAsync(queued));
+        Assert.False(await _blobs.ExistsAsync(writer.BlobId));
 
         // The queue row left behind is a no-op for the reclaimer.
         await using var reclaimer = new BlobReclaimer(_blobs, Store, timeProvider: clock);
@@ -219,13 +219,13 @@ public sealed class GarbageCollectionTests : MetadataStoreTests
     [Fact]
     public async Task The_shared_sweep_leaves_temporary_files_which_may_be_another_nodes_writes()
     {
-        await using var inFlight = _blobs.Create();
+        await using var inFlight = _blobs.CreateWriter();
         await inFlight.Stream.WriteAsync(new byte[10]);
         await inFlight.Stream.FlushAsync();
 
         Assert.Equal(new OrphanSweepResult(0, 0, 0), await OrphanSweeper.SweepAsync(Store, _blobs));
 
         await Store.CommitBlobAsync(inFlight, TimeProvider.System);
-        Assert.True(_blobs.Exists(inFlight.BlobId));
+        Assert.True(await _blobs.ExistsAsync(inFlight.BlobId));
     }
 }

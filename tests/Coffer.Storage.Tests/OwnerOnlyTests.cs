@@ -27,7 +27,7 @@ public sealed class OwnerOnlyTests : IDisposable
         Assert.Equal(Folder, ModeOf(Path.Combine(_root.Path, "data", "blobs")));
         Assert.Equal(Folder, ModeOf(Path.Combine(_root.Path, "data", "tmp")));
 
-        await using var writer = store.Create();
+        await using var writer = store.CreateWriter();
         await writer.Stream.WriteAsync(new byte[] { 1, 2, 3 });
         var temporary = Assert.Single(Directory.GetFiles(Path.Combine(_root.Path, "data", "tmp")));
         Assert.Equal(File600, ModeOf(temporary));

@@ -9,6 +9,14 @@ namespace Coffer.Crypto.Internal;
 /// the whole segment — and only then served. Async reads read the next wanted frame ahead into a second
 /// pooled buffer while the current one is opened, so decryption overlaps the source's I/O.
 /// Sync and async reads share one implementation (<c>useAsync</c>).
+/// <para>
+/// The source is either one seekable stream (the stored size is checked up front, and the reader seeks
+/// to the first wanted frame) or a <see cref="SealedRangeOpener"/> that fetches byte ranges of the
+/// stored stream (a blob store): then the reader asks for the 40-byte header and for exactly the frames
+/// the range touches — one request when they follow the header closely, else two, started together —
+/// and reads the frames forward only. A truncated stream then shows as a short frame; an extended one
+/// as a byte after the final frame, which is asked for whenever the range reaches the final frame.
+/// </para>
 /// </summary>
 internal sealed class SealedRangeStream : Stream
 {
@@ -16,7 +24,11 @@ internal sealed class SealedRangeStream : Stream
     private const int TagSize = SegmentCipher.TagSize;
     private const int Frame = S + TagSize;
 
-    private readonly Stream _source;
+    /// <summary>The largest gap between the header and the first wanted frame read through rather than fetched apart.</summary>
+    private const int SkipLimit = Frame;
+
+    private readonly SealedRangeOpener? _open;
+    private Stream? _source;
     private readonly bool _leaveOpen;
     private readonly string _identity;
     private readonly bool _encrypted;
@@ -41,6 +53,7 @@ internal sealed class SealedRangeStream : Stream
     private long _remaining;
     private long _sourcePosition = -1;
     private ExceptionDispatchInfo? _fault;
+    private byte[]? _probe;
 
     public SealedRangeStream(Stream source, ObjectKey? key, string identity, long plainLength, long offset, long count, bool leaveOpen)
     {
@@ -48,6 +61,23 @@ internal sealed class SealedRangeStream : Stream
         _leaveOpen = leaveOpen;
         _identity = identity;
         _origin = source.Position;
+        _plainLength = plainLength;
+        _offset = offset;
+        _count = count;
+        _remaining = count;
+        _finalIndex = SealedStream.SegmentCount(plainLength) - 1;
+        _lastWanted = count > 0 ? (offset + count - 1) / S : -1;
+        _key = key is null ? null : ObjectKey.FromBytes(key.Bytes);
+        _encrypted = key is not null;
+    }
+
+    /// <summary>A range read over a source that fetches byte ranges of the stored stream (which starts at its offset 0).</summary>
+    public SealedRangeStream(SealedRangeOpener open, ObjectKey? key, string identity, long plainLength, long offset, long count)
+    {
+        _open = open;
+        _leaveOpen = false;
+        _identity = identity;
+        _origin = 0;
         _plainLength = plainLength;
         _offset = offset;
         _count = count;
@@ -144,7 +174,7 @@ internal sealed class SealedRangeStream : Stream
             ReleaseCrypto();
             if (!_leaveOpen)
             {
-                _source.Dispose();
+                _source?.Dispose();
             }
         }
 
@@ -172,7 +202,7 @@ internal sealed class SealedRangeStream : Stream
             }
 
             ReleaseCrypto();
-            if (!_leaveOpen)
+            if (!_leaveOpen && _source is not null)
             {
                 await _source.DisposeAsync().ConfigureAwait(false);
             }
@@ -280,7 +310,9 @@ internal sealed class SealedRangeStream : Stream
         _initialized = true;
         _buffer = BufferPool.Shared.Rent(Frame);
         Memory<byte> header = _buffer.AsMemory(0, StreamHeader.Size);
-        int got = await ReadAtAsync(_origin, header, useAsync, ct).ConfigureAwait(false);
+        int got = _open is null
+            ? await ReadAtAsync(_origin, header, useAsync, ct).ConfigureAwait(false)
+            : await OpenRangesAndReadHeaderAsync(header, useAsync, ct).ConfigureAwait(false);
         if (got < StreamHeader.Size)
         {
             throw new SealedStreamException(SealedStreamError.Truncated, -1, "The sealed stream is shorter than its header.");
@@ -296,7 +328,7 @@ internal sealed class SealedRangeStream : Stream
         }
 
         long expected = SealedStream.SealedLength(_plainLength, _encrypted);
-        long actual = _source.Length - _origin;
+        long actual = _open is null ? _source!.Length - _origin : expected; // ranges: checked as the frames are read
         if (actual < expected)
         {
             long missing = Math.Max(0, (actual - StreamHeader.Size) / Frame);
@@ -315,6 +347,17 @@ internal sealed class SealedRangeStream : Stream
         _key = null;
         _nextSegment = Math.Min(_offset / S, _finalIndex);
         _skip = (int)(_offset - (_nextSegment * S));
+        if (_open is not null && _source is not null && _sourcePosition < FramePosition(_nextSegment))
+        {
+            // One range holds the header and the first wanted frame: read through the frames between.
+            int gap = (int)(FramePosition(_nextSegment) - _sourcePosition);
+            int skipped = await ReadSourceAsync(_buffer.AsMemory(0, gap), useAsync, ct).ConfigureAwait(false);
+            if (skipped < gap)
+            {
+                throw new SealedStreamException(SealedStreamError.Truncated, _nextSegment, $"The sealed stream ends before segment {_nextSegment}.");
+            }
+        }
+
         if (_count == 0 && _plainLength == 0)
         {
             // An empty object is one empty final segment: authenticate it even though no byte is returned.
@@ -364,18 +407,25 @@ internal sealed class SealedRangeStream : Stream
             throw new SealedStreamException(SealedStreamError.Truncated, index, $"The sealed stream ends inside segment {index}.");
         }
 
+        if (_open is not null && index == _finalIndex)
+        {
+            // The range was asked for to the end of the stored stream: nothing may follow the final frame.
+            _probe ??= new byte[1];
+            if (await ReadSourceAsync(_probe, useAsync, ct).ConfigureAwait(false) > 0)
+            {
+                throw new SealedStreamException(SealedStreamError.Extended, _finalIndex + 1,
+                    $"The sealed stream has data after its final segment ({SealedStream.SealedLength(_plainLength, _encrypted)} bytes are expected for {_plainLength} plaintext bytes).");
+            }
+        }
+
         long next = index + 1;
         if (useAsync && next <= _lastWanted)
         {
             int nextLength = BodyLength(next) + TagSize;
             long position = FramePosition(next);
-            if (_sourcePosition != position)
-            {
-                _source.Seek(position, SeekOrigin.Begin);
-            }
-
+            Reposition(position);
             _ahead ??= BufferPool.Shared.Rent(Frame);
-            _aheadRead = _source.ReadAtLeastAsync(_ahead.AsMemory(0, nextLength), nextLength, throwOnEndOfStream: false, ct);
+            _aheadRead = _source!.ReadAtLeastAsync(_ahead.AsMemory(0, nextLength), nextLength, throwOnEndOfStream: false, ct);
             _aheadIndex = next;
             _sourcePosition = position + nextLength;
         }
@@ -383,17 +433,109 @@ internal sealed class SealedRangeStream : Stream
 
     private async ValueTask<int> ReadAtAsync(long position, Memory<byte> destination, bool useAsync, CancellationToken ct)
     {
-        if (_sourcePosition != position)
-        {
-            _source.Seek(position, SeekOrigin.Begin);
-        }
+        Reposition(position);
+        return await ReadSourceAsync(destination, useAsync, ct).ConfigureAwait(false);
+    }
 
+    /// <summary>Reads from where the source is (filling <paramref name="destination"/> unless it ends) and advances <c>_sourcePosition</c>.</summary>
+    private async ValueTask<int> ReadSourceAsync(Memory<byte> destination, bool useAsync, CancellationToken ct)
+    {
         int got = useAsync
-            ? await _source.ReadAtLeastAsync(destination, destination.Length, throwOnEndOfStream: false, ct).ConfigureAwait(false)
-            : _source.ReadAtLeast(destination.Span, destination.Length, throwOnEndOfStream: false);
-        _sourcePosition = position + got;
+            ? await _source!.ReadAtLeastAsync(destination, destination.Length, throwOnEndOfStream: false, ct).ConfigureAwait(false)
+            : _source!.ReadAtLeast(destination.Span, destination.Length, throwOnEndOfStream: false);
+        _sourcePosition += got;
         return got;
     }
+
+    /// <summary>Moves a seekable source to <paramref name="position"/>; a ranged source is always read in order already.</summary>
+    private void Reposition(long position)
+    {
+        if (_sourcePosition == position)
+        {
+            return;
+        }
+
+        if (_open is not null)
+        {
+            throw new InvalidOperationException($"A ranged sealed stream read out of order (at {_sourcePosition}, wanted {position}).");
+        }
+
+        _source!.Seek(position, SeekOrigin.Begin);
+        _sourcePosition = position;
+    }
+
+    /// <summary>
+    /// Fetches what the range needs from a ranged source and reads the header into <paramref name="header"/>:
+    /// the header alone when no frame is wanted; one range from the header to the last wanted frame when
+    /// the first wanted frame is near; else the header and the frames as two ranges, both asked for at once.
+    /// Leaves <c>_source</c> positioned after the header (or at the first wanted frame).
+    /// </summary>
+    private async ValueTask<int> OpenRangesAndReadHeaderAsync(Memory<byte> header, bool useAsync, CancellationToken ct)
+    {
+        long first = Math.Min(_offset / S, _finalIndex);
+        bool framesWanted = _count > 0 || _plainLength == 0;
+        long last = _count > 0 ? _lastWanted : first;
+        long framesStart = FramePosition(first);
+        long? framesEnd = last == _finalIndex ? null : FramePosition(last + 1); // to the end: the extension check reads past the final frame
+
+        if (framesWanted && framesStart - StreamHeader.Size <= SkipLimit)
+        {
+            _source = await OpenAsync(0, framesEnd, useAsync, ct).ConfigureAwait(false);
+            _sourcePosition = 0;
+            return await ReadSourceAsync(header, useAsync, ct).ConfigureAwait(false);
+        }
+
+        ValueTask<Stream> frames = framesWanted ? _open!(framesStart, framesEnd - framesStart, ct) : default;
+        try
+        {
+            int got;
+            var headerStream = await OpenAsync(0, StreamHeader.Size, useAsync, ct).ConfigureAwait(false);
+            await using (headerStream.ConfigureAwait(false))
+            {
+                _source = headerStream;
+                _sourcePosition = 0;
+                got = await ReadSourceAsync(header, useAsync, ct).ConfigureAwait(false);
+                _source = null;
+            }
+
+            if (framesWanted)
+            {
+                var opening = frames;
+                frames = default;
+                _source = useAsync ? await opening.ConfigureAwait(false) : Wait(opening);
+                _sourcePosition = framesStart;
+            }
+
+            return got;
+        }
+        finally
+        {
+            if (framesWanted && frames != default)
+            {
+                // The header failed: close the frames' range whenever it opens, and observe its failure.
+                _ = frames.AsTask().ContinueWith(static t =>
+                {
+                    if (t.IsCompletedSuccessfully)
+                    {
+                        t.Result.Dispose();
+                    }
+                    else
+                    {
+                        _ = t.Exception;
+                    }
+                }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+            }
+        }
+    }
+
+    private ValueTask<Stream> OpenAsync(long offset, long? length, bool useAsync, CancellationToken ct)
+    {
+        var opening = _open!(offset, length, ct);
+        return useAsync || opening.IsCompleted ? opening : ValueTask.FromResult(Wait(opening));
+    }
+
+    private static Stream Wait(ValueTask<Stream> opening) =>
+        opening.IsCompletedSuccessfully ? opening.Result : opening.AsTask().GetAwaiter().GetResult();
 
     private int BodyLength(long index) => index < _finalIndex ? S : (int)(_plainLength - (_finalIndex * S));
 

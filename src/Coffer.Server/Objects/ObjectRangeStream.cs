@@ -17,7 +17,6 @@ public sealed class ObjectRangeStream : Stream
     private long _position;
     private int _nextStream;
     private long _nextStreamStart;
-    private Stream? _blob;
     private Stream? _plain;
 
     /// <summary>Reads plaintext bytes [<paramref name="offset"/>, <paramref name="offset"/> + <paramref name="count"/>) of <paramref name="obj"/>.</summary>
@@ -66,8 +65,7 @@ public sealed class ObjectRangeStream : Stream
                 continue;
             var from = _position - start;
             var length = Math.Min(_end, _nextStreamStart) - _position;
-            _blob = _blobs.OpenRead(stream.BlobId);
-            _plain = SealedStreamReader.OpenRange(_blob, _key, stream.StreamIdentity, stream.PlainSize, from, length);
+            _plain = SealedStreamReader.OpenRange(ObjectReader.Ranges(_blobs, stream.BlobId), _key, stream.StreamIdentity, stream.PlainSize, from, length);
             return true;
         }
         return false;
@@ -77,9 +75,7 @@ public sealed class ObjectRangeStream : Stream
     {
         if (_plain is not null)
             await _plain.DisposeAsync();
-        if (_blob is not null)
-            await _blob.DisposeAsync();
-        (_plain, _blob) = (null, null);
+        _plain = null;
     }
 
     /// <inheritdoc />
@@ -95,8 +91,7 @@ public sealed class ObjectRangeStream : Stream
         if (disposing)
         {
             _plain?.Dispose();
-            _blob?.Dispose();
-            (_plain, _blob) = (null, null);
+            _plain = null;
         }
         base.Dispose(disposing);
     }

@@ -45,8 +45,7 @@ public static class ObjectReader
             {
                 var from = Math.Max(offset, streamStart) - streamStart;
                 var to = Math.Min(offset + count, streamEnd) - streamStart;
-                await using var blob = blobs.OpenRead(stream.BlobId);
-                await using var plain = SealedStreamReader.OpenRange(blob, key, stream.StreamIdentity, stream.PlainSize, from, to - from);
+                await using var plain = SealedStreamReader.OpenRange(Ranges(blobs, stream.BlobId), key, stream.StreamIdentity, stream.PlainSize, from, to - from);
                 while (true)
                 {
                     var buffer = buffers[turn];
@@ -73,6 +72,13 @@ public static class ObjectReader
     /// this into <see cref="ObjectWriter"/>, in one pass). Holds its own copy of <paramref name="key"/>.
     /// </summary>
     public static Stream Open(ObjectRecord obj, ObjectKey? key, IBlobStore blobs) => new PlaintextStream(obj, key, blobs);
+
+    /// <summary>
+    /// The byte ranges of one blob, as the sealed-stream reader asks for them: the header and exactly
+    /// the frames a range touches, so a remote store sends no byte more than needed.
+    /// </summary>
+    public static SealedRangeOpener Ranges(IBlobStore blobs, string blobId) =>
+        (offset, length, ct) => blobs.OpenReadAsync(blobId, offset, length, ct);
 
     private sealed class PlaintextStream(ObjectRecord obj, ObjectKey? key, IBlobStore blobs) : Stream
     {
@@ -124,8 +130,7 @@ public static class ObjectReader
             if (_current is not null || _next >= obj.Streams.Count)
                 return _current;
             var stream = obj.Streams[_next++];
-            var blob = blobs.OpenRead(stream.BlobId);
-            _current = SealedStreamReader.OpenRange(blob, _key, stream.StreamIdentity, stream.PlainSize, 0, stream.PlainSize, leaveOpen: false);
+            _current = SealedStreamReader.OpenRange(Ranges(blobs, stream.BlobId), _key, stream.StreamIdentity, stream.PlainSize, 0, stream.PlainSize);
             return _current;
         }
 

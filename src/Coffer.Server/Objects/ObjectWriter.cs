@@ -48,7 +48,7 @@ public static class ObjectWriter
         if (expectedLength > maxLength)
             throw new CofferException(ErrorCode.EntityTooLarge, $"The upload is {expectedLength} bytes; at most {maxLength} bytes are allowed in one request (use a multipart upload for more).");
 
-        var blob = blobs.Create();
+        var blob = blobs.CreateWriter();
         var streamIdentity = streamIdentityOf(blob.BlobId);
         try
         {

@@ -9,6 +9,7 @@ using Coffer.Server.Hosting;
 using Coffer.Server.Kms;
 using Coffer.Server.Routing;
 using Coffer.Server.Sse;
+using Coffer.Storage;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Logging;
@@ -129,6 +130,14 @@ public sealed class RequestDispatcher(CofferServices services)
                 ctx?.Resource ?? rawPath, e.Message, requestId);
             await FailAsync(http, ctx, family, requestId, new CofferException(ErrorCode.InternalError,
                 "The stored data of this object failed its integrity check; it was not returned."));
+        }
+        catch (BlobStoreUnavailableException e)
+        {
+            // Before the headers: 503, and the client retries. After them: FailAsync cuts the
+            // connection, so a short body never passes for a whole object.
+            _log.LogError("Request {RequestId} {Method} {Resource}: the blob store is unavailable ({Reason}).", requestId, http.Request.Method, ctx?.Resource ?? rawPath, e.Message);
+            await FailAsync(http, ctx, family, requestId, new CofferException(ErrorCode.ServiceUnavailable,
+                "The storage backend is unavailable at the moment; the request was not carried out. Retry it later, with backoff."));
         }
         catch (BadHttpRequestException e)
         {

@@ -50,7 +50,7 @@ public abstract class BlobLedgerContract : IAsyncLifetime
     /// <summary>Writes a blob the way the server does: pending row first, then the commit.</summary>
     private async Task<string> WritePendingBlobAsync(IMetadataBackend node)
     {
-        await using var writer = Blobs.Create();
+        await using var writer = Blobs.CreateWriter();
         await writer.Stream.WriteAsync(new byte[] { 1, 2, 3 });
         await node.CommitBlobAsync(writer, Clock);
         return writer.BlobId;
@@ -59,7 +59,7 @@ public abstract class BlobLedgerContract : IAsyncLifetime
     /// <summary>A blob committed without any ledger row (as a crash that lost it leaves one).</summary>
     private async Task<string> WriteUnrecordedBlobAsync()
     {
-        await using var writer = Blobs.Create();
+        await using var writer = Blobs.CreateWriter();
         await writer.Stream.WriteAsync(new byte[] { 4, 5, 6 });
         await writer.CommitAsync();
         return writer.BlobId;
@@ -78,15 +78,15 @@ public abstract class BlobLedgerContract : IAsyncLifetime
 
         var swept = await OrphanSweeper.SweepAsync(B, Blobs, Clock);
 
-        Assert.True(Blobs.Exists(pending));
-        Assert.False(Blobs.Exists(orphan));
+        Assert.True(await Blobs.ExistsAsync(pending));
+        Assert.False(await Blobs.ExistsAsync(orphan));
         Assert.Equal(new OrphanSweepResult(0, 1, 1), swept);
 
         // A's commit names it and drops the pending row in the same transaction; B's next sweep keeps it as referenced.
         await A.PutObjectAsync(Sample.Object("b", "k", pending));
         Clock.Advance(BlobLedger.PendingLifetime + TimeSpan.FromMinutes(1));
         Assert.Equal(new OrphanSweepResult(0, 0, 1), await OrphanSweeper.SweepAsync(B, Blobs, Clock));
-        Assert.True(Blobs.Exists(pending));
+        Assert.True(await Blobs.ExistsAsync(pending));
         Assert.Empty(await QueuedAsync(B));
     }
 
@@ -103,7 +103,7 @@ public abstract class BlobLedgerContract : IAsyncLifetime
         Clock.Advance(BlobLedger.PendingLifetime + TimeSpan.FromMinutes(1));
         Assert.Equal(new OrphanSweepResult(0, 0, 1), await OrphanSweeper.SweepAsync(B, Blobs, Clock));
         Assert.Empty(await QueuedAsync(B));
-        Assert.True(Blobs.Exists(blob));
+        Assert.True(await Blobs.ExistsAsync(blob));
     }
 
     [Fact]
@@ -113,7 +113,7 @@ public abstract class BlobLedgerContract : IAsyncLifetime
 
         Clock.Advance(BlobLedger.PendingLifetime - TimeSpan.FromSeconds(1));
         await OrphanSweeper.SweepAsync(B, Blobs, Clock);
-        Assert.True(Blobs.Exists(abandoned));
+        Assert.True(await Blobs.ExistsAsync(abandoned));
         Assert.Empty(await QueuedAsync(B));
 
         Clock.Advance(TimeSpan.FromSeconds(1));
@@ -123,7 +123,7 @@ public abstract class BlobLedgerContract : IAsyncLifetime
 
         await using var reclaimer = Reclaimer(A);
         Assert.Equal(1, await reclaimer.DrainAsync());
-        Assert.False(Blobs.Exists(abandoned));
+        Assert.False(await Blobs.ExistsAsync(abandoned));
         Assert.Empty(await QueuedAsync(B));
     }
 
@@ -139,14 +139,14 @@ public abstract class BlobLedgerContract : IAsyncLifetime
 
         Clock.Advance(BlobReclaimer.DefaultGracePeriod - TimeSpan.FromSeconds(1));
         Assert.Equal(0, await onB.DrainAsync());
-        Assert.True(Blobs.Exists(blob));
+        Assert.True(await Blobs.ExistsAsync(blob));
         // The queue keeps it from another node's sweep meanwhile.
         Assert.Equal(new OrphanSweepResult(0, 0, 1), await OrphanSweeper.SweepAsync(B, Blobs, Clock));
-        Assert.True(Blobs.Exists(blob));
+        Assert.True(await Blobs.ExistsAsync(blob));
 
         Clock.Advance(TimeSpan.FromSeconds(1));
         Assert.Equal(1, await onB.DrainAsync());
-        Assert.False(Blobs.Exists(blob));
+        Assert.False(await Blobs.ExistsAsync(blob));
         Assert.Empty(await QueuedAsync(A));
     }
 
@@ -165,7 +165,7 @@ public abstract class BlobLedgerContract : IAsyncLifetime
 
         await using var onB = Reclaimer(B);
         Assert.Equal(0, await onB.DrainAsync());
-        Assert.True(Blobs.Exists(blob));
+        Assert.True(await Blobs.ExistsAsync(blob));
         Assert.Empty(await QueuedAsync(A));
         Assert.True(await A.IsBlobReferencedAsync(blob));
     }
@@ -184,7 +184,7 @@ public abstract class BlobLedgerContract : IAsyncLifetime
         Assert.True(due.Referenced);
         await using var onB = Reclaimer(B);
         Assert.Equal(0, await onB.DrainAsync());
-        Assert.True(Blobs.Exists(shared));
+        Assert.True(await Blobs.ExistsAsync(shared));
     }
 
     [Fact]
@@ -202,7 +202,8 @@ public abstract class BlobLedgerContract : IAsyncLifetime
         var counts = await Task.WhenAll(onA.DrainAsync(), onB.DrainAsync());
 
         Assert.InRange(counts.Sum(), ids.Count, 2 * ids.Count);
-        Assert.All(ids, id => Assert.False(Blobs.Exists(id)));
+        foreach (var id in ids)
+            Assert.False(await Blobs.ExistsAsync(id));
         Assert.Empty(await QueuedAsync(A));
     }
 

@@ -1,0 +1,169 @@
+using System.Net;
+using System.Security.Cryptography;
+using Coffer.EndToEnd.Tests.Infrastructure;
+using Coffer.Storage;
+
+namespace Coffer.EndToEnd.Tests;
+
+/// <summary>
+/// A blob backend outage reaches the client as 503 ServiceUnavailable when the response has not
+/// started, and as a cut connection when it has: never a 500, never a short body passed off as a
+/// whole object, never a half-written object.
+/// </summary>
+public sealed class BlobStoreOutageTests : IAsyncLifetime
+{
+    private OutageBlobStore _blobs = null!;
+    private readonly CofferFixture _f;
+
+    public BlobStoreOutageTests() => _f = new CofferFixture { Configure = o => o.WrapBlobs = inner => _blobs = new OutageBlobStore(inner) };
+
+    public Task InitializeAsync() => _f.InitializeAsync();
+
+    public Task DisposeAsync() => _f.DisposeAsync();
+
+    [Fact]
+    public async Task A_get_while_the_backend_is_down_is_503_service_unavailable()
+    {
+        using var cos = new CosRawClient(_f);
+        var bucket = CosRawClient.NewBucket();
+        Assert.Equal(HttpStatusCode.OK, (await cos.SendAsync(HttpMethod.Put, bucket)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await cos.SendAsync(HttpMethod.Put, bucket, "k", body: "data"u8.ToArray())).StatusCode);
+
+        _blobs.Down = true;
+        var get = await cos.SendAsync(HttpMethod.Get, bucket, "k");
+        var ranged = await cos.SendAsync(HttpMethod.Get, bucket, "k", headers: [new("Range", "bytes=1-2")]);
+
+        foreach (var response in new[] { get, ranged })
+        {
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+            Assert.Contains("<Code>ServiceUnavailable</Code>", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        }
+        _blobs.Down = false;
+        Assert.Equal("data", await (await cos.SendAsync(HttpMethod.Get, bucket, "k")).Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task A_put_while_the_backend_is_down_is_503_and_leaves_the_old_object()
+    {
+        using var cos = new CosRawClient(_f);
+        var bucket = CosRawClient.NewBucket();
+        Assert.Equal(HttpStatusCode.OK, (await cos.SendAsync(HttpMethod.Put, bucket)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await cos.SendAsync(HttpMethod.Put, bucket, "k", body: "first"u8.ToArray())).StatusCode);
+
+        _blobs.Down = true;
+        var put = await cos.SendAsync(HttpMethod.Put, bucket, "k", body: "second"u8.ToArray());
+        _blobs.Down = false;
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, put.StatusCode);
+        Assert.Contains("<Code>ServiceUnavailable</Code>", await put.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal("first", await (await cos.SendAsync(HttpMethod.Get, bucket, "k")).Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task A_backend_failing_after_the_response_started_cuts_the_connection()
+    {
+        using var cos = new CosRawClient(_f);
+        var bucket = CosRawClient.NewBucket();
+        var content = RandomNumberGenerator.GetBytes(3 * 1024 * 1024);
+        Assert.Equal(HttpStatusCode.OK, (await cos.SendAsync(HttpMethod.Put, bucket)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await cos.SendAsync(HttpMethod.Put, bucket, "big", body: content)).StatusCode);
+
+        _blobs.FailReadsAfter = content.Length / 2;
+        using var response = await cos.SendAsync(HttpMethod.Get, bucket, "big");   // headers only: the body is read below
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(content.Length, response.Content.Headers.ContentLength);
+        var e = await Assert.ThrowsAnyAsync<Exception>(() => response.Content.ReadAsByteArrayAsync());
+        Assert.True(e is HttpRequestException or IOException, e.ToString());
+        Assert.Contains(_f.Log.Lines, l => l.Contains("connection aborted", StringComparison.Ordinal));
+    }
+
+    /// <summary>The server's blob store, failing like an unreachable backend when told to.</summary>
+    private sealed class OutageBlobStore(IBlobStore inner) : IBlobStore
+    {
+        public volatile bool Down;
+
+        /// <summary>When set, every read stream fails after this many bytes.</summary>
+        public long? FailReadsAfter { get; set; }
+
+        public IBlobWriter CreateWriter() => new Writer(this, inner.CreateWriter());
+
+        public async ValueTask<Stream> OpenReadAsync(string blobId, long offset = 0, long? length = null, CancellationToken ct = default)
+        {
+            Check();
+            var stream = await inner.OpenReadAsync(blobId, offset, length, ct);
+            return FailReadsAfter is { } limit ? new FailingAfter(stream, limit) : stream;
+        }
+
+        public ValueTask<bool> ExistsAsync(string blobId, CancellationToken ct = default)
+        {
+            Check();
+            return inner.ExistsAsync(blobId, ct);
+        }
+
+        public ValueTask DeleteAsync(string blobId, CancellationToken ct = default)
+        {
+            Check();
+            return inner.DeleteAsync(blobId, ct);
+        }
+
+        public IAsyncEnumerable<BlobInfo> ListAsync(CancellationToken ct = default)
+        {
+            Check();
+            return inner.ListAsync(ct);
+        }
+
+        private void Check()
+        {
+            if (Down)
+                throw new BlobStoreUnavailableException("The test backend is down.");
+        }
+
+        private sealed class Writer(OutageBlobStore store, IBlobWriter inner) : IBlobWriter
+        {
+            public string BlobId => inner.BlobId;
+            public Stream Stream => inner.Stream;
+            public ValueTask WriteAsync(ReadOnlyMemory<byte> data, CancellationToken ct = default) => inner.WriteAsync(data, ct);
+
+            public Task CommitAsync(CancellationToken ct = default)
+            {
+                store.Check();
+                return inner.CommitAsync(ct);
+            }
+
+            public ValueTask DisposeAsync() => inner.DisposeAsync();
+        }
+
+        private sealed class FailingAfter(Stream inner, long limit) : Stream
+        {
+            private long _read;
+
+            public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+            {
+                if (_read >= limit)
+                    throw new BlobStoreUnavailableException("The test backend went away in the middle of a read.");
+                var n = await inner.ReadAsync(buffer[..(int)Math.Min(buffer.Length, limit - _read)], cancellationToken);
+                _read += n;
+                return n;
+            }
+
+            public override int Read(byte[] buffer, int offset, int count) => ReadAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
+            public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) => ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+            protected override void Dispose(bool disposing)
+            {
+                if (disposing)
+                    inner.Dispose();
+                base.Dispose(disposing);
+            }
+            public override bool CanRead => true;
+            public override bool CanSeek => false;
+            public override bool CanWrite => false;
+            public override long Length => throw new NotSupportedException();
+            public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+            public override void Flush() { }
+            public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+            public override void SetLength(long value) => throw new NotSupportedException();
+            public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+        }
+    }
+}
