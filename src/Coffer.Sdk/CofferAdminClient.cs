@@ -38,7 +38,13 @@ public sealed class CofferAdminClient : IDisposable
 
         _config = config.Clone();
         _http = new HttpClient(handler ?? CosClient.CreateDefaultHandler(_config), disposeHandler: true) { Timeout = _config.Timeout };
-        _base = new Uri(_config.Endpoint!);
+        var endpoint = _config.Endpoint!.Contains("://", StringComparison.Ordinal) ? _config.Endpoint! : _config.Scheme + "://" + _config.Endpoint;
+        if (!Uri.TryCreate(endpoint, UriKind.Absolute, out var baseUri) || baseUri.Scheme is not ("http" or "https"))
+        {
+            throw new CosClientException(CosClientErrorKind.InvalidArgument, $"The endpoint '{_config.Endpoint}' is not an http:// or https:// address.");
+        }
+
+        _base = baseUri;
     }
 
     /// <inheritdoc />
