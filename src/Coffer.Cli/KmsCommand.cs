@@ -121,10 +121,23 @@ internal static partial class KmsCommand
             {
                 var entry = new KmsAuditEntry
                 {
-                    Time = record.Time, Source = record.Source, Principal = record.Principal, AccessKeyId = record.AccessKeyId, RequestId = record.RequestId,
-                    Operation = record.Operation, KeyId = record.KeyId, KeyVersion = record.KeyVersion, SourceKeyId = record.SourceKeyId, Bucket = record.Bucket,
-                    Object = record.Object, Mode = record.Mode, Cached = record.Cached, ContextKeys = record.ContextKeys, RotationType = record.RotationType,
-                    Outcome = record.Outcome, Error = record.Error,
+                    Time = record.Time,
+                    Source = record.Source,
+                    Principal = record.Principal,
+                    AccessKeyId = record.AccessKeyId,
+                    RequestId = record.RequestId,
+                    Operation = record.Operation,
+                    KeyId = record.KeyId,
+                    KeyVersion = record.KeyVersion,
+                    SourceKeyId = record.SourceKeyId,
+                    Bucket = record.Bucket,
+                    Object = record.Object,
+                    Mode = record.Mode,
+                    Cached = record.Cached,
+                    ContextKeys = record.ContextKeys,
+                    RotationType = record.RotationType,
+                    Outcome = record.Outcome,
+                    Error = record.Error,
                 };
                 Console.WriteLine(run.Json ? JsonSerializer.Serialize(entry, AuditJsonOptions) : Format(entry));
             }
