@@ -290,7 +290,7 @@ internal static partial class KmsCommand
     private static void CheckAlias(string alias)
     {
         if (Coffer.Crypto.Kms.KmsAliases.Problem(alias) is { } problem)
-            throw new UsageException($"'{alias}' is not an alias you can use: {problem}");
+            throw new UsageException($"'{alias}' is not an alias you can use; write alias/NAME. {problem}");
     }
 
     /// <summary>The key id of an id or key ARN ("arn:aws:kms:region:account:key/ID").</summary>

@@ -1,24 +1,33 @@
 using System.Security.Cryptography;
-using Coffer.Server;
+using Coffer.Testing;
 using Microsoft.Extensions.Logging;
 
 namespace Coffer.Cli.Tests.Infrastructure;
 
 /// <summary>
-/// A real Coffer server in-process on free loopback ports (HTTPS with its generated certificate, and HTTP), in a
-/// temporary data folder, with fixed root credentials and time running 3600 times faster (an Expedited restore takes
+/// The CLI tests' server (<see cref="TestServer"/>) with time running 3600 times faster (an Expedited restore takes
 /// a tenth of a second, a restored copy lasts 24 seconds a day, a 7-day KMS deletion window is 168 seconds).
 /// Commands run against it with COFFER_* variables; each fixture has its own config file and home folder.
 /// </summary>
-public sealed class CliServerFixture : IAsyncLifetime
+public sealed class CliServerFixture : TestServer
 {
-    public const string AccessKey = "AKIDCLITESTROOT00000000000000000000";
-    public const string SecretKey = "CliTestRootSecretKey0123456789abcdefghij";
-    public const string Region = "us-east-1";
+    public new const string AccessKey = "AKIDCLITESTROOT00000000000000000000";
+    public new const string SecretKey = "CliTestRootSecretKey0123456789abcdefghij";
+    public new const string Region = "us-east-1";
+
+    public CliServerFixture()
+    {
+        base.AccessKey = AccessKey;
+        base.SecretKey = SecretKey;
+        base.Region = Region;
+        Domain = null;
+        TimeScale = 3600;
+        LogLevel = LogLevel.Warning;
+        DataDirectory = Path.Combine(Root, "data");
+        OwnedDirectories.AddRange([Root, WorkDirectory, Home]);
+    }
 
     public string Root { get; } = Path.Combine(Path.GetTempPath(), "coffer-cli-tests-" + Guid.NewGuid().ToString("N")[..12]);
-
-    public string DataDirectory => Path.Combine(Root, "data");
 
     /// <summary>A folder for the test's local files.</summary>
     public string WorkDirectory => Path.Combine(Root, "work");
@@ -30,45 +39,6 @@ public sealed class CliServerFixture : IAsyncLifetime
     public string ConfigPath => Path.Combine(Root, "config", "config.json");
 
     public string CheckpointDirectory => Path.Combine(Root, "config", "checkpoints");
-
-    public CofferServer Server { get; private set; } = null!;
-
-    public Uri HttpsUrl => Server.HttpsUrl!;
-
-    public Uri HttpUrl => Server.HttpUrl!;
-
-    public async Task InitializeAsync()
-    {
-        Directory.CreateDirectory(WorkDirectory);
-        Directory.CreateDirectory(Home);
-        Server = await CofferServer.StartAsync(new CofferServerOptions
-        {
-            DataDirectory = DataDirectory,
-            HttpEndpoint = "127.0.0.1:0",
-            HttpsEndpoint = "127.0.0.1:0",
-            Region = Region,
-            RootAccessKey = AccessKey,
-            RootSecretKey = SecretKey,
-            TimeScale = 3600,
-            ConsoleLog = false,
-            LogLevel = LogLevel.Warning,
-        });
-    }
-
-    public async Task DisposeAsync()
-    {
-        await Server.DisposeAsync();
-        try
-        {
-            Directory.Delete(Root, recursive: true);
-        }
-        catch (IOException)
-        {
-        }
-        catch (UnauthorizedAccessException)
-        {
-        }
-    }
 
     /// <summary>The environment that points coffer at this server over HTTPS, trusting its certificate.</summary>
     public Dictionary<string, string?> Env() => new()

@@ -1,53 +1,32 @@
-using Coffer.Server;
+using Coffer.Testing;
 using Microsoft.Extensions.Logging;
 
 namespace Coffer.Sdk.Tests.Infrastructure;
 
 /// <summary>
-/// A real Coffer server in-process on free loopback ports (HTTP and HTTPS with its generated
-/// self-signed certificate), in a temporary data folder, with fixed root credentials. Restore
-/// and KMS waiting periods run 3600 times faster.
+/// The SDK tests' server (<see cref="TestServer"/>): a COS region, virtual-hosted addressing on coffer.test, and
+/// restore and KMS waiting periods running 3600 times faster; plus a work folder for local files.
 /// </summary>
-public sealed class ServerFixture : IAsyncLifetime
+public sealed class ServerFixture : TestServer
 {
-    public const string AccessKey = "AKIDSDKTESTROOT0000000000000000000000";
-    public const string SecretKey = "SdkTestRootSecretKey0123456789abcdefghij";
-    public const string Domain = "coffer.test";
-    public const string Region = "ap-guangzhou";
+    public new const string AccessKey = "AKIDSDKTESTROOT0000000000000000000000";
+    public new const string SecretKey = "SdkTestRootSecretKey0123456789abcdefghij";
+    public new const string Domain = "coffer.test";
+    public new const string Region = "ap-guangzhou";
 
-    public string DataDirectory { get; } = Path.Combine(Path.GetTempPath(), "coffer-sdk-tests-" + Guid.NewGuid().ToString("N"));
+    public ServerFixture()
+    {
+        base.AccessKey = AccessKey;
+        base.SecretKey = SecretKey;
+        base.Domain = Domain;
+        base.Region = Region;
+        TimeScale = 3600;
+        LogLevel = LogLevel.Warning;
+        DataDirectory = Path.Combine(Path.GetTempPath(), "coffer-sdk-tests-" + Guid.NewGuid().ToString("N"));
+        OwnedDirectories.Add(WorkDirectory);
+    }
+
     public string WorkDirectory { get; } = Path.Combine(Path.GetTempPath(), "coffer-sdk-work-" + Guid.NewGuid().ToString("N"));
-    public CofferServer Server { get; private set; } = null!;
-
-    public Uri HttpsUrl => Server.HttpsUrl!;
-    public Uri HttpUrl => Server.HttpUrl!;
-
-    public async Task InitializeAsync()
-    {
-        Directory.CreateDirectory(WorkDirectory);
-        Server = await CofferServer.StartAsync(new CofferServerOptions
-        {
-            DataDirectory = DataDirectory,
-            HttpEndpoint = "127.0.0.1:0",
-            HttpsEndpoint = "127.0.0.1:0",
-            Domain = Domain,
-            Region = Region,
-            RootAccessKey = AccessKey,
-            RootSecretKey = SecretKey,
-            TimeScale = 3600,
-            ConsoleLog = false,
-            LogLevel = LogLevel.Warning,
-        });
-    }
-
-    public async Task DisposeAsync()
-    {
-        await Server.DisposeAsync();
-        foreach (var dir in new[] { DataDirectory, WorkDirectory })
-        {
-            try { Directory.Delete(dir, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
-        }
-    }
 
     /// <summary>A bucket name unique to the calling test, in COS form (name-APPID) so that every addressing mode can reach it.</summary>
     public static string NewBucket(string hint = "sdk") => $"{hint}{Guid.NewGuid().ToString("N")[..12]}-1250000000";
