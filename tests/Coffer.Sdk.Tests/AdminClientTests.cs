@@ -157,6 +157,11 @@ public sealed class AdminClientTests(ServerFixture fixture)
             await AssertJsonErrorAsync(unknown, HttpStatusCode.NotFound, "NoSuchAdminOperation");
         using (var method = await SignedAsync("PUT", "/_coffer/admin/users", null))
             await AssertJsonErrorAsync(method, HttpStatusCode.MethodNotAllowed, "MethodNotAllowed");
+        using (var head = await SignedAsync("HEAD", "/_coffer/admin/users", null))
+        {
+            Assert.Equal(HttpStatusCode.MethodNotAllowed, head.StatusCode);
+            Assert.Empty(await head.Content.ReadAsByteArrayAsync());
+        }
         using (var forged = await SignedAsync("GET", "/_coffer/admin/users", null, secret: "wrong" + ServerFixture.SecretKey[5..]))
             await AssertJsonErrorAsync(forged, HttpStatusCode.Forbidden, "SignatureDoesNotMatch");
 

@@ -80,7 +80,7 @@ public static partial class AdminApi
     private static Task WriteJsonAsync(HttpContext http, int status, JsonObject? body)
     {
         http.Response.StatusCode = status;
-        if (body is null)
+        if (body is null || HttpMethods.IsHead(http.Request.Method))
             return Task.CompletedTask;
         http.Response.ContentType = "application/json";
         var bytes = JsonSerializer.SerializeToUtf8Bytes(body);
