@@ -9,14 +9,15 @@ namespace Coffer.Cli;
 /// `coffer admin user add|list|remove`: manage users in a data folder, also while the server runs;
 /// `coffer admin rekey`: re-wrap object keys under another KMS key (<see cref="RekeyCommand"/>).
 /// </summary>
-internal static class AdminCommand
+internal static partial class AdminCommand
 {
     public static Command Create()
     {
         var user = new Command("user", """
-            Manage users (access key pairs) of a data folder, also while the server runs.
+            Manage users (access key pairs): over the server's admin API, or in a data folder (also while the server runs).
 
-            Example:
+            Examples:
+              coffer admin user add alice --endpoint https://coffer.example:8443
               coffer admin user add alice --data ./coffer-data
             """);
         user.Subcommands.Add(Add());
@@ -24,15 +25,21 @@ internal static class AdminCommand
         user.Subcommands.Add(Remove());
         user.Subcommands.Add(Token());
         return new Command("admin", """
-            Administer a Coffer data folder (run on the server's machine): users and rekeying.
+            Administer a Coffer server: users, temporary credentials and rekeying.
+
+            With --endpoint URL, or an endpoint in the profile (COFFER_ENDPOINT), the commands use the server's
+            admin API (docs/admin-api.md) with the profile's key pair, which must be the root user's, over HTTPS.
+            With --data DIR they open the data folder directly (on the server's machine; the embedded server may
+            be running or stopped). With neither, the folder ./coffer-data is opened.
 
             Examples:
+              coffer admin user list --endpoint https://coffer.example:8443
               coffer admin user list --data ./coffer-data
               coffer admin rekey --bucket photos --to-key alias/photos-2027 --data ./coffer-data
             """) { user, RekeyCommand.Create() };
     }
 
-    private static Option<string> DataOption() => new("--data") { Description = "Data folder of the server.", DefaultValueFactory = _ => "coffer-data" };
+    private static Option<string> DataOption() => new("--data") { Description = "Data folder of the server, opened directly (default coffer-data when no endpoint is configured).", DefaultValueFactory = _ => "coffer-data" };
 
     private static Option<bool> JsonOption() => new("--json") { Description = "Print JSON for scripts." };
 
@@ -41,14 +48,20 @@ internal static class AdminCommand
         var name = new Argument<string>("name") { Description = "The new user's name." };
         var data = DataOption();
         var json = JsonOption();
+        var endpoint = AdminEndpoint.Option();
         var command = new Command("add", """
             Add a user and print its new access key pair (the secret is shown only now).
 
-            Example:
+            Examples:
               coffer admin user add alice --data ./coffer-data
-            """) { name, data, json };
+              coffer admin user add alice --endpoint https://coffer.example:8443
+            """) { name, data, endpoint, json };
         command.SetAction(async (parse, ct) =>
         {
+            if (AdminEndpoint.UseApi(parse, data, endpoint) is not { } remote)
+                return ExitCodes.Usage;
+            if (remote)
+                return await AddRemoteAsync(parse, parse.GetValue(name)!, json, endpoint, ct);
             if (await OpenAsync(parse.GetValue(data)!, ct) is not (var store, var rootKey))
                 return 1;
             await using var _ = store;
@@ -59,15 +72,7 @@ internal static class AdminCommand
                 Console.Error.WriteLine($"coffer admin user add: a user named '{parse.GetValue(name)}' exists already; choose another name.");
                 return 1;
             }
-            if (parse.GetValue(json))
-                Console.WriteLine(JsonSerializer.Serialize(new { name = parse.GetValue(name), accessKeyId = created.Value.AccessKeyId, secretKey = created.Value.SecretKey }));
-            else
-            {
-                Console.WriteLine($"User        {parse.GetValue(name)}");
-                Console.WriteLine($"Access key  {created.Value.AccessKeyId}");
-                Console.WriteLine($"Secret key  {created.Value.SecretKey}");
-                Console.WriteLine("(the secret is shown only now: keep it)");
-            }
+            PrintAdded(parse.GetValue(name)!, created.Value.AccessKeyId, created.Value.SecretKey, parse.GetValue(json));
             return 0;
         });
         return command;
@@ -77,9 +82,14 @@ internal static class AdminCommand
     {
         var data = DataOption();
         var json = JsonOption();
-        var command = new Command("list", "List users and their access key ids (never secrets).\n\nExample:\n  coffer admin user list --json") { data, json };
+        var endpoint = AdminEndpoint.Option();
+        var command = new Command("list", "List users and their access key ids (never secrets).\n\nExample:\n  coffer admin user list --json") { data, endpoint, json };
         command.SetAction(async (parse, ct) =>
         {
+            if (AdminEndpoint.UseApi(parse, data, endpoint) is not { } remote)
+                return ExitCodes.Usage;
+            if (remote)
+                return await ListRemoteAsync(parse, json, endpoint, ct);
             if (await OpenAsync(parse.GetValue(data)!, ct) is not (var store, var rootKey))
                 return 1;
             await using var _ = store;
@@ -99,9 +109,14 @@ internal static class AdminCommand
     {
         var name = new Argument<string>("name") { Description = "Name or access key id of the user to remove." };
         var data = DataOption();
-        var command = new Command("remove", "Remove a user; its key pair stops working within seconds. Its buckets and KMS keys stay, owned by its id: a user added later under the same name gets a new id and none of them.\n\nExample:\n  coffer admin user remove alice") { name, data };
+        var endpoint = AdminEndpoint.Option();
+        var command = new Command("remove", "Remove a user; its key pair stops working within seconds. Its buckets and KMS keys stay, owned by its id: a user added later under the same name gets a new id and none of them. The admin API refuses to remove the root user.\n\nExample:\n  coffer admin user remove alice") { name, data, endpoint };
         command.SetAction(async (parse, ct) =>
         {
+            if (AdminEndpoint.UseApi(parse, data, endpoint) is not { } remote)
+                return ExitCodes.Usage;
+            if (remote)
+                return await RemoveRemoteAsync(parse, parse.GetValue(name)!, endpoint, ct);
             if (await OpenAsync(parse.GetValue(data)!, ct) is not (var store, var rootKey))
                 return 1;
             await using var _ = store;
@@ -122,6 +137,7 @@ internal static class AdminCommand
         var name = new Argument<string>("name") { Description = "Name or access key id of the user the temporary credentials act as." };
         var duration = new Option<int>("--duration") { Description = "Lifetime in seconds (60 to 129600).", DefaultValueFactory = _ => 3600 };
         var data = DataOption();
+        var endpoint = AdminEndpoint.Option();
         var json = JsonOption();
         var command = new Command("token", """
             Issue temporary credentials (key pair + session token) acting as a user, as COS's STS does.
@@ -129,7 +145,7 @@ internal static class AdminCommand
 
             Example:
               coffer admin user token alice --duration 900 --json
-            """) { name, duration, data, json };
+            """) { name, duration, data, endpoint, json };
         command.SetAction(async (parse, ct) =>
         {
             var seconds = parse.GetValue(duration);
@@ -138,6 +154,10 @@ internal static class AdminCommand
                 Console.Error.WriteLine("coffer admin user token: --duration must be from 60 to 129600 seconds.");
                 return 2;
             }
+            if (AdminEndpoint.UseApi(parse, data, endpoint) is not { } remote)
+                return ExitCodes.Usage;
+            if (remote)
+                return await TokenRemoteAsync(parse, parse.GetValue(name)!, seconds, json, endpoint, ct);
             if (await OpenAsync(parse.GetValue(data)!, ct) is not (var store, var rootKey))
                 return 1;
             await using var _ = store;
@@ -150,15 +170,7 @@ internal static class AdminCommand
                 return 3;
             }
             var issued = TemporaryCredentials.Issue(rootKey, user.AccessKeyId, TimeSpan.FromSeconds(seconds), DateTimeOffset.UtcNow);
-            if (parse.GetValue(json))
-                Console.WriteLine(JsonSerializer.Serialize(new { tmpSecretId = issued.AccessKeyId, tmpSecretKey = issued.SecretKey, sessionToken = issued.Token, expiration = issued.Expires }));
-            else
-            {
-                Console.WriteLine($"TmpSecretId   {issued.AccessKeyId}");
-                Console.WriteLine($"TmpSecretKey  {issued.SecretKey}");
-                Console.WriteLine($"SessionToken  {issued.Token}");
-                Console.WriteLine($"Expiration    {issued.Expires:u}");
-            }
+            PrintToken(issued.AccessKeyId, issued.SecretKey, issued.Token, issued.Expires, parse.GetValue(json));
             return 0;
         });
         return command;

@@ -41,7 +41,7 @@ internal sealed record Setting(string? Value, string Source)
 }
 
 /// <summary>The settings a command uses: environment over profile over defaults.</summary>
-internal sealed class EffectiveSettings
+internal sealed record EffectiveSettings
 {
     public required string Profile { get; init; }
     public required Setting Endpoint { get; init; }

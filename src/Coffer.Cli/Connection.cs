@@ -20,7 +20,7 @@ internal sealed class Connection : IDisposable
 {
     private CosClient? _client;
     private KmsClient? _kms;
-    private CofferApi? _api;
+    private CofferAdminClient? _admin;
 
     private Connection(EffectiveSettings settings, CosConfig config)
     {
@@ -39,13 +39,17 @@ internal sealed class Connection : IDisposable
 
     public KmsClient Kms => _kms ??= new KmsClient(Config);
 
-    /// <summary>The calls the SDK has no method for (ListBuckets, some KMS operations).</summary>
-    public CofferApi Api => _api ??= new CofferApi(Config);
+    /// <summary>The admin API, ListBuckets, and KMS operations <see cref="KmsClient"/> lacks.</summary>
+    public CofferAdminClient Admin => _admin ??= new CofferAdminClient(Config);
 
     /// <summary>Resolves the settings of a profile and checks that they are enough to connect (usage error otherwise).</summary>
-    public static Connection Open(string? profile)
+    /// <param name="profile">The --profile option, or null.</param>
+    /// <param name="endpointOverride">An endpoint from the command line (admin commands' --endpoint), which wins over the profile's.</param>
+    public static Connection Open(string? profile, string? endpointOverride = null)
     {
         var s = CliConfig.Resolve(profile);
+        if (endpointOverride is not null)
+            s = s with { Endpoint = new Setting(endpointOverride, "--endpoint") };
         var profileFlag = s.Profile == CliConfig.DefaultProfile ? "" : $" --profile {s.Profile}";
         if (s.Endpoint.Value is not { } endpoint)
             throw new UsageException($"no endpoint is configured; set one with: coffer config set{profileFlag} --endpoint https://HOST:PORT (or set COFFER_ENDPOINT).");
@@ -85,7 +89,7 @@ internal sealed class Connection : IDisposable
     {
         _client?.Dispose();
         _kms?.Dispose();
-        _api?.Dispose();
+        _admin?.Dispose();
     }
 
     /// <summary>"https://host:port", "http://host:port" or "host:port" (HTTPS).</summary>

@@ -6,7 +6,7 @@ namespace Coffer.Cli;
 
 /// <summary>
 /// The key commands: create-key, list-keys, describe-key, enable, disable, schedule-deletion, cancel-deletion, rotate,
-/// create-alias, list-aliases. They use the SDK's <see cref="KmsClient"/>, and <see cref="CofferApi.KmsAsync"/> for
+/// create-alias, list-aliases. They use the SDK's <see cref="KmsClient"/>, and <see cref="CofferAdminClient.CallKmsAsync"/> for
 /// the operations it has no method for.
 /// </summary>
 internal static partial class KmsCommand
@@ -156,7 +156,7 @@ internal static partial class KmsCommand
             if (window is < 7 or > 30)
                 throw new UsageException("--days must be from 7 to 30.");
             run.KmsKey = parse.GetValue(key)!;
-            var output = await run.Connection.Api.KmsAsync("ScheduleKeyDeletion", new JsonObject { ["KeyId"] = run.KmsKey, ["PendingWindowInDays"] = window }, ct);
+            var output = await run.Connection.Admin.CallKmsAsync("ScheduleKeyDeletion", new JsonObject { ["KeyId"] = run.KmsKey, ["PendingWindowInDays"] = window }, ct);
             var date = output["DeletionDate"]?.GetValue<double>() is { } seconds ? DateTimeOffset.FromUnixTimeMilliseconds((long)(seconds * 1000)) : (DateTimeOffset?)null;
             var keyId = KeyIdOf(output["KeyId"]?.GetValue<string>() ?? run.KmsKey);
             if (run.Json)
@@ -183,7 +183,7 @@ internal static partial class KmsCommand
         command.SetAction((parse, ct) => Output.RunAsync(parse, json, async (run, ct) =>
         {
             run.KmsKey = parse.GetValue(key)!;
-            var output = await run.Connection.Api.KmsAsync("CancelKeyDeletion", new JsonObject { ["KeyId"] = run.KmsKey }, ct);
+            var output = await run.Connection.Admin.CallKmsAsync("CancelKeyDeletion", new JsonObject { ["KeyId"] = run.KmsKey }, ct);
             var keyId = KeyIdOf(output["KeyId"]?.GetValue<string>() ?? run.KmsKey);
             var described = await run.Connection.Kms.DescribeKeyAsync(keyId, ct);
             if (run.Json)
@@ -211,7 +211,7 @@ internal static partial class KmsCommand
         command.SetAction((parse, ct) => Output.RunAsync(parse, json, async (run, ct) =>
         {
             run.KmsKey = parse.GetValue(key)!;
-            var output = await run.Connection.Api.KmsAsync("RotateKeyOnDemand", new JsonObject { ["KeyId"] = run.KmsKey }, ct);
+            var output = await run.Connection.Admin.CallKmsAsync("RotateKeyOnDemand", new JsonObject { ["KeyId"] = run.KmsKey }, ct);
             var keyId = KeyIdOf(output["KeyId"]?.GetValue<string>() ?? run.KmsKey);
             if (run.Json)
                 Output.WriteJson(new { keyId, rotated = true });
@@ -276,7 +276,7 @@ internal static partial class KmsCommand
         var input = new JsonObject();
         if (keyId is not null)
             input["KeyId"] = keyId;
-        var output = await run.Connection.Api.KmsAsync("ListAliases", input, ct);
+        var output = await run.Connection.Admin.CallKmsAsync("ListAliases", input, ct);
         return (output["Aliases"] as JsonArray ?? [])
             .Select(a => (a?["AliasName"]?.GetValue<string>() ?? "", a?["TargetKeyId"]?.GetValue<string>() ?? ""))
             .Where(a => a.Item1.Length > 0)

@@ -7,7 +7,7 @@ namespace Coffer.Cli;
 
 /// <summary>
 /// `coffer kms …`: the key commands over the server's KMS API (KmsCommand.Keys.cs), and `coffer kms audit`, which reads
-/// the KMS audit log of a data folder.
+/// the KMS audit log over the admin API or from a data folder.
 /// </summary>
 internal static partial class KmsCommand
 {
@@ -16,7 +16,7 @@ internal static partial class KmsCommand
         var command = new Command("kms", """
             The built-in KMS: keys for SSE-KMS, and the audit log of their use.
 
-            The key commands use the server's AWS-KMS-compatible API; audit reads the server's data folder.
+            The key commands use the server's AWS-KMS-compatible API; audit reads the log over the admin API or from the data folder.
 
             Examples:
               coffer kms create-key --description backups --alias alias/backups
@@ -30,22 +30,33 @@ internal static partial class KmsCommand
 
     private static Command Audit()
     {
-        var data = new Option<string>("--data") { Description = "Data folder of the server.", DefaultValueFactory = _ => "coffer-data" };
+        var data = new Option<string>("--data") { Description = "Data folder of the server, opened directly (default coffer-data when no endpoint is configured).", DefaultValueFactory = _ => "coffer-data" };
+        var endpoint = AdminEndpoint.Option();
+        var limit = new Option<int?>("--limit") { Description = $"Show at most this many entries (1 to {Coffer.Server.Admin.AdminApi.MaxAuditLimit}); over the admin API the server's default is {Coffer.Server.Admin.AdminApi.DefaultAuditLimit}." };
         var key = new Option<string?>("--key") { Description = "Only entries of this KMS key (id, key ARN, or alias while it exists)." };
         var since = new Option<string?>("--since") { Description = "Only entries since this time: ISO 8601 (2026-11-28T12:00Z; UTC unless an offset is given) or an age such as 90s, 15m, 2h, 7d." };
         var json = new Option<bool>("--json") { Description = "Print the entries as JSON lines." };
         var command = new Command("audit", """
-            Show the KMS audit log of a data folder: one entry per key use.
+            Show the KMS audit log: one entry per key use, oldest first.
 
             Entries: KMS API calls, SSE wraps on PUT and unwraps on GET, automatic rotations, key destructions
             and rekeys, with time, who, operation, key, object and outcome. Entries name encryption-context keys but never their values, and never key material.
 
+            With --endpoint (or a profile endpoint) the log is read over the server's admin API, as the root
+            user; with --data it is read from the data folder.
+
             Examples:
               coffer kms audit --data /srv/coffer --since 1h
+              coffer kms audit --endpoint https://coffer.example:8443 --since 15m --limit 100
               coffer kms audit --key alias/photos --json
-            """) { data, key, since, json };
+            """) { data, endpoint, key, since, limit, json };
         command.SetAction(async (parse, ct) =>
         {
+            if (parse.GetValue(limit) is { } max && max is < 1 or > Coffer.Server.Admin.AdminApi.MaxAuditLimit)
+            {
+                Console.Error.WriteLine($"coffer kms audit: --limit must be from 1 to {Coffer.Server.Admin.AdminApi.MaxAuditLimit}.");
+                return 2;
+            }
             DateTimeOffset? from = null;
             if (parse.GetValue(since) is { } text)
             {
@@ -56,6 +67,10 @@ internal static partial class KmsCommand
                 }
                 from = parsed;
             }
+            if (AdminEndpoint.UseApi(parse, data, endpoint) is not { } remote)
+                return ExitCodes.Usage;
+            if (remote)
+                return await AuditRemoteAsync(parse, json, endpoint, from, parse.GetValue(key), parse.GetValue(limit), ct);
             var dataDirectory = Path.GetFullPath(parse.GetValue(data)!);
             string? keyId = null;
             if (parse.GetValue(key) is { } reference)
@@ -73,19 +88,63 @@ internal static partial class KmsCommand
                 Console.Error.WriteLine($"coffer kms audit: {dataDirectory} has no audit log yet (no {KmsAuditLog.FolderName}/ folder).");
                 return 1;
             }
-            var options = new JsonSerializerOptions { DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull };
+            var shown = 0;
             await foreach (var entry in KmsAuditLog.ReadAsync(folder, from, ct))
             {
                 if (from is { } f && entry.Time < f)
                     continue;
                 if (keyId is not null && entry.KeyId != keyId && entry.SourceKeyId != keyId)
                     continue;
-                Console.WriteLine(parse.GetValue(json) ? JsonSerializer.Serialize(entry, options) : Format(entry));
+                if (parse.GetValue(limit) is { } most && shown == most)
+                {
+                    Console.Error.WriteLine($"coffer kms audit: more entries match than --limit {most}; narrow them with --since or --key.");
+                    break;
+                }
+                Console.WriteLine(parse.GetValue(json) ? JsonSerializer.Serialize(entry, AuditJsonOptions) : Format(entry));
+                shown++;
             }
             return 0;
         });
         return command;
     }
+
+    private static readonly JsonSerializerOptions AuditJsonOptions = new() { DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull };
+
+    /// <summary>The audit log over the admin API: the same lines (or JSON lines) as from a data folder.</summary>
+    private static Task<int> AuditRemoteAsync(ParseResult parse, Option<bool> json, Option<string?> endpoint, DateTimeOffset? since, string? key, int? limit, CancellationToken ct) =>
+        Output.RunAsync(parse, json, async (run, ct) =>
+        {
+            run.EndpointOverride = parse.GetValue(endpoint);
+            run.KmsKey = key;
+            var page = await run.Connection.Admin.ReadKmsAuditAsync(since, limit, key, ct);
+            foreach (var record in page.Entries)
+            {
+                var entry = new KmsAuditEntry
+                {
+                    Time = record.Time,
+                    Source = record.Source,
+                    Principal = record.Principal,
+                    AccessKeyId = record.AccessKeyId,
+                    RequestId = record.RequestId,
+                    Operation = record.Operation,
+                    KeyId = record.KeyId,
+                    KeyVersion = record.KeyVersion,
+                    SourceKeyId = record.SourceKeyId,
+                    Bucket = record.Bucket,
+                    Object = record.Object,
+                    Mode = record.Mode,
+                    Cached = record.Cached,
+                    ContextKeys = record.ContextKeys,
+                    RotationType = record.RotationType,
+                    Outcome = record.Outcome,
+                    Error = record.Error,
+                };
+                Console.WriteLine(run.Json ? JsonSerializer.Serialize(entry, AuditJsonOptions) : Format(entry));
+            }
+            if (page.Truncated)
+                Console.Error.WriteLine($"coffer kms audit: more entries match than the {page.Entries.Count} shown; narrow them with --since or --key, or raise --limit (at most {Coffer.Server.Admin.AdminApi.MaxAuditLimit}).");
+            return 0;
+        }, ct);
 
     /// <summary>"2026-11-28T12:00Z" (UTC unless an offset is given), or an age before <paramref name="now"/>: 90s, 15m, 2h, 7d.</summary>
     internal static DateTimeOffset? ParseSince(string text, DateTimeOffset now)

@@ -119,7 +119,7 @@ internal static partial class ObjectCommands
 
     private static async Task<int> ListBucketsAsync(Invocation run, CancellationToken ct)
     {
-        var buckets = await run.Connection.Api.ListBucketsAsync(ct);
+        var buckets = await run.Connection.Admin.ListBucketsAsync(ct);
         if (run.Json)
             Output.WriteJson(new { buckets = buckets.Select(b => new { name = b.Name, created = b.Created, region = b.Region }) });
         else

@@ -31,7 +31,7 @@ internal static class ExitCodes
     {
         ErrorCodes.NoSuchBucket, ErrorCodes.NoSuchKey, ErrorCodes.NoSuchResource, ErrorCodes.NoSuchUpload, ErrorCodes.NoSuchVersion,
         ErrorCodes.NoSuchCopySource, ErrorCodes.NoSuchEncryptionConfiguration, ErrorCodes.ServerSideEncryptionConfigurationNotFoundError,
-        ErrorCodes.KmsKeyNotExist, "NotFoundException", "KMS.NotFoundException",
+        ErrorCodes.KmsKeyNotExist, "NotFoundException", "KMS.NotFoundException", "NoSuchUser", "NoSuchRekeyJob",
     };
 
     private static readonly HashSet<string> AccessDeniedCodes = new(StringComparer.Ordinal)
@@ -75,7 +75,10 @@ internal sealed class Invocation(ParseResult parse, bool json) : IDisposable
     public string Endpoint => _connection?.Endpoint ?? "(not connected)";
 
     /// <summary>The connection from --profile, the environment and the config file (made on first use).</summary>
-    public Connection Connection => _connection ??= Connection.Open(Parse.GetValue(GlobalOptions.Profile));
+    public Connection Connection => _connection ??= Connection.Open(Parse.GetValue(GlobalOptions.Profile), EndpointOverride);
+
+    /// <summary>An endpoint given on the command line (<c>--endpoint</c> of the admin commands), instead of the profile's.</summary>
+    public string? EndpointOverride { get; set; }
 
     public void Dispose() => _connection?.Dispose();
 }

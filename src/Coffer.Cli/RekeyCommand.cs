@@ -13,7 +13,7 @@ namespace Coffer.Cli;
 /// `coffer admin rekey`: re-wraps the object keys of a bucket's SSE-KMS objects under another KMS key, without
 /// rewriting data; resumable, safe beside the running server and concurrent writes (see <see cref="Rekeyer"/>).
 /// </summary>
-internal static class RekeyCommand
+internal static partial class RekeyCommand
 {
     /// <summary>Exit code when some objects could not be re-wrapped.</summary>
     public const int SomeFailed = 4;
@@ -27,7 +27,8 @@ internal static class RekeyCommand
         var prefix = new Option<string>("--prefix") { Description = "Only object keys that start with this.", DefaultValueFactory = _ => "" };
         var fromKey = new Option<string?>("--from-key") { Description = "Only objects under this KMS key (id, alias or ARN); default: every SSE-KMS object not already under --to-key." };
         var toKey = new Option<string>("--to-key") { Description = "The KMS key (id, alias or ARN) to re-wrap under: one of the bucket owner's keys.", Required = true };
-        var data = new Option<string>("--data") { Description = "Data folder of the server.", DefaultValueFactory = _ => "coffer-data" };
+        var data = new Option<string>("--data") { Description = "Data folder of the server, opened directly (default coffer-data when no endpoint is configured).", DefaultValueFactory = _ => "coffer-data" };
+        var endpoint = AdminEndpoint.Option();
         var limit = new Option<long?>("--limit") { Description = "Stop after re-wrapping this many objects; run the same command again to continue." };
         var restart = new Option<bool>("--restart") { Description = "Forget the progress of an interrupted run and start from the first key." };
         var json = new Option<bool>("--json") { Description = "Print a JSON summary for scripts (progress lines go to stderr)." };
@@ -41,12 +42,16 @@ internal static class RekeyCommand
             again with the same options continues after the last object done. Every re-wrapped object is a
             "Rekey" entry of the KMS audit log (coffer kms audit). The KMS keys must be enabled.
 
+            With --endpoint (or a profile endpoint) the job runs on the server (admin API) and this command
+            follows it; Ctrl+C stops it there, with its progress saved.
+
             Examples:
               coffer admin rekey --bucket photos --to-key alias/photos-2027 --data /srv/coffer
+              coffer admin rekey --bucket photos --to-key alias/photos-2027 --endpoint https://coffer.example:8443
               coffer admin rekey --bucket photos --prefix 2026/ --from-key 1234abcd-... --to-key alias/photos-2027
             """)
         {
-            bucket, prefix, fromKey, toKey, data, limit, restart, json,
+            bucket, prefix, fromKey, toKey, data, endpoint, limit, restart, json,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -57,6 +62,10 @@ internal static class RekeyCommand
                 Console.Error.WriteLine("coffer admin rekey: --limit must be at least 1.");
                 return 2;
             }
+            if (AdminEndpoint.UseApi(parse, data, endpoint) is not { } remote)
+                return ExitCodes.Usage;
+            if (remote)
+                return await RunRemoteAsync(parse, request, json, endpoint, ct);
             return await RunAsync(parse.GetValue(data)!, request, parse.GetValue(json), ct);
         });
         return command;

@@ -26,6 +26,8 @@ public sealed class CofferServices : IAsyncDisposable
     public required UploadLimiter Uploads { get; init; }
     /// <summary>The KMS audit log (docs/kms.md); drops entries unless the host sets one.</summary>
     public Audit.KmsAuditLog Audit { get; init; } = Coffer.Server.Audit.KmsAuditLog.Disabled;
+    /// <summary>The rekey jobs this node runs for the admin API.</summary>
+    public Admin.RekeyJobs RekeyJobs { get; } = new();
 
     /// <summary>
     /// Queues blobs that nothing refers to any more for deletion after the reclaim grace. Called after the
@@ -46,6 +48,7 @@ public sealed class CofferServices : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        await RekeyJobs.DisposeAsync();
         await Reclaimer.DisposeAsync();
         await Store.DisposeAsync();
         RootKey.Dispose();

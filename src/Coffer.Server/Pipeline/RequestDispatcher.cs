@@ -4,6 +4,7 @@ using Coffer.Crypto;
 using Coffer.Crypto.Kms;
 using Coffer.Protocol;
 using Coffer.Protocol.Auth;
+using Coffer.Server.Admin;
 using Coffer.Server.Handlers;
 using Coffer.Server.Hosting;
 using Coffer.Server.Kms;
@@ -61,6 +62,11 @@ public sealed class RequestDispatcher(CofferServices services)
             CheckHeaderSize(http.Request);
 
             var target = _addressing.Resolve(host, rawPath);
+            // The admin API is a server path, never a bucket (a bucket named "_coffer" is invalid), except on a
+            // virtual-hosted bucket's host, where /_coffer/… is an object key like any other.
+            var adminCall = !target.VirtualHosted && AdminApi.IsAdminPath(rawPath);
+            if (adminCall)
+                http.Items[AdminApi.ItemKey] = true;
             ctx = new RequestContext
             {
                 Http = http,
@@ -96,6 +102,11 @@ public sealed class RequestDispatcher(CofferServices services)
                 holdsUploadSlot = true;
             }
 
+            if (adminCall)
+            {
+                await AdminApi.HandleAsync(ctx, rawPath, services);
+                return;
+            }
             if (IsKmsCall(http.Request))
             {
                 await KmsApi.HandleAsync(ctx, services);
@@ -119,6 +130,10 @@ public sealed class RequestDispatcher(CofferServices services)
         catch (CofferException e)
         {
             await FailAsync(http, ctx, family, requestId, e);
+        }
+        catch (AdminApiException e)
+        {
+            await FailAsync(http, ctx, family, requestId, new CofferException(ErrorCode.InvalidRequest, e.Message), e);
         }
         catch (KmsException e)
         {
@@ -264,7 +279,7 @@ public sealed class RequestDispatcher(CofferServices services)
         HttpMethods.IsPost(request.Method)
         && request.Headers["X-Amz-Target"].ToString().StartsWith("TrentService.", StringComparison.Ordinal);
 
-    private async Task FailAsync(HttpContext http, RequestContext? ctx, ProtocolFamily guessed, string requestId, CofferException error)
+    private async Task FailAsync(HttpContext http, RequestContext? ctx, ProtocolFamily guessed, string requestId, CofferException error, AdminApiException? adminError = null)
     {
         var family = ctx?.Family ?? guessed;
         if (http.Response.HasStarted)
@@ -280,6 +295,12 @@ public sealed class RequestDispatcher(CofferServices services)
         http.Response.Clear();
         http.Response.Headers["Server"] = "Coffer";
         SetRequestId(http.Response, family, requestId);
+        if (http.Items.ContainsKey(AdminApi.ItemKey))
+        {
+            // The admin API speaks JSON only, its own errors and the pipeline's (signature, access) alike.
+            await AdminApi.WriteErrorAsync(http, adminError?.Status ?? error.Error.Status, adminError?.Code ?? error.Error.Code, error.Message, requestId);
+            return;
+        }
         if (IsKmsCall(http.Request))
         {
             // A KMS client reads JSON errors only: an authentication failure (bad or expired

@@ -158,6 +158,26 @@ public sealed class Rekeyer
         }
     }
 
+    /// <summary>
+    /// Checks a request as <see cref="RunAsync"/> does before it touches anything, without running it: the id of the job
+    /// it would run (or continue) and the key ids its references resolve to.
+    /// </summary>
+    /// <exception cref="RekeyException">No such bucket; a key that does not exist, is not usable or is not the bucket owner's.</exception>
+    public async Task<(string JobId, string? FromKeyId, string ToKeyId)> ValidateAsync(RekeyRequest request, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var bucket = await _store.GetBucketAsync(request.Bucket, ct).ConfigureAwait(false)
+            ?? throw new RekeyException($"The bucket '{request.Bucket}' does not exist.");
+        var to = await UsableKeyAsync(bucket.Owner, request.ToKey, "--to-key", ct).ConfigureAwait(false);
+        var from = request.FromKey is null ? null : await UsableKeyAsync(bucket.Owner, request.FromKey, "--from-key", ct).ConfigureAwait(false);
+        if (from is not null && string.Equals(from.KeyId, to.KeyId, StringComparison.Ordinal))
+        {
+            throw new RekeyException("--from-key and --to-key name the same key; there is nothing to do.");
+        }
+
+        return (JobIdOf(bucket.Name, request.Prefix, from?.KeyId, to.KeyId), from?.KeyId, to.KeyId);
+    }
+
     /// <summary>One of <paramref name="owner"/>'s keys, usable; an administrator is told plainly when it is someone else's.</summary>
     private async Task<KmsKeyRecord> UsableKeyAsync(string owner, string reference, string option, CancellationToken ct)
     {

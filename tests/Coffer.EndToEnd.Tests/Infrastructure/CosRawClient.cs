@@ -105,10 +105,21 @@ public static class ResponseExtensions
         response.Headers.TryGetValues(name, out var v) ? string.Join(",", v)
         : response.Content.Headers.TryGetValues(name, out var c) ? string.Join(",", c) : null;
 
-    /// <summary>The error code of an XML error body.</summary>
+    /// <summary>The error code of an XML error body, or of the admin API's JSON one (<c>{"code": …}</c>).</summary>
     public static async Task<string?> ErrorCodeAsync(this HttpResponseMessage response)
     {
         var text = await response.Content.ReadAsStringAsync();
+        if (response.Content.Headers.ContentType?.MediaType == "application/json")
+        {
+            try
+            {
+                return System.Text.Json.Nodes.JsonNode.Parse(text)?["code"]?.GetValue<string>();
+            }
+            catch (System.Text.Json.JsonException)
+            {
+                return null;
+            }
+        }
         var start = text.IndexOf("<Code>", StringComparison.Ordinal);
         var end = text.IndexOf("</Code>", StringComparison.Ordinal);
         return start < 0 || end < 0 ? null : text[(start + 6)..end];

@@ -18,7 +18,7 @@ public sealed class ForgedSignatureTests(TenantsFixture t)
         var row = Operations.Row(operation);
         var scene = await AttackScene.GetAsync(t);
         using var wire = new Wire(t.Server);
-        return new(await wire.SendAsync(row.Build(scene), signer ?? t.Alice, auth, tamper: tamper), scene, row);
+        return new(await wire.SendAsync(row.Build(scene), signer ?? t.OwnerOf(row), auth, tamper: tamper), scene, row);
     }
 
     private sealed record HttpResponseMessageAndScene(System.Net.Http.HttpResponseMessage Response, AttackScene Scene, OperationRow Row);
@@ -62,12 +62,12 @@ public sealed class ForgedSignatureTests(TenantsFixture t)
     [Theory]
     [MemberData(nameof(Rows))]
     public async Task An_unknown_access_key_is_refused(string operation, Auth auth) =>
-        await CheckAsync(await SendAsync(operation, auth, signer: new Tenant("nobody", "AKIDNOBODY0000000000000000000000000", t.Alice.SecretKey)),
+        await CheckAsync(await SendAsync(operation, auth, signer: new Tenant("nobody", "AKIDNOBODY0000000000000000000000000", t.OwnerOf(Operations.Row(operation)).SecretKey)),
             HttpStatusCode.Forbidden, "InvalidAccessKeyId");
 
     [Theory]
     [MemberData(nameof(Rows))]
     public async Task Her_access_key_with_his_secret_is_refused(string operation, Auth auth) =>
-        await CheckAsync(await SendAsync(operation, auth, signer: t.Alice with { SecretKey = t.Bob.SecretKey }),
+        await CheckAsync(await SendAsync(operation, auth, signer: t.OwnerOf(Operations.Row(operation)) with { SecretKey = t.Bob.SecretKey }),
             HttpStatusCode.Forbidden, "SignatureDoesNotMatch");
 }

@@ -5,7 +5,9 @@ namespace Coffer.Security.Tests.Attacks;
 
 /// <summary>
 /// The server's own paths under /_coffer/: only the health check answers without a signature,
-/// and no user (signed or not) gets anything from a path that names the server's internals.
+/// and no user (signed or not) gets anything from a path that names the server's internals. The
+/// admin API (/_coffer/admin/…) answers the root user only: its calls are rows of the attack tables
+/// (<see cref="Operations.AdminCalls"/>) and of <see cref="AdminApiTests"/>.
 /// </summary>
 [Collection(TenantsCollection.Name)]
 public sealed class ServerPathTests(TenantsFixture t)

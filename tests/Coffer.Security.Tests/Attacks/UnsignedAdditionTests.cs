@@ -45,7 +45,7 @@ public sealed class UnsignedAdditionTests(TenantsFixture t)
         var row = Operations.Row(operation);
         var scene = await AttackScene.GetAsync(t);
         using var wire = new Wire(t.Server);
-        using var response = await wire.SendAsync(row.Build(scene), t.Alice, auth,
+        using var response = await wire.SendAsync(row.Build(scene), t.OwnerOf(row), auth,
             tamper: new Tampering { UnsignedHeaders = Additions["copy-source"](scene) });
         // A row that signed a copy source of its own gets the added one joined to it: the
         // signature no longer matches. Either way nothing is copied.
@@ -85,7 +85,7 @@ public sealed class UnsignedAdditionTests(TenantsFixture t)
         var scene = await AttackScene.GetAsync(t);
         using var wire = new Wire(t.Server);
         var value = parameter == "uploads" ? "" : "text/html";
-        using var response = await wire.SendAsync(row.Build(scene), t.Alice, auth,
+        using var response = await wire.SendAsync(row.Build(scene), t.OwnerOf(row), auth,
             tamper: new Tampering { UnsignedQuery = [new(parameter, value)] });
         // SigV4 signs the whole query, so an added parameter breaks the signature; the COS
         // signature lists what it signs, so an unlisted parameter is refused by name.

@@ -18,6 +18,12 @@ public sealed class AttackScene
     public const string UploadKey = "big.bin";
     public const string Content = "name,salary\nalice,100\n";
 
+    /// <summary>Users the admin rows add are named with this prefix; none may exist after an attack.</summary>
+    public const string PlantedUserPrefix = "planted-";
+
+    /// <summary>The user the admin rows try to remove; it must exist after an attack.</summary>
+    public const string VictimUser = "victim";
+
     public required string Bucket { get; init; }
     public required string BobBucket { get; init; }
     public required string UploadId { get; init; }
@@ -95,5 +101,8 @@ public sealed class AttackScene
         using var wire = new Wire(t.Server);
         using var encryption = await wire.SendAsync(new Req("GET", Bucket).With(("encryption", "")), t.Alice, Auth.S3Header);
         Assert.Equal(HttpStatusCode.NotFound, encryption.StatusCode);
+        var users = await t.Server.Server.Services.Store.ListUsersAsync();
+        Assert.Contains(users, u => u.Name == VictimUser);
+        Assert.DoesNotContain(users, u => u.Name.StartsWith(PlantedUserPrefix, StringComparison.Ordinal));
     }
 }

@@ -8,7 +8,9 @@ namespace Coffer.Security.Tests.Infrastructure;
 /// <param name="Writes">Whether the operation changes something when it is allowed.</param>
 /// <param name="SecureOnly">Whether it carries an SSE-C key or asks for SSE-KMS (HTTPS only).</param>
 /// <param name="OwnerStatus">What the owner gets for it, signed well (200 stands for any 2xx; the scene makes some fail on their merits).</param>
-public sealed record OperationRow(string Name, Func<AttackScene, Req> Build, bool Writes = false, bool SecureOnly = false, int OwnerStatus = 200)
+/// <param name="AdminOnly">A call of the admin API (/_coffer/admin/…): its owner is the root user, who may send it signed in the
+/// Authorization header over HTTPS only; everybody else, and every presigned URL, gets 403 AccessDenied.</param>
+public sealed record OperationRow(string Name, Func<AttackScene, Req> Build, bool Writes = false, bool SecureOnly = false, int OwnerStatus = 200, bool AdminOnly = false)
 {
     public override string ToString() => Name;
 }
@@ -24,6 +26,25 @@ public static class Operations
 
     private static (string, string)[] SseC(string prefix = "x-{fam}-server-side-encryption-customer-") =>
         [(prefix + "algorithm", "AES256"), (prefix + "key", SseKeys.KeyA), (prefix + "key-MD5", SseKeys.KeyAMd5)];
+
+    /// <summary>Server path of the admin API, as a <see cref="Req"/> bucket (Wire sends it path style in both families).</summary>
+    public const string AdminRoot = "_coffer";
+
+    /// <summary>The admin API (docs/admin-api.md): users and keys, temporary credentials, rekey jobs, the KMS audit log.</summary>
+    public static readonly OperationRow[] AdminCalls =
+    [
+        new("Admin ListUsers", _ => new Req("GET", AdminRoot, "admin/users"), AdminOnly: true),
+        new("Admin AddUser", _ => new Req("POST", AdminRoot, "admin/users").WithJson($$"""{"name": "{{AttackScene.PlantedUserPrefix}}{{Guid.NewGuid():N}}"}"""),
+            Writes: true, OwnerStatus: 201, AdminOnly: true),
+        new("Admin RemoveUser", _ => new Req("DELETE", AdminRoot, "admin/users/" + AttackScene.VictimUser), Writes: true, OwnerStatus: 204, AdminOnly: true),
+        new("Admin IssueTemporaryCredentials", _ => new Req("POST", AdminRoot, "admin/users/alice/temporary-credentials").WithJson("""{"durationSeconds": 900}"""),
+            AdminOnly: true),
+        new("Admin StartRekeyJob", s => new Req("POST", AdminRoot, "admin/rekey-jobs").WithJson($$"""{"bucket": "{{s.Bucket}}", "toKey": "alias/none"}"""),
+            Writes: true, OwnerStatus: 400, AdminOnly: true),
+        new("Admin GetRekeyJob", _ => new Req("GET", AdminRoot, "admin/rekey-jobs/0123456789abcdef0123456789abcdef"), OwnerStatus: 404, AdminOnly: true),
+        new("Admin StopRekeyJob", _ => new Req("DELETE", AdminRoot, "admin/rekey-jobs/0123456789abcdef0123456789abcdef"), Writes: true, OwnerStatus: 404, AdminOnly: true),
+        new("Admin ReadKmsAudit", _ => new Req("GET", AdminRoot, "admin/kms-audit").With(("limit", "5")), AdminOnly: true),
+    ];
 
     /// <summary>Every operation, aimed at alice's bucket, objects and upload.</summary>
     public static readonly OperationRow[] OnAlice =
@@ -63,7 +84,9 @@ public static class Operations
         new("CompleteMultipartUpload", s => new Req("POST", s.Bucket, AttackScene.UploadKey).With(("uploadId", s.UploadId))
             .WithBody("<CompleteMultipartUpload><Part><PartNumber>1</PartNumber><ETag>\"0\"</ETag></Part></CompleteMultipartUpload>"), Writes: true, OwnerStatus: 400),
         new("AbortMultipartUpload", s => new Req("DELETE", s.Bucket, AttackScene.UploadKey).With(("uploadId", s.UploadId)), Writes: true),
+        .. AdminCalls,
     ];
+
 
     /// <summary>
     /// Operations bob is allowed to send (the target is his own bucket) that name one of alice's

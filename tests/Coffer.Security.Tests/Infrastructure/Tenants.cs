@@ -28,6 +28,24 @@ public sealed class TenantsFixture : IAsyncLifetime
         Alice = await AddAsync("alice");
         Bob = await AddAsync("bob");
         Carol = await AddAsync("carol");
+        await AddAsync(AttackScene.VictimUser);
+    }
+
+    /// <summary>The root user: the administrator, the owner of the admin API's rows.</summary>
+    public Tenant Root { get; } = new("root", CofferFixture.AccessKey, CofferFixture.SecretKey);
+
+    /// <summary>Who may send a row: the root user for an admin call, alice for the rest.</summary>
+    public Tenant OwnerOf(OperationRow row) => row.AdminOnly ? Root : Alice;
+
+    /// <summary>Undoes what the root user's admin rows changed: planted users removed, the victim back.</summary>
+    public async Task RestoreUsersAsync()
+    {
+        var store = Server.Server.Services.Store;
+        foreach (var user in await store.ListUsersAsync())
+            if (user.Name.StartsWith(AttackScene.PlantedUserPrefix, StringComparison.Ordinal))
+                await store.RemoveUserAsync(user.AccessKeyId);
+        if (!(await store.ListUsersAsync()).Any(u => u.Name == AttackScene.VictimUser))
+            await AddAsync(AttackScene.VictimUser);
     }
 
     public Task DisposeAsync() => Server.DisposeAsync();

@@ -35,6 +35,9 @@ public sealed record Req(string Method, string? Bucket, string? Key = null)
 
     public Req With(params (string Name, string Value)[] query) => this with { Query = [.. Query, .. query.Select(p => KeyValuePair.Create(p.Name, p.Value))] };
     public Req WithHeaders(params (string Name, string Value)[] headers) => this with { Headers = [.. Headers, .. headers.Select(p => KeyValuePair.Create(p.Name, p.Value))] };
+    public Req WithJson(string json) => (this with { Body = Encoding.UTF8.GetBytes(json) }).WithHeaders(("Content-Type", "application/json"));
+    /// <summary>Whether this addresses a server path (/_coffer/…), which is never a bucket: sent path style in both families.</summary>
+    public bool ServerPath => Bucket == "_coffer";
     public Req WithBody(string xml, bool md5 = false)
     {
         var body = Encoding.UTF8.GetBytes(xml);
@@ -81,7 +84,9 @@ public sealed class Wire(CofferFixture f) : IDisposable
         var port = (https ? f.HttpsUrl : f.HttpUrl).Port;
         var now = tamper.SignedAt ?? DateTimeOffset.UtcNow;
         var cos = IsCos(auth);
-        var host = cos ? (req.Bucket is null ? $"service.cos.myqcloud.com" : $"{req.Bucket}.cos.{CosRegion}.myqcloud.com") : $"127.0.0.1:{port}";
+        var cosHost = cos && !req.ServerPath;
+        var host = cosHost ? (req.Bucket is null ? $"service.cos.myqcloud.com" : $"{req.Bucket}.cos.{CosRegion}.myqcloud.com") : $"127.0.0.1:{port}";
+        var cosPath = req.ServerPath ? "/" + req.Bucket + "/" + (req.Key ?? "") : "/" + (req.Key ?? "");
 
         var headers = new List<KeyValuePair<string, string>>(req.Headers);
         string extraQuery = "";
@@ -111,7 +116,7 @@ public sealed class Wire(CofferFixture f) : IDisposable
                         var signedHeaders = req.Headers.Append(new("host", host)).ToList();
                         if (req.Body is not null)
                             signedHeaders.Add(new("content-length", req.Body.Length.ToString()));
-                        var authorization = CosV5Signer.Sign(signer.AccessKey, signer.SecretKey, req.Method, "/" + (req.Key ?? ""), req.Query, signedHeaders,
+                        var authorization = CosV5Signer.Sign(signer.AccessKey, signer.SecretKey, req.Method, cosPath, req.Query, signedHeaders,
                             now.AddSeconds(-60), now + tamper.Validity);
                         headers.Add(new("Authorization", TamperTail(authorization, tamper)));
                         break;
@@ -119,7 +124,7 @@ public sealed class Wire(CofferFixture f) : IDisposable
                 case Auth.CosPresigned:
                     {
                         var signedHeaders = req.Headers.Append(new("host", host)).ToList();
-                        var query = CosV5Signer.PresignQuery(signer.AccessKey, signer.SecretKey, req.Method, "/" + (req.Key ?? ""), req.Query, signedHeaders,
+                        var query = CosV5Signer.PresignQuery(signer.AccessKey, signer.SecretKey, req.Method, cosPath, req.Query, signedHeaders,
                             now.AddSeconds(-60), now + tamper.Validity);
                         extraQuery = TamperTail(query, tamper);
                         break;
@@ -135,9 +140,9 @@ public sealed class Wire(CofferFixture f) : IDisposable
             headers.Add(new("Authorization", ""));
         headers.AddRange(tamper.UnsignedHeaders.Select(h => KeyValuePair.Create(h.Key.Replace("x-{fam}-", $"x-{family}-"), h.Value)));
 
-        var target = cos ? CosTarget(sent) : S3Target(sent);
+        var target = cosHost ? CosTarget(sent) : S3Target(sent);
         var query2 = string.Join("&", new[] { extraQuery, Encode(tamper.UnsignedQuery) }.Where(s => s.Length > 0));
-        var url = $"{(https ? "https" : "http")}://{(cos ? host : "127.0.0.1")}:{port}{target}";
+        var url = $"{(https ? "https" : "http")}://{(cosHost ? host : "127.0.0.1")}:{port}{target}";
         if (query2.Length > 0)
             url += (target.Contains('?') ? "&" : "?") + query2;
 
