@@ -16,7 +16,7 @@ internal static class ServeCommand
         };
         var blobs = new Option<string?>("--blobs")
         {
-            Description = $"Where the encrypted blobs live: file:DIR or a directory (default: the data folder, DIR/blobs). Also {Backends.BlobsVariable}.",
+            Description = $"Where the encrypted blobs live: file:DIR or a directory (default: the data folder, DIR/blobs), or s3://BUCKET?endpoint=URL&region=REGION for an S3-compatible store (Ceph RGW, MinIO, AWS S3, COS) with its keys in {Backends.BlobsAccessKeyVariable} / {Backends.BlobsSecretKeyVariable}. Also {Backends.BlobsVariable}.",
         };
         var http = new Option<string>("--http") { Description = "Plain HTTP listener ADDR:PORT, or 'none'.", DefaultValueFactory = _ => "127.0.0.1:9000" };
         var https = new Option<string>("--https") { Description = "HTTPS listener ADDR:PORT, or 'none'.", DefaultValueFactory = _ => "127.0.0.1:9443" };

@@ -70,7 +70,7 @@ public sealed class CofferServer : IAsyncDisposable
         {
             // A wrong key is refused now, with what to do, not found out by every request later.
             await Credentials.VerifyRootKeyAsync(store, rootKey, folder.RootKeySource, Backends.DescribeMetadata(options.Metadata, folder), ct);
-            blobs = Backends.OpenBlobs(options.Blobs, folder);
+            blobs = await Backends.OpenBlobsAsync(options.Blobs, folder, options.BlobsAccessKey, options.BlobsSecretKey, ct);
         }
         catch
         {

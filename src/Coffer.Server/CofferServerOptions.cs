@@ -17,10 +17,17 @@ public sealed class CofferServerOptions
 
     /// <summary>
     /// Where the ciphertext blobs live: null for the embedded default, the data folder's <c>blobs/</c>;
-    /// <c>file:DIR</c> or a directory for another folder. See <see cref="Hosting.Backends"/>
+    /// <c>file:DIR</c> or a directory for another folder; <c>s3://BUCKET?endpoint=URL&amp;region=…</c> for an
+    /// S3-compatible store (Ceph RGW, MinIO, AWS S3, COS). See <see cref="Hosting.Backends"/>
     /// (`coffer serve --blobs`, COFFER_BLOBS).
     /// </summary>
     public string? Blobs { get; set; }
+
+    /// <summary>The S3 blob backend's access key; null reads <c>COFFER_BLOBS_ACCESS_KEY</c>.</summary>
+    public string? BlobsAccessKey { get; set; }
+
+    /// <summary>The S3 blob backend's secret key; null reads <c>COFFER_BLOBS_SECRET_KEY</c>. Never logged.</summary>
+    public string? BlobsSecretKey { get; set; }
 
     /// <summary>Plain HTTP listener as ADDR:PORT (port 0 picks a free one), or null for none.</summary>
     public string? HttpEndpoint { get; set; } = "127.0.0.1:9000";

@@ -51,6 +51,7 @@ public sealed class CofferServices : IAsyncDisposable
         await RekeyJobs.DisposeAsync();
         await Reclaimer.DisposeAsync();
         await Store.DisposeAsync();
+        (Blobs as IDisposable)?.Dispose();
         RootKey.Dispose();
     }
 }

@@ -53,7 +53,7 @@ public sealed class BackendsTests : IDisposable
         {
             Assert.Equal(other, ((SqliteMetadataStore)store).DatabasePath);
         }
-        var blobs = Backends.OpenBlobs("file:" + Path.Combine(_directory, "b"), _folder);
+        var blobs = await Backends.OpenBlobsAsync("file:" + Path.Combine(_directory, "b"), _folder);
         await using (var writer = blobs.CreateWriter())
         {
             await writer.Stream.WriteAsync(new byte[] { 1 });
@@ -77,12 +77,22 @@ public sealed class BackendsTests : IDisposable
     }
 
     [Fact]
-    public void S3_is_recognised_and_refused_by_this_build()
+    public async Task S3_without_its_credentials_is_refused_saying_which_variables_to_set()
     {
         const string spec = "s3://coffer-blobs?endpoint=http://127.0.0.1:7480&region=us-east-1";
         Assert.Equal(Backends.BlobKind.S3, Backends.ParseBlobs(spec, _folder).Kind);
-        var e = Assert.Throws<ArgumentException>(() => Backends.OpenBlobs(spec, _folder));
-        Assert.Contains("not available in this build", e.Message);
+        var e = await Assert.ThrowsAsync<ArgumentException>(() => Backends.OpenBlobsAsync(spec, _folder, accessKey: "", secretKey: ""));
+        Assert.Contains(Backends.BlobsAccessKeyVariable, e.Message);
+        Assert.Contains(Backends.BlobsSecretKeyVariable, e.Message);
+    }
+
+    [Fact]
+    public async Task S3_that_cannot_be_reached_is_found_at_open_without_echoing_the_secret()
+    {
+        const string spec = "s3://coffer-blobs?endpoint=http://127.0.0.1:1&region=us-east-1";
+        var e = await Assert.ThrowsAsync<BlobStoreUnavailableException>(() => Backends.OpenBlobsAsync(spec, _folder, "coffer-test", "hunter2secret-0123456789"));
+        Assert.DoesNotContain("hunter2", e.ToString());
+        Assert.DoesNotContain("hunter2", Backends.DescribeBlobs(spec, _folder));
     }
 
     [Fact]
@@ -109,9 +119,26 @@ public sealed class BackendsTests : IDisposable
         var e = await Assert.ThrowsAsync<ArgumentException>(() => CofferServer.StartAsync(options));
         Assert.Contains("PostgreSQL metadata backend", e.Message);
 
-        options.Metadata = null;
-        options.Blobs = "s3://coffer-blobs";
-        e = await Assert.ThrowsAsync<ArgumentException>(() => CofferServer.StartAsync(options));
-        Assert.Contains("S3 blob backend", e.Message);
+    }
+
+    [Fact]
+    public async Task The_server_refuses_to_start_on_s3_without_credentials_and_leaves_the_folder_usable()
+    {
+        var options = new CofferServerOptions
+        {
+            DataDirectory = _folder.Root,
+            HttpEndpoint = "127.0.0.1:0",
+            HttpsEndpoint = null,
+            ConsoleLog = false,
+            Blobs = "s3://coffer-blobs",
+            BlobsAccessKey = "",
+            BlobsSecretKey = "",
+        };
+        var e = await Assert.ThrowsAsync<ArgumentException>(() => CofferServer.StartAsync(options));
+        Assert.Contains(Backends.BlobsAccessKeyVariable, e.Message);
+
+        options.Blobs = null;
+        await using var server = await CofferServer.StartAsync(options);
+        Assert.NotNull(server.HttpUrl);
     }
 }

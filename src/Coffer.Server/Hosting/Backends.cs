@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using Coffer.Storage;
+using Coffer.Storage.S3;
 
 namespace Coffer.Server.Hosting;
 
@@ -24,6 +25,12 @@ public static partial class Backends
 
     /// <summary>The environment variable <c>coffer serve</c> reads when <c>--blobs</c> is not given.</summary>
     public const string BlobsVariable = "COFFER_BLOBS";
+
+    /// <summary>The S3 blob backend's access key, when the options do not give one.</summary>
+    public const string BlobsAccessKeyVariable = "COFFER_BLOBS_ACCESS_KEY";
+
+    /// <summary>The S3 blob backend's secret key, when the options do not give one.</summary>
+    public const string BlobsSecretKeyVariable = "COFFER_BLOBS_SECRET_KEY";
 
     /// <summary>The metadata backends a spec can name.</summary>
     public enum MetadataKind
@@ -59,18 +66,40 @@ public static partial class Backends
         };
     }
 
-    /// <summary>Opens the blob store <paramref name="spec"/> names (null: the data folder's <c>blobs/</c>).</summary>
-    /// <exception cref="ArgumentException">The spec is malformed or names a backend this build does not have.</exception>
-    public static IBlobStore OpenBlobs(string? spec, DataFolder folder)
+    /// <summary>
+    /// Opens the blob store <paramref name="spec"/> names (null: the data folder's <c>blobs/</c>). An S3 store takes
+    /// its credentials from <paramref name="accessKey"/> / <paramref name="secretKey"/>, else from
+    /// <c>COFFER_BLOBS_ACCESS_KEY</c> / <c>COFFER_BLOBS_SECRET_KEY</c>, and its bucket is created when missing, so a
+    /// backend that cannot be reached is found now rather than by the first request.
+    /// </summary>
+    /// <exception cref="ArgumentException">The spec is malformed, or the S3 credentials are missing.</exception>
+    /// <exception cref="BlobStoreUnavailableException">The S3 backend cannot be reached or refuses the bucket.</exception>
+    public static async Task<IBlobStore> OpenBlobsAsync(string? spec, DataFolder folder, string? accessKey = null, string? secretKey = null, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(folder);
         var parsed = ParseBlobs(spec, folder);
-        return parsed.Kind switch
+        switch (parsed.Kind)
         {
-            BlobKind.FileSystem => new FileSystemBlobStore(parsed.Target),
-            BlobKind.S3 => throw NotInThisBuild("The S3 blob backend (--blobs s3://…)"),
-            _ => throw new ArgumentOutOfRangeException(nameof(spec)),
-        };
+            case BlobKind.FileSystem:
+                return new FileSystemBlobStore(parsed.Target);
+            case BlobKind.S3:
+                var options = S3BlobStoreOptions.Parse(parsed.Target,
+                    accessKey ?? Environment.GetEnvironmentVariable(BlobsAccessKeyVariable) ?? "",
+                    secretKey ?? Environment.GetEnvironmentVariable(BlobsSecretKeyVariable) ?? "");
+                var store = new S3BlobStore(options);
+                try
+                {
+                    await store.CreateBucketIfMissingAsync(ct).ConfigureAwait(false);
+                    return store;
+                }
+                catch
+                {
+                    store.Dispose();
+                    throw;
+                }
+            default:
+                throw new ArgumentOutOfRangeException(nameof(spec));
+        }
     }
 
     /// <summary>
