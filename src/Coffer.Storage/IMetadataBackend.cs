@@ -5,10 +5,10 @@ namespace Coffer.Storage;
 /// <summary>
 /// Everything a Coffer node keeps in its metadata database, as one backend: buckets, objects and users,
 /// multipart uploads, the KMS key store, rekey jobs, the scrub of destroyed key material and the blob
-/// ledger. The server's composition root (<c>Coffer.Server.Hosting.Backends</c>) opens one; everything
+/// ledger, and the leases on background jobs. The server's composition root (<c>Coffer.Server.Hosting.Backends</c>) opens one; everything
 /// else takes the narrowest of the interfaces it needs.
 /// </summary>
 /// <remarks>Implemented by <see cref="SqliteMetadataStore"/> (the embedded default).</remarks>
-public interface IMetadataBackend : IMetadataStore, IMultipartStore, IKmsKeyStore, IRekeyJobStore, IKeyMaterialScrubber, IBlobLedger, IAsyncDisposable
+public interface IMetadataBackend : IMetadataStore, IMultipartStore, IKmsKeyStore, IRekeyJobStore, IKeyMaterialScrubber, IBlobLedger, IJobLeases, IAsyncDisposable
 {
 }

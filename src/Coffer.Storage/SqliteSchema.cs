@@ -244,6 +244,17 @@ internal static class SqliteSchema
         ) STRICT, WITHOUT ROWID;
         CREATE INDEX blob_reclaims_by_time ON blob_reclaims (not_before);
         """,
+
+        // 7: leases on background jobs (IJobLeases): one row per job; generation fences an older holder;
+        // expires_at: ticks after which another node may take the job.
+        """
+        CREATE TABLE job_leases (
+            name       TEXT    NOT NULL PRIMARY KEY,
+            holder     TEXT    NOT NULL,
+            generation INTEGER NOT NULL,
+            expires_at INTEGER NOT NULL
+        ) STRICT, WITHOUT ROWID;
+        """,
     ];
 
     /// <summary>
