@@ -26,17 +26,23 @@ public sealed class CofferServer : IAsyncDisposable
     private readonly WebApplication _app;
     private readonly CofferServices _services;
     private readonly KmsMaintenance _kmsMaintenance;
+    private readonly LeasedJob _orphanSweep;
 
-    private CofferServer(WebApplication app, CofferServices services, KmsMaintenance kmsMaintenance)
+    private CofferServer(WebApplication app, CofferServices services, KmsMaintenance kmsMaintenance, LeasedJob orphanSweep)
     {
         _app = app;
         _services = services;
         _kmsMaintenance = kmsMaintenance;
+        _orphanSweep = orphanSweep;
     }
 
     public CofferServices Services => _services;
     /// <summary>The KMS job (key destruction, automatic rotation); tests may run it at will.</summary>
     public KmsMaintenance KmsMaintenance => _kmsMaintenance;
+    /// <summary>The periodic orphan sweep (a leased job, <see cref="OrphanSweeper.SweepAsync"/>); tests may run it at will.</summary>
+    public LeasedJob OrphanSweep => _orphanSweep;
+    /// <summary>This node's id as the holder of background-job leases.</summary>
+    public string NodeId { get; private init; } = "";
     public Uri? HttpUrl { get; private set; }
     public Uri? HttpsUrl { get; private set; }
     public X509Certificate2? Certificate { get; private set; }
@@ -153,14 +159,23 @@ public sealed class CofferServer : IAsyncDisposable
             Uploads = new UploadLimiter(options.MaxConcurrentUploads),
         };
         await services.Reclaimer.StartAsync(ct);
-        var kmsMaintenance = new KmsMaintenance(kms, store, audit, log, options.KmsMaintenanceInterval ?? KmsMaintenance.IntervalFor(options.TimeScale));
+        var nodeId = LeasedJob.NewNodeId();
+        var kmsMaintenance = new KmsMaintenance(kms, store, audit, log, options.KmsMaintenanceInterval ?? KmsMaintenance.IntervalFor(options.TimeScale), store, nodeId);
+        var orphanSweep = new LeasedJob(OrphanSweepJobName, store, nodeId, OrphanSweepIntervalFor(options.TimeScale), async ct =>
+        {
+            var swept = await OrphanSweeper.SweepAsync(store, blobs, TimeProvider.System, ct).ConfigureAwait(false);
+            if (swept.OrphanBlobsDeleted > 0)
+                log.LogInformation("Swept {Orphans} orphaned blobs.", swept.OrphanBlobsDeleted);
+        }, log, firstDelay: true);
         var dispatcher = new RequestDispatcher(services);
         app.Run(dispatcher.HandleAsync);
         await app.StartAsync(ct);
         kmsMaintenance.Start();
+        orphanSweep.Start();
 
-        var server = new CofferServer(app, services, kmsMaintenance)
+        var server = new CofferServer(app, services, kmsMaintenance, orphanSweep)
         {
+            NodeId = nodeId,
             RootAccessKeyId = accessKeyId,
             GeneratedRootSecret = newSecret,
             Certificate = certificate,
@@ -179,6 +194,19 @@ public sealed class CofferServer : IAsyncDisposable
         return server;
     }
 
+    /// <summary>The lease name of the periodic orphan sweep.</summary>
+    public const string OrphanSweepJobName = "orphan-sweep";
+
+    /// <summary>
+    /// Time between periodic orphan sweeps (after the one at start): ten minutes of server time (divided by the time
+    /// scale), at least 10 s. Each lists the whole blob store, so it is one node's job (a leased job).
+    /// </summary>
+    public static TimeSpan OrphanSweepIntervalFor(double timeScale)
+    {
+        var scaled = TimeSpan.FromMinutes(10) / Math.Max(timeScale, 1e-9);
+        return scaled < TimeSpan.FromSeconds(10) ? TimeSpan.FromSeconds(10) : scaled;
+    }
+
     /// <summary>The slowest request body accepted, in bytes per second averaged since the body began (after <see cref="MinUploadGracePeriod"/>).</summary>
     public const int MinUploadBytesPerSecond = 1024;
     public static readonly TimeSpan MinUploadGracePeriod = TimeSpan.FromSeconds(5);
@@ -192,6 +220,7 @@ public sealed class CofferServer : IAsyncDisposable
     {
         await _app.StopAsync();
         await _kmsMaintenance.DisposeAsync();
+        await _orphanSweep.DisposeAsync();
         await _app.DisposeAsync();
         await _services.DisposeAsync();
         _services.Audit.Dispose();

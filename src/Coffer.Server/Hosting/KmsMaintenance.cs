@@ -13,8 +13,11 @@ namespace Coffer.Server.Hosting;
 /// not finish (<see cref="IKeyMaterialScrubber"/>: for SQLite, a WAL truncation that a reader held up).
 /// Destroys and automatic rotations, whether made here or lazily by a request, go to the audit log.
 /// <para>
-/// One node: the embedded server runs it in-process. (Several nodes over one database would each run it;
-/// the conditional key updates make that safe, if wasteful, until it becomes a leased job.)
+/// A leased job (<see cref="LeasedJob"/>, lease <see cref="JobName"/>): every node runs the loop, and only the
+/// node holding the lease runs the passes. A pass run twice (two nodes, or a pass cut short and taken over) does
+/// no harm: a key is destroyed by a conditional update of a key still pending deletion and past its date, a
+/// rotation by a conditional update of the key's rotation date (the second node's finds it moved), and the scrub
+/// is idempotent.
 /// </para>
 /// </summary>
 public sealed class KmsMaintenance : IAsyncDisposable
@@ -23,11 +26,20 @@ public sealed class KmsMaintenance : IAsyncDisposable
     private readonly IKeyMaterialScrubber _scrubber;
     private readonly ILogger _log;
     private readonly IDisposable _auditSubscription;
-    private readonly CancellationTokenSource _stop = new();
-    private Task? _loop;
+    private readonly LeasedJob _job;
+
+    /// <summary>The name of its lease.</summary>
+    public const string JobName = "kms-maintenance";
 
     /// <summary>Creates the job (not started) and subscribes the audit log to key changes.</summary>
-    public KmsMaintenance(KeyManager kms, IKeyMaterialScrubber scrubber, KmsAuditLog audit, ILogger log, TimeSpan interval)
+    /// <param name="kms">The key manager.</param>
+    /// <param name="scrubber">The store's scrub of destroyed key material.</param>
+    /// <param name="audit">The KMS audit log.</param>
+    /// <param name="log">Where results and failures go.</param>
+    /// <param name="interval">Time between passes.</param>
+    /// <param name="leases">The shared backend's job leases.</param>
+    /// <param name="holder">This node's id as a lease holder.</param>
+    public KmsMaintenance(KeyManager kms, IKeyMaterialScrubber scrubber, KmsAuditLog audit, ILogger log, TimeSpan interval, IJobLeases leases, string holder)
     {
         ArgumentNullException.ThrowIfNull(kms);
         ArgumentNullException.ThrowIfNull(scrubber);
@@ -38,7 +50,11 @@ public sealed class KmsMaintenance : IAsyncDisposable
         _log = log;
         Interval = interval;
         _auditSubscription = audit.RecordKeyEvents(kms, "server");
+        _job = new LeasedJob(JobName, leases, holder, interval, async ct => await RunOnceAsync(ct).ConfigureAwait(false), log);
     }
+
+    /// <summary>The leased loop that runs it.</summary>
+    public LeasedJob Job => _job;
 
     /// <summary>Time between runs.</summary>
     public TimeSpan Interval { get; }
@@ -55,10 +71,10 @@ public sealed class KmsMaintenance : IAsyncDisposable
             : scaled;
     }
 
-    /// <summary>Starts the periodic loop (the first run happens at once).</summary>
-    public void Start() => _loop ??= Task.Run(LoopAsync);
+    /// <summary>Starts the periodic loop (the first attempt happens at once).</summary>
+    public void Start() => _job.Start();
 
-    /// <summary>One run: destroy expired keys, rotate due keys, finish a scrub of destroyed key material.</summary>
+    /// <summary>One run, whether or not this node holds the lease (the leased loop calls it when it does): destroy expired keys, rotate due keys, finish a scrub of destroyed key material.</summary>
     /// <returns>How many keys were destroyed and rotated.</returns>
     public async Task<(int Destroyed, int Rotated)> RunOnceAsync(CancellationToken ct = default)
     {
@@ -76,45 +92,10 @@ public sealed class KmsMaintenance : IAsyncDisposable
         return (destroyed, rotated.Count);
     }
 
-    /// <summary>Stops the loop and unsubscribes.</summary>
+    /// <summary>Stops the loop, releases the lease and unsubscribes.</summary>
     public async ValueTask DisposeAsync()
     {
-        await _stop.CancelAsync().ConfigureAwait(false);
-        if (_loop is not null)
-        {
-            try
-            {
-                await _loop.ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
-            {
-            }
-        }
-
+        await _job.DisposeAsync().ConfigureAwait(false);
         _auditSubscription.Dispose();
-        _stop.Dispose();
-    }
-
-    private async Task LoopAsync()
-    {
-        var ct = _stop.Token;
-        while (!ct.IsCancellationRequested)
-        {
-            try
-            {
-                await RunOnceAsync(ct).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException) when (ct.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception e)
-            {
-                // Keep running: a transient store error must not stop deletions and rotations for good.
-                _log.LogError(e, "The KMS maintenance job failed; it runs again in {Interval}.", Interval);
-            }
-
-            await Task.Delay(Interval, ct).ConfigureAwait(false);
-        }
     }
 }
