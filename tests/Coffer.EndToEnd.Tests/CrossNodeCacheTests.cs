@@ -75,12 +75,15 @@ public sealed class CrossNodeCacheTests : IAsyncLifetime
             ServerSideEncryptionMethod = ServerSideEncryptionMethod.AWSKMS, ServerSideEncryptionKeyManagementServiceKeyId = keyId,
         };
         await s3B.PutObjectAsync(Put("first"));   // B caches a bucket key under the CMK
+        Assert.True(_b.Server.Services.Envelope.CachedCount > 0);
 
         await kmsA.DisableKeyAsync(new DisableKeyRequest { KeyId = keyId });
         var put = await Assert.ThrowsAsync<AmazonS3Exception>(() => s3B.PutObjectAsync(Put("second")));
         Assert.Equal("KMS.DisabledException", put.ErrorCode);
         var get = await Assert.ThrowsAsync<AmazonS3Exception>(() => s3B.GetObjectAsync(bucket, "first"));
         Assert.Equal("KMS.DisabledException", get.ErrorCode);
+        // B saw no key event (the change was A's), yet its bucket keys under the CMK are gone from memory.
+        Assert.Equal(0, _b.Server.Services.Envelope.CachedCount);
     }
 
     [Fact]

@@ -115,7 +115,7 @@ public sealed class KmsEnvelope
             throw new KmsException(KmsErrorKind.InvalidCiphertext, "The sealed object key is malformed or of an unknown version.");
         }
 
-        await _kms.ResolveUsableAsync(keyId, ct).ConfigureAwait(false);
+        await ResolveUsableOrEvictAsync(keyId, ct).ConfigureAwait(false);
         byte[] kmsBlob = sealedKey.Slice(3, kmsLength).ToArray();
         byte[] canonical = KmsEncoding.CanonicalContext(context);
         string cacheKey = "d\n" + Convert.ToBase64String(kmsBlob) + "\n" + Convert.ToBase64String(canonical);
@@ -164,7 +164,7 @@ public sealed class KmsEnvelope
     private async Task<SealedObjectKey> SealCoreAsync(ObjectKey key, string keyIdOrAlias, IReadOnlyDictionary<string, string> context, KeyBinding binding, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(binding);
-        var cmk = await _kms.ResolveUsableAsync(keyIdOrAlias, ct).ConfigureAwait(false);
+        var cmk = await ResolveUsableOrEvictAsync(keyIdOrAlias, ct).ConfigureAwait(false);
         byte[] canonical = KmsEncoding.CanonicalContext(context);
         // The newest version is part of the name: after a rotation the next seal gets a bucket key under it.
         int newest = cmk.Versions.Count == 0 ? 0 : cmk.Versions.Max(v => v.Version);
@@ -187,6 +187,24 @@ public sealed class KmsEnvelope
         finally
         {
             bucketKey.Release();
+        }
+    }
+
+    /// <summary>
+    /// The CMK when usable; when not (disabled, pending deletion, destroyed: possibly by another node, whose key
+    /// events this node does not see), first drops this cache's bucket keys under it, so that their material does
+    /// not stay in memory for the rest of their lifetime.
+    /// </summary>
+    private async Task<KmsKeyRecord> ResolveUsableOrEvictAsync(string keyIdOrAlias, CancellationToken ct)
+    {
+        try
+        {
+            return await _kms.ResolveUsableAsync(keyIdOrAlias, ct).ConfigureAwait(false);
+        }
+        catch (KmsException e) when (e.Kind is KmsErrorKind.Disabled or KmsErrorKind.PendingDeletion or KmsErrorKind.NotFound)
+        {
+            Evict(keyIdOrAlias);
+            throw;
         }
     }
 

@@ -8,11 +8,21 @@ namespace Coffer.Server.Pipeline;
 /// Access key → (user, secret) for signature checks. Secrets are stored sealed under the root
 /// key; unsealed ones are kept in memory for a short time so that users added or removed by
 /// `coffer admin user` while the server runs take effect within seconds.
+/// <para>
+/// Bound: an entry (a user, or the absence of one) is used for at most <see cref="Lifetime"/> (2 s) after it
+/// was read, so a user added or removed on any node sharing the metadata backend takes effect on this one
+/// within 2 s. At most <see cref="MaxEntries"/> entries: past that the cache starts over (unknown access keys
+/// sent by anyone must not grow it without end). See docs/caches-and-jobs.md.
+/// </para>
 /// </summary>
 public sealed class CredentialStore(IMetadataStore store, RootKey rootKey, TimeProvider time)
 {
     public const string SecretPurpose = "coffer/user-secret";
-    private static readonly TimeSpan Lifetime = TimeSpan.FromSeconds(2);
+    /// <summary>How long an entry is used after it was read from the store: the cross-node staleness bound.</summary>
+    public static readonly TimeSpan Lifetime = TimeSpan.FromSeconds(2);
+
+    /// <summary>Most entries kept.</summary>
+    public const int MaxEntries = 10_000;
     private readonly ConcurrentDictionary<string, (UserRecord? User, string? Secret, DateTimeOffset Loaded)> _entries = new(StringComparer.Ordinal);
 
     /// <summary>
@@ -53,6 +63,8 @@ public sealed class CredentialStore(IMetadataStore store, RootKey rootKey, TimeP
             secret = System.Text.Encoding.UTF8.GetString(bytes);
             System.Security.Cryptography.CryptographicOperations.ZeroMemory(bytes);
         }
+        if (_entries.Count >= MaxEntries)
+            _entries.Clear();
         _entries[accessKeyId] = (user, secret, now);
         return (user, secret);
     }
