@@ -71,8 +71,11 @@ public sealed class CrossNodeCacheTests : IAsyncLifetime
         await s3B.PutBucketAsync(bucket);
         PutObjectRequest Put(string key) => new()
         {
-            BucketName = bucket, Key = key, ContentBody = "secret",
-            ServerSideEncryptionMethod = ServerSideEncryptionMethod.AWSKMS, ServerSideEncryptionKeyManagementServiceKeyId = keyId,
+            BucketName = bucket,
+            Key = key,
+            ContentBody = "secret",
+            ServerSideEncryptionMethod = ServerSideEncryptionMethod.AWSKMS,
+            ServerSideEncryptionKeyManagementServiceKeyId = keyId,
         };
         await s3B.PutObjectAsync(Put("first"));   // B caches a bucket key under the CMK
         Assert.True(_b.Server.Services.Envelope.CachedCount > 0);
