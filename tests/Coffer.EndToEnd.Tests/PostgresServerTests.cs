@@ -122,7 +122,11 @@ public sealed class PostgresServerTests : IAsyncLifetime
         {
             var part = await client.UploadPartAsync(new UploadPartRequest
             {
-                BucketName = bucket, Key = key, UploadId = uploadId, PartNumber = number, InputStream = new MemoryStream(data),
+                BucketName = bucket,
+                Key = key,
+                UploadId = uploadId,
+                PartNumber = number,
+                InputStream = new MemoryStream(data),
             });
             etags.Add(new PartETag(number, part.ETag));
         }
