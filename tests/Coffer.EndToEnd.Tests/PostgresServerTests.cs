@@ -60,19 +60,21 @@ public sealed class PostgresServerTests : IAsyncLifetime
         await command.ExecuteNonQueryAsync();
     }
 
-    private async Task<long> CountAsync(string table)
+    private Task<long> CountAsync(string table) => ScalarAsync<long>($"SELECT count(*) FROM {table};");
+
+    private async Task<T> ScalarAsync<T>(string sql)
     {
         await using var connection = new NpgsqlConnection(DatabaseConnectionString);
         await connection.OpenAsync();
-        await using var command = new NpgsqlCommand($"SELECT count(*) FROM {table};", connection);
-        return (long)(await command.ExecuteScalarAsync())!;
+        await using var command = new NpgsqlCommand(sql, connection);
+        return (T)(await command.ExecuteScalarAsync())!;
     }
 
     /// <summary>
     /// Starts a node on the test database and the shared blobs directory. Every node after the first gets
     /// its own data folder holding a copy of the first one's root key, as an operator would install it.
     /// </summary>
-    private async Task<CofferFixture> StartNodeAsync(string metadata)
+    private async Task<CofferFixture> StartNodeAsync(string metadata, double timeScale = 1.0)
     {
         if (!_created)
         {
@@ -88,6 +90,7 @@ public sealed class PostgresServerTests : IAsyncLifetime
         var node = new CofferFixture
         {
             DataDirectory = data,
+            TimeScale = timeScale,
             Configure = o =>
             {
                 o.Metadata = metadata;
@@ -213,5 +216,30 @@ public sealed class PostgresServerTests : IAsyncLifetime
         await s3B.DeleteObjectAsync(bucket, "from-a");
         var gone = await Assert.ThrowsAnyAsync<AmazonS3Exception>(() => s3A.GetObjectAsync(bucket, "from-a"));
         Assert.Equal(HttpStatusCode.NotFound, gone.StatusCode);
+    }
+
+    [PostgresFact]
+    public async Task The_servers_kms_job_destroys_a_deleted_key_and_rewrites_the_key_table()
+    {
+        // Seven days become three seconds.
+        var node = await StartNodeAsync(DatabaseUri, timeScale: 7 * 86_400 / 3.0);
+        using var kms = KmsLifeTests.Kms(node);
+        var keyId = (await kms.CreateKeyAsync(new CreateKeyRequest { Description = "doomed" })).KeyMetadata.KeyId;
+        Assert.Equal(1, await CountAsync($"kms_key_versions WHERE key_id = '{keyId}'"));
+        var fileBefore = await ScalarAsync<uint>("SELECT pg_relation_filenode('kms_key_versions')");
+
+        await kms.ScheduleKeyDeletionAsync(new ScheduleKeyDeletionRequest { KeyId = keyId, PendingWindowInDays = 7 });
+
+        // The job destroys the key, then rewrites the table so no dead row version keeps the material
+        // (IKeyMaterialScrubber; retried by the job while another snapshot holds it up).
+        var store = node.Server.Services.Store;
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while ((await store.GetKeyAsync(keyId))!.State != Coffer.Crypto.Kms.KmsKeyState.Deleted || store.MayHoldDestroyedKeyMaterial)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the key was not destroyed and scrubbed within 60 s of its scaled deletion date");
+            await Task.Delay(100);
+        }
+        Assert.Equal(0, await CountAsync($"kms_key_versions WHERE key_id = '{keyId}'"));
+        Assert.NotEqual(fileBefore, await ScalarAsync<uint>("SELECT pg_relation_filenode('kms_key_versions')"));
     }
 }
