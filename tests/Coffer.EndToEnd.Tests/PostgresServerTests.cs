@@ -242,4 +242,51 @@ public sealed class PostgresServerTests : IAsyncLifetime
         Assert.Equal(0, await CountAsync($"kms_key_versions WHERE key_id = '{keyId}'"));
         Assert.NotEqual(fileBefore, await ScalarAsync<uint>("SELECT pg_relation_filenode('kms_key_versions')"));
     }
+
+    [PostgresFact]
+    public async Task Two_nodes_on_one_database_run_the_kms_job_on_exactly_one_node_and_hand_it_over_on_stop()
+    {
+        var a = await StartNodeAsync(DatabaseUri, timeScale: 3600);   // KMS job every 1 s
+        var b = await StartNodeAsync(DatabaseUri, timeScale: 3600);
+        var jobs = new[] { a.Server.KmsMaintenance.Job, b.Server.KmsMaintenance.Job };
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
+        while (jobs.Sum(j => j.PassesRun) < 3 && DateTime.UtcNow < deadline)
+            await Task.Delay(50);
+
+        var holder = Assert.Single(jobs, j => j.HoldsLease);
+        Assert.Single(jobs, j => j.PassesRun > 0);
+        Assert.Equal(holder.Holder, await ScalarAsync<string>("SELECT holder FROM job_leases WHERE name = 'kms-maintenance'"));
+
+        var (stopping, other) = holder == jobs[0] ? (a, b) : (b, a);
+        var generation = await ScalarAsync<long>("SELECT generation FROM job_leases WHERE name = 'kms-maintenance'");
+        await stopping.DisposeAsync();
+        _nodes.Remove(stopping);
+        deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
+        while (!other.Server.KmsMaintenance.Job.HoldsLease && DateTime.UtcNow < deadline)
+            await Task.Delay(50);
+        Assert.True(other.Server.KmsMaintenance.Job.HoldsLease);
+        Assert.Equal(other.Server.NodeId, await ScalarAsync<string>("SELECT holder FROM job_leases WHERE name = 'kms-maintenance'"));
+        Assert.True(await ScalarAsync<long>("SELECT generation FROM job_leases WHERE name = 'kms-maintenance'") > generation);
+    }
+
+    [PostgresFact]
+    public async Task A_removed_user_and_a_disabled_kms_key_take_effect_on_the_other_node_within_the_bound()
+    {
+        var a = await StartNodeAsync(DatabaseUri);
+        var b = await StartNodeAsync(DatabaseUri);
+        var (accessKey, secretKey) = (await Coffer.Server.Hosting.Credentials.AddUserAsync(a.Server.Services.Store, a.Server.Services.RootKey, "pg-nodes"))!.Value;
+        using var asUserOnB = Clients.S3(b, accessKey: accessKey, secretKey: secretKey);
+        await asUserOnB.ListBucketsAsync();
+        Assert.True(await a.Server.Services.Store.RemoveUserAsync(accessKey));
+        await Task.Delay(Coffer.Server.Pipeline.CredentialStore.Lifetime + TimeSpan.FromMilliseconds(300));
+        Assert.Equal("InvalidAccessKeyId", (await Assert.ThrowsAsync<AmazonS3Exception>(() => asUserOnB.ListBucketsAsync())).ErrorCode);
+
+        using var kmsA = KmsLifeTests.Kms(a);
+        using var s3B = Clients.S3(b, https: true);
+        var keyId = (await kmsA.CreateKeyAsync(new CreateKeyRequest())).KeyMetadata.KeyId;
+        var bucket = await CreateBucketAsync(s3B);
+        await s3B.PutObjectAsync(KmsLifeTests.KmsPut(bucket, "k", "sealed on b", keyId));
+        await kmsA.DisableKeyAsync(new DisableKeyRequest { KeyId = keyId });
+        Assert.Equal("KMS.DisabledException", (await Assert.ThrowsAsync<AmazonS3Exception>(() => s3B.PutObjectAsync(KmsLifeTests.KmsPut(bucket, "k2", "x", keyId)))).ErrorCode);
+    }
 }
