@@ -233,7 +233,7 @@ public sealed class ClusterTests : IAsyncLifetime
         Assert.False(string.IsNullOrEmpty(Engines.S3Endpoint));
         _backend = new RemoteBackend();
         await CreateDatabaseAsync();
-        const string accessKey = "AKIDCLUSTERKILLTEST0000000000000000";
+        const string accessKey = "AKIDCLUSTERKILLTEST00000000000000000";
         const string secretKey = "ClusterKillTestSecretKey0123456789abcdef";
         var rootKey = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
         var ports = new List<int>();
