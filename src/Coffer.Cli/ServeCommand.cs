@@ -12,7 +12,7 @@ internal static class ServeCommand
         var data = new Option<string>("--data") { Description = "Data folder (metadata, blobs, root key, certificate).", DefaultValueFactory = _ => "coffer-data" };
         var metadata = new Option<string?>("--metadata")
         {
-            Description = $"Where metadata and KMS keys live: sqlite:PATH or a path (default: DIR/meta.db). Also {Backends.MetadataVariable}.",
+            Description = $"Where metadata and KMS keys live: sqlite:PATH or a path (default: DIR/meta.db), or a PostgreSQL database shared by several nodes: postgresql://USER:PASSWORD@HOST:5432/DB or an Npgsql connection string. Also {Backends.MetadataVariable}.",
         };
         var blobs = new Option<string?>("--blobs")
         {
@@ -48,7 +48,8 @@ internal static class ServeCommand
 
             --metadata and --blobs (or COFFER_METADATA / COFFER_BLOBS) move the metadata database and the
             blobs out of the data folder; the root key, certificate and KMS audit log stay in it.
-            This build has the embedded backends only (SQLite, files).
+            Several nodes can share one PostgreSQL database (--metadata postgresql://…) and one blobs
+            location, each with the same root key (COFFER_ROOT_KEY).
 
             Example:
               coffer serve --data /srv/coffer --http 0.0.0.0:9000 --domain s3.example.test

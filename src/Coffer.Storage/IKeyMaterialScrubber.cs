@@ -9,7 +9,8 @@ namespace Coffer.Storage;
 /// </summary>
 /// <remarks>
 /// What each backend keeps and what its scrub does is documented with the backend
-/// (SQLite: <see cref="SqliteMetadataStore.TruncateWalAsync"/>; docs/keys.md §4.5).
+/// (SQLite: <see cref="SqliteMetadataStore.TruncateWalAsync"/>, docs/keys.md §4.5; PostgreSQL:
+/// <see cref="Postgres.PostgresMetadataStore.ScrubDestroyedKeyMaterialAsync"/>, docs/kms.md §4.1).
 /// </remarks>
 public interface IKeyMaterialScrubber
 {

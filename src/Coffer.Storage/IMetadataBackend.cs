@@ -8,7 +8,7 @@ namespace Coffer.Storage;
 /// ledger. The server's composition root (<c>Coffer.Server.Hosting.Backends</c>) opens one; everything
 /// else takes the narrowest of the interfaces it needs.
 /// </summary>
-/// <remarks>Implemented by <see cref="SqliteMetadataStore"/> (the embedded default).</remarks>
+/// <remarks>Implemented by <see cref="SqliteMetadataStore"/> (the embedded default) and <see cref="Postgres.PostgresMetadataStore"/> (several nodes on one database).</remarks>
 public interface IMetadataBackend : IMetadataStore, IMultipartStore, IKmsKeyStore, IRekeyJobStore, IKeyMaterialScrubber, IBlobLedger, IAsyncDisposable
 {
 }

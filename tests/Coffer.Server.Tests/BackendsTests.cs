@@ -63,17 +63,26 @@ public sealed class BackendsTests : IDisposable
     }
 
     [Theory]
-    [InlineData("postgresql://coffer:hunter2secret@db.example:5432/coffer")]
-    [InlineData("postgres://coffer:hunter2secret@db.example/coffer")]
-    [InlineData("Host=db.example;Username=coffer;Password=hunter2secret;Database=coffer")]
-    public async Task PostgreSQL_is_recognised_and_refused_by_this_build_without_echoing_credentials(string spec)
+    [InlineData("postgresql://coffer:hunter2secret@127.0.0.1:1/coffer", "postgresql://127.0.0.1:1/coffer")]
+    [InlineData("postgres://coffer:hunter2secret@127.0.0.1:1/coffer", "postgres://127.0.0.1:1/coffer")]
+    [InlineData("Host=127.0.0.1;Port=1;Username=coffer;Password=hunter2secret;Database=coffer", "127.0.0.1:1/coffer")]
+    public async Task PostgreSQL_is_opened_and_an_unreachable_server_is_one_error_without_credentials(string spec, string described)
     {
         Assert.Equal(Backends.MetadataKind.Postgres, Backends.ParseMetadata(spec, _folder).Kind);
         Assert.False(Backends.IsSingleNode(spec, _folder));
-        var e = await Assert.ThrowsAsync<ArgumentException>(() => Backends.OpenMetadataAsync(spec, _folder));
-        Assert.Contains("not available in this build", e.Message);
+        Assert.Equal("PostgreSQL " + described, Backends.DescribeMetadata(spec, _folder));
+        // Port 1 refuses the connection: the open is attempted, and its failure names the server only.
+        var e = await Assert.ThrowsAsync<InvalidOperationException>(() => Backends.OpenMetadataAsync(spec, _folder));
+        Assert.StartsWith($"The PostgreSQL metadata database ({described}) cannot be used: ", e.Message);
         Assert.DoesNotContain("hunter2", e.Message);
-        Assert.DoesNotContain("hunter2", Backends.DescribeMetadata(spec, _folder));
+        Assert.DoesNotContain('\n', e.Message);
+    }
+
+    [Fact]
+    public async Task A_malformed_PostgreSQL_uri_is_refused_as_bad_input()
+    {
+        var e = await Assert.ThrowsAsync<ArgumentException>(() => Backends.OpenMetadataAsync("postgresql://coffer:hunter2secret@[bad/coffer", _folder));
+        Assert.DoesNotContain("hunter2", e.Message);
     }
 
     [Fact]
@@ -106,7 +115,7 @@ public sealed class BackendsTests : IDisposable
     }
 
     [Fact]
-    public async Task The_server_refuses_to_start_on_a_backend_this_build_does_not_have()
+    public async Task The_server_refuses_to_start_on_an_unreachable_database_without_echoing_its_password()
     {
         var options = new CofferServerOptions
         {
@@ -114,10 +123,11 @@ public sealed class BackendsTests : IDisposable
             HttpEndpoint = "127.0.0.1:0",
             HttpsEndpoint = null,
             ConsoleLog = false,
-            Metadata = "postgresql://coffer:hunter2secret@db.example/coffer",
+            Metadata = "postgresql://coffer:hunter2secret@127.0.0.1:1/coffer",
         };
-        var e = await Assert.ThrowsAsync<ArgumentException>(() => CofferServer.StartAsync(options));
-        Assert.Contains("PostgreSQL metadata backend", e.Message);
+        var unreachable = await Assert.ThrowsAsync<InvalidOperationException>(() => CofferServer.StartAsync(options));
+        Assert.Contains("PostgreSQL metadata database (postgresql://127.0.0.1:1/coffer)", unreachable.Message);
+        Assert.DoesNotContain("hunter2", unreachable.Message);
 
     }
 

@@ -1,3 +1,6 @@
+using Coffer.Storage.Postgres;
+using Coffer.Storage.Tests.Contracts;
+
 namespace Coffer.Storage.Tests;
 
 /// <summary>A clock the test moves by hand (its timestamps and its wall clock move together).</summary>
@@ -15,21 +18,32 @@ internal sealed class ManualTimeProvider : TimeProvider
     public void Advance(TimeSpan by) => Interlocked.Add(ref _ticks, by.Ticks);
 }
 
-public sealed class GarbageCollectionTests : MetadataStoreTests
+/// <summary>
+/// The reclaimer and the orphan sweeps over one node's backend: engine-neutral, so run on every backend
+/// (<see cref="SqliteGarbageCollectionTests"/>, <see cref="PostgresGarbageCollectionTests"/>). What holds
+/// across nodes is <see cref="BlobLedgerContract"/>'s.
+/// </summary>
+public abstract class GarbageCollectionContract : IAsyncLifetime
 {
     private readonly TempDirectory _blobRoot = new();
     private FileSystemBlobStore _blobs = null!;
 
-    public override async Task InitializeAsync()
+    private protected IMetadataBackend Store { get; private set; } = null!;
+
+    /// <summary>Opens the backend under test on an empty database.</summary>
+    protected abstract Task<IMetadataBackend> OpenAsync();
+
+    public virtual async Task InitializeAsync()
     {
-        await base.InitializeAsync();
+        Store = await OpenAsync();
         _blobs = new FileSystemBlobStore(_blobRoot.Path);
-        await CreateBucketAsync("b");
+        Assert.True(await Store.CreateBucketAsync(new BucketRecord("b", "alice", "ap-guangzhou", Sample.Instant)));
     }
 
-    public override async Task DisposeAsync()
+    public virtual async Task DisposeAsync()
     {
-        await base.DisposeAsync();
+        if (Store is not null)
+            await Store.DisposeAsync();
         _blobRoot.Dispose();
     }
 
@@ -43,7 +57,7 @@ public sealed class GarbageCollectionTests : MetadataStoreTests
 
     private async Task<int> QueuedAsync() => (await Store.DueReclaimsAsync(DateTimeOffset.MaxValue, int.MaxValue)).Count;
 
-    [Fact]
+    [ContractFact]
     public async Task The_reclaimer_keeps_blobs_until_the_grace_period_has_passed()
     {
         var clock = new ManualTimeProvider();
@@ -63,7 +77,7 @@ public sealed class GarbageCollectionTests : MetadataStoreTests
         Assert.Equal(0, await QueuedAsync());
     }
 
-    [Fact]
+    [ContractFact]
     public async Task Draining_deletes_only_what_is_due()
     {
         var clock = new ManualTimeProvider();
@@ -84,7 +98,7 @@ public sealed class GarbageCollectionTests : MetadataStoreTests
         Assert.False(await _blobs.ExistsAsync(late));
     }
 
-    [Fact]
+    [ContractFact]
     public async Task A_blob_opened_before_reclaiming_stays_readable()
     {
         var clock = new ManualTimeProvider();
@@ -100,7 +114,7 @@ public sealed class GarbageCollectionTests : MetadataStoreTests
         Assert.Equal(new byte[] { 1, 2, 3 }, buffer);
     }
 
-    [Fact]
+    [ContractFact]
     public async Task The_reclaimer_keeps_a_blob_that_metadata_still_refers_to()
     {
         var clock = new ManualTimeProvider();
@@ -118,7 +132,7 @@ public sealed class GarbageCollectionTests : MetadataStoreTests
         Assert.Equal(0, await QueuedAsync());
     }
 
-    [Fact]
+    [ContractFact]
     public async Task A_failed_deletion_is_reported_and_does_not_stop_the_rest()
     {
         var clock = new ManualTimeProvider();
@@ -134,7 +148,7 @@ public sealed class GarbageCollectionTests : MetadataStoreTests
         Assert.Equal(1, await QueuedAsync()); // tried again after another grace period
     }
 
-    [Fact]
+    [ContractFact]
     public async Task The_background_loop_deletes_due_blobs_until_stopped()
     {
         var reclaimer = new BlobReclaimer(_blobs, Store, gracePeriod: TimeSpan.FromMilliseconds(50));
@@ -157,7 +171,7 @@ public sealed class GarbageCollectionTests : MetadataStoreTests
         await reclaimer.DisposeAsync();
     }
 
-    [Fact]
+    [ContractFact]
     public async Task The_lone_sweep_removes_temporary_files_and_unreferenced_blobs_but_keeps_referenced_ones()
     {
         var referenced = await WriteBlobAsync();
@@ -179,7 +193,7 @@ public sealed class GarbageCollectionTests : MetadataStoreTests
         Assert.Empty(Directory.EnumerateFileSystemEntries(Path.Combine(_blobRoot.Path, "tmp")));
     }
 
-    [Fact]
+    [ContractFact]
     public async Task Sweeping_a_clean_store_changes_nothing()
     {
         var id = await WriteBlobAsync();
@@ -189,7 +203,7 @@ public sealed class GarbageCollectionTests : MetadataStoreTests
         Assert.Equal(new OrphanSweepResult(0, 0, 1), await OrphanSweeper.SweepAsync(Store, _blobs));
     }
 
-    [Fact]
+    [ContractFact]
     public async Task Sweeping_alone_removes_pending_and_queued_blobs_too_but_keeps_referenced_ones()
     {
         var clock = new ManualTimeProvider();
@@ -216,7 +230,7 @@ public sealed class GarbageCollectionTests : MetadataStoreTests
         Assert.Equal(0, await QueuedAsync());
     }
 
-    [Fact]
+    [ContractFact]
     public async Task The_shared_sweep_leaves_temporary_files_which_may_be_another_nodes_writes()
     {
         await using var inFlight = _blobs.CreateWriter();
@@ -227,5 +241,28 @@ public sealed class GarbageCollectionTests : MetadataStoreTests
 
         await Store.CommitBlobAsync(inFlight, TimeProvider.System);
         Assert.True(await _blobs.ExistsAsync(inFlight.BlobId));
+    }
+}
+
+public sealed class SqliteGarbageCollectionTests : GarbageCollectionContract
+{
+    private readonly TempDirectory _directory = new();
+
+    protected override async Task<IMetadataBackend> OpenAsync() => await SqliteMetadataStore.OpenAsync(_directory.File("metadata.db"));
+
+    public override async Task DisposeAsync()
+    {
+        await base.DisposeAsync();
+        _directory.Dispose();
+    }
+}
+
+[RequiresEngine(Engines.PostgresVariable)]
+public sealed class PostgresGarbageCollectionTests(PostgresEngine engine) : GarbageCollectionContract, IClassFixture<PostgresEngine>
+{
+    protected override async Task<IMetadataBackend> OpenAsync()
+    {
+        await engine.ResetAsync();
+        return await engine.OpenAsync();
     }
 }

@@ -1,6 +1,8 @@
 using System.Text.RegularExpressions;
 using Coffer.Storage;
+using Coffer.Storage.Postgres;
 using Coffer.Storage.S3;
+using Npgsql;
 
 namespace Coffer.Server.Hosting;
 
@@ -54,6 +56,7 @@ public static partial class Backends
 
     /// <summary>Opens the metadata backend <paramref name="spec"/> names (null: the data folder's SQLite database), migrating its schema.</summary>
     /// <exception cref="ArgumentException">The spec is malformed or names a backend this build does not have.</exception>
+    /// <exception cref="InvalidOperationException">The PostgreSQL database cannot be reached or used (the message says why, without credentials).</exception>
     public static async Task<IMetadataBackend> OpenMetadataAsync(string? spec, DataFolder folder, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(folder);
@@ -61,10 +64,30 @@ public static partial class Backends
         return parsed.Kind switch
         {
             MetadataKind.Sqlite => await SqliteMetadataStore.OpenAsync(parsed.Target, ct).ConfigureAwait(false),
-            MetadataKind.Postgres => throw NotInThisBuild("The PostgreSQL metadata backend (--metadata postgresql://…)"),
+            MetadataKind.Postgres => await OpenPostgresAsync(parsed.Target, ct).ConfigureAwait(false),
             _ => throw new ArgumentOutOfRangeException(nameof(spec)),
         };
     }
+
+    /// <summary>
+    /// Opens a PostgreSQL metadata database. What can go wrong with a reachable-or-not server (refused
+    /// connection, failed login, a database newer than this program or not UTF8) becomes one
+    /// <see cref="InvalidOperationException"/> naming the host and database only.
+    /// </summary>
+    private static async Task<IMetadataBackend> OpenPostgresAsync(string spec, CancellationToken ct)
+    {
+        try
+        {
+            return await PostgresMetadataStore.OpenAsync(spec, ct).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is NpgsqlException or NotSupportedException or TimeoutException)
+        {
+            throw new InvalidOperationException(
+                $"The PostgreSQL metadata database ({HostOf(spec)}) cannot be used: {OneLine(e.Message)}", e);
+        }
+    }
+
+    private static string OneLine(string message) => message.ReplaceLineEndings(" ").Trim();
 
     /// <summary>
     /// Opens the blob store <paramref name="spec"/> names (null: the data folder's <c>blobs/</c>). An S3 store takes
@@ -158,9 +181,6 @@ public static partial class Backends
         return parsed.Kind == BlobKind.FileSystem ? $"files {Path.Combine(parsed.Target, "blobs")}" : $"S3 {HostOf(parsed.Target)}";
     }
 
-    private static ArgumentException NotInThisBuild(string what) =>
-        new($"{what} is not available in this build; use the embedded default (SQLite and files in the data folder).");
-
     private static bool HasScheme(string spec, string scheme) =>
         spec.Length > scheme.Length && spec[scheme.Length] == ':' && spec.StartsWith(scheme, StringComparison.OrdinalIgnoreCase);
 
@@ -185,11 +205,26 @@ public static partial class Backends
         return Path.GetFullPath(path);
     }
 
-    /// <summary>host[:port][/path] of a URI, without user info or query; "(connection string)" for the key=value form.</summary>
+    /// <summary>
+    /// host[:port][/path] of a URI, without user info or query; host:port/database of an Npgsql connection
+    /// string; "(connection string)" when neither can be read.
+    /// </summary>
     private static string HostOf(string spec)
     {
         if (Uri.TryCreate(spec, UriKind.Absolute, out var uri) && !string.IsNullOrEmpty(uri.Host))
             return $"{uri.Scheme}://{uri.Host}{(uri.IsDefaultPort ? "" : ":" + uri.Port)}{uri.AbsolutePath}";
+        if (NpgsqlKeyword().IsMatch(spec))
+        {
+            try
+            {
+                var builder = new NpgsqlConnectionStringBuilder(spec);
+                return $"{builder.Host}:{builder.Port}/{builder.Database ?? builder.Username}";
+            }
+            catch (ArgumentException)
+            {
+                // Unreadable: say nothing of it (it may carry a password).
+            }
+        }
         return "(connection string)";
     }
 

@@ -3,15 +3,15 @@ using Npgsql;
 
 namespace Coffer.Storage.Postgres;
 
-public sealed partial class PostgresMetadataStore
+public sealed partial class PostgresMetadataStore : IKeyMaterialScrubber
 {
     private const string KmsKeyColumns = "key_id, owner, created, description, state, manager, deletion_date, rotation_enabled, rotation_period_days, next_rotation";
     private const string KmsVersionColumns = "key_id, version, sealed_material, created, rotation_type";
 
-    /// <summary>How long the scrub after a shred waits for the key table's lock before leaving the rest to <see cref="TruncateWalAsync"/>.</summary>
+    /// <summary>How long the scrub after a shred waits for the key table's lock before leaving the rest to <see cref="ScrubDestroyedKeyMaterialAsync"/>.</summary>
     private static readonly TimeSpan ShredScrubWait = TimeSpan.FromSeconds(2);
 
-    /// <summary>The default wait of <see cref="TruncateWalAsync"/> for the key table's lock.</summary>
+    /// <summary>The default wait of <see cref="ScrubDestroyedKeyMaterialAsync"/> for the key table's lock.</summary>
     private static readonly TimeSpan DefaultScrubWait = TimeSpan.FromSeconds(30);
 
     private readonly Lock _shredLock = new();
@@ -19,11 +19,11 @@ public sealed partial class PostgresMetadataStore
 
     /// <summary>
     /// True when key material was destroyed by this store and the key table has not been rewritten since:
-    /// until then the destroyed row versions (dead tuples) may still be in the table's files. The name is
-    /// <see cref="SqliteMetadataStore.WalMayHoldDestroyedMaterial"/>'s, so the server's KMS job treats both
-    /// stores alike: it calls <see cref="TruncateWalAsync"/> while this is set.
+    /// until then the destroyed row versions (dead tuples) may still be in the table's files
+    /// (<see cref="IKeyMaterialScrubber"/>: the server's KMS job calls <see cref="ScrubDestroyedKeyMaterialAsync"/>
+    /// while this is set).
     /// </summary>
-    public bool WalMayHoldDestroyedMaterial
+    public bool MayHoldDestroyedKeyMaterial
     {
         get
         {
@@ -100,7 +100,7 @@ public sealed partial class PostgresMetadataStore
     /// the same read applies.</para>
     /// <para>Destroyed versions (missing from <paramref name="replacement"/>) are overwritten with zeros and
     /// deleted in the transaction; after it commits the version table is rewritten with <c>VACUUM FULL</c>
-    /// (<see cref="TruncateWalAsync"/>), which leaves no dead row version, and no stale bytes in the free
+    /// (<see cref="ScrubDestroyedKeyMaterialAsync"/>), which leaves no dead row version, and no stale bytes in the free
     /// space of a page, in the table's files. docs/kms.md says what PostgreSQL keeps elsewhere.</para>
     /// </remarks>
     public async Task<bool> TryUpdateKeyAsync(KmsKeyRecord expected, KmsKeyRecord replacement, CancellationToken ct = default)
@@ -139,15 +139,15 @@ public sealed partial class PostgresMetadataStore
     /// <summary>
     /// Rewrites the KMS version table (<c>VACUUM FULL kms_key_versions</c>), so that no dead row version of
     /// destroyed material is left in its files: PostgreSQL's counterpart of
-    /// <see cref="SqliteMetadataStore.TruncateWalAsync"/>, under the same name. Waits up to
+    /// <see cref="SqliteMetadataStore.TruncateWalAsync"/> (<see cref="IKeyMaterialScrubber"/>). Waits up to
     /// <paramref name="wait"/> for the table's lock. Returns false, leaving
-    /// <see cref="WalMayHoldDestroyedMaterial"/> set, when a transaction that began before the shred is
+    /// <see cref="MayHoldDestroyedKeyMaterial"/> set, when a transaction that began before the shred is
     /// still open in this database (a snapshot that may see the destroyed rows, which the rewrite would have
     /// to copy), a prepared transaction or replication slot holds such a snapshot, or the lock was not had
     /// in time: try again later.
     /// </summary>
     /// <returns>true when the table was rewritten after every pending shred.</returns>
-    public async Task<bool> TruncateWalAsync(TimeSpan? wait = null, CancellationToken ct = default)
+    public async Task<bool> ScrubDestroyedKeyMaterialAsync(TimeSpan? wait = null, CancellationToken ct = default)
     {
         long pending;
         lock (_shredLock)
@@ -405,7 +405,7 @@ public sealed partial class PostgresMetadataStore
         {
             _pendingShredXid = Math.Max(_pendingShredXid, shredXid);
         }
-        await TruncateWalAsync(ShredScrubWait, CancellationToken.None).ConfigureAwait(false);
+        await ScrubDestroyedKeyMaterialAsync(ShredScrubWait, CancellationToken.None).ConfigureAwait(false);
     }
 
     private static void BindKey(NpgsqlCommand cmd, KmsKeyRecord key)

@@ -125,6 +125,7 @@ public sealed partial class PostgresMetadataStore : IMultipartStore
                 Long(upsert, "last_modified", part.LastModified.UtcTicks);
                 await upsert.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
             }
+            await ClearPendingAsync(s, [part.Stream.BlobId], ct).ConfigureAwait(false);
             return new PutPartResult(true, replaced == part.Stream.BlobId ? null : replaced);
         }, ct);
     }

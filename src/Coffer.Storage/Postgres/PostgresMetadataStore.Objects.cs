@@ -41,7 +41,8 @@ public sealed partial class PostgresMetadataStore
     /// <summary>
     /// The body of <see cref="PutObjectAsync"/> inside a caller's transaction (also used by copies and
     /// multipart Complete): key-share-locks the bucket, locks (or inserts) the object row, replaces it and
-    /// its blob references, and returns the replaced version's blobs that nothing refers to any more.
+    /// its blob references, drops the new blobs' pending rows (<see cref="IBlobLedger"/>), and returns the
+    /// replaced version's blobs that nothing refers to any more.
     /// </summary>
     private static async Task<IReadOnlyList<string>> UpsertObjectAsync(Session s, ObjectRecord obj, CancellationToken ct)
     {
@@ -105,6 +106,7 @@ public sealed partial class PostgresMetadataStore
             await add.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
         }
 
+        await ClearPendingAsync(s, newBlobIds, ct).ConfigureAwait(false);
         return await UnreferencedAsync(s, oldBlobIds.Except(newBlobIds, StringComparer.Ordinal), ct).ConfigureAwait(false);
     }
 

@@ -1,16 +1,14 @@
 namespace Coffer.Storage.Postgres;
 
-public sealed partial class PostgresMetadataStore
+public sealed partial class PostgresMetadataStore : IRekeyJobStore
 {
     private const string RekeyColumns = "job_id, bucket, prefix, from_key_id, to_key_id, last_key, rekeyed, skipped, conflicts, failed, started, updated, completed";
 
-    /// <summary>
-    /// Replaces an object's encryption metadata only if its sealed key is still
-    /// <paramref name="expectedSealedKey"/>, as <see cref="SqliteMetadataStore.TryReplaceObjectEncryptionAsync"/>
-    /// does. One conditional UPDATE: a concurrent overwrite on another node is waited for and the
+    /// <inheritdoc />
+    /// <remarks>
+    /// One conditional UPDATE: a concurrent overwrite on another node is waited for and the
     /// condition is checked again on the row it left.
-    /// </summary>
-    /// <returns>true when swapped; false when the object changed or is gone.</returns>
+    /// </remarks>
     public Task<bool> TryReplaceObjectEncryptionAsync(string bucket, string key, byte[] expectedSealedKey, ObjectEncryption replacement,
         RekeyJobRecord? progress = null, CancellationToken ct = default)
     {
@@ -49,7 +47,7 @@ public sealed partial class PostgresMetadataStore
         }, ct);
     }
 
-    /// <summary>The saved progress of a rekey job, or null.</summary>
+    /// <inheritdoc />
     public Task<RekeyJobRecord?> GetRekeyJobAsync(string jobId, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(jobId);
@@ -85,7 +83,7 @@ public sealed partial class PostgresMetadataStore
         }, ct);
     }
 
-    /// <summary>Creates or replaces the saved progress of a rekey job.</summary>
+    /// <inheritdoc />
     public Task SaveRekeyJobAsync(RekeyJobRecord job, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(job);

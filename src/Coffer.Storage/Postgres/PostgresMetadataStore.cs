@@ -29,7 +29,7 @@ namespace Coffer.Storage.Postgres;
 /// rerun is safe.
 /// </para>
 /// </remarks>
-public sealed partial class PostgresMetadataStore : IMetadataStore, IKmsKeyStore
+public sealed partial class PostgresMetadataStore : IMetadataBackend
 {
     /// <summary>How many times a transaction runs before a deadlock or serialization failure is given up on.</summary>
     public const int MaxAttempts = 8;

@@ -225,6 +225,24 @@ internal static class PostgresSchema
         ALTER TABLE kms_aliases RENAME CONSTRAINT kms_aliases_v5_key_id_fkey TO kms_aliases_key_id_fkey;
         CREATE INDEX kms_aliases_by_key ON kms_aliases (key_id);
         """,
+
+        // 6: the blob ledger (IBlobLedger), as SQLite's migration 6. blob_pending: blobs committed to the blob
+        // store that no object or part names yet (the transaction that first names one deletes its row);
+        // expires: ticks after which its writer is presumed gone. blob_reclaims: blobs of replaced and deleted
+        // objects (and of failed writes) waiting for their grace period; not_before: ticks.
+        """
+        CREATE TABLE blob_pending (
+            blob_id text COLLATE "C" NOT NULL PRIMARY KEY,
+            expires bigint NOT NULL
+        );
+        CREATE INDEX blob_pending_by_expiry ON blob_pending (expires);
+
+        CREATE TABLE blob_reclaims (
+            blob_id    text COLLATE "C" NOT NULL PRIMARY KEY,
+            not_before bigint NOT NULL
+        );
+        CREATE INDEX blob_reclaims_by_time ON blob_reclaims (not_before);
+        """,
     ];
 
     /// <summary>Every (table, column) that holds blob ids (as <see cref="SqliteSchema.BlobReferences"/>).</summary>

@@ -70,7 +70,7 @@ public abstract class BlobLedgerContract : IAsyncLifetime
     private static async Task<IReadOnlyList<BlobReclaim>> QueuedAsync(IBlobLedger node) =>
         await node.DueReclaimsAsync(DateTimeOffset.MaxValue, int.MaxValue);
 
-    [Fact]
+    [ContractFact]
     public async Task Another_nodes_sweep_keeps_a_blob_that_is_pending_and_not_yet_committed()
     {
         var pending = await WritePendingBlobAsync(A);
@@ -90,7 +90,7 @@ public abstract class BlobLedgerContract : IAsyncLifetime
         Assert.Empty(await QueuedAsync(B));
     }
 
-    [Fact]
+    [ContractFact]
     public async Task A_part_commit_drops_the_pending_row_as_an_object_commit_does()
     {
         var blob = await WritePendingBlobAsync(A);
@@ -106,7 +106,7 @@ public abstract class BlobLedgerContract : IAsyncLifetime
         Assert.True(await Blobs.ExistsAsync(blob));
     }
 
-    [Fact]
+    [ContractFact]
     public async Task A_pending_blob_whose_writer_is_gone_is_reclaimed_once_its_row_expires()
     {
         var abandoned = await WritePendingBlobAsync(A);
@@ -127,7 +127,7 @@ public abstract class BlobLedgerContract : IAsyncLifetime
         Assert.Empty(await QueuedAsync(B));
     }
 
-    [Fact]
+    [ContractFact]
     public async Task A_reclaim_queued_on_one_node_is_carried_out_by_the_other_after_the_grace_and_not_before()
     {
         var blob = await WritePendingBlobAsync(A);
@@ -150,7 +150,7 @@ public abstract class BlobLedgerContract : IAsyncLifetime
         Assert.Empty(await QueuedAsync(A));
     }
 
-    [Fact]
+    [ContractFact]
     public async Task A_blob_referenced_again_before_the_grace_survives_and_leaves_the_queue()
     {
         var blob = await WritePendingBlobAsync(A);
@@ -170,7 +170,7 @@ public abstract class BlobLedgerContract : IAsyncLifetime
         Assert.True(await A.IsBlobReferencedAsync(blob));
     }
 
-    [Fact]
+    [ContractFact]
     public async Task A_blob_still_shared_by_another_object_is_kept_when_one_is_deleted()
     {
         var shared = await WritePendingBlobAsync(A);
@@ -187,7 +187,7 @@ public abstract class BlobLedgerContract : IAsyncLifetime
         Assert.True(await Blobs.ExistsAsync(shared));
     }
 
-    [Fact]
+    [ContractFact]
     public async Task Two_nodes_draining_the_same_queue_delete_each_blob_and_empty_the_queue()
     {
         var ids = new List<string>();
@@ -207,7 +207,7 @@ public abstract class BlobLedgerContract : IAsyncLifetime
         Assert.Empty(await QueuedAsync(A));
     }
 
-    [Fact]
+    [ContractFact]
     public async Task Queuing_a_blob_drops_its_pending_row_and_keeps_the_later_time()
     {
         var blob = await WritePendingBlobAsync(A);
@@ -223,7 +223,7 @@ public abstract class BlobLedgerContract : IAsyncLifetime
         Assert.Equal(0, await B.ExpirePendingAsync(Clock.GetUtcNow()));
     }
 
-    [Fact]
+    [ContractFact]
     public async Task A_queue_row_is_removed_only_as_it_was_read()
     {
         var blob = await WriteUnrecordedBlobAsync();
@@ -239,7 +239,7 @@ public abstract class BlobLedgerContract : IAsyncLifetime
         Assert.Empty(await QueuedAsync(A));
     }
 
-    [Fact]
+    [ContractFact]
     public async Task The_ledger_is_durable_a_node_opened_later_sees_the_queue_and_the_pending_rows()
     {
         var queued = await WriteUnrecordedBlobAsync();

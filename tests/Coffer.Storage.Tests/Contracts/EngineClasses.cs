@@ -40,25 +40,20 @@ public sealed class SqliteConcurrencyContractTests() : ConcurrencyContract<Sqlit
 [RequiresEngine(Engines.PostgresVariable)]
 public sealed class PostgresConcurrencyTests(PostgresEngine engine) : ConcurrencyContract<PostgresMetadataStore>(engine), IClassFixture<PostgresEngine>;
 
-public sealed class SqliteRekeyStoreTests() : RekeyStoreContract<SqliteMetadataStore>(new SqliteEngine())
-{
-    protected override Task<bool> TryReplaceObjectEncryptionAsync(SqliteMetadataStore store, string bucket, string key, byte[] expectedSealedKey,
-        ObjectEncryption replacement, RekeyJobRecord? progress = null) =>
-        store.TryReplaceObjectEncryptionAsync(bucket, key, expectedSealedKey, replacement, progress);
-
-    protected override Task<RekeyJobRecord?> GetRekeyJobAsync(SqliteMetadataStore store, string jobId) => store.GetRekeyJobAsync(jobId);
-
-    protected override Task SaveRekeyJobAsync(SqliteMetadataStore store, RekeyJobRecord job) => store.SaveRekeyJobAsync(job);
-}
+public sealed class SqliteRekeyStoreTests() : RekeyStoreContract<SqliteMetadataStore>(new SqliteEngine());
 
 [RequiresEngine(Engines.PostgresVariable)]
-public sealed class PostgresRekeyStoreTests(PostgresEngine engine) : RekeyStoreContract<PostgresMetadataStore>(engine), IClassFixture<PostgresEngine>
+public sealed class PostgresRekeyStoreTests(PostgresEngine engine) : RekeyStoreContract<PostgresMetadataStore>(engine), IClassFixture<PostgresEngine>;
+
+/// <summary><see cref="BlobLedgerContract"/> on PostgreSQL: two <see cref="PostgresMetadataStore"/> instances on one database are two nodes.</summary>
+[RequiresEngine(Engines.PostgresVariable)]
+public sealed class PostgresBlobLedgerTests(PostgresEngine engine) : BlobLedgerContract, IClassFixture<PostgresEngine>
 {
-    protected override Task<bool> TryReplaceObjectEncryptionAsync(PostgresMetadataStore store, string bucket, string key, byte[] expectedSealedKey,
-        ObjectEncryption replacement, RekeyJobRecord? progress = null) =>
-        store.TryReplaceObjectEncryptionAsync(bucket, key, expectedSealedKey, replacement, progress);
+    protected override async Task<IMetadataBackend> OpenAsync() => await engine.OpenAsync();
 
-    protected override Task<RekeyJobRecord?> GetRekeyJobAsync(PostgresMetadataStore store, string jobId) => store.GetRekeyJobAsync(jobId);
-
-    protected override Task SaveRekeyJobAsync(PostgresMetadataStore store, RekeyJobRecord job) => store.SaveRekeyJobAsync(job);
+    public override async Task InitializeAsync()
+    {
+        await engine.ResetAsync();
+        await base.InitializeAsync();
+    }
 }

@@ -5,19 +5,11 @@ namespace Coffer.Storage.Tests.Contracts;
 
 /// <summary>
 /// What <c>coffer admin rekey</c> needs of a store: a compare-and-set of an object's encryption that saves
-/// progress in the same transaction, and job progress that survives. The rekey methods are not on an
-/// interface of this branch yet, so each engine's class says how to call them.
+/// progress in the same transaction, and job progress that survives (<see cref="IRekeyJobStore"/>).
 /// </summary>
 public abstract class RekeyStoreContract<TStore>(IStoreEngine<TStore> engine) : StoreContract<TStore>(engine)
-    where TStore : class, IMetadataStore, IMultipartStore, IKmsKeyStore
+    where TStore : class, IMetadataStore, IMultipartStore, IKmsKeyStore, IRekeyJobStore
 {
-    protected abstract Task<bool> TryReplaceObjectEncryptionAsync(TStore store, string bucket, string key, byte[] expectedSealedKey, ObjectEncryption replacement,
-        RekeyJobRecord? progress = null);
-
-    protected abstract Task<RekeyJobRecord?> GetRekeyJobAsync(TStore store, string jobId);
-
-    protected abstract Task SaveRekeyJobAsync(TStore store, RekeyJobRecord job);
-
     [ContractFact]
     public async Task Object_encryption_is_swapped_only_while_the_object_is_unchanged()
     {
@@ -29,30 +21,30 @@ public abstract class RekeyStoreContract<TStore>(IStoreEngine<TStore> engine) : 
         var progress = Job() with { LastKey = "k", Rekeyed = 1 };
         var sealedB = RandomNumberGenerator.GetBytes(100);
         var rewrapped = new ObjectEncryption(SseMode.Kms, sealedB, "key-b", "e30=");
-        Assert.True(await TryReplaceObjectEncryptionAsync(Store, "b", "k", sealedA, rewrapped, progress));
+        Assert.True(await Store.TryReplaceObjectEncryptionAsync("b", "k", sealedA, rewrapped, progress));
         AssertRecord.Equal(obj with { Encryption = rewrapped }, await Store.GetObjectAsync("b", "k"));
-        Assert.Equal(progress, await GetRekeyJobAsync(Store, progress.JobId));
+        Assert.Equal(progress, await Store.GetRekeyJobAsync(progress.JobId));
 
         // The sealed key read before is stale now: nothing changes, not even the progress.
         var later = progress with { LastKey = "z", Rekeyed = 2 };
-        Assert.False(await TryReplaceObjectEncryptionAsync(Store, "b", "k", sealedA, new ObjectEncryption(SseMode.Kms, sealedA, "key-c"), later));
+        Assert.False(await Store.TryReplaceObjectEncryptionAsync("b", "k", sealedA, new ObjectEncryption(SseMode.Kms, sealedA, "key-c"), later));
         AssertRecord.Equal(obj with { Encryption = rewrapped }, await Store.GetObjectAsync("b", "k"));
-        Assert.Equal(progress, await GetRekeyJobAsync(Store, progress.JobId));
+        Assert.Equal(progress, await Store.GetRekeyJobAsync(progress.JobId));
 
         await Store.DeleteObjectAsync("b", "k");
-        Assert.False(await TryReplaceObjectEncryptionAsync(Store, "b", "k", sealedB, rewrapped));
+        Assert.False(await Store.TryReplaceObjectEncryptionAsync("b", "k", sealedB, rewrapped));
     }
 
     [ContractFact]
     public async Task Rekey_progress_round_trips_and_is_replaced()
     {
-        Assert.Null(await GetRekeyJobAsync(Store, "nope"));
+        Assert.Null(await Store.GetRekeyJobAsync("nope"));
         var job = Job();
-        await SaveRekeyJobAsync(Store, job);
-        Assert.Equal(job, await GetRekeyJobAsync(Store, job.JobId));
+        await Store.SaveRekeyJobAsync(job);
+        Assert.Equal(job, await Store.GetRekeyJobAsync(job.JobId));
         var done = job with { FromKeyId = null, LastKey = "photos/z", Rekeyed = 5, Skipped = 2, Conflicts = 1, Failed = 3, Completed = Sample.Instant.AddHours(1) };
-        await SaveRekeyJobAsync(Store, done);
-        Assert.Equal(done, await GetRekeyJobAsync(Store, job.JobId));
+        await Store.SaveRekeyJobAsync(done);
+        Assert.Equal(done, await Store.GetRekeyJobAsync(job.JobId));
     }
 
     private static RekeyJobRecord Job() => new()
@@ -79,8 +71,8 @@ public abstract class RekeyStoreContract<TStore>(IStoreEngine<TStore> engine) : 
             var current = (await Store.GetObjectAsync("b", "k"))!.Encryption.SealedKey;
             var candidates = new[] { RandomNumberGenerator.GetBytes(100), RandomNumberGenerator.GetBytes(100) };
             var results = await Task.WhenAll(
-                Task.Run(() => TryReplaceObjectEncryptionAsync(Store, "b", "k", current, new ObjectEncryption(SseMode.Kms, candidates[0], "key-b"))),
-                Task.Run(() => TryReplaceObjectEncryptionAsync(second, "b", "k", current, new ObjectEncryption(SseMode.Kms, candidates[1], "key-c"))));
+                Task.Run(() => Store.TryReplaceObjectEncryptionAsync("b", "k", current, new ObjectEncryption(SseMode.Kms, candidates[0], "key-b"))),
+                Task.Run(() => second.TryReplaceObjectEncryptionAsync("b", "k", current, new ObjectEncryption(SseMode.Kms, candidates[1], "key-c"))));
 
             Assert.Single(results, r => r);
             Assert.Equal(candidates[results[0] ? 0 : 1], (await second.GetObjectAsync("b", "k"))!.Encryption.SealedKey);

@@ -74,7 +74,7 @@ public sealed class PostgresKmsShredTests(PostgresEngine engine) : IClassFixture
             Assert.True(await _store.TryUpdateKeyAsync(victim, victim with { State = KmsKeyState.Deleted, Versions = [] }));
         }
 
-        Assert.False(_store.WalMayHoldDestroyedMaterial, _store.LastScrubBlocker);
+        Assert.False(_store.MayHoldDestroyedKeyMaterial, _store.LastScrubBlocker);
         foreach (var material in materials)
         {
             Assert.False(await KeyTableFileContainsAsync(material));
@@ -103,13 +103,13 @@ public sealed class PostgresKmsShredTests(PostgresEngine engine) : IClassFixture
         }
 
         await _store.UpdateKeyAsync(key with { State = KmsKeyState.Deleted, Versions = [] });
-        Assert.True(_store.WalMayHoldDestroyedMaterial);
-        Assert.False(await _store.TruncateWalAsync(TimeSpan.FromMilliseconds(200)));
+        Assert.True(_store.MayHoldDestroyedKeyMaterial);
+        Assert.False(await _store.ScrubDestroyedKeyMaterialAsync(TimeSpan.FromMilliseconds(200)));
         Assert.True(await KeyTableFileContainsAsync(material));          // the dead row version is still there
 
         await snapshot.RollbackAsync();
-        Assert.True(await _store.TruncateWalAsync(TimeSpan.FromSeconds(5)));
-        Assert.False(_store.WalMayHoldDestroyedMaterial);
+        Assert.True(await _store.ScrubDestroyedKeyMaterialAsync(TimeSpan.FromSeconds(5)));
+        Assert.False(_store.MayHoldDestroyedKeyMaterial);
         Assert.False(await KeyTableFileContainsAsync(material));
     }
 

@@ -137,7 +137,7 @@ public sealed class PostgresSchemaTests : IAsyncLifetime
 
         await using var store = await PostgresMetadataStore.OpenAsync(ConnectionString);
 
-        Assert.Equal(5, await store.ScalarAsync("SELECT max(version) FROM schema_version;"));
+        Assert.Equal(PostgresSchema.LatestVersion, await store.ScalarAsync("SELECT max(version) FROM schema_version;"));
         var alice = (await store.GetUserAsync("AK1"))!;
         Assert.Matches("^[0-9a-f]{64}$", alice.Id);
         Assert.Equal(alice.Id, (await store.GetBucketAsync("b1"))!.Owner);

@@ -1,4 +1,6 @@
-namespace Coffer.Storage.Tests;
+using Xunit;
+
+namespace Coffer.Testing;
 
 /// <summary>
 /// The external engines some tests need (PostgreSQL, an S3-compatible store such as Ceph RGW),
@@ -22,7 +24,8 @@ public static class Engines
     public static string S3AccessKey => Require(S3AccessKeyVariable);
     public static string S3SecretKey => Require(S3SecretKeyVariable);
 
-    internal static string? SkipReason(params string[] variables)
+    /// <summary>Why a test needing <paramref name="variables"/> is skipped here, or null to run it (always null under CI=true).</summary>
+    public static string? SkipReason(params string[] variables)
     {
         if (InCi)
             return null;
