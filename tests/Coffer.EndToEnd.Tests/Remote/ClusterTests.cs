@@ -7,7 +7,7 @@ using Amazon.Runtime;
 using Amazon.S3;
 using Amazon.S3.Model;
 using Coffer.EndToEnd.Tests.Infrastructure;
-using Coffer.Storage.Tests;
+using Coffer.Testing;
 using Npgsql;
 using static Coffer.EndToEnd.Tests.Infrastructure.SseCases;
 

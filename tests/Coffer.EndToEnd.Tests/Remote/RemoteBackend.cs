@@ -3,7 +3,7 @@ using Amazon.Runtime;
 using Amazon.S3;
 using Amazon.S3.Model;
 using Coffer.EndToEnd.Tests.Infrastructure;
-using Coffer.Storage.Tests;
+using Coffer.Testing;
 
 namespace Coffer.EndToEnd.Tests.Remote;
 

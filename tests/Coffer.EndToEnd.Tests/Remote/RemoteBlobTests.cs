@@ -5,7 +5,7 @@ using Amazon.KeyManagementService.Model;
 using Amazon.S3;
 using Amazon.S3.Model;
 using Coffer.EndToEnd.Tests.Infrastructure;
-using Coffer.Storage.Tests;
+using Coffer.Testing;
 using static Coffer.EndToEnd.Tests.Infrastructure.SseCases;
 
 namespace Coffer.EndToEnd.Tests.Remote;
