@@ -172,8 +172,12 @@ public sealed class ClusterTests : IAsyncLifetime
             var (source, _) = acknowledged["obj-5-SseS3"];
             await s3[2].CopyObjectAsync(new CopyObjectRequest
             {
-                SourceBucket = bucket, SourceKey = "obj-5-SseS3", DestinationBucket = bucket, DestinationKey = "copied",
-                ServerSideEncryptionMethod = ServerSideEncryptionMethod.AWSKMS, ServerSideEncryptionKeyManagementServiceKeyId = kmsKeyId,
+                SourceBucket = bucket,
+                SourceKey = "obj-5-SseS3",
+                DestinationBucket = bucket,
+                DestinationKey = "copied",
+                ServerSideEncryptionMethod = ServerSideEncryptionMethod.AWSKMS,
+                ServerSideEncryptionKeyManagementServiceKeyId = kmsKeyId,
             });
             acknowledged["copied"] = (source, Mode.SseKms);
 
