@@ -19,10 +19,13 @@ internal sealed class BenchClient : IDisposable
     private readonly Uri _base;
     private readonly string _accessKey;
     private readonly string _secretKey;
+    private readonly bool _sigV4;
 
-    public BenchClient(Uri baseUri, string accessKey, string secretKey, string? certificateThumbprint)
+    /// <param name="sigV4">Sign with AWS SigV4 (UNSIGNED-PAYLOAD) instead of COS v5: for talking to an S3 service such as RGW directly.</param>
+    public BenchClient(Uri baseUri, string accessKey, string secretKey, string? certificateThumbprint, bool sigV4 = false)
     {
         _base = baseUri;
+        _sigV4 = sigV4;
         _accessKey = accessKey;
         _secretKey = secretKey;
         _http = new HttpClient(new SocketsHttpHandler
@@ -106,6 +109,13 @@ internal sealed class BenchClient : IDisposable
                     Add("x-cos-server-side-encryption-customer-key-MD5", CustomerKeyMd5);
                     break;
             }
+        }
+        if (_sigV4)
+        {
+            Add("x-amz-date", SigV4Signer.FormatAmzDate(DateTimeOffset.UtcNow));
+            Add("x-amz-content-sha256", SigV4Signer.UnsignedPayload);
+            request.Headers.TryAddWithoutValidation("Authorization", SigV4Signer.Sign(_accessKey, _secretKey, "us-east-1", "s3", method.Method, path, signed));
+            return request;
         }
         var start = DateTimeOffset.UtcNow.AddSeconds(-60);
         request.Headers.TryAddWithoutValidation("Authorization", CosV5Signer.Sign(_accessKey, _secretKey, method.Method, path, [], signed, start, start.AddHours(2)));

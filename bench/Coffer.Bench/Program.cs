@@ -17,15 +17,53 @@ var jsonPath = jsonIndex >= 0 && jsonIndex + 1 < args.Length ? args[jsonIndex + 
 var onlyIndex = Array.IndexOf(args, "--only");
 string[] sections = ["large", "small", "range", "transfer", "memory"];
 var only = onlyIndex >= 0 && onlyIndex + 1 < args.Length ? args[onlyIndex + 1].Split(',') : sections;
-if (args.Contains("--help") || args.Any(a => a.StartsWith("--", StringComparison.Ordinal) && a is not ("--quick" or "--json" or "--only" or "--sizes" or "--trials" or "--modes" or "--streams"))
+if (args.Contains("--help") || args.Any(a => a.StartsWith("--", StringComparison.Ordinal) && a is not ("--quick" or "--json" or "--only" or "--sizes" or "--trials" or "--modes" or "--streams"
+        or "--remote" or "--postgres" or "--s3-endpoint" or "--nodes" or "--small-seconds"))
     || only.Any(s => !sections.Contains(s)))
 {
     Console.WriteLine("usage: dotnet run -c Release --project bench/Coffer.Bench -- [--quick] [--json PATH] [--only SECTION[,SECTION...]] [--sizes MIB[,MIB...]] [--trials N] [--modes plain,sse-cos,sse-kms,sse-c] [--streams 1,4]");
     Console.WriteLine($"sections: {string.Join(", ", sections)} (all by default)");
+    Console.WriteLine("remote: --remote [--postgres CONNSTRING] [--s3-endpoint URL] [--nodes 1,2,3] [--small-seconds 2] (sections large,small; modes plain,sse-cos)");
     return args.Contains("--help") ? 0 : 2;
 }
 bool Wanted(string section) => only.Contains(section);
 string? Option(string name) => Array.IndexOf(args, name) is var i and >= 0 && i + 1 < args.Length ? args[i + 1] : null;
+
+if (args.Contains("--remote"))
+{
+    // The remote path: Coffer nodes over PostgreSQL + an S3 service, against that service alone.
+    var remoteRoot = Path.Combine(Path.GetTempPath(), "coffer-bench-" + Guid.NewGuid().ToString("N")[..8]);
+    Directory.CreateDirectory(remoteRoot);
+    var remoteReport = new Report();
+    var started = Stopwatch.StartNew();
+    try
+    {
+        var settings = new RemoteScenarios.Settings(
+            PostgresConnection: Option("--postgres") ?? Environment.GetEnvironmentVariable("COFFER_TEST_POSTGRES") ?? "Host=127.0.0.1;Port=55433;Username=postgres",
+            S3Endpoint: new Uri(Option("--s3-endpoint") ?? Environment.GetEnvironmentVariable("COFFER_TEST_S3_ENDPOINT") ?? "http://127.0.0.1:7480"),
+            S3AccessKey: Environment.GetEnvironmentVariable("COFFER_BLOBS_ACCESS_KEY") ?? Environment.GetEnvironmentVariable("COFFER_TEST_S3_ACCESS_KEY") ?? "coffer-test",
+            S3SecretKey: Environment.GetEnvironmentVariable("COFFER_BLOBS_SECRET_KEY") ?? Environment.GetEnvironmentVariable("COFFER_TEST_S3_SECRET_KEY") ?? "coffer-test-secret-key-0123456789",
+            NodeCounts: Option("--nodes")?.Split(',').Select(int.Parse).ToArray() ?? [1, 2, 3],
+            LargeSizesMiB: Option("--sizes")?.Split(',').Select(long.Parse).ToArray() ?? [64],
+            StreamCounts: Option("--streams")?.Split(',').Select(int.Parse).ToArray() ?? [1, 4],
+            ModeNames: Option("--modes")?.Split(',') ?? ["plain", "sse-cos"],
+            Trials: Option("--trials") is { } t ? int.Parse(t) : quick ? 1 : 3,
+            SmallSlice: TimeSpan.FromSeconds(Option("--small-seconds") is { } sec ? double.Parse(sec, System.Globalization.CultureInfo.InvariantCulture) : quick ? 2 : 8),
+            Large: Wanted("large"), Small: Wanted("small"), Root: remoteRoot);
+        Console.WriteLine($"Coffer remote benchmark ({(quick ? "quick" : "full")}), {Environment.ProcessorCount} cores, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, PostgreSQL + S3 at {settings.S3Endpoint}");
+        await new RemoteScenarios(remoteReport, settings).RunAsync();
+    }
+    finally
+    {
+        try { Directory.Delete(remoteRoot, recursive: true); } catch (IOException) { }
+    }
+    remoteReport.Print(Console.Out);
+    if (jsonPath is not null)
+        remoteReport.WriteJson(jsonPath);
+    Console.WriteLine();
+    Console.WriteLine($"finished in {started.Elapsed.TotalSeconds:0} s");
+    return 0;
+}
 
 var root = Path.Combine(Path.GetTempPath(), "coffer-bench-" + Guid.NewGuid().ToString("N")[..8]);
 Directory.CreateDirectory(root);

@@ -12,6 +12,10 @@ internal sealed class Report
 
     public double? Get(string key) => _rows.FirstOrDefault(r => r.Key == key) is { Key: not null } row ? row.Value : null;
 
+    public IEnumerable<string> Keys() => _rows.Select(r => r.Key);
+
+    public string? SectionOf(string key) => _rows.FirstOrDefault(r => r.Key == key).Section;
+
     /// <summary>Adds key.ratio_to_X = value / reference when both exist.</summary>
     public void Ratio(string section, string key, string referenceKey, string ratioName)
     {

@@ -44,6 +44,25 @@ internal sealed class ServerProcess : IAsyncDisposable
         return StartAsync(start, Path.Combine(dataDirectory, "blobs"));
     }
 
+    /// <summary>
+    /// A `coffer serve` node over shared engines (as scripts/cluster.sh starts them): plain HTTP on
+    /// loopback, metadata in PostgreSQL, ciphertext in an S3 bucket, the cluster's shared root key.
+    /// </summary>
+    public static Task<ServerProcess> StartCofferNodeAsync(string dataDirectory, string accessKey, string secretKey, string rootKeyBase64,
+        string metadataUrl, string blobsUrl, string blobsAccessKey, string blobsSecretKey)
+    {
+        var dll = Path.Combine(AppContext.BaseDirectory, "coffer.dll");
+        var start = new ProcessStartInfo("dotnet", [dll, "serve", "--data", dataDirectory, "--http", "127.0.0.1:0", "--https", "none",
+            "--metadata", metadataUrl, "--blobs", blobsUrl, "--time-scale", TimeScale.ToString(CultureInfo.InvariantCulture)]);
+        start.Environment["COFFER_ACCESS_KEY"] = accessKey;
+        start.Environment["COFFER_SECRET_KEY"] = secretKey;
+        start.Environment["COFFER_ROOT_KEY"] = rootKeyBase64;
+        start.Environment["COFFER_BLOBS_ACCESS_KEY"] = blobsAccessKey;
+        start.Environment["COFFER_BLOBS_SECRET_KEY"] = blobsSecretKey;
+        start.Environment["DOTNET_gcServer"] = "0";
+        return StartAsync(start, Path.Combine(dataDirectory, "blobs"));
+    }
+
     public static Task<ServerProcess> StartCeilingAsync(string directory)
     {
         var start = new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "Coffer.Bench.dll"), "--ceiling-server", directory]);
@@ -103,9 +122,14 @@ internal sealed class ServerProcess : IAsyncDisposable
     }
 
     /// <summary>CPU time (user + system) the process has used so far, in seconds (Linux /proc).</summary>
-    public double CpuSeconds()
+    public double CpuSeconds() => CpuSecondsOf(Pid);
+
+    /// <summary>CPU time (user + system) of any process, in seconds; 0 when it is gone (Linux /proc).</summary>
+    public static double CpuSecondsOf(int pid)
     {
-        var stat = File.ReadAllText($"/proc/{Pid}/stat");
+        string stat;
+        try { stat = File.ReadAllText($"/proc/{pid}/stat"); }
+        catch (IOException) { return 0; }
         var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
         // Fields 14 and 15 of /proc/PID/stat (utime, stime) are the 12th and 13th after the command name.
         return (long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture)) / (double)ClockTicksPerSecond;
