@@ -22,6 +22,7 @@ internal sealed class RemoteScenarios(Report report, RemoteScenarios.Settings se
     private const string AccessKey = "AKIDBENCHMARK000000000000000000000000";
     private const string SecretKey = "BenchmarkSecretKey0123456789abcdefghijk";
     private const string CpuSection = "remote: CPU seconds per GiB moved (coffer = all nodes; rgw = radosgw; osd = ceph-osd)";
+    private const string SmallCpuSection = "remote small objects: CPU milliseconds per operation";
     private readonly string _run = Guid.NewGuid().ToString("N")[..8];
 
     private Mode[] Modes => new[] { Mode.Plain, Mode.SseCos }.Where(m => settings.ModeNames.Contains(Name(m))).ToArray();
@@ -144,11 +145,12 @@ internal sealed class RemoteScenarios(Report report, RemoteScenarios.Settings se
                     }
                 }
         if (settings.Small)
-            await SmallAsync(target, bucket, clients, modes);
+            await SmallAsync(target, bucket, clients, nodes, engines, modes);
     }
 
     /// <summary>4 KiB objects, 16 concurrent clients (worker w talks to node w mod N): ops/s and latency percentiles.</summary>
-    private async Task SmallAsync(string target, string bucket, IReadOnlyList<BenchClient> clients, Mode[] modes)
+    private async Task SmallAsync(string target, string bucket, IReadOnlyList<BenchClient> clients, IReadOnlyList<ServerProcess> nodes,
+        Dictionary<string, int[]> engines, Mode[] modes)
     {
         const string section = "remote small objects: 4 KiB, 16 clients";
         foreach (var mode in modes)
@@ -157,6 +159,7 @@ internal sealed class RemoteScenarios(Report report, RemoteScenarios.Settings se
             foreach (var op in new[] { "put", "get" })
             {
                 var latencies = new List<double>();
+                var before = Cpu(nodes, engines);
                 var watch = Stopwatch.StartNew();
                 await Task.WhenAll(Enumerable.Range(0, 16).Select(async worker =>
                 {
@@ -182,6 +185,9 @@ internal sealed class RemoteScenarios(Report report, RemoteScenarios.Settings se
                 report.Add(section, $"{label}.ops_per_s", latencies.Count / seconds, "ops/s");
                 report.Add(section, $"{label}.p50_ms", Report.Percentile(latencies, 50), "ms");
                 report.Add(section, $"{label}.p99_ms", Report.Percentile(latencies, 99), "ms");
+                foreach (var (who, cpuSeconds) in Cpu(nodes, engines))
+                    if (who != "coffer" || nodes.Count > 0)
+                        report.Add(SmallCpuSection, $"{label}.{who}_cpu_ms_per_op", (cpuSeconds - before[who]) * 1000 / Math.Max(1, latencies.Count), "ms");
             }
             await Task.Delay(TimeSpan.FromSeconds(30 / ServerProcess.TimeScale + 0.5));
         }
