@@ -52,7 +52,7 @@ public sealed class KmsAuditLog : IDisposable
 
     private readonly string? _directory;
     private readonly IKmsAuditStore? _store;
-    private readonly Channel<KmsAuditEntry>? _queue;
+    private readonly Channel<object>? _queue; // entries, and the TaskCompletionSource of each flush
     private readonly Task? _writer;
     private int _dbWarned;
     private readonly TimeProvider _time;
@@ -90,10 +90,10 @@ public sealed class KmsAuditLog : IDisposable
         _time = time ?? TimeProvider.System;
         _log = log;
         _gate = new object();
-        _queue = Channel.CreateBounded<KmsAuditEntry>(new BoundedChannelOptions(DatabaseQueueCapacity)
+        _queue = Channel.CreateBounded<object>(new BoundedChannelOptions(DatabaseQueueCapacity)
         {
             FullMode = BoundedChannelFullMode.Wait, // TryWrite fails when full: the entry is dropped and reported
-            SingleReader = true,
+            SingleReader = false, // one writer, but Dispose takes what it left after the drain timeout
         });
         _writer = Task.Run(WriteBatchesAsync);
     }
@@ -195,28 +195,15 @@ public sealed class KmsAuditLog : IDisposable
             return;
         }
 
+        // A marker behind the entries written so far: the writer completes it once they are appended (or dropped).
         var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        lock (_flushes)
+        if (!_queue.Writer.TryWrite(done))
         {
-            _flushes.Add(done);
-        }
-
-        // Wake the writer with a marker entry it does not store.
-        if (!_queue.Writer.TryWrite(FlushMarker))
-        {
-            lock (_flushes)
-            {
-                _flushes.Remove(done);
-            }
-
             return; // full or closed: nothing sensible to wait for
         }
 
         await done.Task.WaitAsync(ct).ConfigureAwait(false);
     }
-
-    private static readonly KmsAuditEntry FlushMarker = new() { Source = "", Operation = "", Outcome = "" };
-    private readonly List<TaskCompletionSource> _flushes = [];
 
     private async Task WriteBatchesAsync()
     {
@@ -225,25 +212,16 @@ public sealed class KmsAuditLog : IDisposable
         var flushes = new List<TaskCompletionSource>();
         while (await reader.WaitToReadAsync().ConfigureAwait(false))
         {
-            var flush = false;
-            while (batch.Count < DatabaseBatchSize && reader.TryRead(out var entry))
+            while (batch.Count < DatabaseBatchSize && reader.TryRead(out var item))
             {
-                if (ReferenceEquals(entry, FlushMarker))
+                if (item is TaskCompletionSource flush)
                 {
-                    flush = true;
+                    flushes.Add(flush);
                     continue;
                 }
 
+                var entry = (KmsAuditEntry)item;
                 batch.Add(new KmsAuditRecord(0, entry.Time, entry.KeyId, entry.SourceKeyId, JsonSerializer.Serialize(entry, Json)));
-            }
-
-            if (flush)
-            {
-                lock (_flushes)
-                {
-                    flushes.AddRange(_flushes);
-                    _flushes.Clear();
-                }
             }
 
             if (batch.Count > 0)
@@ -367,14 +345,10 @@ public sealed class KmsAuditLog : IDisposable
                 // The writer catches its failures; nothing more to report here.
             }
 
-            lock (_flushes)
+            // Flushes the writer did not reach in time.
+            while (_queue.Reader.TryRead(out var item))
             {
-                foreach (var done in _flushes)
-                {
-                    done.TrySetResult();
-                }
-
-                _flushes.Clear();
+                (item as TaskCompletionSource)?.TrySetResult();
             }
         }
 
