@@ -85,7 +85,7 @@ internal static partial class KmsCommand
             var folder = KmsAuditLog.FolderOf(dataDirectory);
             if (!Directory.Exists(folder))
             {
-                Console.Error.WriteLine($"coffer kms audit: {dataDirectory} has no audit log yet (no {KmsAuditLog.FolderName}/ folder).");
+                Console.Error.WriteLine($"coffer kms audit: {dataDirectory} has no audit log yet (no {KmsAuditLog.FolderName}/ folder). A node whose metadata is on PostgreSQL keeps the log in the database: read it with --endpoint.");
                 return 1;
             }
             var shown = 0;

@@ -142,7 +142,10 @@ public sealed class CofferServer : IAsyncDisposable
         if (tightened > 0)
             log.LogWarning("The data folder {Root} was readable by other users: made {Count} entries owner-only (folders 0700, files 0600).", folder.Root, tightened);
         var kms = new KeyManager(store, rootKey, TimeProvider.System, options.TimeScale);
-        var audit = new KmsAuditLog(KmsAuditLog.FolderOf(folder.Root), TimeProvider.System, log);
+        // A backend that several nodes share keeps the audit log (PostgreSQL); the embedded one leaves it in files.
+        var audit = store is IKmsAuditStore auditStore
+            ? new KmsAuditLog(auditStore, TimeProvider.System, log)
+            : new KmsAuditLog(KmsAuditLog.FolderOf(folder.Root), TimeProvider.System, log);
         var services = new CofferServices
         {
             Options = options,
@@ -222,8 +225,8 @@ public sealed class CofferServer : IAsyncDisposable
         await _kmsMaintenance.DisposeAsync();
         await _orphanSweep.DisposeAsync();
         await _app.DisposeAsync();
+        _services.Audit.Dispose(); // before the store: a database log writes what is queued
         await _services.DisposeAsync();
-        _services.Audit.Dispose();
         Certificate?.Dispose();
     }
 

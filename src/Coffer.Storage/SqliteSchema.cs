@@ -255,6 +255,12 @@ internal static class SqliteSchema
             expires_at INTEGER NOT NULL
         ) STRICT, WITHOUT ROWID;
         """,
+
+        // 8: nothing. PostgreSQL's migration 8 adds the shared KMS audit log table; an embedded node keeps
+        // its audit log in files in its data folder. The number keeps both schemas' versions equal.
+        """
+        SELECT 1;
+        """,
     ];
 
     /// <summary>

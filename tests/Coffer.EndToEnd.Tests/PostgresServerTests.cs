@@ -289,4 +289,40 @@ public sealed class PostgresServerTests : IAsyncLifetime
         await kmsA.DisableKeyAsync(new DisableKeyRequest { KeyId = keyId });
         Assert.Equal("KMS.DisabledException", (await Assert.ThrowsAsync<AmazonS3Exception>(() => s3B.PutObjectAsync(KmsLifeTests.KmsPut(bucket, "k2", "x", keyId)))).ErrorCode);
     }
+
+    [PostgresFact]
+    public async Task The_kms_audit_log_is_in_the_database_and_the_admin_api_of_one_node_reads_every_nodes_entries()
+    {
+        var a = await StartNodeAsync(DatabaseUri);
+        var b = await StartNodeAsync(DatabaseUri);
+        using var kmsA = KmsLifeTests.Kms(a);
+        using var kmsB = KmsLifeTests.Kms(b);
+        var start = DateTimeOffset.UtcNow.AddSeconds(-1);
+
+        var keyId = (await kmsA.CreateKeyAsync(new CreateKeyRequest { Description = "audited" })).KeyMetadata.KeyId;
+        await kmsA.EncryptAsync(new EncryptRequest { KeyId = keyId, Plaintext = new MemoryStream("on a"u8.ToArray()), EncryptionContext = new() { ["via-node-a"] = "1" } });
+        await kmsB.EncryptAsync(new EncryptRequest { KeyId = keyId, Plaintext = new MemoryStream("on b"u8.ToArray()), EncryptionContext = new() { ["via-node-b"] = "1" } });
+        await b.Server.Services.Audit.FlushAsync(); // B's entries leave its queue off the request path
+
+        using var admin = new Coffer.Sdk.CofferAdminClient(new Coffer.Sdk.CosConfig
+        {
+            Region = CofferFixture.Region,
+            SecretId = CofferFixture.AccessKey,
+            SecretKey = CofferFixture.SecretKey,
+            Endpoint = $"127.0.0.1:{a.HttpsUrl.Port}",
+            CaFile = a.Server.CertificatePath,
+        });
+        var audit = await admin.ReadKmsAuditAsync(since: start, key: keyId);
+        var encrypts = audit.Entries.Where(e => e.Operation == "Encrypt").ToList();
+        // Each call's context names tell its node; the entries come oldest first.
+        Assert.Equal(["via-node-a", "via-node-b"], encrypts.Select(e => Assert.Single(e.ContextKeys!)));
+        Assert.All(encrypts, e => Assert.Equal(("kms", "ok", keyId), (e.Source, e.Outcome, e.KeyId)));
+        Assert.Contains(audit.Entries, e => e.Operation == "CreateKey");
+        Assert.False(audit.Truncated);
+
+        // The log is the database's, not the nodes' data folders'.
+        Assert.True(await CountAsync("kms_audit") >= 3);
+        Assert.False(Directory.Exists(Path.Combine(a.DataDirectory, "audit")));
+        Assert.False(Directory.Exists(Path.Combine(b.DataDirectory, "audit")));
+    }
 }

@@ -142,6 +142,80 @@ public sealed class KmsAuditLogTests : IDisposable
             Entry() with { ContextKeys = KmsAuditEntry.KeysOf(new Dictionary<string, string> { ["b"] = "secret" }) })), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task On_a_shared_store_entries_go_to_it_in_batches_and_no_file_is_written()
+    {
+        var store = new MemoryAuditStore();
+        using (var log = new KmsAuditLog(store, _clock))
+        {
+            log.Write(Entry("Encrypt") with { SourceKeyId = "k0", ContextKeys = ["a"] });
+            log.Write(Entry("Decrypt", "k2"));
+            await log.FlushAsync();
+            Assert.Equal(2, store.Records.Count);
+            log.Write(Entry("ReEncrypt", "k3")); // written by Dispose
+        }
+
+        Assert.Equal([("k1", "k0"), ("k2", null), ("k3", null)], store.Records.Select(r => (r.KeyId, r.SourceKeyId)));
+        Assert.All(store.Records, r => Assert.Equal(_clock.GetUtcNow(), r.Time));
+        Assert.Equal(
+            "{\"time\":\"2026-11-28T23:59:00+00:00\",\"source\":\"kms\",\"operation\":\"Encrypt\",\"keyId\":\"k1\",\"sourceKeyId\":\"k0\",\"contextKeys\":[\"a\"],\"outcome\":\"ok\"}",
+            store.Records[0].Json);
+        Assert.False(Directory.Exists(_directory));
+    }
+
+    [Fact]
+    public async Task A_failing_store_drops_entries_reports_once_and_never_fails_the_key_use()
+    {
+        var store = new MemoryAuditStore { Failing = true };
+        var logger = new CountingLogger();
+        using var log = new KmsAuditLog(store, _clock, logger);
+        log.Write(Entry());
+        await log.FlushAsync();
+        log.Write(Entry());
+        await log.FlushAsync();
+        Assert.Empty(store.Records);
+        Assert.Equal(1, logger.Warnings);
+
+        store.Failing = false;
+        log.Write(Entry("Encrypt"));
+        await log.FlushAsync();
+        Assert.Contains("\"operation\":\"Encrypt\"", Assert.Single(store.Records).Json);
+    }
+
+    private sealed class MemoryAuditStore : Coffer.Storage.IKmsAuditStore
+    {
+        public List<Coffer.Storage.KmsAuditRecord> Records { get; } = [];
+
+        public bool Failing { get; set; }
+
+        public Task AppendKmsAuditAsync(IReadOnlyList<Coffer.Storage.KmsAuditRecord> entries, CancellationToken ct = default)
+        {
+            if (Failing)
+                throw new InvalidOperationException("database away");
+            lock (Records)
+                Records.AddRange(entries);
+            return Task.CompletedTask;
+        }
+
+        public Task<IReadOnlyList<Coffer.Storage.KmsAuditRecord>> ReadKmsAuditAsync(DateTimeOffset? since, int limit, string? keyId = null, CancellationToken ct = default) =>
+            Task.FromResult<IReadOnlyList<Coffer.Storage.KmsAuditRecord>>(Records.Take(limit).ToList());
+    }
+
+    private sealed class CountingLogger : Microsoft.Extensions.Logging.ILogger
+    {
+        public int Warnings;
+
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+
+        public bool IsEnabled(Microsoft.Extensions.Logging.LogLevel logLevel) => true;
+
+        public void Log<TState>(Microsoft.Extensions.Logging.LogLevel logLevel, Microsoft.Extensions.Logging.EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            if (logLevel == Microsoft.Extensions.Logging.LogLevel.Warning)
+                Interlocked.Increment(ref Warnings);
+        }
+    }
+
     private sealed class FakeClock : TimeProvider
     {
         private DateTimeOffset _now = new(2026, 11, 28, 23, 59, 0, TimeSpan.Zero);

@@ -3,19 +3,30 @@ using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using System.Threading.Channels;
 using Coffer.Crypto.Kms;
+using Coffer.Storage;
 using Microsoft.Extensions.Logging;
 
 namespace Coffer.Server.Audit;
 
 /// <summary>
-/// The KMS audit log: one JSON line per key use, in <c>audit/kms-YYYYMMDD.jsonl</c> (UTC date) of the data folder.
+/// The KMS audit log: one JSON line per key use, in <c>audit/kms-YYYYMMDD.jsonl</c> (UTC date) of the data folder,
+/// or, when the metadata backend keeps a shared log (<see cref="IKmsAuditStore"/>, PostgreSQL), one row per key use
+/// in its <c>kms_audit</c> table, so the log covers every node sharing the database.
 /// <para>
 /// Each entry is appended with one write at the file's current end under an advisory lock on the file, so the
 /// server and a concurrent <c>coffer admin rekey</c> can share the file without tearing lines. Entries reach the
 /// operating system before <see cref="Write"/> returns (no buffering in the process; no fsync per line), so a
 /// crash of the process loses none; a power loss may lose the last ones. The log is best effort: a failure to
 /// write (a full disk) is reported to the server log and does not fail the key use.
+/// </para>
+/// <para>
+/// On a database the entries go through a bounded queue (<see cref="DatabaseQueueCapacity"/>) to one writer that
+/// appends them in batches, off the request path: <see cref="Write"/> never waits on the database. The log is best
+/// effort there too: when the database refuses a batch, or the queue is full because it is slow, the entries are
+/// dropped and that is reported to the server log (once until a batch is written again). Disposing the log writes
+/// what is queued (waiting at most <see cref="DrainTimeout"/>).
 /// </para>
 /// Thread-safe. Files are created 0600: the log tells who used which key, which is nobody else's business.
 /// </summary>
@@ -30,7 +41,20 @@ public sealed class KmsAuditLog : IDisposable
         Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
     };
 
+    /// <summary>Entries a database log queues at most; further entries are dropped (and reported) until it drains.</summary>
+    public const int DatabaseQueueCapacity = 10_000;
+
+    /// <summary>Entries a database log appends in one batch at most.</summary>
+    public const int DatabaseBatchSize = 500;
+
+    /// <summary>How long disposing a database log waits for its queue to be written.</summary>
+    public static readonly TimeSpan DrainTimeout = TimeSpan.FromSeconds(5);
+
     private readonly string? _directory;
+    private readonly IKmsAuditStore? _store;
+    private readonly Channel<object>? _queue; // entries, and the TaskCompletionSource of each flush
+    private readonly Task? _writer;
+    private int _dbWarned;
     private readonly TimeProvider _time;
     private readonly ILogger? _log;
     // fcntl locks exclude other processes only; instances of one process that share a folder share this gate.
@@ -55,6 +79,28 @@ public sealed class KmsAuditLog : IDisposable
         _gate = Gates.GetOrAdd(_directory, _ => new object());
     }
 
+    /// <summary>Writes to the metadata backend's shared log (<paramref name="store"/>), in batches off the caller's thread.</summary>
+    /// <param name="store">The backend's audit table.</param>
+    /// <param name="time">Clock for entry times.</param>
+    /// <param name="log">Where write failures and dropped entries are reported (once until a batch is written again).</param>
+    public KmsAuditLog(IKmsAuditStore store, TimeProvider? time = null, ILogger? log = null)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        _store = store;
+        _time = time ?? TimeProvider.System;
+        _log = log;
+        _gate = new object();
+        _queue = Channel.CreateBounded<object>(new BoundedChannelOptions(DatabaseQueueCapacity)
+        {
+            FullMode = BoundedChannelFullMode.Wait, // TryWrite fails when full: the entry is dropped and reported
+            SingleReader = false, // one writer, but Dispose takes what it left after the drain timeout
+        });
+        _writer = Task.Run(WriteBatchesAsync);
+    }
+
+    /// <summary>The shared log this one writes to, or null when it writes files (or nothing).</summary>
+    public IKmsAuditStore? Store => _store;
+
     private KmsAuditLog()
     {
         _time = TimeProvider.System;
@@ -74,7 +120,7 @@ public sealed class KmsAuditLog : IDisposable
     public void Write(KmsAuditEntry entry)
     {
         ArgumentNullException.ThrowIfNull(entry);
-        if (_directory is null)
+        if (_directory is null && _queue is null)
         {
             return;
         }
@@ -82,6 +128,16 @@ public sealed class KmsAuditLog : IDisposable
         if (entry.Time == default)
         {
             entry = entry with { Time = _time.GetUtcNow() };
+        }
+
+        if (_queue is not null)
+        {
+            if (!_queue.Writer.TryWrite(entry) && Interlocked.Exchange(ref _dbWarned, 1) == 0)
+            {
+                _log?.LogWarning("The KMS audit log's queue to the metadata database is full; key uses go unrecorded until it drains.");
+            }
+
+            return;
         }
 
         byte[] line = Encoding.UTF8.GetBytes(JsonSerializer.Serialize(entry, Json) + "\n");
@@ -128,6 +184,70 @@ public sealed class KmsAuditLog : IDisposable
                     _log?.LogWarning("The KMS audit log could not be written ({Error}); key uses go unrecorded until it can.", e.Message);
                 }
             }
+        }
+    }
+
+    /// <summary>Waits until the entries written so far are in the database (a file log has nothing to wait for).</summary>
+    public async Task FlushAsync(CancellationToken ct = default)
+    {
+        if (_queue is null)
+        {
+            return;
+        }
+
+        // A marker behind the entries written so far: the writer completes it once they are appended (or dropped).
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        if (!_queue.Writer.TryWrite(done))
+        {
+            return; // full or closed: nothing sensible to wait for
+        }
+
+        await done.Task.WaitAsync(ct).ConfigureAwait(false);
+    }
+
+    private async Task WriteBatchesAsync()
+    {
+        var reader = _queue!.Reader;
+        var batch = new List<KmsAuditRecord>(DatabaseBatchSize);
+        var flushes = new List<TaskCompletionSource>();
+        while (await reader.WaitToReadAsync().ConfigureAwait(false))
+        {
+            while (batch.Count < DatabaseBatchSize && reader.TryRead(out var item))
+            {
+                if (item is TaskCompletionSource flush)
+                {
+                    flushes.Add(flush);
+                    continue;
+                }
+
+                var entry = (KmsAuditEntry)item;
+                batch.Add(new KmsAuditRecord(0, entry.Time, entry.KeyId, entry.SourceKeyId, JsonSerializer.Serialize(entry, Json)));
+            }
+
+            if (batch.Count > 0)
+            {
+                try
+                {
+                    await _store!.AppendKmsAuditAsync(batch).ConfigureAwait(false);
+                    Interlocked.Exchange(ref _dbWarned, 0);
+                }
+                catch (Exception e) when (e is not OutOfMemoryException)
+                {
+                    if (Interlocked.Exchange(ref _dbWarned, 1) == 0)
+                    {
+                        _log?.LogWarning("The KMS audit log could not be written to the metadata database ({Error}); {Count} key uses went unrecorded, and more will until it can.", e.Message, batch.Count);
+                    }
+                }
+
+                batch.Clear();
+            }
+
+            foreach (var done in flushes)
+            {
+                done.TrySetResult();
+            }
+
+            flushes.Clear();
         }
     }
 
@@ -211,9 +331,27 @@ public sealed class KmsAuditLog : IDisposable
         return new Subscription(() => kms.KeyChanged -= OnChanged);
     }
 
-    /// <summary>Closes the current file.</summary>
+    /// <summary>Closes the current file; a database log writes what is queued first (waiting at most <see cref="DrainTimeout"/>).</summary>
     public void Dispose()
     {
+        if (_queue is not null && _queue.Writer.TryComplete())
+        {
+            try
+            {
+                _writer!.Wait(DrainTimeout);
+            }
+            catch (AggregateException)
+            {
+                // The writer catches its failures; nothing more to report here.
+            }
+
+            // Flushes the writer did not reach in time.
+            while (_queue.Reader.TryRead(out var item))
+            {
+                (item as TaskCompletionSource)?.TrySetResult();
+            }
+        }
+
         lock (_gate)
         {
             CloseFile();

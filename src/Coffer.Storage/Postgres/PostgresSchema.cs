@@ -254,6 +254,20 @@ internal static class PostgresSchema
             expires_at bigint NOT NULL
         );
         """,
+
+        // 8: the KMS audit log (IKmsAuditStore), shared by every node: time in UTC ticks; key_id and
+        // source_key_id for the key filter; entry: the whole entry as JSON (names and ids, never key material).
+        // SQLite's migration 8 does nothing: an embedded node keeps its audit log in files.
+        """
+        CREATE TABLE kms_audit (
+            id            bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+            time          bigint NOT NULL,
+            key_id        text COLLATE "C",
+            source_key_id text COLLATE "C",
+            entry         text NOT NULL
+        );
+        CREATE INDEX kms_audit_by_time ON kms_audit (time, id);
+        """,
     ];
 
     /// <summary>Every (table, column) that holds blob ids (as <see cref="SqliteSchema.BlobReferences"/>).</summary>

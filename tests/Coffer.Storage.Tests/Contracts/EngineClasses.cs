@@ -70,3 +70,16 @@ public sealed class PostgresJobLeaseTests(PostgresEngine engine) : JobLeaseContr
         await base.InitializeAsync();
     }
 }
+
+/// <summary><see cref="KmsAuditStoreContract"/> on PostgreSQL (SQLite has no shared audit log: an embedded node keeps files).</summary>
+[RequiresEngine(Engines.PostgresVariable)]
+public sealed class PostgresKmsAuditStoreTests(PostgresEngine engine) : KmsAuditStoreContract, IClassFixture<PostgresEngine>
+{
+    protected override async Task<IMetadataBackend> OpenAsync() => await engine.OpenAsync();
+
+    public override async Task InitializeAsync()
+    {
+        await engine.ResetAsync();
+        await base.InitializeAsync();
+    }
+}

@@ -91,7 +91,7 @@ public sealed class SqliteEngine : IStoreEngine<SqliteMetadataStore>
 public sealed class PostgresEngine : IStoreEngine<PostgresMetadataStore>, IAsyncLifetime
 {
     private static readonly string[] Tables =
-        ["users", "buckets", "objects", "object_blobs", "kms_keys", "kms_key_versions", "kms_aliases", "multipart_uploads", "multipart_parts", "rekey_jobs", "blob_pending", "blob_reclaims", "job_leases"];
+        ["users", "buckets", "objects", "object_blobs", "kms_keys", "kms_key_versions", "kms_aliases", "multipart_uploads", "multipart_parts", "rekey_jobs", "blob_pending", "blob_reclaims", "job_leases", "kms_audit"];
 
     private bool _created;
 
