@@ -242,38 +242,8 @@ public sealed partial class SqliteMetadataStore
     /// page of the table (row-by-row deletes may leave old bytes in the gaps of surviving pages). The
     /// callers keep the references consistent themselves (versions only for a key they just wrote).
     /// </summary>
-    private async Task<T> WriteKmsAsync<T>(Func<Session, CancellationToken, Task<T>> work, CancellationToken ct)
-    {
-        await _writeGate.WaitAsync(ct).ConfigureAwait(false);
-        try
-        {
-            await using var connection = await OpenConnectionAsync(ct).ConfigureAwait(false);
-            using (var pragmas = connection.CreateCommand())
-            {
-                // Both must be set outside a transaction.
-                pragmas.CommandText = "PRAGMA secure_delete = ON; PRAGMA foreign_keys = OFF;";
-                await pragmas.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
-            }
-            try
-            {
-                using var tx = connection.BeginTransaction(deferred: false);
-                var result = await work(new Session(connection, tx), ct).ConfigureAwait(false);
-                tx.Commit();
-                return result;
-            }
-            finally
-            {
-                // The pooled connection goes back as every other. (Not the cancellable token: always reset.)
-                using var restore = connection.CreateCommand();
-                restore.CommandText = "PRAGMA secure_delete = OFF; PRAGMA foreign_keys = ON;";
-                restore.ExecuteNonQuery();
-            }
-        }
-        finally
-        {
-            _writeGate.Release();
-        }
-    }
+    private Task<T> WriteKmsAsync<T>(Func<Session, CancellationToken, Task<T>> work, CancellationToken ct) =>
+        WriteWithPragmasAsync("PRAGMA secure_delete = ON; PRAGMA foreign_keys = OFF;", "PRAGMA secure_delete = OFF; PRAGMA foreign_keys = ON;", work, ct);
 
     /// <summary>Writes the key row and its versions; true when versions were destroyed (and the table scrubbed).</summary>
     private static async Task<bool> UpdateKeyCoreAsync(Session s, KmsKeyRecord key, CancellationToken ct)

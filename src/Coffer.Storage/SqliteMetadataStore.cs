@@ -381,16 +381,24 @@ public sealed partial class SqliteMetadataStore : IMetadataBackend
     /// whose loss in a power cut leaves an orphan blob of an unacknowledged write for the sweep: the next
     /// ordinary (FULL) commit fsyncs the WAL, and these rows with it.
     /// </summary>
-    private async Task<T> WriteRelaxedAsync<T>(Func<Session, CancellationToken, Task<T>> work, CancellationToken ct)
+    private Task<T> WriteRelaxedAsync<T>(Func<Session, CancellationToken, Task<T>> work, CancellationToken ct) =>
+        WriteWithPragmasAsync("PRAGMA synchronous = NORMAL;", "PRAGMA synchronous = FULL;", work, ct);
+
+    /// <summary>
+    /// A write transaction on a connection whose pragmas are changed for it alone: <paramref name="set"/> before the
+    /// transaction (pragmas such as these must be set outside one), <paramref name="reset"/> after it, so the pooled
+    /// connection goes back as every other. A connection whose reset fails has its pragmas applied again on its next open.
+    /// </summary>
+    private async Task<T> WriteWithPragmasAsync<T>(string set, string reset, Func<Session, CancellationToken, Task<T>> work, CancellationToken ct)
     {
         await _writeGate.WaitAsync(ct).ConfigureAwait(false);
         try
         {
             await using var connection = await OpenConnectionAsync(ct).ConfigureAwait(false);
-            using (var relax = connection.CreateCommand())
+            using (var pragmas = connection.CreateCommand())
             {
-                relax.CommandText = "PRAGMA synchronous = NORMAL;";
-                await relax.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+                pragmas.CommandText = set;
+                await pragmas.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
             }
             try
             {
@@ -403,13 +411,13 @@ public sealed partial class SqliteMetadataStore : IMetadataBackend
             {
                 try
                 {
+                    // Not the cancellable token: always reset.
                     using var restore = connection.CreateCommand();
-                    restore.CommandText = "PRAGMA synchronous = FULL;";
+                    restore.CommandText = reset;
                     restore.ExecuteNonQuery();
                 }
                 catch (SqliteException)
                 {
-                    // The pooled connection must not stay relaxed: have its pragmas applied again on its next open.
                     Configured.Remove(connection.Handle!);
                 }
             }
