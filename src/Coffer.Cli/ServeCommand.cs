@@ -37,6 +37,12 @@ internal static class ServeCommand
             DefaultValueFactory = _ => CofferServerOptions.DefaultMaxConnections,
         };
 
+        var inlineMax = new Option<int>("--inline-max")
+        {
+            Description = $"Objects whose stored (sealed) form is at most this many bytes live in their metadata row instead of a blob: one commit per PUT, one read per GET. 0 keeps every object in blobs; at most {CofferServerOptions.MaxInlineMaxBytes}.",
+            DefaultValueFactory = _ => CofferServerOptions.DefaultInlineMaxBytes,
+        };
+
         var command = new Command("serve", """
             Start the Coffer server.
 
@@ -55,7 +61,7 @@ internal static class ServeCommand
               coffer serve --data /srv/coffer --http 0.0.0.0:9000 --domain s3.example.test
             """)
         {
-            data, metadata, blobs, http, https, cert, key, domain, region, timeScale, maxUploads, maxConnections,
+            data, metadata, blobs, http, https, cert, key, domain, region, timeScale, maxUploads, maxConnections, inlineMax,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -73,6 +79,7 @@ internal static class ServeCommand
                 TimeScale = parse.GetValue(timeScale),
                 MaxConcurrentUploads = parse.GetValue(maxUploads),
                 MaxConnections = parse.GetValue(maxConnections),
+                InlineMaxBytes = parse.GetValue(inlineMax),
             };
             if (options.TimeScale <= 0)
             {
@@ -82,6 +89,11 @@ internal static class ServeCommand
             if (options.MaxConcurrentUploads < 1 || options.MaxConnections < 1)
             {
                 Console.Error.WriteLine("coffer serve: --max-concurrent-uploads and --max-connections must be at least 1.");
+                return 2;
+            }
+            if (options.InlineMaxBytes is < 0 or > CofferServerOptions.MaxInlineMaxBytes)
+            {
+                Console.Error.WriteLine($"coffer serve: --inline-max must be between 0 and {CofferServerOptions.MaxInlineMaxBytes} bytes.");
                 return 2;
             }
             if (options.HttpEndpoint is null && options.HttpsEndpoint is null)

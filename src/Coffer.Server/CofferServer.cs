@@ -58,6 +58,8 @@ public sealed class CofferServer : IAsyncDisposable
             throw new ArgumentException($"--max-concurrent-uploads must be at least 1; got {options.MaxConcurrentUploads}.");
         if (options.MaxConnections < 1)
             throw new ArgumentException($"--max-connections must be at least 1; got {options.MaxConnections}.");
+        if (options.InlineMaxBytes is < 0 or > CofferServerOptions.MaxInlineMaxBytes)
+            throw new ArgumentException($"--inline-max must be between 0 and {CofferServerOptions.MaxInlineMaxBytes} bytes; got {options.InlineMaxBytes}.");
         var folder = new DataFolder(options.DataDirectory);
         var tightened = folder.RestrictAccess();
         var rootKey = folder.LoadOrCreateRootKey();

@@ -81,6 +81,17 @@ public sealed class CofferServerOptions
 
     public const int DefaultMaxConcurrentUploads = 128;
 
+    /// <summary>
+    /// Objects written in one request (PUT, or a copy that rewrites the data) whose sealed form is at most this
+    /// many bytes are kept in their metadata row instead of a blob: the PUT is then one metadata commit (one
+    /// fsync on SQLite; no request to a remote blob store), and a GET one row read. 0 keeps every object in
+    /// blobs. At most <see cref="MaxInlineMaxBytes"/>.
+    /// </summary>
+    public int InlineMaxBytes { get; set; } = DefaultInlineMaxBytes;
+
+    public const int DefaultInlineMaxBytes = 64 * 1024;
+    public const int MaxInlineMaxBytes = 1024 * 1024;
+
     /// <summary>How many connections Kestrel keeps open at once; a connection beyond them is closed as soon as it is accepted.</summary>
     public int MaxConnections { get; set; } = DefaultMaxConnections;
 

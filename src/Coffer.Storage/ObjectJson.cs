@@ -12,7 +12,8 @@ internal static class ObjectJson
 {
     private static readonly JsonWriterOptions WriterOptions = new() { Indented = false };
 
-    // streams: [{"blob":…,"plain":…,"identity":…,"size":…,"checksum":…}, …]
+    // streams: [{"blob":…,"plain":…,"identity":…,"size":…,"checksum":…}, …]; "blob" is "" for an inline stream,
+    // whose sealed bytes are in the row's inline_data column (only a single-stream object has one).
 
     public static string WriteStreams(IReadOnlyList<ObjectStream> streams)
     {
@@ -33,32 +34,56 @@ internal static class ObjectJson
         });
     }
 
-    public static List<ObjectStream> ReadStreams(string json)
+    /// <summary>The streams of a row; <paramref name="inlineData"/> (the row's inline_data, when read) goes to its inline stream.</summary>
+    public static List<ObjectStream> ReadStreams(string json, byte[]? inlineData = null)
     {
         using var doc = JsonDocument.Parse(json);
         var result = new List<ObjectStream>(doc.RootElement.GetArrayLength());
         foreach (var e in doc.RootElement.EnumerateArray())
         {
-            result.Add(new ObjectStream(
+            var stream = new ObjectStream(
                 e.GetProperty("blob").GetString()!,
                 e.GetProperty("plain").GetInt64(),
                 e.GetProperty("identity").GetString()!,
                 e.GetProperty("size").GetInt64(),
-                e.GetProperty("checksum").GetString()!));
+                e.GetProperty("checksum").GetString()!);
+            result.Add(stream.IsInline ? stream with { Inline = inlineData } : stream);
         }
         return result;
     }
 
-    /// <summary>The blob ids of a stored streams array, without building the records.</summary>
+    /// <summary>The blob ids of a stored streams array (inline streams have none), without building the records.</summary>
     public static List<string> ReadStreamBlobIds(string json)
     {
         using var doc = JsonDocument.Parse(json);
         var result = new List<string>(doc.RootElement.GetArrayLength());
         foreach (var e in doc.RootElement.EnumerateArray())
         {
-            result.Add(e.GetProperty("blob").GetString()!);
+            var blobId = e.GetProperty("blob").GetString()!;
+            if (blobId.Length > 0)
+            {
+                result.Add(blobId);
+            }
         }
         return result;
+    }
+
+    /// <summary>
+    /// What a row's inline_data column holds: the sealed bytes of the object's inline stream, or null when
+    /// its streams are blobs. Only a single-stream object may be inline, and its bytes must be at hand.
+    /// </summary>
+    /// <exception cref="ArgumentException">An inline stream without its bytes, or beside other streams.</exception>
+    public static byte[]? InlineDataOf(IReadOnlyList<ObjectStream> streams)
+    {
+        if (!streams.Any(x => x.IsInline))
+        {
+            return null;
+        }
+        if (streams.Count != 1 || streams[0].Inline is not { } data)
+        {
+            throw new ArgumentException("An inline stream must be an object's only stream and carry its sealed bytes.", nameof(streams));
+        }
+        return data;
     }
 
     // user metadata, checksums: {"name":"value", …}; NULL when empty.

@@ -59,7 +59,33 @@ public sealed record ObjectEncryption(SseMode Mode, byte[] SealedKey, string? Km
 /// <param name="StreamIdentity">What the stream was sealed with as its identity (e.g. "object", "part:3").</param>
 /// <param name="BlobSize">Stored (ciphertext) bytes.</param>
 /// <param name="BlobChecksum">XxHash128 (hex) of the stored bytes: a keyless integrity check for scrubbing.</param>
-public sealed record ObjectStream(string BlobId, long PlainSize, string StreamIdentity, long BlobSize, string BlobChecksum);
+public sealed record ObjectStream(string BlobId, long PlainSize, string StreamIdentity, long BlobSize, string BlobChecksum)
+{
+    /// <summary>The <see cref="BlobId"/> of a stream kept inline in the object's metadata row instead of in a blob.</summary>
+    public const string InlineBlobId = "";
+
+    /// <summary>
+    /// The sealed stream itself, for a stream kept inline in the object's row (a small single-PUT object:
+    /// its metadata commit is then the only write). Loaded by <see cref="IMetadataStore.GetObjectAsync"/>;
+    /// null in listings, which do not read the data.
+    /// </summary>
+    public byte[]? Inline { get; init; }
+
+    /// <summary>Whether the stream lives in the object's row rather than in a blob (it then has no blob to reference or reclaim).</summary>
+    public bool IsInline => BlobId.Length == 0;
+
+    /// <summary>Equal when every field is, the inline bytes compared by content.</summary>
+    public bool Equals(ObjectStream? other) =>
+        other is not null && BlobId == other.BlobId && PlainSize == other.PlainSize && StreamIdentity == other.StreamIdentity
+        && BlobSize == other.BlobSize && BlobChecksum == other.BlobChecksum
+        && (Inline is null ? other.Inline is null : other.Inline is not null && Inline.AsSpan().SequenceEqual(other.Inline));
+
+    public override int GetHashCode() => HashCode.Combine(BlobId, PlainSize, StreamIdentity, BlobSize, BlobChecksum, Inline?.Length);
+
+    /// <summary>The blob ids of <paramref name="streams"/>, leaving out inline streams (they have none).</summary>
+    public static IEnumerable<string> BlobIdsOf(IEnumerable<ObjectStream> streams) =>
+        streams.Where(x => !x.IsInline).Select(x => x.BlobId);
+}
 
 public sealed record ObjectRecord
 {

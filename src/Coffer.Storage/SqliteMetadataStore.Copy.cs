@@ -11,7 +11,7 @@ public sealed partial class SqliteMetadataStore
         {
             // A blob no table names any more may already be deleted by the reclaimer, and nothing
             // may start referring to it again: the copy must be retried from the current source.
-            var shared = obj.Streams.Select(x => x.BlobId).Distinct(StringComparer.Ordinal);
+            var shared = ObjectStream.BlobIdsOf(obj.Streams).Distinct(StringComparer.Ordinal);
             if ((await UnreferencedAsync(s, shared, ct).ConfigureAwait(false)).Count > 0)
             {
                 return null;

@@ -12,8 +12,11 @@ public sealed partial class SqliteMetadataStore
         streams, user_metadata, checksums, restore
         """;
 
+    // Listings leave out the inline data (they never read it); a single object's read and the upsert include it.
+    private const string ObjectColumnsWithData = ObjectColumns + ", inline_data";
+
     /// <summary>The object GET path: one primary-key lookup.</summary>
-    internal const string SelectObjectSql = $"SELECT {ObjectColumns} FROM objects WHERE bucket = $bucket AND object_key = $key;";
+    internal const string SelectObjectSql = $"SELECT {ObjectColumnsWithData} FROM objects WHERE bucket = $bucket AND object_key = $key;";
 
     /// <inheritdoc />
     public Task<ObjectRecord?> GetObjectAsync(string bucket, string key, CancellationToken ct = default)
@@ -44,7 +47,7 @@ public sealed partial class SqliteMetadataStore
     private static async Task<IReadOnlyList<string>> UpsertObjectAsync(Session s, ObjectRecord obj, CancellationToken ct)
     {
         var streamsJson = ObjectJson.WriteStreams(obj.Streams);
-        var newBlobIds = obj.Streams.Select(x => x.BlobId).Distinct(StringComparer.Ordinal).ToList();
+        var newBlobIds = ObjectStream.BlobIdsOf(obj.Streams).Distinct(StringComparer.Ordinal).ToList();
 
         using (var bucketExists = s.Command("SELECT EXISTS (SELECT 1 FROM buckets WHERE name = $bucket);"))
         {
@@ -65,11 +68,11 @@ public sealed partial class SqliteMetadataStore
         }
 
         using (var upsert = s.Command($"""
-            INSERT OR REPLACE INTO objects ({ObjectColumns})
+            INSERT OR REPLACE INTO objects ({ObjectColumnsWithData})
             VALUES ($bucket, $key, $size, $etag, $crc64, $last_modified, $storage_class,
                     $content_type, $cache_control, $content_disposition, $content_encoding, $expires,
                     $sse_mode, $sse_sealed_key, $sse_kms_key_id, $sse_kms_context,
-                    $streams, $user_metadata, $checksums, $restore);
+                    $streams, $user_metadata, $checksums, $restore, $inline_data);
             """))
         {
             var p = upsert.Parameters;
@@ -93,6 +96,7 @@ public sealed partial class SqliteMetadataStore
             p.AddWithValue("$user_metadata", Db(ObjectJson.WriteMap(obj.UserMetadata)));
             p.AddWithValue("$checksums", Db(ObjectJson.WriteMap(obj.Checksums)));
             p.AddWithValue("$restore", Db(ObjectJson.WriteRestore(obj.Restore)));
+            p.AddWithValue("$inline_data", (object?)ObjectJson.InlineDataOf(obj.Streams) ?? DBNull.Value);
             await upsert.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
         }
 
@@ -131,7 +135,7 @@ public sealed partial class SqliteMetadataStore
                 delete.Parameters.AddWithValue("$key", key);
                 await delete.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
             }
-            await RemoveBlobReferencesAsync(s, bucket, key, existing.Streams.Select(x => x.BlobId), ct).ConfigureAwait(false);
+            await RemoveBlobReferencesAsync(s, bucket, key, ObjectStream.BlobIdsOf(existing.Streams), ct).ConfigureAwait(false);
             return existing;
         }, ct);
     }
@@ -237,7 +241,7 @@ public sealed partial class SqliteMetadataStore
         ContentEncoding = ReadNullableString(r, 10),
         Expires = ReadNullableString(r, 11),
         Encryption = ReadEncryption(r),
-        Streams = ObjectJson.ReadStreams(r.GetString(16)),
+        Streams = ObjectJson.ReadStreams(r.GetString(16), r.FieldCount > 20 && !r.IsDBNull(20) ? (byte[])r.GetValue(20) : null),
         UserMetadata = ObjectJson.ReadMap(ReadNullableString(r, 17)),
         Checksums = ObjectJson.ReadMap(ReadNullableString(r, 18)),
         Restore = ObjectJson.ReadRestore(ReadNullableString(r, 19)),

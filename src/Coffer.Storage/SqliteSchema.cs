@@ -261,6 +261,12 @@ internal static class SqliteSchema
         """
         SELECT 1;
         """,
+
+        // 9: small objects inline. A single-stream object whose sealed stream is small keeps it in
+        // inline_data (its streams entry then names the blob ""), so its PUT is one metadata commit.
+        """
+        ALTER TABLE objects ADD COLUMN inline_data BLOB;
+        """,
     ];
 
     /// <summary>

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Security.Cryptography;
 using Coffer.EndToEnd.Tests.Infrastructure;
+using Coffer.Server;
 using Coffer.Storage;
 
 namespace Coffer.EndToEnd.Tests;
@@ -27,7 +28,8 @@ public sealed class BlobStoreOutageTests : IAsyncLifetime
         using var cos = new CosRawClient(_f);
         var bucket = CosRawClient.NewBucket();
         Assert.Equal(HttpStatusCode.OK, (await cos.SendAsync(HttpMethod.Put, bucket)).StatusCode);
-        Assert.Equal(HttpStatusCode.OK, (await cos.SendAsync(HttpMethod.Put, bucket, "k", body: "data"u8.ToArray())).StatusCode);
+        var data = RandomNumberGenerator.GetBytes(LargerThanInline);
+        Assert.Equal(HttpStatusCode.OK, (await cos.SendAsync(HttpMethod.Put, bucket, "k", body: data)).StatusCode);
 
         _blobs.Down = true;
         var get = await cos.SendAsync(HttpMethod.Get, bucket, "k");
@@ -39,7 +41,7 @@ public sealed class BlobStoreOutageTests : IAsyncLifetime
             Assert.Contains("<Code>ServiceUnavailable</Code>", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
         }
         _blobs.Down = false;
-        Assert.Equal("data", await (await cos.SendAsync(HttpMethod.Get, bucket, "k")).Content.ReadAsStringAsync());
+        Assert.Equal(data, await (await cos.SendAsync(HttpMethod.Get, bucket, "k")).Content.ReadAsByteArrayAsync());
     }
 
     [Fact]
@@ -48,16 +50,40 @@ public sealed class BlobStoreOutageTests : IAsyncLifetime
         using var cos = new CosRawClient(_f);
         var bucket = CosRawClient.NewBucket();
         Assert.Equal(HttpStatusCode.OK, (await cos.SendAsync(HttpMethod.Put, bucket)).StatusCode);
-        Assert.Equal(HttpStatusCode.OK, (await cos.SendAsync(HttpMethod.Put, bucket, "k", body: "first"u8.ToArray())).StatusCode);
+        var first = RandomNumberGenerator.GetBytes(LargerThanInline);
+        Assert.Equal(HttpStatusCode.OK, (await cos.SendAsync(HttpMethod.Put, bucket, "k", body: first)).StatusCode);
 
         _blobs.Down = true;
-        var put = await cos.SendAsync(HttpMethod.Put, bucket, "k", body: "second"u8.ToArray());
+        var put = await cos.SendAsync(HttpMethod.Put, bucket, "k", body: RandomNumberGenerator.GetBytes(LargerThanInline));
         _blobs.Down = false;
 
         Assert.Equal(HttpStatusCode.ServiceUnavailable, put.StatusCode);
         Assert.Contains("<Code>ServiceUnavailable</Code>", await put.Content.ReadAsStringAsync(), StringComparison.Ordinal);
-        Assert.Equal("first", await (await cos.SendAsync(HttpMethod.Get, bucket, "k")).Content.ReadAsStringAsync());
+        Assert.Equal(first, await (await cos.SendAsync(HttpMethod.Get, bucket, "k")).Content.ReadAsByteArrayAsync());
     }
+
+    [Fact]
+    public async Task A_small_object_lives_in_its_metadata_row_and_is_written_and_read_while_the_backend_is_down()
+    {
+        using var cos = new CosRawClient(_f);
+        var bucket = CosRawClient.NewBucket();
+        Assert.Equal(HttpStatusCode.OK, (await cos.SendAsync(HttpMethod.Put, bucket)).StatusCode);
+
+        _blobs.Down = true;
+        var put = await cos.SendAsync(HttpMethod.Put, bucket, "small", body: "small data"u8.ToArray(), headers: [new("x-cos-server-side-encryption", "AES256")]);
+        var get = await cos.SendAsync(HttpMethod.Get, bucket, "small");
+        var ranged = await cos.SendAsync(HttpMethod.Get, bucket, "small", headers: [new("Range", "bytes=6-9")]);
+        _blobs.Down = false;
+
+        Assert.Equal(HttpStatusCode.OK, put.StatusCode);
+        Assert.Equal("small data", await get.Content.ReadAsStringAsync());
+        Assert.Equal(HttpStatusCode.PartialContent, ranged.StatusCode);
+        Assert.Equal("data", await ranged.Content.ReadAsStringAsync());
+        Assert.Equal(0, _blobs.Writers);   // not one blob was even begun
+    }
+
+    /// <summary>Bigger than the default inline limit: such an object's data is in a blob.</summary>
+    private const int LargerThanInline = CofferServerOptions.DefaultInlineMaxBytes + 1;
 
     [Fact]
     public async Task A_backend_failing_after_the_response_started_cuts_the_connection()
@@ -86,7 +112,14 @@ public sealed class BlobStoreOutageTests : IAsyncLifetime
         /// <summary>When set, every read stream fails after this many bytes.</summary>
         public long? FailReadsAfter { get; set; }
 
-        public IBlobWriter CreateWriter() => new Writer(this, inner.CreateWriter());
+        /// <summary>How many blob writers the server began.</summary>
+        public int Writers;
+
+        public IBlobWriter CreateWriter()
+        {
+            Interlocked.Increment(ref Writers);
+            return new Writer(this, inner.CreateWriter());
+        }
 
         public async ValueTask<Stream> OpenReadAsync(string blobId, long offset = 0, long? length = null, CancellationToken ct = default)
         {

@@ -12,11 +12,15 @@ namespace Coffer.EndToEnd.Tests;
 /// Kills a real `coffer serve` process (SIGKILL) in the middle of concurrent PUTs and
 /// overwrites, restarts it on the same data folder, and checks that every answered PUT reads
 /// back byte-identical, no object is mixed or partial, and no orphan blob survives the sweep.
+/// Sizes straddle the inline limit, so small objects (kept in their metadata row) and large ones
+/// (in blobs) are both written when the kill comes.
 /// </summary>
 public sealed partial class CrashTests : IDisposable
 {
     private const string AccessKey = "AKIDCRASHTEST0000000000000000000000";
     private const string SecretKey = "CrashTestSecretKey0123456789abcdefghijk";
+    /// <summary>Objects up to this sealed size live in their metadata row (one commit), the others in blobs: the kill hits both paths.</summary>
+    private const int InlineMax = 48 * 1024;
     private readonly string _data = Path.Combine(Path.GetTempPath(), "coffer-crash-" + Guid.NewGuid().ToString("N"));
 
     [Fact]
@@ -73,10 +77,19 @@ public sealed partial class CrashTests : IDisposable
                 Assert.Equal(Content(key, version), body);   // byte-identical, never mixed or partial
             }
 
+            // Every object whose sealed form outgrows the inline limit has exactly one blob; the others none.
             var listed = await SendAsync(http, url2, HttpMethod.Get, bucket, null, null);
-            var objectCount = Regex.Matches(await listed.Content.ReadAsStringAsync(), "<Key>").Count;
+            var inBlobs = 0;
+            foreach (Match m in Regex.Matches(await listed.Content.ReadAsStringAsync(), "<Key>([^<]+)</Key>"))
+            {
+                var body = await (await SendAsync(http, url2, HttpMethod.Get, bucket, m.Groups[1].Value, null)).Content.ReadAsByteArrayAsync();
+                var encrypted = ParseVersion(body) % 2 == 0;
+                if (Coffer.Crypto.SealedStream.SealedLength(body.Length, encrypted) > InlineMax)
+                    inBlobs++;
+            }
+            Assert.InRange(inBlobs, 1, answered.Count - 1);   // both paths were exercised
             var blobFiles = Directory.EnumerateFiles(Path.Combine(_data, "blobs"), "*", SearchOption.AllDirectories).Count();
-            Assert.Equal(objectCount, blobFiles);
+            Assert.Equal(inBlobs, blobFiles);
             Assert.Empty(Directory.Exists(Path.Combine(_data, "tmp")) ? Directory.EnumerateFiles(Path.Combine(_data, "tmp")) : []);
         }
         finally
@@ -112,7 +125,7 @@ public sealed partial class CrashTests : IDisposable
     private async Task<(Process, Uri)> StartAsync()
     {
         var dll = Path.Combine(AppContext.BaseDirectory, "coffer.dll");
-        var start = new ProcessStartInfo("dotnet", [dll, "serve", "--data", _data, "--http", "127.0.0.1:0", "--https", "none"])
+        var start = new ProcessStartInfo("dotnet", [dll, "serve", "--data", _data, "--http", "127.0.0.1:0", "--https", "none", "--inline-max", $"{InlineMax}"])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,

@@ -205,7 +205,8 @@ public sealed class MultipartTests(CofferFixture f, ITestOutputHelper output)
     {
         using var s3 = Clients.S3(f, https: true);
         var bucket = await NewBucketAsync(s3);
-        await s3.PutObjectAsync(new PutObjectRequest { BucketName = bucket, Key = "k", ContentBody = "the object being replaced" });
+        // Larger than the inline limit: the object being replaced has a blob to reclaim.
+        await s3.PutObjectAsync(new PutObjectRequest { BucketName = bucket, Key = "k", ContentBody = new string('r', 100_000) });
         var before = await BlobCountAsync();
 
         var (first, second, tail) = (SeededData.Bytes(1, 0, MiB), SeededData.Bytes(2, 0, MiB), SeededData.Bytes(3, 0, 1000));

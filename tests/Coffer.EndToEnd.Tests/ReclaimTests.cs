@@ -38,11 +38,13 @@ public sealed class ReclaimTests
             using var cos = new CosRawClient(f);
             var bucket = CosRawClient.NewBucket();
             Assert.Equal(HttpStatusCode.OK, (await cos.SendAsync(HttpMethod.Put, bucket)).StatusCode);
-            Assert.Equal(HttpStatusCode.OK, (await cos.SendAsync(HttpMethod.Put, bucket, "k", body: "first"u8.ToArray())).StatusCode);
+            // Larger than the inline limit, so each version's data is a blob.
+            Assert.Equal(HttpStatusCode.OK, (await cos.SendAsync(HttpMethod.Put, bucket, "k", body: new byte[100_000])).StatusCode);
             var blobs = Path.Combine(f.DataDirectory, "blobs");
             var first = Directory.EnumerateFiles(blobs, "*", SearchOption.AllDirectories).Single();
 
-            Assert.Equal(HttpStatusCode.OK, (await cos.SendAsync(HttpMethod.Put, bucket, "k", body: "second"u8.ToArray())).StatusCode);
+            var second = System.Security.Cryptography.RandomNumberGenerator.GetBytes(100_000);
+            Assert.Equal(HttpStatusCode.OK, (await cos.SendAsync(HttpMethod.Put, bucket, "k", body: second)).StatusCode);
             var watch = Stopwatch.StartNew();
             while (File.Exists(first) && watch.Elapsed < TimeSpan.FromSeconds(10))
                 await Task.Delay(20);
@@ -50,7 +52,15 @@ public sealed class ReclaimTests
             Assert.False(File.Exists(first), "the replaced data was not deleted after the scaled grace period");
             Assert.Single(Directory.EnumerateFiles(blobs, "*", SearchOption.AllDirectories));
             var got = await cos.SendAsync(HttpMethod.Get, bucket, "k");
-            Assert.Equal("second", await got.Content.ReadAsStringAsync());
+            Assert.Equal(second, await got.Content.ReadAsByteArrayAsync());
+
+            // Overwritten by a small version, kept inline: its blob goes too, and none takes its place.
+            Assert.Equal(HttpStatusCode.OK, (await cos.SendAsync(HttpMethod.Put, bucket, "k", body: "third"u8.ToArray())).StatusCode);
+            watch.Restart();
+            while (Directory.EnumerateFiles(blobs, "*", SearchOption.AllDirectories).Any() && watch.Elapsed < TimeSpan.FromSeconds(10))
+                await Task.Delay(20);
+            Assert.Empty(Directory.EnumerateFiles(blobs, "*", SearchOption.AllDirectories));
+            Assert.Equal("third", await (await cos.SendAsync(HttpMethod.Get, bucket, "k")).Content.ReadAsStringAsync());
         }
         finally
         {

@@ -29,8 +29,8 @@ public sealed class ObjectReaderTests : IDisposable
         var streams = new List<ObjectStream>();
         for (var i = 0; i < parts.Length; i++)
         {
-            await using var pending = await ObjectWriter.WriteAsync(new MemoryStream(parts[i]), parts[i].Length, long.MaxValue, key, $"part:{i + 1}", null, _blobs, default);
-            await pending.Blob.CommitAsync();
+            await using var pending = await ObjectWriter.WriteAsync(new MemoryStream(parts[i]), parts[i].Length, long.MaxValue, key, $"part:{i + 1}", null, _blobs, inlineMax: 0, default);
+            await pending.Blob!.CommitAsync();
             streams.Add(pending.ToObjectStream());
         }
         var whole = parts.SelectMany(p => p).ToArray();
@@ -53,8 +53,8 @@ public sealed class ObjectReaderTests : IDisposable
     public async Task A_wrong_key_fails_the_integrity_check_instead_of_returning_bytes()
     {
         using var key = ObjectKey.Generate();
-        await using var pending = await ObjectWriter.WriteAsync(new MemoryStream(new byte[1000]), 1000, long.MaxValue, key, "object", null, _blobs, default);
-        await pending.Blob.CommitAsync();
+        await using var pending = await ObjectWriter.WriteAsync(new MemoryStream(new byte[1000]), 1000, long.MaxValue, key, "object", null, _blobs, inlineMax: 0, default);
+        await pending.Blob!.CommitAsync();
         var obj = new ObjectRecord { Bucket = "b", Key = "k", Size = 1000, ETag = "e", Crc64 = 0, LastModified = DateTimeOffset.UtcNow, Streams = [pending.ToObjectStream()] };
         using var other = ObjectKey.Generate();
 
@@ -73,8 +73,8 @@ public sealed class ObjectReaderTests : IDisposable
         const int size = (7 * 65_536) + 3;
         var plaintext = RandomNumberGenerator.GetBytes(size);
         using var key = ObjectKey.Generate();
-        await using var pending = await ObjectWriter.WriteAsync(new MemoryStream(plaintext), size, long.MaxValue, key, "object", null, _blobs, default);
-        await pending.Blob.CommitAsync();
+        await using var pending = await ObjectWriter.WriteAsync(new MemoryStream(plaintext), size, long.MaxValue, key, "object", null, _blobs, inlineMax: 0, default);
+        await pending.Blob!.CommitAsync();
         var obj = new ObjectRecord { Bucket = "b", Key = "k", Size = size, ETag = "e", Crc64 = 0, LastModified = DateTimeOffset.UtcNow, Streams = [pending.ToObjectStream()] };
         var recording = new RecordingBlobStore(_blobs);
         using var output = new MemoryStream();
@@ -89,6 +89,80 @@ public sealed class ObjectReaderTests : IDisposable
             ? [(0, toEnd ? null : start + length)]
             : [frames, (0, SealedStream.HeaderSize)];
         Assert.Equal(expected, recording.Reads);
+    }
+
+    [Theory]
+    [InlineData(0, true)]
+    [InlineData(1, true)]
+    [InlineData(4096, true)]
+    [InlineData(4096, false)]
+    [InlineData(100_000, true)]
+    public async Task A_small_stream_stays_in_memory_and_reads_back_from_it_without_any_blob(int size, bool lengthDeclared)
+    {
+        var plaintext = RandomNumberGenerator.GetBytes(size);
+        using var key = ObjectKey.Generate();
+        var inlineMax = SealedSizeOf(size);   // exactly fits
+
+        await using var pending = await ObjectWriter.WriteAsync(new MemoryStream(plaintext), lengthDeclared ? size : null, long.MaxValue, key, "object", null, _blobs, inlineMax, default);
+
+        Assert.Null(pending.Blob);
+        var stream = pending.ToObjectStream();
+        Assert.True(stream.IsInline);
+        Assert.Equal(pending.BlobSize, stream.Inline!.Length);
+        Assert.Empty(Directory.EnumerateFiles(_root, "*", SearchOption.AllDirectories));
+        var obj = new ObjectRecord { Bucket = "b", Key = "k", Size = size, ETag = "e", Crc64 = 0, LastModified = DateTimeOffset.UtcNow, Streams = [stream] };
+        using var whole = new MemoryStream();
+        await ObjectReader.CopyRangeAsync(obj, key, 0, size, whole, _blobs, default);
+        Assert.Equal(plaintext, whole.ToArray());
+        if (size > 10)
+        {
+            using var range = new MemoryStream();
+            await ObjectReader.CopyRangeAsync(obj, key, size / 3, size / 2, range, _blobs, default);
+            Assert.Equal(plaintext.AsSpan(size / 3, size / 2).ToArray(), range.ToArray());
+        }
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task A_stream_one_byte_past_the_inline_limit_goes_whole_into_a_blob(bool lengthDeclared)
+    {
+        const int size = 100_000;
+        var plaintext = RandomNumberGenerator.GetBytes(size);
+        using var key = ObjectKey.Generate();
+
+        await using var pending = await ObjectWriter.WriteAsync(new MemoryStream(plaintext), lengthDeclared ? size : null, long.MaxValue, key, "object", null, _blobs,
+            inlineMax: SealedSizeOf(size) - 1, default);
+
+        Assert.Null(pending.Inline);
+        Assert.NotNull(pending.Blob);
+        await pending.Blob!.CommitAsync();
+        var stream = pending.ToObjectStream();
+        Assert.False(stream.IsInline);
+        Assert.Equal(pending.BlobSize, new FileInfo(Directory.EnumerateFiles(_root, stream.BlobId, SearchOption.AllDirectories).Single()).Length);
+        var obj = new ObjectRecord { Bucket = "b", Key = "k", Size = size, ETag = "e", Crc64 = 0, LastModified = DateTimeOffset.UtcNow, Streams = [stream] };
+        using var whole = new MemoryStream();
+        await ObjectReader.CopyRangeAsync(obj, key, 0, size, whole, _blobs, default);
+        Assert.Equal(plaintext, whole.ToArray());
+    }
+
+    [Fact]
+    public async Task A_listing_record_without_its_inline_bytes_is_never_read_as_empty_data()
+    {
+        var stream = new ObjectStream(ObjectStream.InlineBlobId, 10, "object", 60, "00");
+        var obj = new ObjectRecord { Bucket = "b", Key = "k", Size = 10, ETag = "e", Crc64 = 0, LastModified = DateTimeOffset.UtcNow, Streams = [stream] };
+
+        await Assert.ThrowsAsync<InvalidOperationException>(() => ObjectReader.CopyRangeAsync(obj, null, 0, 10, new MemoryStream(), _blobs, default));
+    }
+
+    /// <summary>The sealed size of a plaintext of <paramref name="size"/> bytes, measured by sealing one into a blob.</summary>
+    private int SealedSizeOf(int size)
+    {
+        using var key = ObjectKey.Generate();
+        var pending = ObjectWriter.WriteAsync(new MemoryStream(new byte[size]), size, long.MaxValue, key, "object", null, _blobs, inlineMax: 0, default).GetAwaiter().GetResult();
+        var sealedSize = (int)pending.BlobSize;
+        pending.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        return sealedSize;
     }
 
     /// <summary>The filesystem store, recording every range asked of it.</summary>

@@ -60,10 +60,10 @@ public static class CopyHandlers
         else
         {
             await using var plaintext = ObjectReader.Open(src, source.Key, s.Blobs);
-            await using var pending = await ObjectWriter.WriteAsync(plaintext, src.Size, MaxCopyBytes, sealedWrite.Key, "object", null, s.Blobs, ctx.Aborted);
+            await using var pending = await ObjectWriter.WriteAsync(plaintext, src.Size, MaxCopyBytes, sealedWrite.Key, "object", null, s.Blobs, s.Options.InlineMaxBytes, ctx.Aborted);
             if (pending.Crc64 != src.Crc64)
                 throw new InvalidOperationException($"The copy of {src.Bucket}/{src.Key} read data whose CRC-64 differs from the stored one.");
-            await s.Store.CommitBlobAsync(pending.Blob, s.Time, ctx.Aborted);
+            await pending.CommitAsync(s.Store, s.Time, ctx.Aborted);
             record = record with { Streams = [pending.ToObjectStream()], ETag = SseService.ETag(sealedWrite.Encryption.Mode, sealedWrite.Key, pending.Md5) };
             await ObjectHandlers.CommitRecordAsync(s, record);
         }

@@ -1,6 +1,7 @@
 using Coffer.Protocol;
 using Coffer.Server.Pipeline;
 using Coffer.Server.Xml;
+using Coffer.Storage;
 using Microsoft.AspNetCore.Http;
 
 namespace Coffer.Server.Handlers;
@@ -15,7 +16,7 @@ public static class DeleteHandlers
         // Deleting a missing key succeeds, as S3 answers (docs/protocol/objects.md#deleteobject).
         var deleted = await s.Store.DeleteObjectAsync(ctx.BucketName, ctx.ObjectKey, CancellationToken.None);
         if (deleted is not null)
-            await s.ReclaimAsync(deleted.Streams.Select(x => x.BlobId));
+            await s.ReclaimAsync(ObjectStream.BlobIdsOf(deleted.Streams));
         ctx.Response.StatusCode = StatusCodes.Status204NoContent;
     }
 
@@ -46,7 +47,7 @@ public static class DeleteHandlers
                 ObjectKeys.Validate(key, ctx.Family);
                 var deleted = await s.Store.DeleteObjectAsync(ctx.BucketName, key, CancellationToken.None);
                 if (deleted is not null)
-                    await s.ReclaimAsync(deleted.Streams.Select(x => x.BlobId));
+                    await s.ReclaimAsync(ObjectStream.BlobIdsOf(deleted.Streams));
                 if (!quiet)
                     xml.Start("Deleted").Element("Key", key).End();
             }

@@ -30,13 +30,13 @@ public static class ObjectHandlers
 
         using var sealedWrite = await SseService.SealNewAsync(s, ctx, sse, bucket.Name, ctx.ObjectKey, bucket.Encryption);
         await using var pending = await ObjectWriter.WriteAsync(body.Stream, body.Length, MaxPutBytes, sealedWrite.Key, "object",
-            body.Checksum, s.Blobs, ctx.Aborted);
+            body.Checksum, s.Blobs, s.Options.InlineMaxBytes, ctx.Aborted);
 
         if (contentMd5 is not null && !CryptographicOperations.FixedTimeEquals(contentMd5, pending.Md5))
             throw new CofferException(ErrorCode.BadDigest, "The Content-MD5 you specified did not match what was received; nothing was stored.");
         VerifyChecksum(body, pending.ChecksumBase64);
 
-        await s.Store.CommitBlobAsync(pending.Blob, s.Time, ctx.Aborted);
+        await pending.CommitAsync(s.Store, s.Time, ctx.Aborted);
         var record = attributes.ToRecord(bucket.Name, ctx.ObjectKey, s.Time.GetUtcNow()) with
         {
             Size = pending.PlainSize,
@@ -121,7 +121,7 @@ public static class ObjectHandlers
         }
         catch (NoSuchBucketException)
         {
-            await s.ReclaimAsync(record.Streams.Select(x => x.BlobId));
+            await s.ReclaimAsync(ObjectStream.BlobIdsOf(record.Streams));
             throw new CofferException(ErrorCode.NoSuchBucket, $"The bucket '{record.Bucket}' was deleted while the object was being written.");
         }
     }

@@ -107,7 +107,7 @@ public static partial class Multipart
     /// </summary>
     public static async Task<MultipartPart> CommitPartAsync(RequestContext ctx, CofferServices s, MultipartUpload upload, int partNumber, PendingStream pending, ObjectKey? key)
     {
-        await s.Store.CommitBlobAsync(pending.Blob, s.Time, ctx.Aborted);
+        await pending.CommitAsync(s.Store, s.Time, ctx.Aborted);
         // Only the ETag is kept: the plaintext MD5 for plain and SSE-COS parts, keyed for SSE-C and SSE-KMS ones.
         var part = new MultipartPart(partNumber, pending.ToObjectStream(),
             SseService.ETag(upload.Encryption.Mode, key, pending.Md5), pending.Crc64, s.Time.GetUtcNow());

@@ -65,7 +65,7 @@ public sealed class ObjectRangeStream : Stream
                 continue;
             var from = _position - start;
             var length = Math.Min(_end, _nextStreamStart) - _position;
-            _plain = SealedStreamReader.OpenRange(ObjectReader.Ranges(_blobs, stream.BlobId), _key, stream.StreamIdentity, stream.PlainSize, from, length);
+            _plain = SealedStreamReader.OpenRange(ObjectReader.Ranges(_blobs, stream), _key, stream.StreamIdentity, stream.PlainSize, from, length);
             return true;
         }
         return false;

@@ -45,7 +45,7 @@ public static class ObjectReader
             {
                 var from = Math.Max(offset, streamStart) - streamStart;
                 var to = Math.Min(offset + count, streamEnd) - streamStart;
-                await using var plain = SealedStreamReader.OpenRange(Ranges(blobs, stream.BlobId), key, stream.StreamIdentity, stream.PlainSize, from, to - from);
+                await using var plain = SealedStreamReader.OpenRange(Ranges(blobs, stream), key, stream.StreamIdentity, stream.PlainSize, from, to - from);
                 while (true)
                 {
                     var buffer = buffers[turn];
@@ -74,11 +74,23 @@ public static class ObjectReader
     public static Stream Open(ObjectRecord obj, ObjectKey? key, IBlobStore blobs) => new PlaintextStream(obj, key, blobs);
 
     /// <summary>
-    /// The byte ranges of one blob, as the sealed-stream reader asks for them: the header and exactly
-    /// the frames a range touches, so a remote store sends no byte more than needed.
+    /// The byte ranges of one stored stream, as the sealed-stream reader asks for them: the header and exactly
+    /// the frames a range touches, so a remote store sends no byte more than needed. An inline stream is
+    /// read from the bytes its object's row carried.
     /// </summary>
-    public static SealedRangeOpener Ranges(IBlobStore blobs, string blobId) =>
-        (offset, length, ct) => blobs.OpenReadAsync(blobId, offset, length, ct);
+    public static SealedRangeOpener Ranges(IBlobStore blobs, ObjectStream stream)
+    {
+        if (!stream.IsInline)
+            return (offset, length, ct) => blobs.OpenReadAsync(stream.BlobId, offset, length, ct);
+        var data = stream.Inline
+            ?? throw new InvalidOperationException("The object's inline data was not loaded (a listing's record was used to read data).");
+        return (offset, length, ct) =>
+        {
+            var from = (int)Math.Min(offset, data.Length);
+            var count = (int)Math.Min(length ?? long.MaxValue, data.Length - from);
+            return ValueTask.FromResult<Stream>(new MemoryStream(data, from, count, writable: false));
+        };
+    }
 
     private sealed class PlaintextStream(ObjectRecord obj, ObjectKey? key, IBlobStore blobs) : Stream
     {
@@ -130,7 +142,7 @@ public static class ObjectReader
             if (_current is not null || _next >= obj.Streams.Count)
                 return _current;
             var stream = obj.Streams[_next++];
-            _current = SealedStreamReader.OpenRange(Ranges(blobs, stream.BlobId), _key, stream.StreamIdentity, stream.PlainSize, 0, stream.PlainSize);
+            _current = SealedStreamReader.OpenRange(Ranges(blobs, stream), _key, stream.StreamIdentity, stream.PlainSize, 0, stream.PlainSize);
             return _current;
         }
 

@@ -8,10 +8,16 @@ using Coffer.Storage;
 
 namespace Coffer.Server.Objects;
 
-/// <summary>A stream written to a blob that is not yet committed: commit it after the checks pass, or dispose it to leave nothing behind.</summary>
+/// <summary>
+/// A stream written but not yet committed: commit it after the checks pass, or dispose it to leave nothing
+/// behind. A small stream is held in memory (<see cref="Inline"/>) and goes into the object's metadata row;
+/// a larger one is in a blob being written (<see cref="Blob"/>).
+/// </summary>
 public sealed class PendingStream : IAsyncDisposable
 {
-    public required IBlobWriter Blob { get; init; }
+    public IBlobWriter? Blob { get; init; }
+    /// <summary>The sealed stream, when it is kept inline instead of in a blob.</summary>
+    public byte[]? Inline { get; init; }
     public required long PlainSize { get; init; }
     public required byte[] Md5 { get; init; }
     public required ulong Crc64 { get; init; }
@@ -20,9 +26,14 @@ public sealed class PendingStream : IAsyncDisposable
     public required string StreamIdentity { get; init; }
     public string? ChecksumBase64 { get; init; }
 
-    public ObjectStream ToObjectStream() => new(Blob.BlobId, PlainSize, StreamIdentity, BlobSize, BlobChecksum);
+    public ObjectStream ToObjectStream() =>
+        new(Blob?.BlobId ?? ObjectStream.InlineBlobId, PlainSize, StreamIdentity, BlobSize, BlobChecksum) { Inline = Inline };
 
-    public ValueTask DisposeAsync() => Blob.DisposeAsync();
+    /// <summary>Makes the blob durable (recorded as pending in the ledger first); an inline stream needs nothing before its metadata commit.</summary>
+    public Task CommitAsync(IBlobLedger ledger, TimeProvider time, CancellationToken ct) =>
+        Blob is null ? Task.CompletedTask : ledger.CommitBlobAsync(Blob, time, ct);
+
+    public ValueTask DisposeAsync() => Blob?.DisposeAsync() ?? ValueTask.CompletedTask;
 }
 
 /// <summary>
@@ -34,22 +45,34 @@ public static class ObjectWriter
 {
     public const int BufferSize = 1024 * 1024;
 
+    /// <summary>
+    /// Writes an object's single stream. One whose sealed form stays within <paramref name="inlineMax"/> bytes
+    /// is kept in memory for the object's metadata row (<see cref="PendingStream.Inline"/>); past that, it
+    /// moves into a blob as it grows.
+    /// </summary>
     public static Task<PendingStream> WriteAsync(Stream body, long? expectedLength, long maxLength, ObjectKey? key, string streamIdentity,
-        ChecksumAlgorithm? checksum, IBlobStore blobs, CancellationToken ct) =>
-        WriteAsync(body, expectedLength, maxLength, key, _ => streamIdentity, checksum, blobs, ct);
+        ChecksumAlgorithm? checksum, IBlobStore blobs, int inlineMax, CancellationToken ct) =>
+        WriteAsync(body, expectedLength, maxLength, key, streamIdentity, null, checksum, blobs, inlineMax, ct);
 
     /// <summary>
-    /// As above, with a stream identity made from the new blob's id (multipart parts are sealed as
-    /// <c>part:N:&lt;blob id&gt;</c>, so an older upload of the same part number cannot be swapped back in).
+    /// Writes a stream into a new blob, with a stream identity made from the blob's id (multipart parts are
+    /// sealed as <c>part:N:&lt;blob id&gt;</c>, so an older upload of the same part number cannot be swapped back in).
     /// </summary>
-    public static async Task<PendingStream> WriteAsync(Stream body, long? expectedLength, long maxLength, ObjectKey? key, Func<string, string> streamIdentityOf,
-        ChecksumAlgorithm? checksum, IBlobStore blobs, CancellationToken ct)
+    public static Task<PendingStream> WriteAsync(Stream body, long? expectedLength, long maxLength, ObjectKey? key, Func<string, string> streamIdentityOf,
+        ChecksumAlgorithm? checksum, IBlobStore blobs, CancellationToken ct) =>
+        WriteAsync(body, expectedLength, maxLength, key, null, streamIdentityOf, checksum, blobs, inlineMax: 0, ct);
+
+    private static async Task<PendingStream> WriteAsync(Stream body, long? expectedLength, long maxLength, ObjectKey? key, string? streamIdentity,
+        Func<string, string>? streamIdentityOf, ChecksumAlgorithm? checksum, IBlobStore blobs, int inlineMax, CancellationToken ct)
     {
         if (expectedLength > maxLength)
             throw new CofferException(ErrorCode.EntityTooLarge, $"The upload is {expectedLength} bytes; at most {maxLength} bytes are allowed in one request (use a multipart upload for more).");
 
-        var blob = blobs.CreateWriter();
-        var streamIdentity = streamIdentityOf(blob.BlobId);
+        // A declared length that cannot fit inline (sealing only adds bytes) goes to a blob from the start.
+        if (expectedLength > inlineMax)
+            inlineMax = 0;
+        var target = new InlineOrBlob(blobs, inlineMax);
+        streamIdentity ??= streamIdentityOf!(target.Blob!.BlobId);
         try
         {
             // Small bodies get small buffers hashed inline; large ones the worker and 1 MiB buffers.
@@ -57,7 +80,7 @@ public static class ObjectWriter
             await using var md5 = new ParallelMd5(bufferSize, bufferSize < BufferSize ? 1 : 3);
             var crc = new Crc64Xz();
             var checksumHasher = checksum is { } alg ? ChecksumHasher.Create(alg) : null;
-            var sink = new HashingWriteStream(blob.Stream);
+            var sink = new HashingWriteStream(target);
             long total = 0;
             await using (var writer = new SealedStreamWriter(sink, key, streamIdentity))
             {
@@ -85,11 +108,12 @@ public static class ObjectWriter
                     throw new CofferException(ErrorCode.IncompleteBody, $"The body has {total} bytes but the request declared {length}; send exactly the declared length.");
                 await writer.CompleteAsync(ct);
             }
-            await blob.Stream.FlushAsync(ct);
+            await target.FlushAsync(ct);
 
             return new PendingStream
             {
-                Blob = blob,
+                Blob = target.Blob,
+                Inline = target.Blob is null ? target.InlineBytes() : null,
                 PlainSize = total,
                 Md5 = await md5.FinishAsync(),
                 Crc64 = crc.Value,
@@ -101,7 +125,8 @@ public static class ObjectWriter
         }
         catch
         {
-            await blob.DisposeAsync();
+            if (target.Blob is { } blob)
+                await blob.DisposeAsync();
             throw;
         }
     }
@@ -127,6 +152,74 @@ public static class ObjectWriter
 
     private const int FillTarget = 256 * 1024;
     private const int SmallBufferSize = 16 * 1024;
+
+    /// <summary>
+    /// Where sealed bytes go: memory while they fit in the inline limit, then a blob of the store, which
+    /// gets what memory held so far and everything after (no limit: a blob from the first byte).
+    /// </summary>
+    private sealed class InlineOrBlob : Stream
+    {
+        private readonly IBlobStore _blobs;
+        private readonly int _inlineMax;
+        private MemoryStream? _memory;
+
+        public InlineOrBlob(IBlobStore blobs, int inlineMax)
+        {
+            _blobs = blobs;
+            _inlineMax = inlineMax;
+            if (inlineMax > 0)
+                _memory = new MemoryStream(Math.Min(inlineMax, SmallBufferSize));
+            else
+                Blob = blobs.CreateWriter();
+        }
+
+        /// <summary>The blob, once the stream has outgrown memory (or from the start without an inline limit).</summary>
+        public IBlobWriter? Blob { get; private set; }
+
+        public byte[] InlineBytes() => _memory!.ToArray();
+
+        public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            if (_memory is not null && _memory.Length + buffer.Length <= _inlineMax)
+            {
+                _memory.Write(buffer.Span);
+                return;
+            }
+            if (Blob is null)
+            {
+                Blob = _blobs.CreateWriter();
+                await Blob.Stream.WriteAsync(_memory!.GetBuffer().AsMemory(0, (int)_memory.Length), cancellationToken);
+                _memory = null;
+            }
+            await Blob.Stream.WriteAsync(buffer, cancellationToken);
+        }
+
+        public override void Write(ReadOnlySpan<byte> buffer)
+        {
+            if (_memory is not null && _memory.Length + buffer.Length <= _inlineMax)
+            {
+                _memory.Write(buffer);
+                return;
+            }
+            WriteAsync(buffer.ToArray()).AsTask().GetAwaiter().GetResult();
+        }
+
+        public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
+
+        public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+            WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+        public override Task FlushAsync(CancellationToken cancellationToken) => Blob?.Stream.FlushAsync(cancellationToken) ?? Task.CompletedTask;
+        public override void Flush() => Blob?.Stream.Flush();
+        public override bool CanRead => false;
+        public override bool CanSeek => false;
+        public override bool CanWrite => true;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+    }
 
     /// <summary>Write-through stream that hashes what passes (XxHash128) and counts it.</summary>
     private sealed class HashingWriteStream(Stream inner) : Stream

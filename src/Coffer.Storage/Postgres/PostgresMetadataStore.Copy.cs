@@ -15,7 +15,7 @@ public sealed partial class PostgresMetadataStore
         ArgumentNullException.ThrowIfNull(obj);
         return WriteAsync<IReadOnlyList<string>?>(async (s, ct) =>
         {
-            var shared = obj.Streams.Select(x => x.BlobId).Distinct(StringComparer.Ordinal);
+            var shared = ObjectStream.BlobIdsOf(obj.Streams).Distinct(StringComparer.Ordinal);
             if ((await UnreferencedAsync(s, shared, ct).ConfigureAwait(false)).Count > 0)
             {
                 return null;

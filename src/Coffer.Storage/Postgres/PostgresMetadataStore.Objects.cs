@@ -12,7 +12,10 @@ public sealed partial class PostgresMetadataStore
         streams, user_metadata, checksums, restore
         """;
 
-    private const string SelectObjectSql = $"SELECT {ObjectColumns} FROM objects WHERE bucket = @bucket AND object_key = @key;";
+    // Listings leave out the inline data (they never read it); a single object's read and the writes include it.
+    private const string ObjectColumnsWithData = ObjectColumns + ", inline_data";
+
+    private const string SelectObjectSql = $"SELECT {ObjectColumnsWithData} FROM objects WHERE bucket = @bucket AND object_key = @key;";
 
     /// <inheritdoc />
     public Task<ObjectRecord?> GetObjectAsync(string bucket, string key, CancellationToken ct = default)
@@ -48,7 +51,7 @@ public sealed partial class PostgresMetadataStore
     {
         RequireStorable(obj.Key);
         await LockBucketForWriteAsync(s, obj.Bucket, ct).ConfigureAwait(false);
-        var newBlobIds = obj.Streams.Select(x => x.BlobId).Distinct(StringComparer.Ordinal).ToList();
+        var newBlobIds = ObjectStream.BlobIdsOf(obj.Streams).Distinct(StringComparer.Ordinal).ToList();
 
         // Lock the current row, or insert the new one. An INSERT that meets a row another writer
         // inserted meanwhile inserts nothing; then lock that row and update it, so the replaced
@@ -66,10 +69,10 @@ public sealed partial class PostgresMetadataStore
                 {
                     oldBlobIds = ObjectJson.ReadStreamBlobIds(json);
                     await using var update = s.Command($"""
-                        UPDATE objects SET ({ObjectColumns}) = (@bucket, @key, @size, @etag, @crc64, @last_modified, @storage_class,
+                        UPDATE objects SET ({ObjectColumnsWithData}) = (@bucket, @key, @size, @etag, @crc64, @last_modified, @storage_class,
                             @content_type, @cache_control, @content_disposition, @content_encoding, @expires,
                             @sse_mode, @sse_sealed_key, @sse_kms_key_id, @sse_kms_context,
-                            @streams, @user_metadata, @checksums, @restore)
+                            @streams, @user_metadata, @checksums, @restore, @inline_data)
                         WHERE bucket = @bucket AND object_key = @key;
                         """);
                     BindObject(update, obj);
@@ -78,11 +81,11 @@ public sealed partial class PostgresMetadataStore
                 }
             }
             await using var insert = s.Command($"""
-                INSERT INTO objects ({ObjectColumns})
+                INSERT INTO objects ({ObjectColumnsWithData})
                 VALUES (@bucket, @key, @size, @etag, @crc64, @last_modified, @storage_class,
                         @content_type, @cache_control, @content_disposition, @content_encoding, @expires,
                         @sse_mode, @sse_sealed_key, @sse_kms_key_id, @sse_kms_context,
-                        @streams, @user_metadata, @checksums, @restore)
+                        @streams, @user_metadata, @checksums, @restore, @inline_data)
                 ON CONFLICT (bucket, object_key) DO NOTHING;
                 """);
             BindObject(insert, obj);
@@ -132,6 +135,7 @@ public sealed partial class PostgresMetadataStore
         Text(cmd, "user_metadata", ObjectJson.WriteMap(obj.UserMetadata));
         Text(cmd, "checksums", ObjectJson.WriteMap(obj.Checksums));
         Text(cmd, "restore", ObjectJson.WriteRestore(obj.Restore));
+        Bytes(cmd, "inline_data", ObjectJson.InlineDataOf(obj.Streams));
     }
 
     /// <inheritdoc />
@@ -146,7 +150,7 @@ public sealed partial class PostgresMetadataStore
         return WriteAsync(async (s, ct) =>
         {
             ObjectRecord? existing;
-            await using (var delete = s.Command($"DELETE FROM objects WHERE bucket = @bucket AND object_key = @key RETURNING {ObjectColumns};"))
+            await using (var delete = s.Command($"DELETE FROM objects WHERE bucket = @bucket AND object_key = @key RETURNING {ObjectColumnsWithData};"))
             {
                 Text(delete, "bucket", bucket);
                 Text(delete, "key", key);
@@ -155,7 +159,7 @@ public sealed partial class PostgresMetadataStore
             }
             if (existing is not null)
             {
-                await RemoveBlobReferencesAsync(s, bucket, key, existing.Streams.Select(x => x.BlobId), ct).ConfigureAwait(false);
+                await RemoveBlobReferencesAsync(s, bucket, key, ObjectStream.BlobIdsOf(existing.Streams), ct).ConfigureAwait(false);
             }
             return existing;
         }, ct);
@@ -268,7 +272,7 @@ public sealed partial class PostgresMetadataStore
         ContentEncoding = ReadNullableString(r, 10),
         Expires = ReadNullableString(r, 11),
         Encryption = ReadEncryption(r),
-        Streams = ObjectJson.ReadStreams(r.GetString(16)),
+        Streams = ObjectJson.ReadStreams(r.GetString(16), r.FieldCount > 20 && !r.IsDBNull(20) ? r.GetFieldValue<byte[]>(20) : null),
         UserMetadata = ObjectJson.ReadMap(ReadNullableString(r, 17)),
         Checksums = ObjectJson.ReadMap(ReadNullableString(r, 18)),
         Restore = ObjectJson.ReadRestore(ReadNullableString(r, 19)),

@@ -268,6 +268,13 @@ internal static class PostgresSchema
         );
         CREATE INDEX kms_audit_by_time ON kms_audit (time, id);
         """,
+
+        // 9: small objects inline, as SQLite's migration 9. EXTERNAL: sealed data does not compress, so
+        // PostgreSQL should not try (it still moves a large value out of the row, to TOAST).
+        """
+        ALTER TABLE objects ADD COLUMN inline_data bytea;
+        ALTER TABLE objects ALTER COLUMN inline_data SET STORAGE EXTERNAL;
+        """,
     ];
 
     /// <summary>Every (table, column) that holds blob ids (as <see cref="SqliteSchema.BlobReferences"/>).</summary>
