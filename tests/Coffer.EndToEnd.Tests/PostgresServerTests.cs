@@ -286,7 +286,11 @@ public sealed class PostgresServerTests : IAsyncLifetime
         var keyId = (await kmsA.CreateKeyAsync(new CreateKeyRequest())).KeyMetadata.KeyId;
         var bucket = await CreateBucketAsync(s3B);
         await s3B.PutObjectAsync(KmsLifeTests.KmsPut(bucket, "k", "sealed on b", keyId));
+        Assert.Equal("sealed on b", await KmsLifeTests.ReadAsync(s3B, bucket, "k"));   // B served it, with the key's state cached
         await kmsA.DisableKeyAsync(new DisableKeyRequest { KeyId = keyId });
+        var disabled = DateTime.UtcNow;
+        var get = await CrossNodeCacheTests.RefusedWithinAsync(() => KmsLifeTests.ReadAsync(s3B, bucket, "k"), disabled, CrossNodeCacheTests.KeyStateBound);
+        Assert.Equal("KMS.DisabledException", get.ErrorCode);
         Assert.Equal("KMS.DisabledException", (await Assert.ThrowsAsync<AmazonS3Exception>(() => s3B.PutObjectAsync(KmsLifeTests.KmsPut(bucket, "k2", "x", keyId)))).ErrorCode);
     }
 
