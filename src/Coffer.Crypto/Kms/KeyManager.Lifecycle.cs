@@ -45,6 +45,23 @@ public sealed partial class KeyManager
     }
 
     /// <summary>
+    /// As <see cref="DescribeOwnKeyAsync"/>, for a request about to use the key (sealing checks its state anyway): a key id
+    /// (or key ARN) whose state the key-state cache holds is answered from it, since a key's owner never changes.
+    /// </summary>
+    /// <exception cref="KmsException">As <see cref="DescribeOwnKeyAsync"/>.</exception>
+    public async Task<KmsKeyRecord> DescribeOwnKeyForUseAsync(string owner, string keyIdOrAlias, CancellationToken ct = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(owner);
+        var (isAlias, value) = KmsEncoding.ParseReference(keyIdOrAlias);
+        if (!isAlias && _keyStates.TryGet(value, out var cached) && CanUse(owner, cached))
+        {
+            return cached;
+        }
+
+        return await DescribeOwnKeyAsync(owner, keyIdOrAlias, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>
     /// The SSE-COS key: service-managed (<see cref="KmsKeyManager.Service"/>), alias
     /// <see cref="ServiceKeyAlias"/>, created on first use. Users cannot disable or delete it
     /// (<see cref="KmsErrorKind.AccessDenied"/>) nor point an alias at it.

@@ -285,7 +285,7 @@ public static partial class Multipart
     {
         try
         {
-            return (await s.Kms.DescribeOwnKeyAsync(ctx.Caller.Id, reference, ctx.Aborted)).KeyId;
+            return (await s.Kms.DescribeOwnKeyForUseAsync(ctx.Caller.Id, reference, ctx.Aborted)).KeyId;
         }
         catch (KmsException e) when (e.Kind == KmsErrorKind.NotFound)
         {
