@@ -308,6 +308,26 @@ public sealed class KeyStateCacheTests : IDisposable
     }
 
     [Fact]
+    public async Task A_write_naming_a_cached_key_finds_its_owner_without_a_store_read_and_another_owner_still_gets_not_found()
+    {
+        var cmk = await _kms.CreateKeyAsync("alice");
+        await _kms.EnsureUsableAsync(cmk.KeyId); // cached
+        int reads = _store.GetKeyCalls;
+
+        Assert.Equal(cmk.KeyId, (await _kms.DescribeOwnKeyForUseAsync("alice", cmk.KeyId)).KeyId);
+        Assert.Equal(reads, _store.GetKeyCalls);
+        var refused = await Assert.ThrowsAsync<KmsException>(() => _kms.DescribeOwnKeyForUseAsync("mallory", cmk.KeyId));
+        Assert.Equal(KmsErrorKind.NotFound, refused.Kind);
+        var service = await _kms.GetOrCreateServiceKeyAsync();
+        await _kms.EnsureUsableAsync(service.KeyId);
+        Assert.Equal(KmsErrorKind.NotFound, (await Assert.ThrowsAsync<KmsException>(() => _kms.DescribeOwnKeyForUseAsync(KeyManager.ServiceOwner, service.KeyId))).Kind);
+
+        // A disabled key is not cached: it is described from the store, in its state, for the seal to refuse.
+        await _kms.DisableKeyAsync(cmk.KeyId);
+        Assert.Equal(KmsKeyState.Disabled, (await _kms.DescribeOwnKeyForUseAsync("alice", cmk.KeyId)).State);
+    }
+
+    [Fact]
     public async Task Changes_read_the_store_not_the_cache()
     {
         // A cached (stale) record must not be the base of a compare-and-set: another node disabled and re-enabled the
