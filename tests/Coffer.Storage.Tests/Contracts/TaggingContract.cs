@@ -103,8 +103,14 @@ public abstract class TaggingContract<TStore>(IStoreEngine<TStore> engine) : Sto
         var parts = (await Store.ListPartsAsync("b", "mp", upload.UploadId, 0, 10))!;
         var obj = new ObjectRecord
         {
-            Bucket = "b", Key = "mp", Size = 5, ETag = $"{0:x32}-1", Crc64 = 7, LastModified = at,
-            Streams = [part.Stream], Tags = parts.Upload.Tags,
+            Bucket = "b",
+            Key = "mp",
+            Size = 5,
+            ETag = $"{0:x32}-1",
+            Crc64 = 7,
+            LastModified = at,
+            Streams = [part.Stream],
+            Tags = parts.Upload.Tags,
         };
         Assert.Equal(CompleteUploadStatus.Completed, (await Store.CompleteUploadAsync(upload.UploadId, obj)).Status);
         Assert.Equal(Two, (await Store.GetObjectAsync("b", "mp"))!.Tags);
