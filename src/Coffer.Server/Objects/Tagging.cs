@@ -132,10 +132,6 @@ public static class Tagging
         await xml.WriteAsync(ctx.Response);
     }
 
-    /// <summary>The value of <c>x-cos-tagging</c> / <c>x-amz-tagging</c> for a tag set (what the SDK and CLI send).</summary>
-    public static string ToHeader(IEnumerable<Tag> tags) =>
-        string.Join("&", tags.Select(t => Uri.EscapeDataString(t.Key) + "=" + Uri.EscapeDataString(t.Value)));
-
     private static CofferException Invalid(string message) => new(ErrorCode.InvalidTag, message);
 
     private static string DecodeHeaderPart(string header, string part)
