@@ -9,7 +9,7 @@ public sealed partial class SqliteMetadataStore
         bucket, object_key, size, etag, crc64, last_modified, storage_class,
         content_type, cache_control, content_disposition, content_encoding, expires,
         sse_mode, sse_sealed_key, sse_kms_key_id, sse_kms_context,
-        streams, user_metadata, checksums, restore
+        streams, user_metadata, checksums, restore, tags
         """;
 
     /// <summary>The object GET path: one primary-key lookup.</summary>
@@ -69,7 +69,7 @@ public sealed partial class SqliteMetadataStore
             VALUES ($bucket, $key, $size, $etag, $crc64, $last_modified, $storage_class,
                     $content_type, $cache_control, $content_disposition, $content_encoding, $expires,
                     $sse_mode, $sse_sealed_key, $sse_kms_key_id, $sse_kms_context,
-                    $streams, $user_metadata, $checksums, $restore);
+                    $streams, $user_metadata, $checksums, $restore, $tags);
             """))
         {
             var p = upsert.Parameters;
@@ -93,6 +93,7 @@ public sealed partial class SqliteMetadataStore
             p.AddWithValue("$user_metadata", Db(ObjectJson.WriteMap(obj.UserMetadata)));
             p.AddWithValue("$checksums", Db(ObjectJson.WriteMap(obj.Checksums)));
             p.AddWithValue("$restore", Db(ObjectJson.WriteRestore(obj.Restore)));
+            p.AddWithValue("$tags", Db(ObjectJson.WriteTags(obj.Tags)));
             await upsert.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
         }
 
@@ -241,6 +242,7 @@ public sealed partial class SqliteMetadataStore
         UserMetadata = ObjectJson.ReadMap(ReadNullableString(r, 17)),
         Checksums = ObjectJson.ReadMap(ReadNullableString(r, 18)),
         Restore = ObjectJson.ReadRestore(ReadNullableString(r, 19)),
+        Tags = ObjectJson.ReadTags(ReadNullableString(r, 20)),
     };
 
     private static ObjectEncryption ReadEncryption(SqliteDataReader r)

@@ -261,6 +261,16 @@ internal static class SqliteSchema
         """
         SELECT 1;
         """,
+
+        // 9: tags. objects.tags: the object's tag set as a JSON array of {k, v} in the order given (NULL when
+        // none), part of the row, so an overwrite replaces it and a delete removes it; multipart_uploads.tags:
+        // the tags given at initiation, which the object gets at completion; buckets.tags: the bucket's tag set
+        // (NULL when none: GET ?tagging answers NoSuchTagSet).
+        """
+        ALTER TABLE objects ADD COLUMN tags TEXT;
+        ALTER TABLE multipart_uploads ADD COLUMN tags TEXT;
+        ALTER TABLE buckets ADD COLUMN tags TEXT;
+        """,
     ];
 
     /// <summary>

@@ -209,6 +209,7 @@ public static partial class Multipart
             ContentEncoding = upload.ContentEncoding,
             Expires = upload.Expires,
             UserMetadata = upload.UserMetadata,
+            Tags = upload.Tags,
         };
     }
 

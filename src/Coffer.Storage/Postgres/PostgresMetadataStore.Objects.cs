@@ -9,7 +9,7 @@ public sealed partial class PostgresMetadataStore
         bucket, object_key, size, etag, crc64, last_modified, storage_class,
         content_type, cache_control, content_disposition, content_encoding, expires,
         sse_mode, sse_sealed_key, sse_kms_key_id, sse_kms_context,
-        streams, user_metadata, checksums, restore
+        streams, user_metadata, checksums, restore, tags
         """;
 
     private const string SelectObjectSql = $"SELECT {ObjectColumns} FROM objects WHERE bucket = @bucket AND object_key = @key;";
@@ -69,7 +69,7 @@ public sealed partial class PostgresMetadataStore
                         UPDATE objects SET ({ObjectColumns}) = (@bucket, @key, @size, @etag, @crc64, @last_modified, @storage_class,
                             @content_type, @cache_control, @content_disposition, @content_encoding, @expires,
                             @sse_mode, @sse_sealed_key, @sse_kms_key_id, @sse_kms_context,
-                            @streams, @user_metadata, @checksums, @restore)
+                            @streams, @user_metadata, @checksums, @restore, @tags)
                         WHERE bucket = @bucket AND object_key = @key;
                         """);
                     BindObject(update, obj);
@@ -82,7 +82,7 @@ public sealed partial class PostgresMetadataStore
                 VALUES (@bucket, @key, @size, @etag, @crc64, @last_modified, @storage_class,
                         @content_type, @cache_control, @content_disposition, @content_encoding, @expires,
                         @sse_mode, @sse_sealed_key, @sse_kms_key_id, @sse_kms_context,
-                        @streams, @user_metadata, @checksums, @restore)
+                        @streams, @user_metadata, @checksums, @restore, @tags)
                 ON CONFLICT (bucket, object_key) DO NOTHING;
                 """);
             BindObject(insert, obj);
@@ -132,6 +132,7 @@ public sealed partial class PostgresMetadataStore
         Text(cmd, "user_metadata", ObjectJson.WriteMap(obj.UserMetadata));
         Text(cmd, "checksums", ObjectJson.WriteMap(obj.Checksums));
         Text(cmd, "restore", ObjectJson.WriteRestore(obj.Restore));
+        Text(cmd, "tags", ObjectJson.WriteTags(obj.Tags));
     }
 
     /// <inheritdoc />
@@ -272,6 +273,7 @@ public sealed partial class PostgresMetadataStore
         UserMetadata = ObjectJson.ReadMap(ReadNullableString(r, 17)),
         Checksums = ObjectJson.ReadMap(ReadNullableString(r, 18)),
         Restore = ObjectJson.ReadRestore(ReadNullableString(r, 19)),
+        Tags = ObjectJson.ReadTags(ReadNullableString(r, 20)),
     };
 
     private static ObjectEncryption ReadEncryption(NpgsqlDataReader r)

@@ -268,6 +268,15 @@ internal static class PostgresSchema
         );
         CREATE INDEX kms_audit_by_time ON kms_audit (time, id);
         """,
+
+        // 9: tags, as SQLite's migration 9. objects.tags: the object's tag set as a JSON array of {k, v} in the
+        // order given (NULL when none), part of the row; multipart_uploads.tags: the tags given at initiation,
+        // which the object gets at completion; buckets.tags: the bucket's tag set (NULL when none).
+        """
+        ALTER TABLE objects ADD COLUMN tags text;
+        ALTER TABLE multipart_uploads ADD COLUMN tags text;
+        ALTER TABLE buckets ADD COLUMN tags text;
+        """,
     ];
 
     /// <summary>Every (table, column) that holds blob ids (as <see cref="SqliteSchema.BlobReferences"/>).</summary>
