@@ -31,6 +31,7 @@ namespace Coffer.Cli
                 CopyCommand.CreateCp(),
                 CopyCommand.CreateMv(),
                 EncryptionCommand.Create(),
+                TagCommand.Create(),
                 KmsCommand.Create(),
                 ServeCommand.Create(),
                 AdminCommand.Create(),

@@ -25,6 +25,9 @@ public sealed record ErrorCode(string Code, int Status, string DefaultMessage, s
     public static readonly ErrorCode InvalidPartNumber = new("InvalidPartNumber", 416, "The requested partnumber is not satisfiable.");
     public static readonly ErrorCode InvalidPartOrder = new("InvalidPartOrder", 400, "The list of parts was not in ascending order.");
     public static readonly ErrorCode InvalidRequest = new("InvalidRequest", 400, "Invalid request.");
+    public static readonly ErrorCode InvalidTag = new("InvalidTag", 400, "The tag provided was not a valid tag.");
+    /// <summary>More tags than an object (10) or a bucket (50) may have: S3 answers this 400 BadRequest, not InvalidTag.</summary>
+    public static readonly ErrorCode TooManyTags = new("BadRequest", 400, "The tag set has more tags than allowed.");
     public static readonly ErrorCode InvalidURI = new("InvalidURI", 400, "Couldn't parse the specified URI.");
     public static readonly ErrorCode KeyTooLong = new("KeyTooLongError", 400, "Your key is too long.", "KeyTooLongError");
     public static readonly ErrorCode MetadataTooLarge = new("MetadataTooLarge", 400, "Your metadata headers exceed the maximum allowed metadata size.");
@@ -58,6 +61,7 @@ public sealed record ErrorCode(string Code, int Status, string DefaultMessage, s
     public static readonly ErrorCode NoSuchUpload = new("NoSuchUpload", 404, "The specified multipart upload does not exist.");
     public static readonly ErrorCode NoSuchVersion = new("NoSuchVersion", 404, "The specified version does not exist.");
     public static readonly ErrorCode NoSuchCopySource = new("NoSuchCopySource", 404, "The specified copy source does not exist.", "NoSuchKey");
+    public static readonly ErrorCode NoSuchTagSet = new("NoSuchTagSet", 404, "The TagSet does not exist.");
     public static readonly ErrorCode NoSuchEncryptionConfiguration = new("NoSuchEncryptionConfiguration", 404, "The server side encryption configuration was not found.", "ServerSideEncryptionConfigurationNotFoundError");
 
     // other 4xx

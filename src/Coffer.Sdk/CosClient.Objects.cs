@@ -152,6 +152,7 @@ public sealed partial class CosClient
         var op = ObjectOp(HttpMethod.Put, request);
         SseHeaders.AddCopySource(op, request, _http.Endpoint, _http.Builder.IsSigV4);
         op.AddHeader("x-cos-metadata-directive", request.CopyStatus ?? "Copy");
+        op.AddHeader("x-cos-tagging-directive", request.TaggingDirective);
         AddMetadata(op, request);
         SseHeaders.AddWrite(op, SseHeaders.ForWrite(request));
         var (response, root) = await _http.SendForXmlAsync(op, cancellationToken).ConfigureAwait(false);

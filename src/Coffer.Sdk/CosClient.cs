@@ -91,7 +91,8 @@ public sealed partial class CosClient : IDisposable
             .AddHeader("Content-Language", r.ContentLanguage)
             .AddHeader("Expires", r.Expires)
             .AddHeader("x-cos-storage-class", r.StorageClass)
-            .AddHeader("x-cos-acl", r.ACL);
+            .AddHeader("x-cos-acl", r.ACL)
+            .AddHeader("x-cos-tagging", r.Tagging.Count == 0 ? null : TaggingHeader(r.Tagging));
         foreach (var (name, value) in r.Metadata)
         {
             // Text that is not printable ASCII goes RFC 2047-encoded (a header value is ASCII); the server stores the text.

@@ -93,6 +93,15 @@ public static class ErrorCodes
     /// <summary>404 (COS): the bucket has no default encryption.</summary>
     public const string NoSuchEncryptionConfiguration = "NoSuchEncryptionConfiguration";
 
+    /// <summary>404: the bucket has no tags (GET Bucket tagging).</summary>
+    public const string NoSuchTagSet = "NoSuchTagSet";
+
+    /// <summary>400: a tag breaks a rule (key or value length, a character, the aws: prefix, a key given twice).</summary>
+    public const string InvalidTag = "InvalidTag";
+
+    /// <summary>400: more tags than allowed (10 per object, 50 per bucket); S3's code for it.</summary>
+    public const string BadRequest = "BadRequest";
+
     /// <summary>404 (S3): the bucket has no default encryption.</summary>
     public const string ServerSideEncryptionConfigurationNotFoundError = "ServerSideEncryptionConfigurationNotFoundError";
 

@@ -143,7 +143,7 @@ public sealed class CofferServer : IAsyncDisposable
         var log = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Coffer");
         if (tightened > 0)
             log.LogWarning("The data folder {Root} was readable by other users: made {Count} entries owner-only (folders 0700, files 0600).", folder.Root, tightened);
-        var kms = new KeyManager(store, rootKey, TimeProvider.System, options.TimeScale);
+        var kms = new KeyManager(options.WrapKmsKeys?.Invoke(store) ?? store, rootKey, TimeProvider.System, options.TimeScale);
         // A backend that several nodes share keeps the audit log (PostgreSQL); the embedded one leaves it in files.
         var audit = store is IKmsAuditStore auditStore
             ? new KmsAuditLog(auditStore, TimeProvider.System, log)

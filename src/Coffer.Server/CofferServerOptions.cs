@@ -103,6 +103,12 @@ public sealed class CofferServerOptions
     /// </summary>
     internal Func<Storage.IBlobStore, Storage.IBlobStore>? WrapBlobs { get; set; }
 
+    /// <summary>
+    /// For tests: a decorator around the KMS key store the server's KMS reads and writes (one that counts
+    /// calls). Null in production.
+    /// </summary>
+    internal Func<Crypto.Kms.IKmsKeyStore, Crypto.Kms.IKmsKeyStore>? WrapKmsKeys { get; set; }
+
     /// <summary>Extra log output (tests capture the server log through this).</summary>
     public ILoggerProvider? LoggerProvider { get; set; }
 

@@ -53,6 +53,15 @@ public interface IMetadataStore : IAsyncDisposable
     /// </summary>
     Task<ObjectListing> ListObjectsAsync(string bucket, string prefix, string? delimiter, string? after, int maxKeys, CancellationToken ct = default);
 
+    // Tags (an object's are part of its row: an overwrite replaces them, a delete removes them)
+    /// <summary>
+    /// Replaces the tags of the current object of that key (empty: removes them) and nothing else; false
+    /// when there is no such object.
+    /// </summary>
+    Task<bool> SetObjectTagsAsync(string bucket, string key, IReadOnlyList<Tag> tags, CancellationToken ct = default);
+    /// <summary>Replaces (or with null or empty removes) the bucket's tag set; false when the bucket is missing.</summary>
+    Task<bool> SetBucketTagsAsync(string name, IReadOnlyList<Tag>? tags, CancellationToken ct = default);
+
     /// <summary>Every blob id any object (or pending upload) refers to, for the orphan sweep.</summary>
     Task<IReadOnlySet<string>> ReferencedBlobIdsAsync(CancellationToken ct = default);
 

@@ -36,6 +36,8 @@ public sealed record MultipartUpload
     public IReadOnlyDictionary<string, string> UserMetadata { get; init; } = new Dictionary<string, string>();
     /// <summary>The sealed object key every part is written under, and the mode; never the key itself.</summary>
     public ObjectEncryption Encryption { get; init; } = ObjectEncryption.None;
+    /// <summary>The tags given at initiation (x-cos-tagging), which the object gets at completion.</summary>
+    public IReadOnlyList<Tag> Tags { get; init; } = [];
 }
 
 /// <summary>One uploaded part: an independent sealed stream in its own blob.</summary>

@@ -120,6 +120,43 @@ internal static class ObjectJson
         return result;
     }
 
+    // tags: [{"k":…,"v":…}, …] in the order given; NULL when empty.
+
+    public static string? WriteTags(IReadOnlyList<Tag>? tags)
+    {
+        if (tags is null || tags.Count == 0)
+        {
+            return null;
+        }
+        return Write(tags, static (w, list) =>
+        {
+            w.WriteStartArray();
+            foreach (var t in list)
+            {
+                w.WriteStartObject();
+                w.WriteString("k", t.Key);
+                w.WriteString("v", t.Value);
+                w.WriteEndObject();
+            }
+            w.WriteEndArray();
+        });
+    }
+
+    public static List<Tag> ReadTags(string? json)
+    {
+        if (json is null)
+        {
+            return [];
+        }
+        using var doc = JsonDocument.Parse(json);
+        var result = new List<Tag>(doc.RootElement.GetArrayLength());
+        foreach (var e in doc.RootElement.EnumerateArray())
+        {
+            result.Add(new Tag(e.GetProperty("k").GetString()!, e.GetProperty("v").GetString()!));
+        }
+        return result;
+    }
+
     // restore: {"requested":ticks,"tier":…,"days":…,"ready":ticks,"expires":ticks}
     // (the schema-1 "ongoing" flag is no longer written: ongoing is now < ready; rows without
     // "ready"/"expires" read as a restore that has already expired.)

@@ -21,12 +21,17 @@ public static class UserIds
 public sealed record BucketEncryption(string Algorithm, string? KmsKeyId);
 
 /// <param name="Owner">The owner's user id (<see cref="UserRecord.Id"/>).</param>
+/// <param name="Tags">The bucket's tag set (PUT ?tagging), in the order given; null when it has none.</param>
 public sealed record BucketRecord(
     string Name,
     string Owner,
     string Region,
     DateTimeOffset Created,
-    BucketEncryption? Encryption = null);
+    BucketEncryption? Encryption = null,
+    IReadOnlyList<Tag>? Tags = null);
+
+/// <summary>One tag of an object or a bucket: a key and a value, both case-sensitive (the server checks the limits).</summary>
+public sealed record Tag(string Key, string Value);
 
 /// <summary>How an object's data is protected at rest.</summary>
 public enum SseMode
@@ -112,6 +117,8 @@ public sealed record ObjectRecord
     public IReadOnlyDictionary<string, string> Checksums { get; init; } = new Dictionary<string, string>();
     /// <summary>Restore state of archived objects: null when never restored.</summary>
     public RestoreState? Restore { get; init; }
+    /// <summary>The object's tags (x-cos-tagging / ?tagging), in the order given; empty when it has none.</summary>
+    public IReadOnlyList<Tag> Tags { get; init; } = [];
 }
 
 /// <summary>

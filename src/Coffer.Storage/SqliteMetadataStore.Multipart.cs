@@ -9,7 +9,7 @@ public sealed partial class SqliteMetadataStore : IMultipartStore
     private const string UploadColumns = """
         upload_id, bucket, object_key, initiated, owner, storage_class,
         content_type, cache_control, content_disposition, content_encoding, expires, user_metadata,
-        sse_mode, sse_sealed_key, sse_kms_key_id, sse_kms_context
+        sse_mode, sse_sealed_key, sse_kms_key_id, sse_kms_context, tags
         """;
 
     // The order ReadPart reads them in.
@@ -55,7 +55,7 @@ public sealed partial class SqliteMetadataStore : IMultipartStore
                 INSERT INTO multipart_uploads ({UploadColumns})
                 VALUES ($upload, $bucket, $key, $initiated, $owner, $storage_class,
                         $content_type, $cache_control, $content_disposition, $content_encoding, $expires, $user_metadata,
-                        $sse_mode, $sse_sealed_key, $sse_kms_key_id, $sse_kms_context);
+                        $sse_mode, $sse_sealed_key, $sse_kms_key_id, $sse_kms_context, $tags);
                 """);
             var p = insert.Parameters;
             p.AddWithValue("$upload", upload.UploadId);
@@ -74,6 +74,7 @@ public sealed partial class SqliteMetadataStore : IMultipartStore
             p.AddWithValue("$sse_sealed_key", upload.Encryption.SealedKey);
             p.AddWithValue("$sse_kms_key_id", Db(upload.Encryption.KmsKeyId));
             p.AddWithValue("$sse_kms_context", Db(upload.Encryption.KmsContext));
+            p.AddWithValue("$tags", Db(ObjectJson.WriteTags(upload.Tags)));
             await insert.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
             return true;
         }, ct);
@@ -373,6 +374,7 @@ public sealed partial class SqliteMetadataStore : IMultipartStore
         Expires = ReadNullableString(r, 10),
         UserMetadata = ObjectJson.ReadMap(ReadNullableString(r, 11)),
         Encryption = ReadEncryption(r),   // the sse_* columns sit at the same ordinals as in ObjectColumns
+        Tags = ObjectJson.ReadTags(ReadNullableString(r, 16)),
     };
 
     private static MultipartPart ReadPart(SqliteDataReader r) => new(

@@ -9,11 +9,12 @@ public sealed partial class SqliteMetadataStore
         bucket, object_key, size, etag, crc64, last_modified, storage_class,
         content_type, cache_control, content_disposition, content_encoding, expires,
         sse_mode, sse_sealed_key, sse_kms_key_id, sse_kms_context,
-        streams, user_metadata, checksums, restore
+        streams, user_metadata, checksums, restore, tags
         """;
 
     // Listings leave out the inline data (they never read it); a single object's read and the upsert include it.
     private const string ObjectColumnsWithData = ObjectColumns + ", inline_data";
+    private const int InlineDataOrdinal = 21;
 
     /// <summary>The object GET path: one primary-key lookup.</summary>
     internal const string SelectObjectSql = $"SELECT {ObjectColumnsWithData} FROM objects WHERE bucket = $bucket AND object_key = $key;";
@@ -72,7 +73,7 @@ public sealed partial class SqliteMetadataStore
             VALUES ($bucket, $key, $size, $etag, $crc64, $last_modified, $storage_class,
                     $content_type, $cache_control, $content_disposition, $content_encoding, $expires,
                     $sse_mode, $sse_sealed_key, $sse_kms_key_id, $sse_kms_context,
-                    $streams, $user_metadata, $checksums, $restore, $inline_data);
+                    $streams, $user_metadata, $checksums, $restore, $tags, $inline_data);
             """))
         {
             var p = upsert.Parameters;
@@ -96,6 +97,7 @@ public sealed partial class SqliteMetadataStore
             p.AddWithValue("$user_metadata", Db(ObjectJson.WriteMap(obj.UserMetadata)));
             p.AddWithValue("$checksums", Db(ObjectJson.WriteMap(obj.Checksums)));
             p.AddWithValue("$restore", Db(ObjectJson.WriteRestore(obj.Restore)));
+            p.AddWithValue("$tags", Db(ObjectJson.WriteTags(obj.Tags)));
             p.AddWithValue("$inline_data", (object?)ObjectJson.InlineDataOf(obj.Streams) ?? DBNull.Value);
             await upsert.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
         }
@@ -241,10 +243,11 @@ public sealed partial class SqliteMetadataStore
         ContentEncoding = ReadNullableString(r, 10),
         Expires = ReadNullableString(r, 11),
         Encryption = ReadEncryption(r),
-        Streams = ObjectJson.ReadStreams(r.GetString(16), r.FieldCount > 20 && !r.IsDBNull(20) ? (byte[])r.GetValue(20) : null),
+        Streams = ObjectJson.ReadStreams(r.GetString(16), r.FieldCount > InlineDataOrdinal && !r.IsDBNull(InlineDataOrdinal) ? (byte[])r.GetValue(InlineDataOrdinal) : null),
         UserMetadata = ObjectJson.ReadMap(ReadNullableString(r, 17)),
         Checksums = ObjectJson.ReadMap(ReadNullableString(r, 18)),
         Restore = ObjectJson.ReadRestore(ReadNullableString(r, 19)),
+        Tags = ObjectJson.ReadTags(ReadNullableString(r, 20)),
     };
 
     private static ObjectEncryption ReadEncryption(SqliteDataReader r)

@@ -213,7 +213,7 @@ public sealed partial class SqliteMetadataStore : IMetadataBackend
 
     // ---------------------------------------------------------------- buckets
 
-    private const string BucketColumns = "name, owner, region, created, sse_algorithm, sse_kms_key_id";
+    private const string BucketColumns = "name, owner, region, created, sse_algorithm, sse_kms_key_id, tags";
 
     /// <inheritdoc />
     public Task<bool> CreateBucketAsync(BucketRecord bucket, CancellationToken ct = default)
@@ -223,7 +223,7 @@ public sealed partial class SqliteMetadataStore : IMetadataBackend
         {
             using var cmd = s.Command($"""
                 INSERT INTO buckets ({BucketColumns})
-                VALUES ($name, $owner, $region, $created, $sse_algorithm, $sse_kms_key_id)
+                VALUES ($name, $owner, $region, $created, $sse_algorithm, $sse_kms_key_id, $tags)
                 ON CONFLICT DO NOTHING;
                 """);
             cmd.Parameters.AddWithValue("$name", bucket.Name);
@@ -232,6 +232,7 @@ public sealed partial class SqliteMetadataStore : IMetadataBackend
             cmd.Parameters.AddWithValue("$created", bucket.Created.UtcTicks);
             cmd.Parameters.AddWithValue("$sse_algorithm", Db(bucket.Encryption?.Algorithm));
             cmd.Parameters.AddWithValue("$sse_kms_key_id", Db(bucket.Encryption?.KmsKeyId));
+            cmd.Parameters.AddWithValue("$tags", Db(ObjectJson.WriteTags(bucket.Tags)));
             return await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false) == 1;
         }, ct);
     }
@@ -320,7 +321,8 @@ public sealed partial class SqliteMetadataStore : IMetadataBackend
         Owner: r.GetString(1),
         Region: r.GetString(2),
         Created: ObjectJson.Instant(r.GetInt64(3)),
-        Encryption: r.IsDBNull(4) ? null : new BucketEncryption(r.GetString(4), ReadNullableString(r, 5)));
+        Encryption: r.IsDBNull(4) ? null : new BucketEncryption(r.GetString(4), ReadNullableString(r, 5)),
+        Tags: r.IsDBNull(6) ? null : ObjectJson.ReadTags(r.GetString(6)));
 
     // ---------------------------------------------------------------- plumbing
 

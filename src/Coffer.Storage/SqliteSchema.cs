@@ -262,7 +262,17 @@ internal static class SqliteSchema
         SELECT 1;
         """,
 
-        // 9: small objects inline. A single-stream object whose sealed stream is small keeps it in
+        // 9: tags. objects.tags: the object's tag set as a JSON array of {k, v} in the order given (NULL when
+        // none), part of the row, so an overwrite replaces it and a delete removes it; multipart_uploads.tags:
+        // the tags given at initiation, which the object gets at completion; buckets.tags: the bucket's tag set
+        // (NULL when none: GET ?tagging answers NoSuchTagSet).
+        """
+        ALTER TABLE objects ADD COLUMN tags TEXT;
+        ALTER TABLE multipart_uploads ADD COLUMN tags TEXT;
+        ALTER TABLE buckets ADD COLUMN tags TEXT;
+        """,
+
+        // 10: small objects inline. A single-stream object whose sealed stream is small keeps it in
         // inline_data (its streams entry then names the blob ""), so its PUT is one metadata commit.
         """
         ALTER TABLE objects ADD COLUMN inline_data BLOB;

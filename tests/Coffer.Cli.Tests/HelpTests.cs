@@ -47,7 +47,7 @@ public sealed class HelpTests
         string[] expected =
         [
             "config set", "config show", "mb", "rb", "ls", "cp", "mv", "rm", "stat", "cat", "restore", "presign",
-            "encryption get", "encryption set", "encryption delete",
+            "encryption get", "encryption set", "encryption delete", "tag set", "tag get", "tag rm",
             "kms create-key", "kms list-keys", "kms describe-key", "kms enable", "kms disable", "kms schedule-deletion",
             "kms cancel-deletion", "kms rotate", "kms create-alias", "kms list-aliases", "kms audit",
             "serve", "admin user add", "admin rekey",

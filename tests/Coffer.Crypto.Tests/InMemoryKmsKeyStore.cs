@@ -11,6 +11,11 @@ internal sealed class InMemoryKmsKeyStore : IKmsKeyStore
 
     public int GetKeyCalls;
 
+    public int ResolveAliasCalls;
+
+    /// <summary>Runs (once) inside the next <see cref="GetKeyAsync"/>, after the record was read and before it is returned.</summary>
+    public Func<Task>? DuringNextGet;
+
     public IReadOnlyCollection<KmsKeyRecord> AllKeys => _keys.Values.ToList();
 
     public Task CreateKeyAsync(KmsKeyRecord key, CancellationToken ct = default)
@@ -23,10 +28,16 @@ internal sealed class InMemoryKmsKeyStore : IKmsKeyStore
         return Task.CompletedTask;
     }
 
-    public Task<KmsKeyRecord?> GetKeyAsync(string keyId, CancellationToken ct = default)
+    public async Task<KmsKeyRecord?> GetKeyAsync(string keyId, CancellationToken ct = default)
     {
         Interlocked.Increment(ref GetKeyCalls);
-        return Task.FromResult(_keys.TryGetValue(keyId, out var key) ? key : null);
+        var key = _keys.TryGetValue(keyId, out var found) ? found : null;
+        if (Interlocked.Exchange(ref DuringNextGet, null) is { } during)
+        {
+            await during();
+        }
+
+        return key;
     }
 
     public Task<IReadOnlyList<KmsKeyRecord>> ListKeysAsync(string? owner, CancellationToken ct = default)
@@ -65,7 +76,10 @@ internal sealed class InMemoryKmsKeyStore : IKmsKeyStore
         => Task.FromResult(_aliases.TryAdd((owner, alias), keyId));
 
     public Task<string?> ResolveAliasAsync(string owner, string alias, CancellationToken ct = default)
-        => Task.FromResult(_aliases.TryGetValue((owner, alias), out var keyId) ? keyId : null);
+    {
+        Interlocked.Increment(ref ResolveAliasCalls);
+        return Task.FromResult(_aliases.TryGetValue((owner, alias), out var keyId) ? keyId : null);
+    }
 
     public Task<IReadOnlyList<(string Alias, string KeyId)>> ListAliasesAsync(string? owner, CancellationToken ct = default)
         => Task.FromResult<IReadOnlyList<(string, string)>>(

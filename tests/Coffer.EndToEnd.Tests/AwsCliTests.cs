@@ -77,4 +77,58 @@ public sealed class AwsCliTests(CofferFixture f)
         Assert.NotEqual(0, missing.Code);
         Assert.Contains("NotFoundException", missing.Err);
     }
+
+    private async Task<List<(string?, string?)>> TagsAsync(string endpoint, string bucket, string key)
+    {
+        var tags = await AwsAsync("--endpoint-url", endpoint, "s3api", "get-object-tagging", "--bucket", bucket, "--key", key);
+        Assert.True(tags.Code == 0, tags.Err);
+        return JsonDocument.Parse(tags.Out).RootElement.GetProperty("TagSet").EnumerateArray()
+            .Select(t => (t.GetProperty("Key").GetString(), t.GetProperty("Value").GetString())).ToList();
+    }
+
+    /// <summary>
+    /// `aws s3 cp` between two objects of Coffer copies a multipart-sized object (over awscli's 8 MiB threshold) as
+    /// a multipart copy, reading the source's tags first (GetObjectTagging) and giving them to the copy.
+    /// </summary>
+    [Fact]
+    public async Task Awscli_copies_a_multipart_sized_object_within_coffer_with_its_tags()
+    {
+        var endpoint = $"https://localhost:{f.HttpsUrl.Port}";
+        var bucket = CofferFixture.NewBucket("clitag");
+        var file = Path.GetTempFileName();
+        var back = Path.GetTempFileName();
+        var data = System.Security.Cryptography.RandomNumberGenerator.GetBytes(9 * 1024 * 1024 + 17);
+        await File.WriteAllBytesAsync(file, data);
+        try
+        {
+            Assert.Equal(0, (await AwsAsync("--endpoint-url", endpoint, "s3", "mb", $"s3://{bucket}")).Code);
+            var put = await AwsAsync("--endpoint-url", endpoint, "s3api", "put-object", "--bucket", bucket, "--key", "big", "--body", file,
+                "--tagging", "project=blue&owner=data%20team");
+            Assert.True(put.Code == 0, put.Err);
+
+            var cp = await AwsAsync("--endpoint-url", endpoint, "s3", "cp", $"s3://{bucket}/big", $"s3://{bucket}/copy");
+            Assert.True(cp.Code == 0, cp.Err);
+
+            // awscli 2 (Debian's) reads the source's tags and gives them to the copy; awscli 1 copies no tags.
+            Assert.Equal([("project", "blue"), ("owner", "data team")], await TagsAsync(endpoint, bucket, "big"));
+            var version = await AwsAsync("--version");
+            if (!(version.Out + version.Err).StartsWith("aws-cli/1.", StringComparison.Ordinal))
+                Assert.Equal([("project", "blue"), ("owner", "data team")], await TagsAsync(endpoint, bucket, "copy"));
+            var head = await AwsAsync("--endpoint-url", endpoint, "s3api", "head-object", "--bucket", bucket, "--key", "copy");
+            Assert.True(head.Code == 0, head.Err);
+            Assert.EndsWith("-2\"", JsonDocument.Parse(head.Out).RootElement.GetProperty("ETag").GetString());   // it was a multipart copy
+
+            var get = await AwsAsync("--endpoint-url", endpoint, "s3", "cp", $"s3://{bucket}/copy", back);
+            Assert.True(get.Code == 0, get.Err);
+            Assert.Equal(data, await File.ReadAllBytesAsync(back));
+
+            var rb = await AwsAsync("--endpoint-url", endpoint, "s3", "rb", $"s3://{bucket}", "--force");
+            Assert.True(rb.Code == 0, rb.Err);
+        }
+        finally
+        {
+            File.Delete(file);
+            File.Delete(back);
+        }
+    }
 }

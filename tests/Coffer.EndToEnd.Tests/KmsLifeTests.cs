@@ -239,8 +239,12 @@ public sealed class KmsLifeTests(CofferFixture f)
         Assert.Equal((HttpStatusCode.BadRequest, "KMS.DisabledException"), (s3Error.StatusCode, s3Error.ErrorCode));
         var cosError = await cos.SendAsync(HttpMethod.Get, bucket, "k");
         Assert.Equal((HttpStatusCode.BadRequest, "KmsKeyDisabled"), (cosError.StatusCode, await cosError.ErrorCodeAsync()));
+        var put = await Assert.ThrowsAnyAsync<AmazonS3Exception>(() => s3.PutObjectAsync(KmsPut(bucket, "k1", "x", keyId)));
+        Assert.Equal("KMS.DisabledException", put.ErrorCode);
 
+        // Enabled again: served at once (a refused key's state is not cached).
         await kms.EnableKeyAsync(new EnableKeyRequest { KeyId = keyId });
+        Assert.Equal("cached", await ReadAsync(s3, bucket, "k"));
         await kms.ScheduleKeyDeletionAsync(new ScheduleKeyDeletionRequest { KeyId = keyId, PendingWindowInDays = 7 });
         s3Error = await Assert.ThrowsAnyAsync<AmazonS3Exception>(() => s3.GetObjectAsync(bucket, "k"));
         Assert.Equal((HttpStatusCode.BadRequest, "KMS.KMSInvalidStateException"), (s3Error.StatusCode, s3Error.ErrorCode));

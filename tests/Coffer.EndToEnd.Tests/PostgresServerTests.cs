@@ -178,6 +178,42 @@ public sealed class PostgresServerTests : IAsyncLifetime
     }
 
     [PostgresFact]
+    public async Task Object_and_bucket_tags_live_in_PostgreSQL_and_follow_puts_copies_multipart_and_deletes()
+    {
+        var node = await StartNodeAsync(DatabaseUri);
+        using var s3 = Clients.S3(node);
+        var bucket = await CreateBucketAsync(s3);
+        static List<Amazon.S3.Model.Tag> Tags(string key, string value) => [new Amazon.S3.Model.Tag { Key = key, Value = value }];
+        async Task<List<(string, string)>> TagsOf(string key) =>
+            ((await s3.GetObjectTaggingAsync(new GetObjectTaggingRequest { BucketName = bucket, Key = key })).Tagging ?? []).Select(t => (t.Key, t.Value ?? "")).ToList();
+
+        await s3.PutObjectAsync(new PutObjectRequest { BucketName = bucket, Key = "k", ContentBody = "x", TagSet = Tags("on", "put") });
+        Assert.Equal([("on", "put")], await TagsOf("k"));
+        await s3.PutObjectTaggingAsync(new PutObjectTaggingRequest { BucketName = bucket, Key = "k", Tagging = new Tagging { TagSet = Tags("ü", "tagged") } });
+        Assert.Equal([("ü", "tagged")], await TagsOf("k"));
+        Assert.Equal(1, await CountAsync("objects WHERE tags IS NOT NULL"));
+        await s3.CopyObjectAsync(new CopyObjectRequest { SourceBucket = bucket, SourceKey = "k", DestinationBucket = bucket, DestinationKey = "copy" });
+        Assert.Equal([("ü", "tagged")], await TagsOf("copy"));
+
+        var init = await s3.InitiateMultipartUploadAsync(new InitiateMultipartUploadRequest { BucketName = bucket, Key = "mp", TagSet = Tags("mp", "1") });
+        Assert.Equal(1, await CountAsync("multipart_uploads WHERE tags IS NOT NULL"));
+        var part = await s3.UploadPartAsync(new UploadPartRequest { BucketName = bucket, Key = "mp", UploadId = init.UploadId, PartNumber = 1, InputStream = new MemoryStream([1, 2]) });
+        await s3.CompleteMultipartUploadAsync(new CompleteMultipartUploadRequest { BucketName = bucket, Key = "mp", UploadId = init.UploadId, PartETags = [new PartETag(1, part.ETag)] });
+        Assert.Equal([("mp", "1")], await TagsOf("mp"));
+
+        await s3.DeleteObjectAsync(bucket, "k");
+        await s3.PutObjectAsync(new PutObjectRequest { BucketName = bucket, Key = "k", ContentBody = "again" });
+        Assert.Empty(await TagsOf("k"));
+
+        await s3.PutBucketTaggingAsync(new PutBucketTaggingRequest { BucketName = bucket, TagSet = Tags("team", "pg") });
+        Assert.Equal("team", (await s3.GetBucketTaggingAsync(new GetBucketTaggingRequest { BucketName = bucket })).TagSet.Single().Key);
+        Assert.Equal(1, await CountAsync("buckets WHERE tags IS NOT NULL"));
+        await s3.DeleteBucketTaggingAsync(new DeleteBucketTaggingRequest { BucketName = bucket });
+        var none = await Assert.ThrowsAsync<AmazonS3Exception>(() => s3.GetBucketTaggingAsync(new GetBucketTaggingRequest { BucketName = bucket }));
+        Assert.Equal("NoSuchTagSet", none.ErrorCode);
+    }
+
+    [PostgresFact]
     public async Task Two_nodes_on_one_database_see_each_others_objects_users_and_kms_keys()
     {
         var a = await StartNodeAsync(DatabaseUri);
@@ -286,7 +322,11 @@ public sealed class PostgresServerTests : IAsyncLifetime
         var keyId = (await kmsA.CreateKeyAsync(new CreateKeyRequest())).KeyMetadata.KeyId;
         var bucket = await CreateBucketAsync(s3B);
         await s3B.PutObjectAsync(KmsLifeTests.KmsPut(bucket, "k", "sealed on b", keyId));
+        Assert.Equal("sealed on b", await KmsLifeTests.ReadAsync(s3B, bucket, "k"));   // B served it, with the key's state cached
         await kmsA.DisableKeyAsync(new DisableKeyRequest { KeyId = keyId });
+        var disabled = DateTime.UtcNow;
+        var get = await CrossNodeCacheTests.RefusedWithinAsync(() => KmsLifeTests.ReadAsync(s3B, bucket, "k"), disabled, CrossNodeCacheTests.KeyStateBound);
+        Assert.Equal("KMS.DisabledException", get.ErrorCode);
         Assert.Equal("KMS.DisabledException", (await Assert.ThrowsAsync<AmazonS3Exception>(() => s3B.PutObjectAsync(KmsLifeTests.KmsPut(bucket, "k2", "x", keyId)))).ErrorCode);
     }
 

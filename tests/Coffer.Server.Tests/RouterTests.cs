@@ -37,6 +37,13 @@ public sealed class RouterTests
     [InlineData("DELETE", "/b/k", "uploadId=u", null, Operation.AbortMultipartUpload)]
     [InlineData("GET", "/b/k", "uploadId=u", null, Operation.ListParts)]
     [InlineData("POST", "/b/k", "restore", null, Operation.RestoreObject)]
+    [InlineData("PUT", "/b/k", "tagging", null, Operation.PutObjectTagging)]
+    [InlineData("GET", "/b/k", "tagging", null, Operation.GetObjectTagging)]
+    [InlineData("DELETE", "/b/k", "tagging", null, Operation.DeleteObjectTagging)]
+    [InlineData("GET", "/b/k", "tagging&versionId=null", null, Operation.GetObjectTagging)]
+    [InlineData("PUT", "/b", "tagging", null, Operation.PutBucketTagging)]
+    [InlineData("GET", "/b", "tagging", null, Operation.GetBucketTagging)]
+    [InlineData("DELETE", "/b", "tagging", null, Operation.DeleteBucketTagging)]
     [InlineData("GET", "/b/k", "X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Signature=x", null, Operation.GetObject)]
     [InlineData("GET", "/b/k", "q-sign-algorithm=sha1&q-signature=x&x-cos-security-token=t", null, Operation.GetObject)]
     public void Request_lines_map_to_operations_path_style_and_virtual_hosted(string method, string path, string query, string? header, Operation expected)
@@ -55,7 +62,7 @@ public sealed class RouterTests
     [Theory]
     [InlineData("GET", "/b", "acl")]
     [InlineData("PUT", "/b", "cors")]
-    [InlineData("GET", "/b/k", "tagging")]
+    [InlineData("PUT", "/b", "lifecycle")]
     [InlineData("PUT", "/b", "versioning")]
     public void Unimplemented_sub_resources_are_not_implemented(string method, string path, string query)
     {
@@ -68,6 +75,7 @@ public sealed class RouterTests
     [InlineData("POST", "/b/k", "")]
     [InlineData("PUT", "/", "")]
     [InlineData("GET", "/b", "delete")]
+    [InlineData("POST", "/b/k", "tagging")]
     public void Wrong_methods_are_method_not_allowed(string method, string path, string query)
     {
         var e = Assert.Throws<CofferException>(() => Router.Resolve(method, Addressing.Resolve("h", path), RequestQuery.Parse(query), _ => null));

@@ -96,8 +96,15 @@ public sealed partial class KeyManager
             throw new KmsException(KmsErrorKind.InvalidCiphertext, "The ciphertext blob does not name a key id of this KMS.");
         }
 
-        var keyVersion = key.Versions.FirstOrDefault(v => v.Version == version)
-            ?? throw new KmsException(KmsErrorKind.InvalidCiphertext, $"Version {version} of KMS key {key.KeyId} does not exist.");
+        var keyVersion = key.Versions.FirstOrDefault(v => v.Version == version);
+        if (keyVersion is null)
+        {
+            // The cached state may predate a rotation made through another node: ask the store before refusing.
+            key = await ResolveUsableAsync(keyId, ct, fresh: true).ConfigureAwait(false);
+            keyVersion = key.Versions.FirstOrDefault(v => v.Version == version)
+                ?? throw new KmsException(KmsErrorKind.InvalidCiphertext, $"Version {version} of KMS key {key.KeyId} does not exist.");
+        }
+
         byte[] material = UnsealMaterial(key.KeyId, keyVersion);
         try
         {

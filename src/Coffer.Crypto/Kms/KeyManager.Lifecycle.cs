@@ -45,6 +45,23 @@ public sealed partial class KeyManager
     }
 
     /// <summary>
+    /// As <see cref="DescribeOwnKeyAsync"/>, for a request about to use the key (sealing checks its state anyway): a key id
+    /// (or key ARN) whose state the key-state cache holds is answered from it, since a key's owner never changes.
+    /// </summary>
+    /// <exception cref="KmsException">As <see cref="DescribeOwnKeyAsync"/>.</exception>
+    public async Task<KmsKeyRecord> DescribeOwnKeyForUseAsync(string owner, string keyIdOrAlias, CancellationToken ct = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(owner);
+        var (isAlias, value) = KmsEncoding.ParseReference(keyIdOrAlias);
+        if (!isAlias && _keyStates.TryGet(value, out var cached) && CanUse(owner, cached))
+        {
+            return cached;
+        }
+
+        return await DescribeOwnKeyAsync(owner, keyIdOrAlias, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>
     /// The SSE-COS key: service-managed (<see cref="KmsKeyManager.Service"/>), alias
     /// <see cref="ServiceKeyAlias"/>, created on first use. Users cannot disable or delete it
     /// (<see cref="KmsErrorKind.AccessDenied"/>) nor point an alias at it.
@@ -155,9 +172,16 @@ public sealed partial class KeyManager
 
     private async Task<KmsKeyRecord> GetOrCreateManagedKeyAsync(string alias, string owner, string description, CancellationToken ct)
     {
+        // A managed key's alias never moves and the key is never disabled nor deleted: once known, it is used through the
+        // key-state cache, without reading the alias.
+        if (_managedAliases.TryGetValue((owner, alias), out string? known))
+        {
+            return await ResolveUsableAsync(known, ct).ConfigureAwait(false);
+        }
+
         if (await TryResolveAliasAsync(owner, alias, ct).ConfigureAwait(false) is { } existing)
         {
-            return existing;
+            return RememberManaged(owner, alias, existing);
         }
 
         await _managedKeyLock.WaitAsync(ct).ConfigureAwait(false);
@@ -165,24 +189,41 @@ public sealed partial class KeyManager
         {
             if (await TryResolveAliasAsync(owner, alias, ct).ConfigureAwait(false) is { } raced)
             {
-                return raced;
+                return RememberManaged(owner, alias, raced);
             }
 
             var key = await CreateKeyCoreAsync(owner, description, KmsKeyManager.Service, ct).ConfigureAwait(false);
             if (await _store.CreateAliasAsync(alias, key.KeyId, owner, ct).ConfigureAwait(false))
             {
-                return key;
+                return RememberManaged(owner, alias, key);
             }
 
             // Another node created the alias first: ours was never used, shred it and use theirs.
             await ShredAsync(key, static _ => true, ct).ConfigureAwait(false);
-            return await TryResolveAliasAsync(owner, alias, ct).ConfigureAwait(false)
+            var theirs = await TryResolveAliasAsync(owner, alias, ct).ConfigureAwait(false)
                 ?? throw new InvalidOperationException($"The alias {alias} exists but names no usable key.");
+            return RememberManaged(owner, alias, theirs);
         }
         finally
         {
             _managedKeyLock.Release();
         }
+    }
+
+    /// <summary>Records which key a managed alias names (at most <see cref="KeyStateCapacity"/> aliases; then it starts over).</summary>
+    private KmsKeyRecord RememberManaged(string owner, string alias, KmsKeyRecord key)
+    {
+        if (key.Manager == KmsKeyManager.Service)
+        {
+            if (_managedAliases.Count >= KeyStateCapacity)
+            {
+                _managedAliases.Clear();
+            }
+
+            _managedAliases[(owner, alias)] = key.KeyId;
+        }
+
+        return key;
     }
 
     private async Task<KmsKeyRecord> CreateKeyCoreAsync(string owner, string description, KmsKeyManager manager, CancellationToken ct)
@@ -213,7 +254,7 @@ public sealed partial class KeyManager
     {
         for (int attempt = 0; attempt < MaxUpdateAttempts; attempt++)
         {
-            if (await _store.TryUpdateKeyAsync(key, key with { State = KmsKeyState.Deleted, Versions = [] }, ct).ConfigureAwait(false))
+            if (await TryUpdateKeyAsync(key, key with { State = KmsKeyState.Deleted, Versions = [] }, ct).ConfigureAwait(false))
             {
                 Raise(new KmsKeyEvent(key.KeyId, KmsKeyEventKind.Destroyed));
                 return true;

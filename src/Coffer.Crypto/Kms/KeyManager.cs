@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
@@ -8,7 +9,17 @@ namespace Coffer.Crypto.Kms;
 /// The built-in KMS: customer master keys (CMKs: 256-bit, with versions, sealed under the
 /// <see cref="RootKey"/> and persisted through <see cref="IKmsKeyStore"/>), aliases, and the AWS
 /// key states (Enabled, Disabled, PendingDeletion, Deleted). Key material is unsealed only for the
-/// duration of one operation and zeroed afterwards; nothing is cached here (see <see cref="KmsEnvelope"/>).
+/// duration of one operation and zeroed afterwards; unsealed material is never cached here (see <see cref="KmsEnvelope"/>).
+/// <para>
+/// Key state: the records of Enabled keys that sealing and opening use (<see cref="GenerateDataKeyAsync"/>,
+/// <see cref="DecryptAsync"/>, <see cref="EncryptAsync"/>, <see cref="ReEncryptAsync"/>, <see cref="EnsureUsableAsync"/>) are
+/// kept for <see cref="KeyStateLifetime"/> (2 s, at most <see cref="KeyStateCapacity"/> keys), so a request does not read the
+/// key store. Every change made through this instance removes the key's entry before it returns, so the next use on this
+/// node sees it; a change made through another node (or process) is seen here within the lifetime. Reads for a change,
+/// and what describes a key (<see cref="DescribeKeyAsync"/>, <see cref="DescribeOwnKeyAsync"/>, <see cref="ListKeysAsync"/>),
+/// always read the store. A ciphertext naming a version the cached record does not have yet (rotated on another node)
+/// reads the store again, so a rotation never makes a decryption fail.
+/// </para>
 /// <para>
 /// Rotation adds a key version: new ciphertexts use the newest, old ones keep decrypting. It happens on
 /// demand (<see cref="RotateKeyOnDemandAsync"/>) or on a schedule (<see cref="EnableKeyRotationAsync"/>,
@@ -59,6 +70,15 @@ public sealed partial class KeyManager
     /// <summary>How many on-demand rotations a key may have (AWS's lifetime limit).</summary>
     public const int MaxOnDemandRotations = 10;
 
+    /// <summary>Most keys whose state is cached (<see cref="KeyStateLifetime"/>).</summary>
+    public const int KeyStateCapacity = 4096;
+
+    /// <summary>
+    /// How long a usable key's state is used after it was read: the bound within which a change made through another node
+    /// (DisableKey, ScheduleKeyDeletion, a rotation) takes effect here. The same 2 s as the credential cache's.
+    /// </summary>
+    public static readonly TimeSpan KeyStateLifetime = TimeSpan.FromSeconds(2);
+
     private const int MaterialSize = 32;
 
     // A change that keeps losing its compare-and-set to other writers gives up rather than spin forever.
@@ -67,6 +87,10 @@ public sealed partial class KeyManager
     private readonly IKmsKeyStore _store;
     private readonly RootKey _rootKey;
     private readonly SemaphoreSlim _managedKeyLock = new(1, 1);
+    private readonly KeyStateCache _keyStates;
+    // (owner, alias) → key id of the service-managed keys: such an alias can be neither deleted nor moved, nor its key
+    // disabled or deleted, so the mapping never goes stale.
+    private readonly ConcurrentDictionary<(string Owner, string Alias), string> _managedAliases = new();
     private long _generateCalls;
     private long _decryptCalls;
 
@@ -76,7 +100,9 @@ public sealed partial class KeyManager
     /// <param name="time">Clock for creation, deletion and rotation dates (tests pass a fake); system time by default.</param>
     /// <param name="timeScale">Divides deletion windows and rotation periods (1 = real days; 86400 turns a day into a
     /// second, for demos and tests). The server passes its <c>TimeScale</c>.</param>
-    public KeyManager(IKmsKeyStore store, RootKey rootKey, TimeProvider? time = null, double timeScale = 1.0)
+    /// <param name="keyStateLifetime">How long a usable key's state is cached (<see cref="KeyStateLifetime"/> by default;
+    /// zero reads the store on every use).</param>
+    public KeyManager(IKmsKeyStore store, RootKey rootKey, TimeProvider? time = null, double timeScale = 1.0, TimeSpan? keyStateLifetime = null)
     {
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(rootKey);
@@ -89,6 +115,7 @@ public sealed partial class KeyManager
         _rootKey = rootKey;
         Time = time ?? TimeProvider.System;
         TimeScale = timeScale;
+        _keyStates = new KeyStateCache(Time, KeyStateCapacity, keyStateLifetime ?? KeyStateLifetime);
     }
 
     /// <summary>
@@ -108,6 +135,9 @@ public sealed partial class KeyManager
     public long DecryptCalls => Interlocked.Read(ref _decryptCalls);
 
     internal TimeProvider Time { get; }
+
+    /// <summary>The cache of usable keys' state (for tests).</summary>
+    internal KeyStateCache KeyStates => _keyStates;
 
     /// <summary>
     /// Whether the user <paramref name="owner"/> (a user id) may see and use <paramref name="key"/>: only its own
@@ -136,10 +166,30 @@ public sealed partial class KeyManager
     /// <summary>Cheap state check (no unwrap): throws like <see cref="GenerateDataKeyAsync"/> when the key is not usable.</summary>
     public Task EnsureUsableAsync(string keyId, CancellationToken ct = default) => ResolveUsableAsync(keyId, ct);
 
-    /// <summary>Resolves a reference to a key that is Enabled; NotFound / Disabled / PendingDeletion otherwise.</summary>
-    internal async Task<KmsKeyRecord> ResolveUsableAsync(string keyIdOrAlias, CancellationToken ct)
+    /// <summary>
+    /// Resolves a reference to a key that is Enabled; NotFound / Disabled / PendingDeletion otherwise. A key id (or key
+    /// ARN) is answered from the key-state cache when it holds the key, within <see cref="KeyStateLifetime"/>.
+    /// </summary>
+    /// <param name="keyIdOrAlias">Key id, ARN or service alias.</param>
+    /// <param name="ct">Cancellation.</param>
+    /// <param name="fresh">Read the store even when the key is cached (and cache what it says).</param>
+    internal async Task<KmsKeyRecord> ResolveUsableAsync(string keyIdOrAlias, CancellationToken ct, bool fresh = false)
     {
-        var key = await ResolveAsync(keyIdOrAlias, ct).ConfigureAwait(false);
+        var (isAlias, value) = KmsEncoding.ParseReference(keyIdOrAlias);
+        if (!fresh && !isAlias && _keyStates.TryGet(value, out var cached))
+        {
+            return cached;
+        }
+
+        var stamp = _keyStates.Stamp();
+        var key = Usable(await ResolveAsync(keyIdOrAlias, ct).ConfigureAwait(false), keyIdOrAlias);
+        _keyStates.Add(key, stamp);
+        return key;
+    }
+
+    /// <summary><paramref name="key"/> when it is Enabled; the refusal its state calls for otherwise.</summary>
+    private static KmsKeyRecord Usable(KmsKeyRecord key, string keyIdOrAlias)
+    {
         return key.State switch
         {
             KmsKeyState.Enabled => key,
@@ -192,16 +242,20 @@ public sealed partial class KeyManager
     {
         for (int attempt = 0; attempt < MaxUpdateAttempts; attempt++)
         {
-            var key = usable
-                ? await ResolveUsableAsync(keyIdOrAlias, ct).ConfigureAwait(false)
-                : await ResolveAsync(keyIdOrAlias, ct).ConfigureAwait(false);
+            // Always from the store: the compare-and-set below needs the record as stored.
+            var key = await ResolveAsync(keyIdOrAlias, ct).ConfigureAwait(false);
+            if (usable)
+            {
+                Usable(key, keyIdOrAlias);
+            }
+
             var updated = change(key);
             if (updated is null)
             {
                 return key;
             }
 
-            if (await _store.TryUpdateKeyAsync(key, updated, ct).ConfigureAwait(false))
+            if (await TryUpdateKeyAsync(key, updated, ct).ConfigureAwait(false))
             {
                 if (notify is not null)
                 {
@@ -213,6 +267,22 @@ public sealed partial class KeyManager
         }
 
         throw Contended(keyIdOrAlias);
+    }
+
+    /// <summary>
+    /// The store's compare-and-set, and then, whatever it answered (even an error: the write may have been made), the
+    /// key's cached state removed, before the caller learns the outcome.
+    /// </summary>
+    private async Task<bool> TryUpdateKeyAsync(KmsKeyRecord expected, KmsKeyRecord replacement, CancellationToken ct)
+    {
+        try
+        {
+            return await _store.TryUpdateKeyAsync(expected, replacement, ct).ConfigureAwait(false);
+        }
+        finally
+        {
+            _keyStates.Invalidate(expected.KeyId);
+        }
     }
 
     /// <summary>A number of days divided by <see cref="TimeScale"/>.</summary>

@@ -13,16 +13,19 @@ namespace Coffer.Crypto.Kms;
 /// <para>
 /// The stored sealed key is a versioned blob: the KMS ciphertext of the bucket key followed by the sealed
 /// object key. Each Seal/Unseal makes at most one KMS data-key call (GenerateDataKey or Decrypt), none
-/// when the bucket key is cached; the CMK's state is checked on every use (no unwrap), so a disabled or
-/// deleted CMK refuses at once even while its bucket key is cached.
+/// when the bucket key is cached; the CMK's state is checked on every use (no unwrap) through the KMS's
+/// key-state cache (<see cref="KeyManager.KeyStateLifetime"/>), so a disabled or deleted CMK refuses even while
+/// its bucket key is cached: at the next use when the change was made through this node's <see cref="KeyManager"/>,
+/// within the key-state lifetime (2 s) when it was made through another node.
 /// </para>
 /// <para>
-/// Rotation: the sealing cache is keyed by the CMK's newest version (read on every use anyway), so after a
-/// rotation the next seal misses and makes a new bucket key under the new version, at once and on every node;
-/// bucket keys made under older versions stay cached for reading until they expire. Disabling, scheduling
-/// the deletion of, or destroying a CMK evicts every cached bucket key made under it (on this node, through
-/// <see cref="KeyManager.KeyChanged"/>; other nodes refuse through the state check and drop theirs within
-/// the lifetime).
+/// Rotation: the sealing cache is keyed by the CMK's newest version (as the state check sees it), so after a
+/// rotation the next seal misses and makes a new bucket key under the new version: at once on the node that
+/// rotated, within the key-state lifetime on the others (meanwhile they seal under the previous version, which
+/// every node still opens); bucket keys made under older versions stay cached for reading until they expire.
+/// Disabling, scheduling the deletion of, or destroying a CMK evicts every cached bucket key made under it (on
+/// this node, through <see cref="KeyManager.KeyChanged"/>; other nodes refuse through the state check, within
+/// the key-state lifetime, and then drop theirs).
 /// </para>
 /// Cached bucket keys are reference-counted and zeroed when evicted and no longer in use. Thread-safe.
 /// </summary>

@@ -154,4 +154,11 @@ public abstract class ObjectWriteRequest : SseWriteRequest
 
     /// <summary>The canned ACL (<c>x-cos-acl</c>), e.g. "private".</summary>
     public string? ACL { get; set; }
+
+    /// <summary>
+    /// The object's tags (Python <c>Tagging</c>), sent as <c>x-cos-tagging</c> (S3: <c>x-amz-tagging</c>), at most 10;
+    /// none when empty. A multipart upload gives them to the object at completion; a copy uses them only with
+    /// the tagging directive "Replaced".
+    /// </summary>
+    public IList<CosTag> Tagging { get; } = new List<CosTag>();
 }

@@ -136,6 +136,12 @@ public sealed class CopyObjectRequest : ObjectWriteRequest, ICopySourceRequest
     /// metadata comes from this request), sent as <c>x-cos-metadata-directive</c>; Python's <c>CopyStatus</c>.
     /// </summary>
     public string? CopyStatus { get; set; }
+
+    /// <summary>
+    /// "Copy" (the default: the destination gets the source's tags) or "Replaced" (it gets <see cref="ObjectWriteRequest.Tagging"/>),
+    /// sent as <c>x-cos-tagging-directive</c> (S3: <c>x-amz-tagging-directive</c> COPY or REPLACE).
+    /// </summary>
+    public string? TaggingDirective { get; set; }
 }
 
 /// <summary>POST Object restore (Python <c>restore_object</c>): makes a temporary readable copy of an archived object.</summary>

@@ -124,6 +124,9 @@ public sealed class CopyRequest : ObjectWriteRequest, ICopySourceRequest
     /// <summary>"Copy" (keep the source's metadata; the default) or "Replaced" (take it from this request).</summary>
     public string? CopyStatus { get; set; }
 
+    /// <summary>"Copy" (the destination gets the source's tags; the default) or "Replaced" (it gets <see cref="ObjectWriteRequest.Tagging"/>).</summary>
+    public string? TaggingDirective { get; set; }
+
     /// <summary>Sources larger than this are copied in parts; 5 GiB by default (the CopyObject limit).</summary>
     public long CopyThreshold { get; set; } = 5L * 1024 * 1024 * 1024;
 

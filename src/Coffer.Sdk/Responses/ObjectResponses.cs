@@ -36,6 +36,9 @@ public abstract class ObjectMetadataResponse : ObjectResponse
     /// <summary>The restore state of an archived object (<c>x-cos-restore</c>), or null.</summary>
     public RestoreStatus? Restore => RestoreStatus.Parse(Headers.Get("x-cos-restore"));
 
+    /// <summary>How many tags the object has (<c>x-cos-tagging-count</c>, S3 <c>x-amz-tagging-count</c>); 0 when the header is absent.</summary>
+    public int TaggingCount => int.TryParse(Headers.Get("x-cos-tagging-count"), NumberStyles.None, CultureInfo.InvariantCulture, out int v) ? v : 0;
+
     /// <summary>Cache-Control.</summary>
     public string? CacheControl => Headers.Get("Cache-Control");
 

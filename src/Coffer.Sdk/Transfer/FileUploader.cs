@@ -284,6 +284,12 @@ internal sealed class FileUploader(CosClient client, UploadFileRequest request)
             to.Headers[k] = v;
         }
 
+        to.Tagging.Clear();
+        foreach (var tag in from.Tagging)
+        {
+            to.Tagging.Add(tag);
+        }
+
         to.Sse = from.Sse;
         to.ServerSideEncryption = from.ServerSideEncryption;
         to.SSEKMSKeyId = from.SSEKMSKeyId;

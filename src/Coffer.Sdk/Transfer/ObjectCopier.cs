@@ -32,7 +32,7 @@ internal sealed class ObjectCopier(CosClient client, CopyRequest request)
 
         if (size <= request.CopyThreshold)
         {
-            var copy = new CopyObjectRequest { Bucket = request.Bucket, Key = request.Key, CopySource = source, CopyStatus = request.CopyStatus };
+            var copy = new CopyObjectRequest { Bucket = request.Bucket, Key = request.Key, CopySource = source, CopyStatus = request.CopyStatus, TaggingDirective = request.TaggingDirective };
             FileUploader.CopySettings(request, copy);
             CopyConditions(request, copy);
             copy.CopySourceCustomerKey = sourceKey;
@@ -67,6 +67,21 @@ internal sealed class ObjectCopier(CosClient client, CopyRequest request)
             foreach (var (name, value) in head.Metadata)
             {
                 init.Metadata[name] = value;
+            }
+        }
+
+        if (!string.Equals(request.TaggingDirective, "Replaced", StringComparison.OrdinalIgnoreCase)
+            && !string.Equals(request.TaggingDirective, "REPLACE", StringComparison.OrdinalIgnoreCase))
+        {
+            // "Copy": the new object gets the source's tags, read first and carried to Initiate (as awscli does).
+            init.Tagging.Clear();
+            if (head.TaggingCount > 0)
+            {
+                var tags = await client.GetObjectTaggingAsync(source.Bucket, source.Key, source.VersionId, cancellationToken).ConfigureAwait(false);
+                foreach (var tag in tags.TagSet)
+                {
+                    init.Tagging.Add(tag);
+                }
             }
         }
 

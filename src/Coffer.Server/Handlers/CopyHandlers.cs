@@ -32,6 +32,7 @@ public static class CopyHandlers
     {
         var bucket = ctx.Bucket!;
         var request = CopyRequest.Parse(ctx, s.Options.Domain);
+        var replacementTags = Tagging.ReplacesOnCopy(ctx) ? Tagging.FromHeader(ctx) ?? [] : null;
         using var sse = SseRequest.ParseForWrite(ctx);
         using var source = await request.Source.OpenAsync(ctx, s);
         var src = source.Object;
@@ -50,6 +51,7 @@ public static class CopyHandlers
             Crc64 = src.Crc64,
             Encryption = sealedWrite.Encryption,
             Checksums = src.Checksums,
+            Tags = replacementTags ?? src.Tags,
         };
 
         if ((source.Key is null) == (sealedWrite.Key is null))

@@ -27,6 +27,7 @@ public static class MultipartHandlers
     {
         var bucket = ctx.Bucket!;
         var attributes = ObjectAttributes.Parse(ctx);
+        var tags = Tagging.FromHeader(ctx) ?? [];
         using var sse = SseRequest.ParseForWrite(ctx);
         using var sealedWrite = await SseService.SealNewAsync(s, ctx, sse, bucket.Name, ctx.ObjectKey, bucket.Encryption);
 
@@ -46,6 +47,7 @@ public static class MultipartHandlers
             Expires = attributes.Expires,
             UserMetadata = attributes.UserMetadata,
             Encryption = sealedWrite.Encryption,
+            Tags = tags,
         };
         try
         {

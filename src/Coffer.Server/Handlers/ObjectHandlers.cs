@@ -24,6 +24,7 @@ public static class ObjectHandlers
     {
         var bucket = ctx.Bucket!;
         var attributes = ObjectAttributes.Parse(ctx);
+        var tags = Tagging.FromHeader(ctx) ?? [];
         var body = RequestBody.Open(ctx);
         using var sse = SseRequest.ParseForWrite(ctx);
         var contentMd5 = ParseContentMd5(ctx.Header("Content-MD5"));
@@ -44,6 +45,7 @@ public static class ObjectHandlers
             Crc64 = pending.Crc64,
             Streams = [pending.ToObjectStream()],
             Encryption = sealedWrite.Encryption,
+            Tags = tags,
             Checksums = pending.ChecksumBase64 is null ? new Dictionary<string, string>()
                 : new Dictionary<string, string> { [body.Checksum!.Value.ToString().ToUpperInvariant()] = pending.ChecksumBase64 },
         };
@@ -179,6 +181,8 @@ public static class ObjectHandlers
         if (ctx.Family == ProtocolFamily.Cos && StorageClasses.Tier(obj.StorageClass) is { } tier)
             ctx.SetFamilyHeader("storage-tier", tier);
         ctx.SetFamilyHeader("hash-crc64ecma", obj.Crc64.ToString(CultureInfo.InvariantCulture));
+        if (obj.Tags.Count > 0)
+            ctx.SetFamilyHeader("tagging-count", obj.Tags.Count.ToString(CultureInfo.InvariantCulture));
         ArchiveRestore.WriteHeaders(ctx, obj.Restore, now);
         SseService.WriteHeaders(ctx, obj.Encryption, customerKeyMd5);
     }

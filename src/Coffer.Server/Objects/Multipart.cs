@@ -209,6 +209,7 @@ public static partial class Multipart
             ContentEncoding = upload.ContentEncoding,
             Expires = upload.Expires,
             UserMetadata = upload.UserMetadata,
+            Tags = upload.Tags,
         };
     }
 
@@ -285,7 +286,7 @@ public static partial class Multipart
     {
         try
         {
-            return (await s.Kms.DescribeOwnKeyAsync(ctx.Caller.Id, reference, ctx.Aborted)).KeyId;
+            return (await s.Kms.DescribeOwnKeyForUseAsync(ctx.Caller.Id, reference, ctx.Aborted)).KeyId;
         }
         catch (KmsException e) when (e.Kind == KmsErrorKind.NotFound)
         {

@@ -18,6 +18,9 @@ public enum Operation
     PutBucketEncryption,
     GetBucketEncryption,
     DeleteBucketEncryption,
+    PutBucketTagging,
+    GetBucketTagging,
+    DeleteBucketTagging,
     DeleteObjects,
     PutObject,
     CopyObject,
@@ -32,11 +35,14 @@ public enum Operation
     ListParts,
     ListMultipartUploads,
     RestoreObject,
+    PutObjectTagging,
+    GetObjectTagging,
+    DeleteObjectTagging,
 }
 
 /// <summary>
 /// Maps (method, bucket?, key?, sub-resource) to an <see cref="Operation"/>. Sub-resources we
-/// do not implement (acl, cors, tagging, …) are answered NotImplemented, never a 500 and never
+/// do not implement (acl, cors, lifecycle, …) are answered NotImplemented, never a 500 and never
 /// silently treated as another operation.
 /// </summary>
 public static class Router
@@ -50,7 +56,7 @@ public static class Router
         "allow-unordered", "optional-object-attributes",
     };
 
-    private static readonly string[] SubResources = ["encryption", "location", "versions", "versioning", "delete", "uploads", "restore"];
+    private static readonly string[] SubResources = ["encryption", "location", "versions", "versioning", "delete", "uploads", "restore", "tagging"];
 
     public static Operation Resolve(string method, Target target, RequestQuery query, Func<string, string?> header)
     {
@@ -86,6 +92,9 @@ public static class Router
                 ("PUT", "encryption") => Operation.PutBucketEncryption,
                 ("GET", "encryption") => Operation.GetBucketEncryption,
                 ("DELETE", "encryption") => Operation.DeleteBucketEncryption,
+                ("PUT", "tagging") => Operation.PutBucketTagging,
+                ("GET", "tagging") => Operation.GetBucketTagging,
+                ("DELETE", "tagging") => Operation.DeleteBucketTagging,
                 ("POST", "delete") => Operation.DeleteObjects,
                 ("PUT", "versioning") => throw NotImplemented("Bucket versioning is not implemented by this server."),
                 _ => throw MethodNotAllowed(method, sub),
@@ -104,6 +113,9 @@ public static class Router
             ("POST", "uploads") => Operation.CreateMultipartUpload,
             ("POST", null) when hasUpload => Operation.CompleteMultipartUpload,
             ("POST", "restore") => Operation.RestoreObject,
+            ("PUT", "tagging") => Operation.PutObjectTagging,
+            ("GET", "tagging") => Operation.GetObjectTagging,
+            ("DELETE", "tagging") => Operation.DeleteObjectTagging,
             _ => throw MethodNotAllowed(method, sub),
         };
     }

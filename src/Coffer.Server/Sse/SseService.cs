@@ -115,7 +115,7 @@ public static class SseService
     {
         try
         {
-            return await s.Kms.DescribeOwnKeyAsync(ctx.Caller.Id, reference, ctx.Aborted);
+            return await s.Kms.DescribeOwnKeyForUseAsync(ctx.Caller.Id, reference, ctx.Aborted);
         }
         catch (KmsException e) when (e.Kind == KmsErrorKind.NotFound)
         {

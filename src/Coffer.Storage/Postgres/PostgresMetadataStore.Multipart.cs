@@ -8,7 +8,7 @@ public sealed partial class PostgresMetadataStore : IMultipartStore
     private const string UploadColumns = """
         upload_id, bucket, object_key, initiated, owner, storage_class,
         content_type, cache_control, content_disposition, content_encoding, expires, user_metadata,
-        sse_mode, sse_sealed_key, sse_kms_key_id, sse_kms_context
+        sse_mode, sse_sealed_key, sse_kms_key_id, sse_kms_context, tags
         """;
 
     // The order ReadPart reads them in.
@@ -38,7 +38,7 @@ public sealed partial class PostgresMetadataStore : IMultipartStore
                 INSERT INTO multipart_uploads ({UploadColumns})
                 VALUES (@upload, @bucket, @key, @initiated, @owner, @storage_class,
                         @content_type, @cache_control, @content_disposition, @content_encoding, @expires, @user_metadata,
-                        @sse_mode, @sse_sealed_key, @sse_kms_key_id, @sse_kms_context);
+                        @sse_mode, @sse_sealed_key, @sse_kms_key_id, @sse_kms_context, @tags);
                 """);
             Text(insert, "upload", upload.UploadId);
             Text(insert, "bucket", upload.Bucket);
@@ -56,6 +56,7 @@ public sealed partial class PostgresMetadataStore : IMultipartStore
             Bytes(insert, "sse_sealed_key", upload.Encryption.SealedKey);
             Text(insert, "sse_kms_key_id", upload.Encryption.KmsKeyId);
             Text(insert, "sse_kms_context", upload.Encryption.KmsContext);
+            Text(insert, "tags", ObjectJson.WriteTags(upload.Tags));
             await insert.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
             return true;
         }, ct);
@@ -418,6 +419,7 @@ public sealed partial class PostgresMetadataStore : IMultipartStore
         Expires = ReadNullableString(r, 10),
         UserMetadata = ObjectJson.ReadMap(ReadNullableString(r, 11)),
         Encryption = ReadEncryption(r),   // the sse_* columns sit at the same ordinals as in ObjectColumns
+        Tags = ObjectJson.ReadTags(ReadNullableString(r, 16)),
     };
 
     private static MultipartPart ReadPart(NpgsqlDataReader r) => new(

@@ -9,11 +9,12 @@ public sealed partial class PostgresMetadataStore
         bucket, object_key, size, etag, crc64, last_modified, storage_class,
         content_type, cache_control, content_disposition, content_encoding, expires,
         sse_mode, sse_sealed_key, sse_kms_key_id, sse_kms_context,
-        streams, user_metadata, checksums, restore
+        streams, user_metadata, checksums, restore, tags
         """;
 
     // Listings leave out the inline data (they never read it); a single object's read and the writes include it.
     private const string ObjectColumnsWithData = ObjectColumns + ", inline_data";
+    private const int InlineDataOrdinal = 21;
 
     private const string SelectObjectSql = $"SELECT {ObjectColumnsWithData} FROM objects WHERE bucket = @bucket AND object_key = @key;";
 
@@ -72,7 +73,7 @@ public sealed partial class PostgresMetadataStore
                         UPDATE objects SET ({ObjectColumnsWithData}) = (@bucket, @key, @size, @etag, @crc64, @last_modified, @storage_class,
                             @content_type, @cache_control, @content_disposition, @content_encoding, @expires,
                             @sse_mode, @sse_sealed_key, @sse_kms_key_id, @sse_kms_context,
-                            @streams, @user_metadata, @checksums, @restore, @inline_data)
+                            @streams, @user_metadata, @checksums, @restore, @tags, @inline_data)
                         WHERE bucket = @bucket AND object_key = @key;
                         """);
                     BindObject(update, obj);
@@ -85,7 +86,7 @@ public sealed partial class PostgresMetadataStore
                 VALUES (@bucket, @key, @size, @etag, @crc64, @last_modified, @storage_class,
                         @content_type, @cache_control, @content_disposition, @content_encoding, @expires,
                         @sse_mode, @sse_sealed_key, @sse_kms_key_id, @sse_kms_context,
-                        @streams, @user_metadata, @checksums, @restore, @inline_data)
+                        @streams, @user_metadata, @checksums, @restore, @tags, @inline_data)
                 ON CONFLICT (bucket, object_key) DO NOTHING;
                 """);
             BindObject(insert, obj);
@@ -135,6 +136,7 @@ public sealed partial class PostgresMetadataStore
         Text(cmd, "user_metadata", ObjectJson.WriteMap(obj.UserMetadata));
         Text(cmd, "checksums", ObjectJson.WriteMap(obj.Checksums));
         Text(cmd, "restore", ObjectJson.WriteRestore(obj.Restore));
+        Text(cmd, "tags", ObjectJson.WriteTags(obj.Tags));
         Bytes(cmd, "inline_data", ObjectJson.InlineDataOf(obj.Streams));
     }
 
@@ -272,10 +274,11 @@ public sealed partial class PostgresMetadataStore
         ContentEncoding = ReadNullableString(r, 10),
         Expires = ReadNullableString(r, 11),
         Encryption = ReadEncryption(r),
-        Streams = ObjectJson.ReadStreams(r.GetString(16), r.FieldCount > 20 && !r.IsDBNull(20) ? r.GetFieldValue<byte[]>(20) : null),
+        Streams = ObjectJson.ReadStreams(r.GetString(16), r.FieldCount > InlineDataOrdinal && !r.IsDBNull(InlineDataOrdinal) ? r.GetFieldValue<byte[]>(InlineDataOrdinal) : null),
         UserMetadata = ObjectJson.ReadMap(ReadNullableString(r, 17)),
         Checksums = ObjectJson.ReadMap(ReadNullableString(r, 18)),
         Restore = ObjectJson.ReadRestore(ReadNullableString(r, 19)),
+        Tags = ObjectJson.ReadTags(ReadNullableString(r, 20)),
     };
 
     private static ObjectEncryption ReadEncryption(NpgsqlDataReader r)

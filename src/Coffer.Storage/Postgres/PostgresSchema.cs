@@ -269,7 +269,16 @@ internal static class PostgresSchema
         CREATE INDEX kms_audit_by_time ON kms_audit (time, id);
         """,
 
-        // 9: small objects inline, as SQLite's migration 9. EXTERNAL: sealed data does not compress, so
+        // 9: tags, as SQLite's migration 9. objects.tags: the object's tag set as a JSON array of {k, v} in the
+        // order given (NULL when none), part of the row; multipart_uploads.tags: the tags given at initiation,
+        // which the object gets at completion; buckets.tags: the bucket's tag set (NULL when none).
+        """
+        ALTER TABLE objects ADD COLUMN tags text;
+        ALTER TABLE multipart_uploads ADD COLUMN tags text;
+        ALTER TABLE buckets ADD COLUMN tags text;
+        """,
+
+        // 10: small objects inline, as SQLite's migration 10. EXTERNAL: sealed data does not compress, so
         // PostgreSQL should not try (it still moves a large value out of the row, to TOAST).
         """
         ALTER TABLE objects ADD COLUMN inline_data bytea;

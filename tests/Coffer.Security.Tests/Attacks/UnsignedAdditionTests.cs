@@ -36,6 +36,7 @@ public sealed class UnsignedAdditionTests(TenantsFixture t)
         ],
         ["metadata"] = _ => [new("x-{fam}-meta-planted", "yes")],
         ["acl"] = _ => [new("x-{fam}-acl", "public-read")],
+        ["tagging"] = _ => [new("x-{fam}-tagging", "planted=yes")],
     };
 
     [Theory]

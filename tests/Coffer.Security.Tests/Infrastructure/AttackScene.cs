@@ -62,7 +62,8 @@ public sealed class AttackScene
         var bobBucket = NewCosBucket("bob");
         await alice.PutBucketAsync(bucket);
         await bob.PutBucketAsync(bobBucket);
-        await alice.PutObjectAsync(new PutObjectRequest { BucketName = bucket, Key = Object, ContentBody = Content });
+        await alice.PutObjectAsync(new PutObjectRequest { BucketName = bucket, Key = Object, ContentBody = Content, TagSet = [new Tag { Key = "owner", Value = "alice" }] });
+        await alice.PutBucketTaggingAsync(new PutBucketTaggingRequest { BucketName = bucket, TagSet = [new Tag { Key = "team", Value = "alice" }] });
         await alice.PutObjectAsync(new PutObjectRequest
         {
             BucketName = bucket,
@@ -78,13 +79,17 @@ public sealed class AttackScene
         return new AttackScene { Bucket = bucket, BobBucket = bobBucket, UploadId = upload.UploadId, BobUploadId = bobUpload.UploadId };
     }
 
-    /// <summary>Proves an attack left alice's things as they were: object bytes, SSE-C object, upload, no default encryption, nothing added.</summary>
+    /// <summary>Proves an attack left alice's things as they were: object bytes and tags, SSE-C object, upload, bucket tags, no default encryption, nothing added.</summary>
     public async Task AssertIntactAsync(TenantsFixture t)
     {
         using var alice = t.S3(t.Alice);
         using (var get = await alice.GetObjectAsync(Bucket, Object))
             Assert.Equal(Content, await new StreamReader(get.ResponseStream, Encoding.UTF8).ReadToEndAsync());
         Assert.Equal("STANDARD", (await alice.GetObjectMetadataAsync(Bucket, Object)).StorageClass?.Value ?? "STANDARD");
+        var tags = (await alice.GetObjectTaggingAsync(new GetObjectTaggingRequest { BucketName = Bucket, Key = Object })).Tagging ?? [];
+        Assert.Equal([("owner", "alice")], tags.Select(x => (x.Key, x.Value)));
+        var bucketTags = (await alice.GetBucketTaggingAsync(new GetBucketTaggingRequest { BucketName = Bucket })).TagSet ?? [];
+        Assert.Equal([("team", "alice")], bucketTags.Select(x => (x.Key, x.Value)));
         using (var get = await alice.GetObjectAsync(new GetObjectRequest
         {
             BucketName = Bucket,

@@ -24,6 +24,8 @@ public static class Operations
     private const string EncryptionXml =
         "<ServerSideEncryptionConfiguration><Rule><ApplyServerSideEncryptionByDefault><SSEAlgorithm>AES256</SSEAlgorithm></ApplyServerSideEncryptionByDefault></Rule></ServerSideEncryptionConfiguration>";
 
+    private const string TaggingXml = "<Tagging><TagSet><Tag><Key>planted</Key><Value>yes</Value></Tag></TagSet></Tagging>";
+
     private static (string, string)[] SseC(string prefix = "x-{fam}-server-side-encryption-customer-") =>
         [(prefix + "algorithm", "AES256"), (prefix + "key", SseKeys.KeyA), (prefix + "key-MD5", SseKeys.KeyAMd5)];
 
@@ -59,6 +61,9 @@ public static class Operations
         new("GetBucketEncryption", s => new Req("GET", s.Bucket).With(("encryption", "")), OwnerStatus: 404),
         new("PutBucketEncryption", s => new Req("PUT", s.Bucket).With(("encryption", "")).WithBody(EncryptionXml, md5: true), Writes: true),
         new("DeleteBucketEncryption", s => new Req("DELETE", s.Bucket).With(("encryption", "")), Writes: true),
+        new("GetBucketTagging", s => new Req("GET", s.Bucket).With(("tagging", ""))),
+        new("PutBucketTagging", s => new Req("PUT", s.Bucket).With(("tagging", "")).WithBody(TaggingXml, md5: true), Writes: true),
+        new("DeleteBucketTagging", s => new Req("DELETE", s.Bucket).With(("tagging", "")), Writes: true),
         new("DeleteBucket", s => new Req("DELETE", s.Bucket), Writes: true, OwnerStatus: 409),
         new("DeleteObjects", s => new Req("POST", s.Bucket).With(("delete", ""))
             .WithBody($"<Delete><Object><Key>{AttackScene.Object}</Key></Object></Delete>", md5: true), Writes: true),
@@ -72,6 +77,11 @@ public static class Operations
         new("CopyObject", s => new Req("PUT", s.Bucket, "copied").WithHeaders(("x-{fam}-copy-source", $"/{s.Bucket}/{AttackScene.Object}")), Writes: true),
         new("CopyObject(self, storage class)", s => new Req("PUT", s.Bucket, AttackScene.Object)
             .WithHeaders(("x-{fam}-copy-source", $"/{s.Bucket}/{AttackScene.Object}"), ("x-{fam}-storage-class", "ARCHIVE"), ("x-{fam}-metadata-directive", "REPLACE")), Writes: true),
+        new("PutObject(tagging)", s => new Req("PUT", s.Bucket, AttackScene.Object) { Body = "overwritten"u8.ToArray() }
+            .WithHeaders(("x-{fam}-tagging", "planted=yes")), Writes: true),
+        new("GetObjectTagging", s => new Req("GET", s.Bucket, AttackScene.Object).With(("tagging", ""))),
+        new("PutObjectTagging", s => new Req("PUT", s.Bucket, AttackScene.Object).With(("tagging", "")).WithBody(TaggingXml, md5: true), Writes: true),
+        new("DeleteObjectTagging", s => new Req("DELETE", s.Bucket, AttackScene.Object).With(("tagging", "")), Writes: true, OwnerStatus: 204),
         new("DeleteObject", s => new Req("DELETE", s.Bucket, AttackScene.Object), Writes: true),
         new("RestoreObject", s => new Req("POST", s.Bucket, AttackScene.ArchivedObject).With(("restore", ""))
             .WithBody("<RestoreRequest><Days>1</Days><CASJobParameters><Tier>Standard</Tier></CASJobParameters></RestoreRequest>"), Writes: true, OwnerStatus: 202),

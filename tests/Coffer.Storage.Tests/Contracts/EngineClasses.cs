@@ -45,6 +45,11 @@ public sealed class SqliteRekeyStoreTests() : RekeyStoreContract<SqliteMetadataS
 [RequiresEngine(Engines.PostgresVariable)]
 public sealed class PostgresRekeyStoreTests(PostgresEngine engine) : RekeyStoreContract<PostgresMetadataStore>(engine), IClassFixture<PostgresEngine>;
 
+public sealed class SqliteTaggingTests() : TaggingContract<SqliteMetadataStore>(new SqliteEngine());
+
+[RequiresEngine(Engines.PostgresVariable)]
+public sealed class PostgresTaggingTests(PostgresEngine engine) : TaggingContract<PostgresMetadataStore>(engine), IClassFixture<PostgresEngine>;
+
 /// <summary><see cref="BlobLedgerContract"/> on PostgreSQL: two <see cref="PostgresMetadataStore"/> instances on one database are two nodes.</summary>
 [RequiresEngine(Engines.PostgresVariable)]
 public sealed class PostgresBlobLedgerTests(PostgresEngine engine) : BlobLedgerContract, IClassFixture<PostgresEngine>
