@@ -84,7 +84,7 @@ public sealed class DataFolderPermissionTests
             using var s3 = Clients.S3(f, https: true);
             using var got = await s3.GetObjectAsync("perm", "plain");
             using var reader = new StreamReader(got.ResponseStream);
-            Assert.Equal("plain data", await reader.ReadToEndAsync());
+            Assert.Equal(new string('p', 100_000), await reader.ReadToEndAsync());
         }
         finally
         {
@@ -97,13 +97,13 @@ public sealed class DataFolderPermissionTests
     {
         using var s3 = Clients.S3(f, https: true);
         await s3.PutBucketAsync("perm");
-        await s3.PutObjectAsync(new PutObjectRequest { BucketName = "perm", Key = "plain", ContentBody = "plain data" });
+        await s3.PutObjectAsync(new PutObjectRequest { BucketName = "perm", Key = "plain", ContentBody = new string('p', 100_000) });
         var cmk = await f.Server.Services.Kms.CreateKeyAsync(await f.RootIdAsync(), "perm");
         await s3.PutObjectAsync(new PutObjectRequest
         {
             BucketName = "perm",
             Key = "kms",
-            ContentBody = "kms data",
+            ContentBody = new string('k', 100_000),   // past the inline limit: a blob
             ServerSideEncryptionMethod = ServerSideEncryptionMethod.AWSKMS,
             ServerSideEncryptionKeyManagementServiceKeyId = cmk.KeyId,
         });
