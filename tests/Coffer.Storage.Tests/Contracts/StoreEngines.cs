@@ -1,63 +1,7 @@
-using Coffer.Crypto.Kms;
 using Coffer.Storage.Postgres;
 using Npgsql;
 
 namespace Coffer.Storage.Tests.Contracts;
-
-/// <summary>
-/// How a contract suite gets its store: an empty database per test, as many store instances on it as a test
-/// wants (each one a node of its own), and a few engine-specific looks inside.
-/// </summary>
-public interface IStoreEngine<TStore>
-{
-    /// <summary>Makes the test's database empty (fresh, or with every table emptied).</summary>
-    Task ResetAsync();
-
-    /// <summary>A new store instance on the test's database: another node, with its own connections and gates.</summary>
-    Task<TStore> OpenAsync();
-
-    /// <summary>How many rows a table has.</summary>
-    Task<long> CountRowsAsync(TStore store, string table);
-
-    /// <summary>Drops what <see cref="ResetAsync"/> made for the test.</summary>
-    Task CleanupAsync();
-}
-
-/// <summary>
-/// Base of the contract suites: the same tests for every engine, each engine's class saying only how to
-/// make its store (<see cref="IStoreEngine{TStore}"/>). Tests are <see cref="ContractFactAttribute"/> /
-/// <see cref="ContractTheoryAttribute"/>, so an engine that is not there is skipped (outside CI) by its class.
-/// </summary>
-public abstract class StoreContract<TStore>(IStoreEngine<TStore> engine) : IAsyncLifetime
-    where TStore : class, IMetadataStore, IMultipartStore, IKmsKeyStore
-{
-    protected IStoreEngine<TStore> Engine { get; } = engine;
-
-    internal TStore Store { get; private set; } = null!;
-
-    public virtual async Task InitializeAsync()
-    {
-        await Engine.ResetAsync();
-        Store = await Engine.OpenAsync();
-    }
-
-    public virtual async Task DisposeAsync()
-    {
-        if (Store is not null)
-        {
-            await Store.DisposeAsync();
-        }
-        await Engine.CleanupAsync();
-    }
-
-    /// <summary>Another node on the same database.</summary>
-    internal Task<TStore> OpenSecondStoreAsync() => Engine.OpenAsync();
-
-    internal Task<long> CountRowsAsync(string table) => Engine.CountRowsAsync(Store, table);
-
-    internal Task<bool> CreateBucketAsync(string name, string owner = "alice") =>
-        Store.CreateBucketAsync(new BucketRecord(name, owner, "ap-guangzhou", Sample.Instant));
-}
 
 /// <summary>SQLite: a fresh database file in a temp folder per test.</summary>
 public sealed class SqliteEngine : IStoreEngine<SqliteMetadataStore>
