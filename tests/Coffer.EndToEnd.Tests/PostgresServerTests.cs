@@ -234,13 +234,56 @@ public sealed class PostgresServerTests : IAsyncLifetime
         // (IKeyMaterialScrubber; retried by the job while another snapshot holds it up).
         var store = node.Server.Services.Store;
         var deadline = DateTime.UtcNow.AddSeconds(60);
-        while ((await store.GetKeyAsync(keyId))!.State != Coffer.Crypto.Kms.KmsKeyState.Deleted || store.MayHoldDestroyedKeyMaterial)
+        while ((await store.GetKeyAsync(keyId))!.State != Coffer.Crypto.Kms.KmsKeyState.Deleted || await store.MayHoldDestroyedKeyMaterialAsync())
         {
             Assert.True(DateTime.UtcNow < deadline, "the key was not destroyed and scrubbed within 60 s of its scaled deletion date");
             await Task.Delay(100);
         }
         Assert.Equal(0, await CountAsync($"kms_key_versions WHERE key_id = '{keyId}'"));
         Assert.NotEqual(fileBefore, await ScalarAsync<uint>("SELECT pg_relation_filenode('kms_key_versions')"));
+    }
+
+    [PostgresFact]
+    public async Task A_key_table_rewrite_still_owed_when_the_node_stopped_is_done_by_its_next_start()
+    {
+        var node = await StartNodeAsync(DatabaseUri, timeScale: 7 * 86_400 / 3.0);
+        string keyId;
+        using (var kms = KmsLifeTests.Kms(node))
+            keyId = (await kms.CreateKeyAsync(new CreateKeyRequest { Description = "doomed" })).KeyMetadata.KeyId;
+        var fileBefore = await ScalarAsync<uint>("SELECT pg_relation_filenode('kms_key_versions')");
+
+        // Another session's long read: a snapshot that may still see the material keeps the rewrite from running.
+        await using var reader = new NpgsqlConnection(DatabaseConnectionString);
+        await reader.OpenAsync();
+        await using var snapshot = await reader.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead);
+        await using (var read = new NpgsqlCommand("SELECT count(*) FROM kms_keys;", reader, snapshot))
+            await read.ExecuteScalarAsync();
+        using (var kms = KmsLifeTests.Kms(node))
+            await kms.ScheduleKeyDeletionAsync(new ScheduleKeyDeletionRequest { KeyId = keyId, PendingWindowInDays = 7 });
+
+        var store = node.Server.Services.Store;
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while ((await store.GetKeyAsync(keyId))!.State != Coffer.Crypto.Kms.KmsKeyState.Deleted)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the key was not destroyed within 60 s of its scaled deletion date");
+            await Task.Delay(100);
+        }
+        // Destroyed, but the rewrite is owed: the version's row is a tombstone, the table's file the old one.
+        Assert.Equal(1, await CountAsync($"kms_key_versions WHERE key_id = '{keyId}' AND version < 0"));
+        Assert.Equal(fileBefore, await ScalarAsync<uint>("SELECT pg_relation_filenode('kms_key_versions')"));
+
+        // The node stops before it could rewrite the table; what its next start knows of the debt is in the database.
+        await node.RestartAsync();
+        await snapshot.RollbackAsync();
+
+        deadline = DateTime.UtcNow.AddSeconds(60);
+        while (await CountAsync($"kms_key_versions WHERE key_id = '{keyId}'") != 0)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the restarted node's KMS job did not rewrite the key table within 60 s");
+            await Task.Delay(100);
+        }
+        Assert.NotEqual(fileBefore, await ScalarAsync<uint>("SELECT pg_relation_filenode('kms_key_versions')"));
+        Assert.False(await node.Server.Services.Store.MayHoldDestroyedKeyMaterialAsync());
     }
 
     [PostgresFact]

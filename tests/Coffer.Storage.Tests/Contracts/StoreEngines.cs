@@ -1,4 +1,5 @@
 using Coffer.Storage.Postgres;
+using Microsoft.Data.Sqlite;
 using Npgsql;
 
 namespace Coffer.Storage.Tests.Contracts;
@@ -21,11 +22,54 @@ public sealed class SqliteEngine : IStoreEngine<SqliteMetadataStore>
     public async Task<long> CountRowsAsync(SqliteMetadataStore store, string table) =>
         (long)(await store.ScalarAsync($"SELECT count(*) FROM {table};"))!;
 
+    public async Task<IAsyncDisposable> HoldSnapshotAsync()
+    {
+        var reader = new SqliteConnection($"Data Source={DatabasePath};Pooling=False");
+        await reader.OpenAsync();
+        var snapshot = reader.BeginTransaction(deferred: true);
+        using (var read = reader.CreateCommand())
+        {
+            read.Transaction = snapshot;
+            read.CommandText = "SELECT count(*) FROM kms_keys;";
+            await read.ExecuteScalarAsync();
+        }
+        return new HeldSnapshot(async () =>
+        {
+            snapshot.Dispose();
+            await reader.DisposeAsync();
+        });
+    }
+
+    public async Task<bool> FilesContainAsync(byte[] bytes)
+    {
+        foreach (var path in (string[])[DatabasePath, DatabasePath + "-wal"])
+        {
+            if (!File.Exists(path))
+            {
+                continue;
+            }
+            await using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+            using var copy = new MemoryStream();
+            await file.CopyToAsync(copy);
+            if (copy.GetBuffer().AsSpan(0, (int)copy.Length).IndexOf(bytes) >= 0)
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
     public Task CleanupAsync()
     {
         _directory?.Dispose();
         return Task.CompletedTask;
     }
+}
+
+/// <summary>A held read snapshot: disposing it ends the reader's transaction and closes its connection.</summary>
+internal sealed class HeldSnapshot(Func<Task> release) : IAsyncDisposable
+{
+    public async ValueTask DisposeAsync() => await release();
 }
 
 /// <summary>
@@ -66,6 +110,40 @@ public sealed class PostgresEngine : IStoreEngine<PostgresMetadataStore>, IAsync
 
     public async Task<long> CountRowsAsync(PostgresMetadataStore store, string table) =>
         (long)(await store.ScalarAsync($"SELECT count(*) FROM {table};"))!;
+
+    public async Task<IAsyncDisposable> HoldSnapshotAsync()
+    {
+        var reader = new NpgsqlConnection(ConnectionString);
+        await reader.OpenAsync();
+        var snapshot = await reader.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead);
+        await using (var read = new NpgsqlCommand("SELECT count(*) FROM kms_keys;", reader, snapshot))
+        {
+            await read.ExecuteScalarAsync();
+        }
+        return new HeldSnapshot(async () =>
+        {
+            await snapshot.DisposeAsync();
+            await reader.DisposeAsync();
+        });
+    }
+
+    /// <summary>Reads the key version table's file (the only table that holds KMS material): needs a superuser, as the test server's postgres user is.</summary>
+    public async Task<bool> FilesContainAsync(byte[] bytes)
+    {
+        await using var connection = new NpgsqlConnection(ConnectionString);
+        await connection.OpenAsync();
+        await using (var super = new NpgsqlCommand("SELECT rolsuper FROM pg_roles WHERE rolname = current_user;", connection))
+        {
+            Assert.True((bool)(await super.ExecuteScalarAsync())!, "reading the table's files needs a superuser in COFFER_TEST_POSTGRES");
+        }
+        await using (var checkpoint = new NpgsqlCommand("CHECKPOINT;", connection))
+        {
+            await checkpoint.ExecuteNonQueryAsync();
+        }
+        await using var read = new NpgsqlCommand("SELECT position(@needle IN pg_read_binary_file(pg_relation_filepath('kms_key_versions'))) > 0;", connection);
+        read.Parameters.AddWithValue("needle", bytes);
+        return (bool)(await read.ExecuteScalarAsync())!;
+    }
 
     public Task CleanupAsync() => Task.CompletedTask;
 

@@ -19,6 +19,15 @@ public interface IStoreEngine<TStore>
     /// <summary>How many rows a table has.</summary>
     Task<long> CountRowsAsync(TStore store, string table);
 
+    /// <summary>
+    /// Opens a connection of its own to the test's database and holds a read snapshot taken now, as another node's
+    /// long read would, until disposed.
+    /// </summary>
+    Task<IAsyncDisposable> HoldSnapshotAsync();
+
+    /// <summary>Whether the engine's files of the test's database (its write-ahead log included, after a checkpoint) hold <paramref name="bytes"/>.</summary>
+    Task<bool> FilesContainAsync(byte[] bytes);
+
     /// <summary>Drops what <see cref="ResetAsync"/> made for the test.</summary>
     Task CleanupAsync();
 }
