@@ -334,6 +334,14 @@ public sealed class PostgresServerTests : IAsyncLifetime
     }
 
     [PostgresFact]
+    public async Task A_bucket_default_encryption_changed_on_one_node_applies_to_puts_through_the_other_at_once()
+    {
+        var a = await StartNodeAsync(DatabaseUri);
+        var b = await StartNodeAsync(DatabaseUri);
+        await CrossNodeCacheTests.BucketDefaultEncryptionChangedOnAAppliesOnBAsync(a, b);
+    }
+
+    [PostgresFact]
     public async Task The_kms_audit_log_is_in_the_database_and_the_admin_api_of_one_node_reads_every_nodes_entries()
     {
         var a = await StartNodeAsync(DatabaseUri);
