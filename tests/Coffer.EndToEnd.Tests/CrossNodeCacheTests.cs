@@ -26,10 +26,7 @@ public sealed class CrossNodeCacheTests : IAsyncLifetime
         Directory.CreateDirectory(_shared);
         _a = new CofferFixture { Configure = Share };
         await _a.InitializeAsync();
-        var bData = Path.Combine(_shared, "node-b");
-        Directory.CreateDirectory(bData);
-        File.Copy(Path.Combine(_a.DataDirectory, "root.key"), Path.Combine(bData, "root.key"));
-        _b = new CofferFixture { DataDirectory = bData, Configure = Share };
+        _b = new CofferFixture { DataDirectory = CofferFixture.DataFolderWithRootKey(_a.RootKeyFile(), Path.Combine(_shared, "node-b")), Configure = Share };
         await _b.InitializeAsync();
     }
 

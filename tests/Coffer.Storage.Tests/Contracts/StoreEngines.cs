@@ -81,23 +81,22 @@ public sealed class PostgresEngine : IStoreEngine<PostgresMetadataStore>, IAsync
     private static readonly string[] Tables =
         ["users", "buckets", "objects", "object_blobs", "kms_keys", "kms_key_versions", "kms_aliases", "multipart_uploads", "multipart_parts", "rekey_jobs", "blob_pending", "blob_reclaims", "job_leases", "kms_audit"];
 
-    private bool _created;
+    private readonly PostgresTestDatabase _database = new("coffer_test");
 
-    public string DatabaseName { get; } = $"coffer_test_{Guid.NewGuid():N}";
+    public string DatabaseName => _database.Name;
 
     /// <summary>The connection string of the test database.</summary>
-    public string ConnectionString => new NpgsqlConnectionStringBuilder(Engines.Postgres) { Database = DatabaseName }.ConnectionString;
+    public string ConnectionString => _database.ConnectionString;
 
     public Task InitializeAsync() => Task.CompletedTask;   // lazily, so a skipped class needs no server
 
     public async Task ResetAsync()
     {
-        if (!_created)
+        if (!_database.Created)
         {
-            await AdminAsync($"CREATE DATABASE {DatabaseName} ENCODING 'UTF8' TEMPLATE template0;");
+            await _database.CreateAsync();
             // Throw-away test data: commits need not wait for the disk (the tests write thousands of rows).
-            await AdminAsync($"ALTER DATABASE {DatabaseName} SET synchronous_commit = off;");
-            _created = true;
+            await PostgresTestDatabase.AdminAsync($"ALTER DATABASE {DatabaseName} SET synchronous_commit = off;");
             await using var first = await OpenAsync();
         }
         await using var connection = new NpgsqlConnection(ConnectionString);
@@ -147,21 +146,5 @@ public sealed class PostgresEngine : IStoreEngine<PostgresMetadataStore>, IAsync
 
     public Task CleanupAsync() => Task.CompletedTask;
 
-    public async Task DisposeAsync()
-    {
-        if (_created)
-        {
-            NpgsqlConnection.ClearAllPools();
-            await AdminAsync($"DROP DATABASE IF EXISTS {DatabaseName} WITH (FORCE);");
-        }
-    }
-
-    /// <summary>Runs a statement on the server's maintenance database (creating and dropping test databases).</summary>
-    public static async Task AdminAsync(string sql)
-    {
-        await using var connection = new NpgsqlConnection(Engines.Postgres);
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand(sql, connection);
-        await command.ExecuteNonQueryAsync();
-    }
+    public async Task DisposeAsync() => await _database.DisposeAsync();
 }
