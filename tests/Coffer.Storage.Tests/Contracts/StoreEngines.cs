@@ -22,9 +22,12 @@ public sealed class SqliteEngine : IStoreEngine<SqliteMetadataStore>
     public async Task<long> CountRowsAsync(SqliteMetadataStore store, string table) =>
         (long)(await store.ScalarAsync($"SELECT count(*) FROM {table};"))!;
 
-    public async Task<IAsyncDisposable> HoldSnapshotAsync()
+    public Task<IAsyncDisposable> HoldSnapshotAsync() => HoldSnapshotAsync(DatabasePath);
+
+    /// <summary>A reader of its own on the database at <paramref name="databasePath"/> holding a read snapshot taken now (it pins the WAL) until disposed.</summary>
+    public static async Task<IAsyncDisposable> HoldSnapshotAsync(string databasePath)
     {
-        var reader = new SqliteConnection($"Data Source={DatabasePath};Pooling=False");
+        var reader = new SqliteConnection($"Data Source={databasePath};Pooling=False");
         await reader.OpenAsync();
         var snapshot = reader.BeginTransaction(deferred: true);
         using (var read = reader.CreateCommand())
