@@ -15,14 +15,16 @@ public sealed partial class SqliteMetadataStore
 
     /// <summary>
     /// True when key material was destroyed but the WAL could not be truncated yet (a reader held an old
-    /// snapshot): the -wal file may still hold page images with the destroyed sealed material until
+    /// snapshot), or when the database had a non-empty WAL before this store opened it (left by a process that
+    /// stopped without closing it, which may have destroyed material there, or still in use by another
+    /// process): the -wal file may still hold page images with destroyed sealed material until
     /// <see cref="TruncateWalAsync"/> succeeds. The server's KMS job retries while this is set.
     /// </summary>
     public bool WalMayHoldDestroyedMaterial => _walMayHoldDestroyedMaterial;
 
     /// <inheritdoc />
     /// <remarks>SQLite: <see cref="WalMayHoldDestroyedMaterial"/>.</remarks>
-    bool IKeyMaterialScrubber.MayHoldDestroyedKeyMaterial => _walMayHoldDestroyedMaterial;
+    Task<bool> IKeyMaterialScrubber.MayHoldDestroyedKeyMaterialAsync(CancellationToken ct) => Task.FromResult(_walMayHoldDestroyedMaterial);
 
     /// <inheritdoc />
     /// <remarks>

@@ -94,6 +94,11 @@ public sealed partial class SqliteMetadataStore : IMetadataBackend
 
     private async Task InitializeAsync(CancellationToken ct)
     {
+        // A clean close checkpoints and deletes the WAL (or leaves it truncated to zero): one with frames in it was
+        // left by a process that was killed, or is still open elsewhere, and may hold page images of KMS material
+        // destroyed there. The KMS job's scrub truncates it (IKeyMaterialScrubber).
+        var leftWal = new FileInfo(DatabasePath + "-wal");
+        _walMayHoldDestroyedMaterial = leftWal.Exists && leftWal.Length > 0;
         await _writeGate.WaitAsync(ct).ConfigureAwait(false);
         try
         {

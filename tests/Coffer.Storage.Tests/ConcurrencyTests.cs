@@ -2,7 +2,7 @@ using Microsoft.Data.Sqlite;
 
 namespace Coffer.Storage.Tests;
 
-/// <summary>SQLite's locking between processes (what every engine promises under concurrency is <see cref="Contracts.ConcurrencyContract{TStore}"/>).</summary>
+/// <summary>SQLite's locking between processes (what every engine promises under concurrency is <see cref="Coffer.Testing.Contracts.ConcurrencyContract{TStore}"/>).</summary>
 public sealed class SqliteConcurrencyTests : MetadataStoreTests
 {
     [Fact]

@@ -1,6 +1,6 @@
 namespace Coffer.Storage.Tests;
 
-/// <summary>What only the filesystem store does (layout, temporary files, sweeping); the shared promises are in <see cref="Contracts.BlobStoreContract"/>.</summary>
+/// <summary>What only the filesystem store does (layout, temporary files, sweeping); the shared promises are in <see cref="Coffer.Testing.Contracts.BlobStoreContract"/>.</summary>
 public sealed class FileSystemBlobStoreTests : IDisposable
 {
     private readonly TempDirectory _root = new();

@@ -4,7 +4,7 @@ using Microsoft.Data.Sqlite;
 
 namespace Coffer.Storage.Tests;
 
-/// <summary>SQLite's shredding leaves nothing behind in the data folder (the KMS store's contract is <see cref="Contracts.KmsKeyStoreContract{TStore}"/>).</summary>
+/// <summary>SQLite's shredding leaves nothing behind in the data folder (the KMS store's contract is <see cref="Coffer.Testing.Contracts.KmsKeyStoreContract{TStore}"/>).</summary>
 public sealed class KmsKeyLifeStoreTests : MetadataStoreTests
 {
     private static KmsKeyRecord Key(string id, params KmsKeyVersion[] versions) => new()
@@ -88,20 +88,12 @@ public sealed class KmsKeyLifeStoreTests : MetadataStoreTests
     {
         var key = Key("k1");
         await Store.CreateKeyAsync(key);
-        await using var reader = new SqliteConnection($"Data Source={DatabasePath};Pooling=False");
-        await reader.OpenAsync();
-        var snapshot = reader.BeginTransaction(deferred: true);
-        using (var read = reader.CreateCommand())
-        {
-            read.Transaction = snapshot;
-            read.CommandText = "SELECT count(*) FROM kms_keys;";
-            await read.ExecuteScalarAsync();
-        }
+        var snapshot = await Contracts.SqliteEngine.HoldSnapshotAsync(DatabasePath);
 
         await Store.UpdateKeyAsync(key with { State = KmsKeyState.Deleted, Versions = [] });
         Assert.True(Store.WalMayHoldDestroyedMaterial);
 
-        snapshot.Dispose();
+        await snapshot.DisposeAsync();
         Assert.True(await Store.TruncateWalAsync(TimeSpan.FromSeconds(5)));
         Assert.False(Store.WalMayHoldDestroyedMaterial);
         Assert.Equal(0, new FileInfo(DatabasePath + "-wal").Length);

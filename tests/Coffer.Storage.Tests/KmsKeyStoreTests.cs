@@ -2,7 +2,7 @@ using Coffer.Crypto.Kms;
 
 namespace Coffer.Storage.Tests;
 
-/// <summary>SQLite: shredded material is gone from the database file (the KMS store's contract is <see cref="Contracts.KmsKeyStoreContract{TStore}"/>).</summary>
+/// <summary>SQLite: shredded material is gone from the database file (the KMS store's contract is <see cref="Coffer.Testing.Contracts.KmsKeyStoreContract{TStore}"/>).</summary>
 public sealed class SqliteKmsShredTests : MetadataStoreTests
 {
     [Fact]

@@ -1,6 +1,6 @@
 namespace Coffer.Storage.Tests;
 
-/// <summary>How the SQLite store lists: by seeks, not scans (the listing semantics are <see cref="Contracts.ListingContract{TStore}"/>'s).</summary>
+/// <summary>How the SQLite store lists: by seeks, not scans (the listing semantics are <see cref="Coffer.Testing.Contracts.ListingContract{TStore}"/>'s).</summary>
 public sealed class SqliteListingSeekTests : MetadataStoreTests
 {
     private async Task PutAsync(IEnumerable<string> keys, string bucket = "b")

@@ -1,6 +1,6 @@
 namespace Coffer.Storage.Tests;
 
-/// <summary>How the SQLite store finds uploads (the multipart semantics are <see cref="Contracts.MultipartStoreContract{TStore}"/>'s).</summary>
+/// <summary>How the SQLite store finds uploads (the multipart semantics are <see cref="Coffer.Testing.Contracts.MultipartStoreContract{TStore}"/>'s).</summary>
 public sealed class SqliteMultipartPlanTests : MetadataStoreTests
 {
     [Theory]

@@ -6,7 +6,7 @@ using Coffer.Storage.S3;
 
 namespace Coffer.Storage.Tests;
 
-/// <summary>What only the S3 store does: its options, its failures, what reaches the backend. The shared promises are in <see cref="Contracts.BlobStoreContract"/>.</summary>
+/// <summary>What only the S3 store does: its options, its failures, what reaches the backend. The shared promises are in <see cref="Coffer.Testing.Contracts.BlobStoreContract"/>.</summary>
 public sealed class S3BlobStoreTests
 {
     private const string Secret = "secret-key-never-shown-0123456789";

@@ -10,7 +10,9 @@ namespace Coffer.Server.Hosting;
 /// (<see cref="KeyManager.DeleteExpiredKeysAsync"/>: every version's material, with the store scrubbing what
 /// it keeps of it), adds a version to the keys whose automatic rotation is due
 /// (<see cref="KeyManager.RotateDueKeysAsync"/>), and retries a scrub of destroyed key material that could
-/// not finish (<see cref="IKeyMaterialScrubber"/>: for SQLite, a WAL truncation that a reader held up).
+/// not finish (<see cref="IKeyMaterialScrubber"/>: for SQLite, a WAL truncation that a reader held up; for
+/// PostgreSQL, the rewrite of the key table, owed until it runs even when the node that destroyed the material
+/// stopped or was killed first: the store keeps that note in the database, so this node finds it).
 /// Destroys and automatic rotations, whether made here or lazily by a request, go to the audit log.
 /// <para>
 /// A leased job (<see cref="LeasedJob"/>, lease <see cref="JobName"/>): every node runs the loop, and only the
@@ -80,7 +82,7 @@ public sealed class KmsMaintenance : IAsyncDisposable
     {
         int destroyed = await _kms.DeleteExpiredKeysAsync(ct).ConfigureAwait(false);
         var rotated = await _kms.RotateDueKeysAsync(ct).ConfigureAwait(false);
-        if (_scrubber.MayHoldDestroyedKeyMaterial && !await _scrubber.ScrubDestroyedKeyMaterialAsync(TimeSpan.FromSeconds(5), ct).ConfigureAwait(false))
+        if (await _scrubber.MayHoldDestroyedKeyMaterialAsync(ct).ConfigureAwait(false) && !await _scrubber.ScrubDestroyedKeyMaterialAsync(TimeSpan.FromSeconds(5), ct).ConfigureAwait(false))
         {
             _log.LogWarning("The metadata store may still hold a copy of destroyed KMS key material (for SQLite: pages in its WAL that a reader kept busy); retrying.");
         }

@@ -14,25 +14,20 @@ public sealed partial class PostgresMetadataStore : IKeyMaterialScrubber
     /// <summary>The default wait of <see cref="ScrubDestroyedKeyMaterialAsync"/> for the key table's lock.</summary>
     private static readonly TimeSpan DefaultScrubWait = TimeSpan.FromSeconds(30);
 
-    private readonly Lock _shredLock = new();
-    private long _pendingShredXid;   // the newest shredding transaction not yet scrubbed (0: none)
-
     /// <summary>
-    /// True when key material was destroyed by this store and the key table has not been rewritten since:
-    /// until then the destroyed row versions (dead tuples) may still be in the table's files
-    /// (<see cref="IKeyMaterialScrubber"/>: the server's KMS job calls <see cref="ScrubDestroyedKeyMaterialAsync"/>
-    /// while this is set).
+    /// True when key material was destroyed (by any node) and the key table has not been rewritten since: until
+    /// then the destroyed row versions (dead tuples) may still be in the table's files. Read from the database,
+    /// not from this node's memory: a destroyed version leaves a <em>tombstone</em> in <c>kms_key_versions</c>
+    /// (its version number negated, its material empty, written by the destroying transaction itself) that only a
+    /// finished scrub removes, so a scrub owed by a node that stopped, or was killed, before it could run is found
+    /// by whichever node runs the KMS job next (<see cref="IKeyMaterialScrubber"/>).
     /// </summary>
-    public bool MayHoldDestroyedKeyMaterial
-    {
-        get
+    public Task<bool> MayHoldDestroyedKeyMaterialAsync(CancellationToken ct = default) =>
+        ReadAsync(async (s, ct) =>
         {
-            lock (_shredLock)
-            {
-                return _pendingShredXid != 0;
-            }
-        }
-    }
+            await using var cmd = s.Command("SELECT EXISTS (SELECT 1 FROM kms_key_versions WHERE version < 0);");
+            return (bool)(await cmd.ExecuteScalarAsync(ct).ConfigureAwait(false))!;
+        }, ct);
 
     /// <inheritdoc />
     /// <exception cref="InvalidOperationException">A key with that id exists.</exception>
@@ -86,10 +81,10 @@ public sealed partial class PostgresMetadataStore : IKeyMaterialScrubber
     public async Task UpdateKeyAsync(KmsKeyRecord key, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(key);
-        var shredXid = await WriteAsync((s, ct) => UpdateKeyCoreAsync(s, key, ct), ct).ConfigureAwait(false);
-        if (shredXid != 0)
+        var shredded = await WriteAsync((s, ct) => UpdateKeyCoreAsync(s, key, ct), ct).ConfigureAwait(false);
+        if (shredded)
         {
-            await AfterShredAsync(shredXid).ConfigureAwait(false);
+            await AfterShredAsync().ConfigureAwait(false);
         }
     }
 
@@ -98,10 +93,11 @@ public sealed partial class PostgresMetadataStore : IKeyMaterialScrubber
     /// <para>The key row is read with <c>SELECT … FOR UPDATE</c>: a concurrent update of the same key (on any
     /// node) waits, then compares against what this one committed, so exactly one of two racing updates from
     /// the same read applies.</para>
-    /// <para>Destroyed versions (missing from <paramref name="replacement"/>) are overwritten with zeros and
-    /// deleted in the transaction; after it commits the version table is rewritten with <c>VACUUM FULL</c>
-    /// (<see cref="ScrubDestroyedKeyMaterialAsync"/>), which leaves no dead row version, and no stale bytes in the free
-    /// space of a page, in the table's files. docs/kms.md says what PostgreSQL keeps elsewhere.</para>
+    /// <para>Destroyed versions (missing from <paramref name="replacement"/>) become tombstones in the transaction
+    /// (material emptied, version negated: <see cref="MayHoldDestroyedKeyMaterialAsync"/>); after it commits the
+    /// version table is rewritten with <c>VACUUM FULL</c> (<see cref="ScrubDestroyedKeyMaterialAsync"/>), which
+    /// leaves no dead row version, and no stale bytes in the free space of a page, in the table's files, and then
+    /// the tombstones go. docs/kms.md says what PostgreSQL keeps elsewhere.</para>
     /// </remarks>
     public async Task<bool> TryUpdateKeyAsync(KmsKeyRecord expected, KmsKeyRecord replacement, CancellationToken ct = default)
     {
@@ -112,71 +108,77 @@ public sealed partial class PostgresMetadataStore : IKeyMaterialScrubber
             throw new ArgumentException("The replacement must have the expected record's key id.", nameof(replacement));
         }
 
-        var (updated, shredXid) = await WriteAsync(async (s, ct) =>
+        var (updated, shredded) = await WriteAsync(async (s, ct) =>
         {
             await using (var lockKey = s.Command("SELECT 1 FROM kms_keys WHERE key_id = @key_id FOR UPDATE;"))
             {
                 Text(lockKey, "key_id", expected.KeyId);
                 if (await lockKey.ExecuteScalarAsync(ct).ConfigureAwait(false) is null)
                 {
-                    return (false, 0L);
+                    return (false, false);
                 }
             }
             var current = await SelectKeyAsync(s, expected.KeyId, ct).ConfigureAwait(false);
             if (current is null || !current.ContentEquals(expected))
             {
-                return (false, 0L);
+                return (false, false);
             }
             return (true, await UpdateKeyCoreAsync(s, replacement, ct).ConfigureAwait(false));
         }, ct).ConfigureAwait(false);
-        if (shredXid != 0)
+        if (shredded)
         {
-            await AfterShredAsync(shredXid).ConfigureAwait(false);
+            await AfterShredAsync().ConfigureAwait(false);
         }
         return updated;
     }
 
     /// <summary>
     /// Rewrites the KMS version table (<c>VACUUM FULL kms_key_versions</c>), so that no dead row version of
-    /// destroyed material is left in its files: PostgreSQL's counterpart of
-    /// <see cref="SqliteMetadataStore.TruncateWalAsync"/> (<see cref="IKeyMaterialScrubber"/>). Waits up to
-    /// <paramref name="wait"/> for the table's lock. Returns false, leaving
-    /// <see cref="MayHoldDestroyedKeyMaterial"/> set, when a transaction that began before the shred is
-    /// still open in this database (a snapshot that may see the destroyed rows, which the rewrite would have
-    /// to copy), a prepared transaction or replication slot holds such a snapshot, or the lock was not had
-    /// in time: try again later.
+    /// destroyed material is left in its files, then removes the tombstones of the destructions it covered:
+    /// PostgreSQL's counterpart of <see cref="SqliteMetadataStore.TruncateWalAsync"/>
+    /// (<see cref="IKeyMaterialScrubber"/>). Any node may run it for destructions made by any node. Waits up to
+    /// <paramref name="wait"/> for the table's lock. Returns false, leaving the tombstones (so
+    /// <see cref="MayHoldDestroyedKeyMaterialAsync"/> stays true on every node), when a transaction that began
+    /// before the newest destruction is still open on the server (a snapshot that may see the destroyed rows,
+    /// which the rewrite would have to copy), a prepared transaction or replication slot holds such a snapshot,
+    /// or the lock was not had in time: try again later. Returns true at once when nothing was destroyed.
     /// </summary>
-    /// <returns>true when the table was rewritten after every pending shred.</returns>
+    /// <returns>true when the table was rewritten after every destruction whose tombstone it found (or there was none).</returns>
     public async Task<bool> ScrubDestroyedKeyMaterialAsync(TimeSpan? wait = null, CancellationToken ct = default)
     {
-        long pending;
-        lock (_shredLock)
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        await using var connection = await _dataSource.OpenConnectionAsync(ct).ConfigureAwait(false);
+        // The newest destruction: the tombstone written by the youngest transaction (32-bit xid; ages are wrap-safe).
+        long newest;
+        await using (var find = new NpgsqlCommand("SELECT xmin::text::bigint FROM kms_key_versions WHERE version < 0 ORDER BY age(xmin) LIMIT 1;", connection))
         {
-            pending = _pendingShredXid;
-        }
-        var scrubbed = await ScrubKeyTableAsync(pending, wait ?? DefaultScrubWait, ct).ConfigureAwait(false);
-        if (scrubbed)
-        {
-            lock (_shredLock)
+            if (await find.ExecuteScalarAsync(ct).ConfigureAwait(false) is not long xid)
             {
-                if (_pendingShredXid == pending)
-                {
-                    _pendingShredXid = 0;
-                }
+                return true;
             }
+            newest = xid;
         }
-        return scrubbed;
+        if (!await ScrubKeyTableAsync(connection, newest, wait ?? DefaultScrubWait, ct).ConfigureAwait(false))
+        {
+            return false;
+        }
+
+        // The rewrite dropped the dead rows of every destruction made by that transaction or an older one (none of
+        // them can still be running: the wait saw no snapshot that old). A tombstone of a younger destruction,
+        // made meanwhile, stays for the next scrub. The tombstones' own dead rows hold no material.
+        await using var forget = new NpgsqlCommand("DELETE FROM kms_key_versions WHERE version < 0 AND age(xmin) >= age(@xid::text::xid);", connection);
+        forget.Parameters.Add(new NpgsqlParameter<long>("xid", newest));
+        await forget.ExecuteNonQueryAsync(CancellationToken.None).ConfigureAwait(false);
+        return true;
     }
 
     /// <summary>What kept the last scrub from running (for logs and tests); never key material.</summary>
     internal string? LastScrubBlocker { get; private set; }
 
-    private async Task<bool> ScrubKeyTableAsync(long shredXid, TimeSpan wait, CancellationToken ct)
+    private async Task<bool> ScrubKeyTableAsync(NpgsqlConnection connection, long shredXid, TimeSpan wait, CancellationToken ct)
     {
-        ObjectDisposedException.ThrowIf(_disposed, this);
-        await using var connection = await _dataSource.OpenConnectionAsync(ct).ConfigureAwait(false);
         var deadline = DateTimeOffset.UtcNow + wait;
-        while (shredXid != 0)
+        while (true)
         {
             // Who could still see the destroyed rows: a transaction still running that began before the shred
             // committed, or a snapshot (of a session, a prepared transaction, or a standby through its replication
@@ -221,17 +223,17 @@ public sealed partial class PostgresMetadataStore : IKeyMaterialScrubber
         }
     }
 
-    /// <summary>What may still see rows deleted by transaction <paramref name="shredXid"/> (a description, never data), or null.</summary>
+    /// <summary>What may still see rows deleted by transaction <paramref name="shredXid"/> (its 32-bit xid; a description, never data), or null.</summary>
     private static async Task<string?> ShredHolderAsync(NpgsqlConnection connection, long shredXid, CancellationToken ct)
     {
         await using var holders = new NpgsqlCommand("""
-            WITH shred AS (SELECT age((@xid % 4294967296)::text::xid) AS age)
+            WITH shred AS (SELECT age(@xid::text::xid) AS age)
             SELECT coalesce(
                 -- A transaction anywhere on the server that was running when the shred committed keeps every new
                 -- snapshot's xmin (VACUUM's own included) at or before the shred, so the rewrite would copy the
                 -- deleted rows as "recently dead".
-                (SELECT 'a transaction that began before the shred (in any database of the server)'
-                 WHERE pg_snapshot_xmin(pg_current_snapshot())::text::bigint <= @xid),
+                (SELECT 'a transaction that began before the shred (in any database of the server)' FROM shred
+                 WHERE age((pg_snapshot_xmin(pg_current_snapshot())::text::bigint % 4294967296)::text::xid) >= shred.age),
                 (SELECT string_agg(backend_type || ' (' || coalesce(state, '') || ', since ' || coalesce(xact_start::text, '?') || ')', '; ')
                  FROM pg_stat_activity, shred
                  WHERE datname = current_database() AND pid <> pg_backend_pid()
@@ -337,10 +339,10 @@ public sealed partial class PostgresMetadataStore : IKeyMaterialScrubber
 
     /// <summary>
     /// Writes the key row and its versions. Versions that are gone from <paramref name="key"/> (or whose
-    /// material changed) are destroyed: overwritten with zeros, then deleted. Returns the transaction id
-    /// when something was destroyed (for the scrub that must follow the commit), else 0.
+    /// material changed) are destroyed: each row becomes its tombstone (version negated, material emptied).
+    /// Returns true when something was destroyed (the scrub must follow the commit).
     /// </summary>
-    private static async Task<long> UpdateKeyCoreAsync(Session s, KmsKeyRecord key, CancellationToken ct)
+    private static async Task<bool> UpdateKeyCoreAsync(Session s, KmsKeyRecord key, CancellationToken ct)
     {
         await using (var update = s.Command("""
             UPDATE kms_keys SET owner = @owner, created = @created, description = @description, state = @state,
@@ -357,7 +359,7 @@ public sealed partial class PostgresMetadataStore : IKeyMaterialScrubber
         }
 
         var stored = new Dictionary<int, byte[]>();
-        await using (var versions = s.Command("SELECT version, sealed_material FROM kms_key_versions WHERE key_id = @key_id;"))
+        await using (var versions = s.Command("SELECT version, sealed_material FROM kms_key_versions WHERE key_id = @key_id AND version > 0;"))
         {
             Text(versions, "key_id", key.KeyId);
             await using var reader = await versions.ExecuteReaderAsync(ct).ConfigureAwait(false);
@@ -377,36 +379,33 @@ public sealed partial class PostgresMetadataStore : IKeyMaterialScrubber
             Array.Clear(material);
         }
 
-        long shredXid = 0;
         if (destroyed.Length > 0)
         {
-            // The newest row version holds zeros, then none; the older ones are dead rows until the rewrite.
+            // Each destroyed row becomes its tombstone: the newest row version holds no material, and the one that
+            // did is a dead row until the rewrite. The tombstone, committed with the destruction, is the durable
+            // note that the rewrite is owed (a node that dies before it leaves the note to the next KMS job); its
+            // xmin is the destroying transaction, whose older snapshots the rewrite waits out. A tombstone of an
+            // earlier destruction of the same version number is replaced, so the newest destruction is the one
+            // waited for.
             foreach (var sql in (string[])[
-                "UPDATE kms_key_versions SET sealed_material = decode(repeat('00', length(sealed_material)), 'hex') WHERE key_id = @key_id AND version = ANY (@versions);",
-                "DELETE FROM kms_key_versions WHERE key_id = @key_id AND version = ANY (@versions);"])
+                "DELETE FROM kms_key_versions WHERE key_id = @key_id AND version = ANY (@tombstones);",
+                "UPDATE kms_key_versions SET version = -version, sealed_material = ''::bytea WHERE key_id = @key_id AND version = ANY (@versions);"])
             {
                 await using var shred = s.Command(sql);
                 Text(shred, "key_id", key.KeyId);
                 shred.Parameters.Add(new NpgsqlParameter<int[]>("versions", destroyed));
+                shred.Parameters.Add(new NpgsqlParameter<int[]>("tombstones", destroyed.Select(v => -v).ToArray()));
                 await shred.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
             }
-            await using var xid = s.Command("SELECT txid_current();");
-            shredXid = (long)(await xid.ExecuteScalarAsync(ct).ConfigureAwait(false))!;
         }
         await InsertVersionsAsync(s, key.KeyId, key.Versions, ct).ConfigureAwait(false);
-        return shredXid;
+        return destroyed.Length > 0;
     }
 
-    /// <summary>After a committed shred: rewrite the version table now, or leave a note for the KMS job to retry.</summary>
+    /// <summary>After a committed shred: rewrite the version table now; if that cannot finish, the tombstones stay for the KMS job (of any node) to retry.</summary>
     /// <remarks>Takes no token: the shred is committed, and its scrub must not be skipped because a request went away.</remarks>
-    private async Task AfterShredAsync(long shredXid)
-    {
-        lock (_shredLock)
-        {
-            _pendingShredXid = Math.Max(_pendingShredXid, shredXid);
-        }
+    private async Task AfterShredAsync() =>
         await ScrubDestroyedKeyMaterialAsync(ShredScrubWait, CancellationToken.None).ConfigureAwait(false);
-    }
 
     private static void BindKey(NpgsqlCommand cmd, KmsKeyRecord key)
     {
@@ -427,6 +426,8 @@ public sealed partial class PostgresMetadataStore : IKeyMaterialScrubber
     {
         foreach (var v in versions)
         {
+            // Numbers below 1 are the tombstones of destroyed versions (UpdateKeyCoreAsync).
+            ArgumentOutOfRangeException.ThrowIfLessThan(v.Version, 1, nameof(versions));
             await using var cmd = s.Command($"""
                 INSERT INTO kms_key_versions ({KmsVersionColumns}) VALUES (@key_id, @version, @material, @created, @rotation_type)
                 ON CONFLICT (key_id, version) DO UPDATE SET created = EXCLUDED.created, rotation_type = EXCLUDED.rotation_type
@@ -480,7 +481,7 @@ public sealed partial class PostgresMetadataStore : IKeyMaterialScrubber
         }
 
         var versions = new Dictionary<string, List<KmsKeyVersion>>(StringComparer.Ordinal);
-        await using (var cmd = s.Command($"SELECT {KmsVersionColumns} FROM kms_key_versions WHERE key_id = ANY (@keys) ORDER BY key_id, version;"))
+        await using (var cmd = s.Command($"SELECT {KmsVersionColumns} FROM kms_key_versions WHERE key_id = ANY (@keys) AND version > 0 ORDER BY key_id, version;"))
         {
             cmd.Parameters.Add(new NpgsqlParameter<string[]>("keys", rows.Select(r => r.KeyId).ToArray()));
             await using var reader = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);

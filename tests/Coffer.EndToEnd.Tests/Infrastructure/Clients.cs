@@ -4,6 +4,7 @@ using System.Net.Security;
 using System.Net.Sockets;
 using Amazon.Runtime;
 using Amazon.S3;
+using Amazon.S3.Model;
 
 namespace Coffer.EndToEnd.Tests.Infrastructure;
 
@@ -22,6 +23,22 @@ public static class Clients
             MaxErrorRetry = 0,
         };
         return new AmazonS3Client(new BasicAWSCredentials(accessKey ?? CofferFixture.AccessKey, secretKey ?? CofferFixture.SecretKey), config);
+    }
+
+    /// <summary>Every key in the bucket, following the listing's continuation tokens.</summary>
+    public static async Task<List<string>> ListAllKeysAsync(AmazonS3Client client, string bucket)
+    {
+        var keys = new List<string>();
+        var request = new ListObjectsV2Request { BucketName = bucket };
+        ListObjectsV2Response page;
+        do
+        {
+            page = await client.ListObjectsV2Async(request);
+            keys.AddRange((page.S3Objects ?? []).Select(o => o.Key));
+            request.ContinuationToken = page.NextContinuationToken;
+        }
+        while (page.IsTruncated == true);
+        return keys;
     }
 
     /// <summary>An HttpClient that reaches the server whatever the host name (virtual-hosted names need no DNS) and trusts exactly its certificate.</summary>

@@ -8,7 +8,6 @@ using Amazon.S3;
 using Amazon.S3.Model;
 using Coffer.EndToEnd.Tests.Infrastructure;
 using Coffer.Testing;
-using Npgsql;
 using static Coffer.EndToEnd.Tests.Infrastructure.SseCases;
 
 namespace Coffer.EndToEnd.Tests.Remote;
@@ -23,12 +22,11 @@ public sealed class ClusterTests : IAsyncLifetime
 {
     private const int MiB = 1024 * 1024;
 
-    private readonly string _database = $"coffer_remote_{Guid.NewGuid():N}";
+    private readonly PostgresTestDatabase _database = new("coffer_remote");
     private readonly List<CofferFixture> _nodes = [];
     private readonly List<Process> _processes = [];
     private readonly List<string> _directories = [];
     private RemoteBackend? _backend;
-    private bool _created;
 
     public Task InitializeAsync() => Task.CompletedTask;   // lazily, so a skipped test needs no engine
 
@@ -44,14 +42,7 @@ public sealed class ClusterTests : IAsyncLifetime
             await node.DisposeAsync();
         if (_backend is not null)
             await _backend.DisposeAsync();
-        if (_created)
-        {
-            NpgsqlConnection.ClearAllPools();
-            await using var connection = new NpgsqlConnection(Engines.Postgres);
-            await connection.OpenAsync();
-            await using var command = new NpgsqlCommand($"DROP DATABASE IF EXISTS {_database} WITH (FORCE);", connection);
-            await command.ExecuteNonQueryAsync();
-        }
+        await _database.DisposeAsync();
         foreach (var directory in _directories)
         {
             try { Directory.Delete(directory, recursive: true); }
@@ -60,46 +51,10 @@ public sealed class ClusterTests : IAsyncLifetime
         }
     }
 
-    private string DatabaseUri
-    {
-        get
-        {
-            var b = new NpgsqlConnectionStringBuilder(Engines.Postgres);
-            var user = Uri.EscapeDataString(b.Username ?? "postgres") + (b.Password is { } p ? ":" + Uri.EscapeDataString(p) : "");
-            return $"postgresql://{user}@{b.Host}:{b.Port}/{_database}";
-        }
-    }
-
-    private async Task CreateDatabaseAsync()
-    {
-        await using var connection = new NpgsqlConnection(Engines.Postgres);
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand($"CREATE DATABASE {_database} ENCODING 'UTF8' TEMPLATE template0;", connection);
-        await command.ExecuteNonQueryAsync();
-        _created = true;
-    }
-
     private static async Task<byte[]> ReadAsync(AmazonS3Client s3, string bucket, string key, Mode mode = Mode.Plain)
     {
         using var get = await s3.GetObjectAsync(Get(bucket, key, mode));
         return await ReadAllAsync(get);
-    }
-
-    private static void Apply(PutObjectRequest r, Mode mode, string kmsKeyId)
-    {
-        switch (mode)
-        {
-            case Mode.SseS3: r.ServerSideEncryptionMethod = ServerSideEncryptionMethod.AES256; break;
-            case Mode.SseKms:
-                r.ServerSideEncryptionMethod = ServerSideEncryptionMethod.AWSKMS;
-                r.ServerSideEncryptionKeyManagementServiceKeyId = kmsKeyId;
-                break;
-            case Mode.SseC:
-                r.ServerSideEncryptionCustomerMethod = ServerSideEncryptionCustomerMethod.AES256;
-                r.ServerSideEncryptionCustomerProvidedKey = SseKeys.KeyA;
-                r.ServerSideEncryptionCustomerProvidedKeyMD5 = SseKeys.KeyAMd5;
-                break;
-        }
     }
 
     [PostgresFact]
@@ -108,23 +63,17 @@ public sealed class ClusterTests : IAsyncLifetime
         Assert.False(string.IsNullOrEmpty(Engines.S3Endpoint));
         _backend = new RemoteBackend();
         var backend = _backend;
-        await CreateDatabaseAsync();
+        await _database.CreateAsync();
         var rootKey = RandomNumberGenerator.GetBytes(32);
         for (var i = 0; i < 3; i++)
         {
-            var data = Path.Combine(Path.GetTempPath(), "coffer-cluster-" + Guid.NewGuid().ToString("N"));
-            Directory.CreateDirectory(data);
-            var keyFile = Path.Combine(data, "root.key");
-            await File.WriteAllBytesAsync(keyFile, rootKey);
-            if (!OperatingSystem.IsWindows())
-                File.SetUnixFileMode(keyFile, UnixFileMode.UserRead | UnixFileMode.UserWrite);
             var node = new CofferFixture
             {
-                DataDirectory = data,
+                DataDirectory = CofferFixture.DataFolderWithRootKey(rootKey),
                 TimeScale = 1000,
                 Configure = o =>
                 {
-                    o.Metadata = DatabaseUri;
+                    o.Metadata = _database.Uri;
                     backend.Configure(o);
                 },
             };
@@ -236,7 +185,7 @@ public sealed class ClusterTests : IAsyncLifetime
     {
         Assert.False(string.IsNullOrEmpty(Engines.S3Endpoint));
         _backend = new RemoteBackend();
-        await CreateDatabaseAsync();
+        await _database.CreateAsync();
         const string accessKey = "AKIDCLUSTERKILLTEST00000000000000000";
         const string secretKey = "ClusterKillTestSecretKey0123456789abcdef";
         var rootKey = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
@@ -263,7 +212,7 @@ public sealed class ClusterTests : IAsyncLifetime
             start.Environment["COFFER_SECRET_KEY"] = secretKey;
             start.Environment["COFFER_BLOBS_ACCESS_KEY"] = Engines.S3AccessKey;
             start.Environment["COFFER_BLOBS_SECRET_KEY"] = Engines.S3SecretKey;
-            foreach (var arg in new[] { Path.Combine(AppContext.BaseDirectory, "coffer.dll"), "serve", "--data", data, "--http", $"127.0.0.1:{port}", "--https", "none", "--metadata", DatabaseUri, "--blobs", _backend.Spec })
+            foreach (var arg in new[] { Path.Combine(AppContext.BaseDirectory, "coffer.dll"), "serve", "--data", data, "--http", $"127.0.0.1:{port}", "--https", "none", "--metadata", _database.Uri, "--blobs", _backend.Spec })
                 start.ArgumentList.Add(arg);
             var process = Process.Start(start)!;
             process.BeginOutputReadLine();
@@ -328,16 +277,7 @@ public sealed class ClusterTests : IAsyncLifetime
                     var read = await ReadAsync(client, bucket, key);
                     Assert.True(data.AsSpan().SequenceEqual(read), $"{key} differs");
                 }
-                var listed = new HashSet<string>();
-                var request = new ListObjectsV2Request { BucketName = bucket };
-                ListObjectsV2Response page;
-                do
-                {
-                    page = await client.ListObjectsV2Async(request);
-                    listed.UnionWith((page.S3Objects ?? []).Select(o => o.Key));
-                    request.ContinuationToken = page.NextContinuationToken;
-                }
-                while (page.IsTruncated == true);
+                var listed = (await Clients.ListAllKeysAsync(client, bucket)).ToHashSet();
                 Assert.Subset(listed, acknowledged.Keys.ToHashSet());
             }
         }

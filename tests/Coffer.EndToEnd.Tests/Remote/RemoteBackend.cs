@@ -34,20 +34,7 @@ public sealed partial class RemoteBackend : IAsyncDisposable
     }
 
     /// <summary>Every key in the bucket, whatever its prefix.</summary>
-    public async Task<List<string>> KeysAsync()
-    {
-        var keys = new List<string>();
-        var request = new ListObjectsV2Request { BucketName = Bucket };
-        ListObjectsV2Response response;
-        do
-        {
-            response = await Client.ListObjectsV2Async(request);
-            keys.AddRange((response.S3Objects ?? []).Select(o => o.Key));
-            request.ContinuationToken = response.NextContinuationToken;
-        }
-        while (response.IsTruncated == true);
-        return keys;
-    }
+    public Task<List<string>> KeysAsync() => Clients.ListAllKeysAsync(Client, Bucket);
 
     public async Task<byte[]> ReadAsync(string key)
     {

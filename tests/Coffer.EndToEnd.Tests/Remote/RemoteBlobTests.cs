@@ -53,61 +53,6 @@ public sealed class RemoteBlobTests : IAsyncLifetime
         return data;
     }
 
-    private static void Apply(PutObjectRequest r, Mode mode, string? kmsKeyId)
-    {
-        switch (mode)
-        {
-            case Mode.SseS3: r.ServerSideEncryptionMethod = ServerSideEncryptionMethod.AES256; break;
-            case Mode.SseKms:
-                r.ServerSideEncryptionMethod = ServerSideEncryptionMethod.AWSKMS;
-                r.ServerSideEncryptionKeyManagementServiceKeyId = kmsKeyId;
-                break;
-            case Mode.SseC:
-                r.ServerSideEncryptionCustomerMethod = ServerSideEncryptionCustomerMethod.AES256;
-                r.ServerSideEncryptionCustomerProvidedKey = SseKeys.KeyA;
-                r.ServerSideEncryptionCustomerProvidedKeyMD5 = SseKeys.KeyAMd5;
-                break;
-        }
-    }
-
-    private static void Apply(InitiateMultipartUploadRequest r, Mode mode, string? kmsKeyId)
-    {
-        switch (mode)
-        {
-            case Mode.SseS3: r.ServerSideEncryptionMethod = ServerSideEncryptionMethod.AES256; break;
-            case Mode.SseKms:
-                r.ServerSideEncryptionMethod = ServerSideEncryptionMethod.AWSKMS;
-                r.ServerSideEncryptionKeyManagementServiceKeyId = kmsKeyId;
-                break;
-            case Mode.SseC:
-                r.ServerSideEncryptionCustomerMethod = ServerSideEncryptionCustomerMethod.AES256;
-                r.ServerSideEncryptionCustomerProvidedKey = SseKeys.KeyA;
-                r.ServerSideEncryptionCustomerProvidedKeyMD5 = SseKeys.KeyAMd5;
-                break;
-        }
-    }
-
-    private static void Apply(UploadPartRequest r, Mode mode)
-    {
-        if (mode != Mode.SseC)
-            return;
-        r.ServerSideEncryptionCustomerMethod = ServerSideEncryptionCustomerMethod.AES256;
-        r.ServerSideEncryptionCustomerProvidedKey = SseKeys.KeyA;
-        r.ServerSideEncryptionCustomerProvidedKeyMD5 = SseKeys.KeyAMd5;
-    }
-
-    private static GetObjectMetadataRequest Head(string bucket, string key, Mode mode)
-    {
-        var head = new GetObjectMetadataRequest { BucketName = bucket, Key = key };
-        if (mode == Mode.SseC)
-        {
-            head.ServerSideEncryptionCustomerMethod = ServerSideEncryptionCustomerMethod.AES256;
-            head.ServerSideEncryptionCustomerProvidedKey = SseKeys.KeyA;
-            head.ServerSideEncryptionCustomerProvidedKeyMD5 = SseKeys.KeyAMd5;
-        }
-        return head;
-    }
-
     private static void AssertMode(Mode mode, ServerSideEncryptionMethod method, ServerSideEncryptionCustomerMethod customer)
     {
         switch (mode)
@@ -196,25 +141,7 @@ public sealed class RemoteBlobTests : IAsyncLifetime
         // Copy into another SSE mode.
         var target = mode switch { Mode.SseS3 => Mode.SseC, Mode.SseKms => Mode.SseS3, _ => Mode.SseKms };
         var copy = new CopyObjectRequest { SourceBucket = bucket, SourceKey = key, DestinationBucket = bucket, DestinationKey = copyKey };
-        if (mode == Mode.SseC)
-        {
-            copy.CopySourceServerSideEncryptionCustomerMethod = ServerSideEncryptionCustomerMethod.AES256;
-            copy.CopySourceServerSideEncryptionCustomerProvidedKey = SseKeys.KeyA;
-            copy.CopySourceServerSideEncryptionCustomerProvidedKeyMD5 = SseKeys.KeyAMd5;
-        }
-        switch (target)
-        {
-            case Mode.SseS3: copy.ServerSideEncryptionMethod = ServerSideEncryptionMethod.AES256; break;
-            case Mode.SseKms:
-                copy.ServerSideEncryptionMethod = ServerSideEncryptionMethod.AWSKMS;
-                copy.ServerSideEncryptionKeyManagementServiceKeyId = kmsKeyId;
-                break;
-            case Mode.SseC:
-                copy.ServerSideEncryptionCustomerMethod = ServerSideEncryptionCustomerMethod.AES256;
-                copy.ServerSideEncryptionCustomerProvidedKey = SseKeys.KeyA;
-                copy.ServerSideEncryptionCustomerProvidedKeyMD5 = SseKeys.KeyAMd5;
-                break;
-        }
+        Apply(copy, mode, target, kmsKeyId);
         var beforeCopy = (await backend.KeysAsync()).ToHashSet();
         await s3.CopyObjectAsync(copy);
         // A copy re-wraps the object key and shares the data: nothing new on the backend.

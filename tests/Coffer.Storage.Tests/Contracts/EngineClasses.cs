@@ -45,6 +45,11 @@ public sealed class SqliteRekeyStoreTests() : RekeyStoreContract<SqliteMetadataS
 [RequiresEngine(Engines.PostgresVariable)]
 public sealed class PostgresRekeyStoreTests(PostgresEngine engine) : RekeyStoreContract<PostgresMetadataStore>(engine), IClassFixture<PostgresEngine>;
 
+public sealed class SqliteInlineObjectTests() : InlineObjectContract<SqliteMetadataStore>(new SqliteEngine());
+
+[RequiresEngine(Engines.PostgresVariable)]
+public sealed class PostgresInlineObjectTests(PostgresEngine engine) : InlineObjectContract<PostgresMetadataStore>(engine), IClassFixture<PostgresEngine>;
+
 public sealed class SqliteTaggingTests() : TaggingContract<SqliteMetadataStore>(new SqliteEngine());
 
 [RequiresEngine(Engines.PostgresVariable)]

@@ -33,22 +33,7 @@ public sealed class PostgresKmsShredTests(PostgresEngine engine) : IClassFixture
     };
 
     /// <summary>Whether the version table's files on disk (after a checkpoint) contain <paramref name="needle"/>.</summary>
-    private async Task<bool> KeyTableFileContainsAsync(byte[] needle)
-    {
-        await using var connection = new NpgsqlConnection(engine.ConnectionString);
-        await connection.OpenAsync();
-        await using (var super = new NpgsqlCommand("SELECT rolsuper FROM pg_roles WHERE rolname = current_user;", connection))
-        {
-            Assert.True((bool)(await super.ExecuteScalarAsync())!, "this test reads the table's files and needs a superuser in COFFER_TEST_POSTGRES");
-        }
-        await using (var checkpoint = new NpgsqlCommand("CHECKPOINT;", connection))
-        {
-            await checkpoint.ExecuteNonQueryAsync();
-        }
-        await using var read = new NpgsqlCommand("SELECT position(@needle IN pg_read_binary_file(pg_relation_filepath('kms_key_versions'))) > 0;", connection);
-        read.Parameters.AddWithValue("needle", needle);
-        return (bool)(await read.ExecuteScalarAsync())!;
-    }
+    private Task<bool> KeyTableFileContainsAsync(byte[] needle) => engine.FilesContainAsync(needle);
 
     [ContractFact]
     public async Task Destroyed_material_is_not_in_the_key_tables_file_and_the_survivors_are_intact()
@@ -74,7 +59,7 @@ public sealed class PostgresKmsShredTests(PostgresEngine engine) : IClassFixture
             Assert.True(await _store.TryUpdateKeyAsync(victim, victim with { State = KmsKeyState.Deleted, Versions = [] }));
         }
 
-        Assert.False(_store.MayHoldDestroyedKeyMaterial, _store.LastScrubBlocker);
+        Assert.False(await _store.MayHoldDestroyedKeyMaterialAsync(), _store.LastScrubBlocker);
         foreach (var material in materials)
         {
             Assert.False(await KeyTableFileContainsAsync(material));
@@ -103,13 +88,13 @@ public sealed class PostgresKmsShredTests(PostgresEngine engine) : IClassFixture
         }
 
         await _store.UpdateKeyAsync(key with { State = KmsKeyState.Deleted, Versions = [] });
-        Assert.True(_store.MayHoldDestroyedKeyMaterial);
+        Assert.True(await _store.MayHoldDestroyedKeyMaterialAsync());
         Assert.False(await _store.ScrubDestroyedKeyMaterialAsync(TimeSpan.FromMilliseconds(200)));
         Assert.True(await KeyTableFileContainsAsync(material));          // the dead row version is still there
 
         await snapshot.RollbackAsync();
         Assert.True(await _store.ScrubDestroyedKeyMaterialAsync(TimeSpan.FromSeconds(5)));
-        Assert.False(_store.MayHoldDestroyedKeyMaterial);
+        Assert.False(await _store.MayHoldDestroyedKeyMaterialAsync());
         Assert.False(await KeyTableFileContainsAsync(material));
     }
 

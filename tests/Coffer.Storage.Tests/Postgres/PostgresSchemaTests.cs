@@ -18,13 +18,13 @@ public sealed class PostgresSchemaTests : IAsyncLifetime
         if (_created)
         {
             NpgsqlConnection.ClearAllPools();
-            await Contracts.PostgresEngine.AdminAsync($"DROP DATABASE IF EXISTS {_database} WITH (FORCE);");
+            await PostgresTestDatabase.AdminAsync($"DROP DATABASE IF EXISTS {_database} WITH (FORCE);");
         }
     }
 
     private async Task CreateDatabaseAsync(string encoding = "UTF8")
     {
-        await Contracts.PostgresEngine.AdminAsync($"CREATE DATABASE {_database} ENCODING '{encoding}' LC_COLLATE 'C' LC_CTYPE 'C' TEMPLATE template0;");
+        await PostgresTestDatabase.AdminAsync($"CREATE DATABASE {_database} ENCODING '{encoding}' LC_COLLATE 'C' LC_CTYPE 'C' TEMPLATE template0;");
         _created = true;
     }
 
@@ -158,7 +158,7 @@ public sealed class PostgresSchemaTests : IAsyncLifetime
         await CreateDatabaseAsync();
         await (await PostgresMetadataStore.OpenAsync(ConnectionString)).DisposeAsync();   // tables owned by the test's role
         var role = $"coffer_test_role_{Guid.NewGuid():N}";
-        await Contracts.PostgresEngine.AdminAsync($"CREATE ROLE {role} LOGIN;");
+        await PostgresTestDatabase.AdminAsync($"CREATE ROLE {role} LOGIN;");
         try
         {
             var asOther = new NpgsqlConnectionStringBuilder(ConnectionString) { Username = role, Pooling = false }.ConnectionString;
@@ -168,9 +168,9 @@ public sealed class PostgresSchemaTests : IAsyncLifetime
         finally
         {
             NpgsqlConnection.ClearAllPools();
-            await Contracts.PostgresEngine.AdminAsync($"DROP DATABASE IF EXISTS {_database} WITH (FORCE);");
+            await PostgresTestDatabase.AdminAsync($"DROP DATABASE IF EXISTS {_database} WITH (FORCE);");
             _created = false;
-            await Contracts.PostgresEngine.AdminAsync($"DROP ROLE IF EXISTS {role};");
+            await PostgresTestDatabase.AdminAsync($"DROP ROLE IF EXISTS {role};");
         }
     }
 

@@ -1,7 +1,9 @@
+using Coffer.Storage;
 using Xunit.Abstractions;
 using Xunit.Sdk;
+using Xunit;
 
-namespace Coffer.Storage.Tests.Contracts;
+namespace Coffer.Testing.Contracts;
 
 /// <summary>
 /// Marks a test class whose store needs an external engine: every <see cref="ContractFactAttribute"/> and
@@ -15,12 +17,12 @@ public sealed class RequiresEngineAttribute(params string[] variables) : Attribu
 }
 
 /// <summary>A fact of a contract suite: skipped as its class's <see cref="RequiresEngineAttribute"/> says.</summary>
-[XunitTestCaseDiscoverer("Coffer.Storage.Tests.Contracts.ContractFactDiscoverer", "Coffer.Storage.Tests")]
+[XunitTestCaseDiscoverer("Coffer.Testing.Contracts.ContractFactDiscoverer", "Coffer.Testing")]
 [AttributeUsage(AttributeTargets.Method, AllowMultiple = false)]
 public sealed class ContractFactAttribute : FactAttribute;
 
 /// <summary>A theory of a contract suite: skipped as its class's <see cref="RequiresEngineAttribute"/> says.</summary>
-[XunitTestCaseDiscoverer("Coffer.Storage.Tests.Contracts.ContractTheoryDiscoverer", "Coffer.Storage.Tests")]
+[XunitTestCaseDiscoverer("Coffer.Testing.Contracts.ContractTheoryDiscoverer", "Coffer.Testing")]
 [AttributeUsage(AttributeTargets.Method, AllowMultiple = false)]
 public sealed class ContractTheoryAttribute : TheoryAttribute;
 

@@ -1,7 +1,9 @@
 using System.Collections.Concurrent;
 using Coffer.Crypto.Kms;
+using Coffer.Storage;
+using Xunit;
 
-namespace Coffer.Storage.Tests.Contracts;
+namespace Coffer.Testing.Contracts;
 
 /// <summary>
 /// Several nodes writing at once: every test opens a second store instance on the same database (another

@@ -1,7 +1,9 @@
 using System.Security.Cryptography;
 using Coffer.Crypto.Kms;
+using Coffer.Storage;
+using Xunit;
 
-namespace Coffer.Storage.Tests.Contracts;
+namespace Coffer.Testing.Contracts;
 
 /// <summary>
 /// What <c>coffer admin rekey</c> needs of a store: a compare-and-set of an object's encryption that saves

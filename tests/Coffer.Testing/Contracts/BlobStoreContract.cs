@@ -1,6 +1,8 @@
 using System.Security.Cryptography;
+using Coffer.Storage;
+using Xunit;
 
-namespace Coffer.Storage.Tests.Contracts;
+namespace Coffer.Testing.Contracts;
 
 /// <summary>
 /// What every <see cref="IBlobStore"/> promises, proven once per backend: a subclass only says

@@ -1,7 +1,9 @@
 using System.Security.Cryptography;
 using Coffer.Crypto.Kms;
+using Coffer.Storage;
+using Xunit;
 
-namespace Coffer.Storage.Tests.Contracts;
+namespace Coffer.Testing.Contracts;
 
 public abstract class KmsKeyStoreContract<TStore>(IStoreEngine<TStore> engine) : StoreContract<TStore>(engine)
     where TStore : class, IMetadataStore, IMultipartStore, IKmsKeyStore
@@ -94,6 +96,53 @@ public abstract class KmsKeyStoreContract<TStore>(IStoreEngine<TStore> engine) :
         await Store.UpdateKeyAsync(shredded);
         AssertKey(shredded, await Store.GetKeyAsync("k1"));
         Assert.Equal(0L, await CountRowsAsync("kms_key_versions"));
+    }
+
+    [ContractFact]
+    public async Task A_scrub_left_undone_by_a_node_that_stopped_is_found_and_done_by_the_next_node()
+    {
+        var key = Key("k1", versions: 2);
+        await Store.CreateKeyAsync(key);
+        var materials = key.Versions.Select(v => v.SealedMaterial).ToList();
+
+        // Node A destroys the key while another node's long read may still see the material, so the scrub that
+        // follows the destruction cannot finish; then node A stops before its KMS job retried it. Node B, started
+        // afterwards, knows nothing of A's memory: its KMS job asks the store.
+        var nodeA = await OpenSecondStoreAsync();
+        var reader = await Engine.HoldSnapshotAsync();
+        TStore nodeB;
+        try
+        {
+            await nodeA.UpdateKeyAsync(key with { State = KmsKeyState.Deleted, Versions = [] });
+            Assert.True(await ((IKeyMaterialScrubber)nodeA).MayHoldDestroyedKeyMaterialAsync());
+            Assert.True(await Engine.FilesContainAsync(materials[0]));   // the premise: a copy is still in the engine's files
+            await nodeA.DisposeAsync();
+            nodeB = await OpenSecondStoreAsync();
+            Assert.True(await ((IKeyMaterialScrubber)nodeB).MayHoldDestroyedKeyMaterialAsync());
+            Assert.False(await ((IKeyMaterialScrubber)nodeB).ScrubDestroyedKeyMaterialAsync(TimeSpan.FromMilliseconds(200)));   // the reader still holds it
+        }
+        finally
+        {
+            await reader.DisposeAsync();
+        }
+
+        try
+        {
+            var scrubber = (IKeyMaterialScrubber)nodeB;
+            Assert.True(await scrubber.MayHoldDestroyedKeyMaterialAsync());
+            Assert.True(await scrubber.ScrubDestroyedKeyMaterialAsync(TimeSpan.FromSeconds(10)));
+            Assert.False(await scrubber.MayHoldDestroyedKeyMaterialAsync());
+            foreach (var material in materials)
+            {
+                Assert.False(await Engine.FilesContainAsync(material));
+            }
+            AssertKey(key with { State = KmsKeyState.Deleted, Versions = [] }, await nodeB.GetKeyAsync("k1"));
+            Assert.Equal(0L, await Engine.CountRowsAsync(nodeB, "kms_key_versions"));
+        }
+        finally
+        {
+            await nodeB.DisposeAsync();
+        }
     }
 
     [ContractFact]

@@ -1,4 +1,7 @@
-namespace Coffer.Storage.Tests.Contracts;
+using Coffer.Storage;
+using Xunit;
+
+namespace Coffer.Testing.Contracts;
 
 /// <summary>
 /// What <see cref="IJobLeases"/> promises when several nodes share a backend: every test opens the backend

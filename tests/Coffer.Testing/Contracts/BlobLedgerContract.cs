@@ -1,9 +1,12 @@
-namespace Coffer.Storage.Tests.Contracts;
+using Coffer.Storage;
+using Xunit;
+
+namespace Coffer.Testing.Contracts;
 
 /// <summary>
 /// What <see cref="IBlobLedger"/> promises, with garbage collection running on two nodes: every test opens
 /// the backend twice on one database (<see cref="OpenAsync"/>), as two Coffer nodes would, over one shared
-/// blob store. A backend proves it by subclassing this with its own factory (SQLite: <see cref="SqliteBlobLedgerTests"/>).
+/// blob store. A backend proves it by subclassing this with its own factory (SQLite: <c>SqliteBlobLedgerTests</c> in Coffer.Storage.Tests).
 /// </summary>
 public abstract class BlobLedgerContract : IAsyncLifetime
 {

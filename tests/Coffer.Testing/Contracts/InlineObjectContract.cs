@@ -1,8 +1,9 @@
-using Coffer.Crypto.Kms;
 using System.Security.Cryptography;
-using Coffer.Storage.Postgres;
+using Coffer.Crypto.Kms;
+using Coffer.Storage;
+using Xunit;
 
-namespace Coffer.Storage.Tests.Contracts;
+namespace Coffer.Testing.Contracts;
 
 /// <summary>
 /// Objects whose one sealed stream lives in their metadata row (<see cref="ObjectStream.IsInline"/>): the row
@@ -108,8 +109,3 @@ public abstract class InlineObjectContract<TStore>(IStoreEngine<TStore> engine) 
         Assert.Null(await Store.GetObjectAsync("b", "k"));
     }
 }
-
-public sealed class SqliteInlineObjectTests() : InlineObjectContract<SqliteMetadataStore>(new SqliteEngine());
-
-[RequiresEngine(Engines.PostgresVariable)]
-public sealed class PostgresInlineObjectTests(PostgresEngine engine) : InlineObjectContract<PostgresMetadataStore>(engine), IClassFixture<PostgresEngine>;

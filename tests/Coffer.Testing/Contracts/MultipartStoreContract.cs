@@ -1,5 +1,8 @@
 using Coffer.Crypto.Kms;
-namespace Coffer.Storage.Tests.Contracts;
+using Coffer.Storage;
+using Xunit;
+
+namespace Coffer.Testing.Contracts;
 
 public abstract class MultipartStoreContract<TStore>(IStoreEngine<TStore> engine) : StoreContract<TStore>(engine)
     where TStore : class, IMetadataStore, IMultipartStore, IKmsKeyStore

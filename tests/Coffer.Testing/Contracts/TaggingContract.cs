@@ -1,7 +1,9 @@
 using System.Security.Cryptography;
 using Coffer.Crypto.Kms;
+using Coffer.Storage;
+using Xunit;
 
-namespace Coffer.Storage.Tests.Contracts;
+namespace Coffer.Testing.Contracts;
 
 /// <summary>
 /// Tags (schema version 9): an object's tags are part of its row (an overwrite replaces them, a delete removes

@@ -1,5 +1,8 @@
 using Coffer.Crypto.Kms;
-namespace Coffer.Storage.Tests.Contracts;
+using Coffer.Storage;
+using Xunit;
+
+namespace Coffer.Testing.Contracts;
 
 /// <summary>The two writes CopyObject and RestoreObject need: a put that shares blobs safely, and a compare-and-set of the restore state.</summary>
 public abstract class CopyAndRestoreContract<TStore>(IStoreEngine<TStore> engine) : StoreContract<TStore>(engine)

@@ -1,7 +1,9 @@
 using System.Text;
 using Coffer.Crypto.Kms;
+using Coffer.Storage;
+using Xunit;
 
-namespace Coffer.Storage.Tests.Contracts;
+namespace Coffer.Testing.Contracts;
 
 public abstract class ListingContract<TStore>(IStoreEngine<TStore> engine) : StoreContract<TStore>(engine)
     where TStore : class, IMetadataStore, IMultipartStore, IKmsKeyStore

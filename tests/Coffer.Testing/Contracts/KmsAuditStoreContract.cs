@@ -1,4 +1,7 @@
-namespace Coffer.Storage.Tests.Contracts;
+using Coffer.Storage;
+using Xunit;
+
+namespace Coffer.Testing.Contracts;
 
 /// <summary>
 /// What <see cref="IKmsAuditStore"/> promises: entries appended by any node sharing the database are read back by
