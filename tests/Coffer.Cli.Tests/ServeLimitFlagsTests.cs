@@ -15,6 +15,20 @@ public sealed class ServeLimitFlagsTests
         Assert.Matches(@"--max-connections[^\n]*(\n[^-\n][^\n]*)*\[default: 4096\]", help);
         Assert.Contains("SlowDown", help);
         Assert.Contains("1024 bytes/s", help);
+        Assert.Matches(@"--inline-max[^\n]*(\n[^-\n][^\n]*)*\[default: 65536\]", help);
+    }
+
+    [Theory]
+    [InlineData("-1")]
+    [InlineData("1048577")]
+    public async Task An_inline_limit_outside_0_to_1_MiB_is_a_usage_error(string value)
+    {
+        var data = Path.Combine(Path.GetTempPath(), "coffer-serve-flags-" + Guid.NewGuid().ToString("N"));
+        var result = await CofferProcess.RunAsync(NoServer, ["serve", "--data", data, "--http", "127.0.0.1:0", "--https", "none", "--inline-max", value]);
+        Assert.True(result.ExitCode == 2, result.Describe());
+        var line = Assert.Single(result.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Equal("coffer serve: --inline-max must be between 0 and 1048576 bytes.", line);
+        Assert.False(Directory.Exists(data), "a refused start created the data folder");
     }
 
     [Theory]

@@ -194,17 +194,8 @@ public static class ObjectWriter
             await Blob.Stream.WriteAsync(buffer, cancellationToken);
         }
 
-        public override void Write(ReadOnlySpan<byte> buffer)
-        {
-            if (_memory is not null && _memory.Length + buffer.Length <= _inlineMax)
-            {
-                _memory.Write(buffer);
-                return;
-            }
-            WriteAsync(buffer.ToArray()).AsTask().GetAwaiter().GetResult();
-        }
-
-        public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
+        // The sealer writes asynchronously only; a synchronous write would block on a remote blob store.
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException("Write sealed bytes asynchronously.");
 
         public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
             WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
