@@ -43,6 +43,16 @@ internal static class ServeCommand
             DefaultValueFactory = _ => CofferServerOptions.DefaultInlineMaxBytes,
         };
 
+        var scrubInterval = new Option<double>("--scrub-interval")
+        {
+            Description = "Hours between the starts of a keyless scrub of every stored object (each blob checked against the checksum recorded when it was written; damage is logged and shown by `coffer admin scrub --status`). 0 (the default) for none; e.g. 168 for weekly. Scaled by --time-scale.",
+            DefaultValueFactory = _ => 0,
+        };
+        var scrubRate = new Option<double>("--scrub-rate")
+        {
+            Description = "MB/s of stored data the scheduled scrub reads at most.",
+            DefaultValueFactory = _ => CofferServerOptions.DefaultScrubBytesPerSecond / 1e6,
+        };
         var command = new Command("serve", """
             Start the Coffer server.
 
@@ -61,7 +71,7 @@ internal static class ServeCommand
               coffer serve --data /srv/coffer --http 0.0.0.0:9000 --domain s3.example.test
             """)
         {
-            data, metadata, blobs, http, https, cert, key, domain, region, timeScale, maxUploads, maxConnections, inlineMax,
+            data, metadata, blobs, http, https, cert, key, domain, region, timeScale, maxUploads, maxConnections, inlineMax, scrubInterval, scrubRate,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -80,6 +90,8 @@ internal static class ServeCommand
                 MaxConcurrentUploads = parse.GetValue(maxUploads),
                 MaxConnections = parse.GetValue(maxConnections),
                 InlineMaxBytes = parse.GetValue(inlineMax),
+                ScrubInterval = parse.GetValue(scrubInterval) is > 0 and var hours ? TimeSpan.FromHours(hours) : null,
+                ScrubBytesPerSecond = parse.GetValue(scrubRate) * 1e6,
             };
             if (options.TimeScale <= 0)
             {
@@ -94,6 +106,11 @@ internal static class ServeCommand
             if (options.InlineMaxBytes is < 0 or > CofferServerOptions.MaxInlineMaxBytes)
             {
                 Console.Error.WriteLine($"coffer serve: --inline-max must be between 0 and {CofferServerOptions.MaxInlineMaxBytes} bytes.");
+                return 2;
+            }
+            if (parse.GetValue(scrubInterval) < 0 || !(options.ScrubBytesPerSecond > 0))
+            {
+                Console.Error.WriteLine("coffer serve: --scrub-interval must be 0 (off) or more hours, and --scrub-rate more than 0 MB/s.");
                 return 2;
             }
             if (options.HttpEndpoint is null && options.HttpsEndpoint is null)

@@ -71,7 +71,7 @@ public static class SseService
                         s.Audit.Write(audit with { KeyId = sealedKey.KeyId, KeyVersion = sealedKey.KeyVersion, Cached = sealedKey.BucketKeyCached });
                         return new SealedWrite(sealedKey.Key, new ObjectEncryption(SseMode.Cos, sealedKey.SealedKey, sealedKey.KeyId));
                     }
-                    catch (Exception e) when (AuditFailure(s, audit, keyRef, e))
+                    catch (Exception e) when (AuditFailure(s.Audit, audit, keyRef, e))
                     {
                         throw; // not reached: the filter records the failure and lets the exception pass
                     }
@@ -98,7 +98,7 @@ public static class SseService
                         s.Audit.Write(audit with { KeyId = sealedKey.KeyId, KeyVersion = sealedKey.KeyVersion, Cached = sealedKey.BucketKeyCached });
                         return new SealedWrite(sealedKey.Key, new ObjectEncryption(SseMode.Kms, sealedKey.SealedKey, sealedKey.KeyId, contextBase64));
                     }
-                    catch (Exception e) when (AuditFailure(s, audit, keyRef, e))
+                    catch (Exception e) when (AuditFailure(s.Audit, audit, keyRef, e))
                     {
                         throw; // not reached, as above
                     }
@@ -149,22 +149,32 @@ public static class SseService
                 return CustomerKeySealing.TryUnseal(enc.SealedKey, customer.Bytes, new KeyBinding(obj.Bucket, obj.Key, ModeCustomer))
                     ?? throw new CofferException(ErrorCode.AccessDenied, "The customer-provided key does not open this object; send the key it was written with.");
             default:
-                {
-                    var mode = enc.Mode == SseMode.Cos ? ModeCos : ModeKms;
-                    var clientContext = enc.Mode == SseMode.Kms && enc.KmsContext is not null ? SseRequest.ParseContext(enc.KmsContext) : null;
-                    var context = KmsContext(obj.Bucket, clientContext);
-                    var audit = AuditEntry(caller, "SseUnwrap", mode, obj.Bucket, obj.Key, context);
-                    try
-                    {
-                        var opened = await s.Envelope.UnsealWithDetailsAsync(enc.SealedKey, context, new KeyBinding(obj.Bucket, obj.Key, mode), ct);
-                        s.Audit.Write(audit with { KeyId = opened.KeyId, KeyVersion = opened.KeyVersion, Cached = opened.BucketKeyCached });
-                        return opened.Key;
-                    }
-                    catch (Exception e) when (AuditFailure(s, audit, enc.KmsKeyId, e))
-                    {
-                        throw; // not reached: the filter records the failure and lets the exception pass
-                    }
-                }
+                return await OpenKmsSealedAsync(s.Envelope, s.Audit, obj, caller, ct);
+        }
+    }
+
+    /// <summary>
+    /// Recovers the object key of a stored SSE-COS or SSE-KMS object through the KMS (audited as <c>SseUnwrap</c>,
+    /// <paramref name="caller"/> naming who asked; null: the server itself, e.g. a deep scrub).
+    /// </summary>
+    public static async Task<ObjectKey> OpenKmsSealedAsync(KmsEnvelope envelope, KmsAuditLog auditLog, ObjectRecord obj, RequestContext? caller, CancellationToken ct)
+    {
+        var enc = obj.Encryption;
+        if (enc.Mode is not (SseMode.Cos or SseMode.Kms))
+            throw new ArgumentException($"The object is not sealed through the KMS (mode {enc.Mode}).", nameof(obj));
+        var mode = enc.Mode == SseMode.Cos ? ModeCos : ModeKms;
+        var clientContext = enc.Mode == SseMode.Kms && enc.KmsContext is not null ? SseRequest.ParseContext(enc.KmsContext) : null;
+        var context = KmsContext(obj.Bucket, clientContext);
+        var audit = AuditEntry(caller, "SseUnwrap", mode, obj.Bucket, obj.Key, context);
+        try
+        {
+            var opened = await envelope.UnsealWithDetailsAsync(enc.SealedKey, context, new KeyBinding(obj.Bucket, obj.Key, mode), ct);
+            auditLog.Write(audit with { KeyId = opened.KeyId, KeyVersion = opened.KeyVersion, Cached = opened.BucketKeyCached });
+            return opened.Key;
+        }
+        catch (Exception e) when (AuditFailure(auditLog, audit, enc.KmsKeyId, e))
+        {
+            throw; // not reached: the filter records the failure and lets the exception pass
         }
     }
 
@@ -227,9 +237,9 @@ public static class SseService
     }
 
     /// <summary>Records a failed SSE use; always false, so it serves as an exception filter that never catches.</summary>
-    private static bool AuditFailure(CofferServices s, KmsAuditEntry entry, string? keyId, Exception e)
+    private static bool AuditFailure(KmsAuditLog auditLog, KmsAuditEntry entry, string? keyId, Exception e)
     {
-        s.Audit.Write(entry with { KeyId = keyId, Outcome = KmsAuditEntry.Failed, Error = KmsErrors.AuditCode(e) });
+        auditLog.Write(entry with { KeyId = keyId, Outcome = KmsAuditEntry.Failed, Error = KmsErrors.AuditCode(e) });
         return false;
     }
 
