@@ -157,7 +157,7 @@ internal static class ScrubCommand
             }
             else
             {
-                var printer = new ProgressPrinter(json ? Console.Error : Console.Out);
+                var printer = new ProgressLines<ScrubProgress>(json ? Console.Error : Console.Out, 1000, TimeSpan.FromSeconds(5), p => $"progress: {Summary(p)}; at {p.Bucket}/{p.LastKey}");
                 var result = await scrubber.RunAsync(request, printer, ct);
                 (progress, finished, resumed) = (result.Progress, result.Finished, result.Resumed);
             }
@@ -217,22 +217,5 @@ internal static class ScrubCommand
     {
         var text = $"{p.Objects} objects ({p.Streams} streams, {p.Bytes:N0} stored bytes) checked, {p.Damaged} damaged, {p.Changed} changed while checked";
         return p.Deep ? text + $", {p.NotDecrypted} checked keyless only (SSE-C or KMS key not usable)" : text;
-    }
-
-    /// <summary>A progress line every 1,000 objects or every 5 seconds, whichever comes first.</summary>
-    private sealed class ProgressPrinter(TextWriter output) : IProgress<ScrubProgress>
-    {
-        private long _seen;
-        private long _lastPrint = Environment.TickCount64;
-
-        public void Report(ScrubProgress value)
-        {
-            _seen++;
-            var now = Environment.TickCount64;
-            if (_seen % 1000 != 0 && now - _lastPrint < 5000)
-                return;
-            _lastPrint = now;
-            output.WriteLine($"progress: {Summary(value)}; at {value.Bucket}/{value.LastKey}");
-        }
     }
 }

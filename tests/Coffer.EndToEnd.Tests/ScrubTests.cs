@@ -18,6 +18,16 @@ public sealed class ScrubTests
         return key;
     }
 
+    /// <summary>The file of an object's blob, made writable (blobs are stored read-only) so a test can damage it.</summary>
+    private static async Task<string> WritableBlobAsync(CofferFixture f, string bucket, string key)
+    {
+        var blob = (await f.Server.Services.Store.GetObjectAsync(bucket, key))!.Streams.Single().BlobId;
+        var path = Directory.EnumerateFiles(Path.Combine(f.DataDirectory, "blobs"), blob, SearchOption.AllDirectories).Single();
+        if (!OperatingSystem.IsWindows())
+            File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        return path;
+    }
+
     [Fact]
     public async Task The_scheduled_scrub_finds_and_logs_a_damaged_blob_by_itself()
     {
@@ -34,10 +44,7 @@ public sealed class ScrubTests
             await PutAsync(cos, bucket, "fine", 100_000);
             await PutAsync(cos, bucket, "small", 100);
             var damaged = await PutAsync(cos, bucket, "damaged", 100_000);
-            var blob = (await f.Server.Services.Store.GetObjectAsync(bucket, damaged))!.Streams.Single().BlobId;
-            var path = Directory.EnumerateFiles(Path.Combine(f.DataDirectory, "blobs"), blob, SearchOption.AllDirectories).Single();
-            if (!OperatingSystem.IsWindows())
-                File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+            var path = await WritableBlobAsync(f, bucket, damaged);
             var bytes = await File.ReadAllBytesAsync(path);
             bytes[100] ^= 0x10;
             await File.WriteAllBytesAsync(path, bytes);
@@ -84,14 +91,7 @@ public sealed class ScrubTests
                 data[key] = System.Security.Cryptography.RandomNumberGenerator.GetBytes(4 * 65536);
                 Assert.Equal(HttpStatusCode.OK, (await cos.SendAsync(HttpMethod.Put, bucket, key, headers: sse, body: data[key])).StatusCode);
             }
-            async Task<string> PathOf(string key)
-            {
-                var blob = (await f.Server.Services.Store.GetObjectAsync(bucket, key))!.Streams.Single().BlobId;
-                var path = Directory.EnumerateFiles(Path.Combine(f.DataDirectory, "blobs"), blob, SearchOption.AllDirectories).Single();
-                if (!OperatingSystem.IsWindows())
-                    File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-                return path;
-            }
+            Task<string> PathOf(string key) => WritableBlobAsync(f, bucket, key);
 
             var flip = await PathOf("flip");
             var bytes = await File.ReadAllBytesAsync(flip);
