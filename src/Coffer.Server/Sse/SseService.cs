@@ -26,10 +26,20 @@ public static class SseService
     public const string ModeKms = "SSE-KMS";
     public const string ModeCustomer = "SSE-C";
 
+    /// <summary>The bucket default algorithm of SSE-COS with SM4 (COS <c>SSEAlgorithm SM4</c>).</summary>
+    public const string BucketSm4 = "SM4";
+    /// <summary>The bucket default algorithm of SSE-KMS with SM4 data (COS <c>SSEAlgorithm KMS</c>, <c>KMSAlgorithm SM4</c>).</summary>
+    public const string BucketKmsSm4 = "KMS/SM4";
+
     /// <summary>The mode a new object gets: the request's SSE headers, else the bucket default, else none.</summary>
     public static SseMode ModeOf(SseRequest request, BucketEncryption? bucketDefault) =>
         request.Mode != SseMode.None || bucketDefault is null ? request.Mode
-        : bucketDefault.Algorithm == "AES256" ? SseMode.Cos : SseMode.Kms;
+        : bucketDefault.Algorithm is "AES256" or BucketSm4 ? SseMode.Cos : SseMode.Kms;
+
+    /// <summary>The data cipher a new object gets, from the same source as its mode (<see cref="ModeOf"/>).</summary>
+    public static StreamCipher CipherOf(SseRequest request, BucketEncryption? bucketDefault) =>
+        request.Mode != SseMode.None || bucketDefault is null ? request.Cipher
+        : bucketDefault.Algorithm is BucketSm4 or BucketKmsSm4 ? StreamCipher.Sm4Gcm : StreamCipher.Aes256Gcm;
 
     /// <summary>
     /// Decides the mode of a new object and creates its sealed key. With <paramref name="reuse"/>
@@ -41,6 +51,7 @@ public static class SseService
         ObjectKey? reuse = null)
     {
         var mode = ModeOf(request, bucketDefault);
+        var cipher = CipherOf(request, bucketDefault);
         var keyId = request.Mode == SseMode.None ? bucketDefault?.KmsKeyId : request.KmsKeyId;
 
         switch (mode)
@@ -69,7 +80,7 @@ public static class SseService
                             ? await s.Envelope.SealNewAsync(serviceKey.KeyId, context, binding, ctx.Aborted)
                             : await s.Envelope.ResealAsync(reuse, serviceKey.KeyId, context, binding, ctx.Aborted);
                         s.Audit.Write(audit with { KeyId = sealedKey.KeyId, KeyVersion = sealedKey.KeyVersion, Cached = sealedKey.BucketKeyCached });
-                        return new SealedWrite(sealedKey.Key, new ObjectEncryption(SseMode.Cos, sealedKey.SealedKey, sealedKey.KeyId));
+                        return new SealedWrite(sealedKey.Key, new ObjectEncryption(SseMode.Cos, sealedKey.SealedKey, sealedKey.KeyId) { Cipher = cipher });
                     }
                     catch (Exception e) when (AuditFailure(s.Audit, audit, keyRef, e))
                     {
@@ -96,7 +107,7 @@ public static class SseService
                             ? await s.Envelope.SealNewAsync(cmk, context, binding, ctx.Aborted)
                             : await s.Envelope.ResealAsync(reuse, cmk, context, binding, ctx.Aborted);
                         s.Audit.Write(audit with { KeyId = sealedKey.KeyId, KeyVersion = sealedKey.KeyVersion, Cached = sealedKey.BucketKeyCached });
-                        return new SealedWrite(sealedKey.Key, new ObjectEncryption(SseMode.Kms, sealedKey.SealedKey, sealedKey.KeyId, contextBase64));
+                        return new SealedWrite(sealedKey.Key, new ObjectEncryption(SseMode.Kms, sealedKey.SealedKey, sealedKey.KeyId, contextBase64) { Cipher = cipher });
                     }
                     catch (Exception e) when (AuditFailure(s.Audit, audit, keyRef, e))
                     {
@@ -201,7 +212,7 @@ public static class SseService
         switch (enc.Mode)
         {
             case SseMode.Cos:
-                ctx.SetFamilyHeader("server-side-encryption", "AES256");
+                ctx.SetFamilyHeader("server-side-encryption", enc.Cipher == StreamCipher.Sm4Gcm ? "SM4" : "AES256");
                 break;
             case SseMode.Kms:
                 ctx.SetFamilyHeader("server-side-encryption", ctx.Family == ProtocolFamily.Cos ? "cos/kms" : "aws:kms");
