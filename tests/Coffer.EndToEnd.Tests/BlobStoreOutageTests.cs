@@ -62,6 +62,54 @@ public sealed class BlobStoreOutageTests : IAsyncLifetime
         Assert.Equal(first, await (await cos.SendAsync(HttpMethod.Get, bucket, "k")).Content.ReadAsByteArrayAsync());
     }
 
+    [Theory]
+    [InlineData(28, "SlowDown", "storage is full")]
+    [InlineData(30, "ServiceUnavailable", "read-only")]
+    [InlineData(5, "ServiceUnavailable", "failed an I/O operation")]
+    public async Task A_full_read_only_or_failing_disk_answers_503_keeps_the_old_object_and_heals_without_a_restart(int errno, string code, string message)
+    {
+        using var cos = new CosRawClient(_f);
+        var bucket = CosRawClient.NewBucket();
+        Assert.Equal(HttpStatusCode.OK, (await cos.SendAsync(HttpMethod.Put, bucket)).StatusCode);
+        var first = RandomNumberGenerator.GetBytes(LargerThanInline);
+        Assert.Equal(HttpStatusCode.OK, (await cos.SendAsync(HttpMethod.Put, bucket, "k", body: first)).StatusCode);
+        var upload = await cos.SendAsync(HttpMethod.Post, bucket, "mp", query: [KeyValuePair.Create("uploads", "")]);
+        var uploadId = System.Text.RegularExpressions.Regex.Match(await upload.Content.ReadAsStringAsync(), "<UploadId>([^<]+)</UploadId>").Groups[1].Value;
+
+        _blobs.CommitErrno = errno;
+        HttpResponseMessage put, part;
+        try
+        {
+            put = await cos.SendAsync(HttpMethod.Put, bucket, "k", body: RandomNumberGenerator.GetBytes(LargerThanInline));
+            part = await cos.SendAsync(HttpMethod.Put, bucket, "mp", query: [KeyValuePair.Create("partNumber", "1"), KeyValuePair.Create("uploadId", uploadId)],
+                body: RandomNumberGenerator.GetBytes(LargerThanInline));
+            // Reads keep working meanwhile.
+            Assert.Equal(first, await (await cos.SendAsync(HttpMethod.Get, bucket, "k")).Content.ReadAsByteArrayAsync());
+        }
+        finally
+        {
+            _blobs.CommitErrno = 0;
+        }
+
+        foreach (var answer in new[] { put, part })
+        {
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, answer.StatusCode);
+            var body = await answer.Content.ReadAsStringAsync();
+            Assert.Contains($"<Code>{code}</Code>", body, StringComparison.Ordinal);
+            Assert.Contains(message, body, StringComparison.Ordinal);
+            Assert.DoesNotContain(" at Coffer.", body, StringComparison.Ordinal);
+        }
+        Assert.Equal(first, await (await cos.SendAsync(HttpMethod.Get, bucket, "k")).Content.ReadAsByteArrayAsync());
+        var parts = await (await cos.SendAsync(HttpMethod.Get, bucket, "mp", query: [KeyValuePair.Create("uploadId", uploadId)])).Content.ReadAsStringAsync();
+        Assert.DoesNotContain("<Part>", parts, StringComparison.Ordinal);
+        Assert.Contains(_f.Log.Lines, l => l.Contains("storage fault", StringComparison.Ordinal));
+
+        // Space (or the device) is back: the same server takes writes again.
+        var second = RandomNumberGenerator.GetBytes(LargerThanInline);
+        Assert.Equal(HttpStatusCode.OK, (await cos.SendAsync(HttpMethod.Put, bucket, "k", body: second)).StatusCode);
+        Assert.Equal(second, await (await cos.SendAsync(HttpMethod.Get, bucket, "k")).Content.ReadAsByteArrayAsync());
+    }
+
     [Fact]
     public async Task A_small_object_lives_in_its_metadata_row_and_is_written_and_read_while_the_backend_is_down()
     {
@@ -108,6 +156,9 @@ public sealed class BlobStoreOutageTests : IAsyncLifetime
     private sealed class OutageBlobStore(IBlobStore inner) : IBlobStore
     {
         public volatile bool Down;
+
+        /// <summary>When not 0, committing a blob (its fsync and rename) fails with this errno, as a full or failing disk makes it.</summary>
+        public volatile int CommitErrno;
 
         /// <summary>When set, every read stream fails after this many bytes.</summary>
         public long? FailReadsAfter { get; set; }
@@ -161,6 +212,8 @@ public sealed class BlobStoreOutageTests : IAsyncLifetime
             public Task CommitAsync(CancellationToken ct = default)
             {
                 store.Check();
+                if (store.CommitErrno is var errno and not 0)
+                    throw new IOException(errno switch { 28 => "No space left on device", 30 => "Read-only file system", _ => "Input/output error" }, errno);
                 return inner.CommitAsync(ct);
             }
 

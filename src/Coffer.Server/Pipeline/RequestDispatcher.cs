@@ -165,6 +165,21 @@ public sealed class RequestDispatcher(CofferServices services)
         {
             // The client went away; nothing to answer.
         }
+        catch (Exception e) when (StorageFaults.Classify(e) is { } fault)
+        {
+            // The storage's fault, not a bug: a clear 503 the client retries, no stack trace; nothing was committed.
+            _log.LogWarning("Request {RequestId} {Method} {Resource}: storage fault {Fault} ({Reason}); answered 503.",
+                requestId, http.Request.Method, ctx?.Resource ?? rawPath, fault, e.Message);
+            await FailAsync(http, ctx, family, requestId, fault switch
+            {
+                StorageFault.Full => new CofferException(ErrorCode.SlowDown,
+                    "The server's storage is full: nothing was written. Retry later, once space has been freed; reads keep working."),
+                StorageFault.ReadOnly => new CofferException(ErrorCode.ServiceUnavailable,
+                    "The server's storage is read-only at the moment: nothing was written. Retry later; reads keep working."),
+                _ => new CofferException(ErrorCode.ServiceUnavailable,
+                    "The server's storage failed an I/O operation: nothing was committed. Retry the request later, with backoff."),
+            });
+        }
         catch (Exception e)
         {
             _log.LogError(e, "Request {RequestId} {Method} {Resource} failed unexpectedly.", requestId, http.Request.Method, ctx?.Resource ?? rawPath);
