@@ -27,13 +27,15 @@ public sealed class CofferServer : IAsyncDisposable
     private readonly CofferServices _services;
     private readonly KmsMaintenance _kmsMaintenance;
     private readonly LeasedJob _orphanSweep;
+    private readonly LifecycleJob _lifecycle;
 
-    private CofferServer(WebApplication app, CofferServices services, KmsMaintenance kmsMaintenance, LeasedJob orphanSweep)
+    private CofferServer(WebApplication app, CofferServices services, KmsMaintenance kmsMaintenance, LeasedJob orphanSweep, LifecycleJob lifecycle)
     {
         _app = app;
         _services = services;
         _kmsMaintenance = kmsMaintenance;
         _orphanSweep = orphanSweep;
+        _lifecycle = lifecycle;
     }
 
     public CofferServices Services => _services;
@@ -41,6 +43,8 @@ public sealed class CofferServer : IAsyncDisposable
     public KmsMaintenance KmsMaintenance => _kmsMaintenance;
     /// <summary>The periodic orphan sweep (a leased job, <see cref="OrphanSweeper.SweepAsync"/>); tests may run it at will.</summary>
     public LeasedJob OrphanSweep => _orphanSweep;
+    /// <summary>The lifecycle job (a leased job running the buckets' lifecycle rules); tests may run it at will.</summary>
+    public LifecycleJob Lifecycle => _lifecycle;
     /// <summary>This node's id as the holder of background-job leases.</summary>
     public string NodeId { get; private init; } = "";
     public Uri? HttpUrl { get; private set; }
@@ -172,13 +176,16 @@ public sealed class CofferServer : IAsyncDisposable
             if (swept.OrphanBlobsDeleted > 0)
                 log.LogInformation("Swept {Orphans} orphaned blobs.", swept.OrphanBlobsDeleted);
         }, log, firstDelay: true);
+        var lifecycle = new LifecycleJob(services, options.LifecycleClock ?? TimeProvider.System,
+            options.LifecycleInterval ?? LifecycleJob.IntervalFor(options.TimeScale), nodeId);
         var dispatcher = new RequestDispatcher(services);
         app.Run(dispatcher.HandleAsync);
         await app.StartAsync(ct);
         kmsMaintenance.Start();
         orphanSweep.Start();
+        lifecycle.Start();
 
-        var server = new CofferServer(app, services, kmsMaintenance, orphanSweep)
+        var server = new CofferServer(app, services, kmsMaintenance, orphanSweep, lifecycle)
         {
             NodeId = nodeId,
             RootAccessKeyId = accessKeyId,
@@ -226,6 +233,7 @@ public sealed class CofferServer : IAsyncDisposable
         await _app.StopAsync();
         await _kmsMaintenance.DisposeAsync();
         await _orphanSweep.DisposeAsync();
+        await _lifecycle.DisposeAsync();
         await _app.DisposeAsync();
         _services.Audit.Dispose(); // before the store: a database log writes what is queued
         await _services.DisposeAsync();
