@@ -101,7 +101,8 @@ public sealed class AttackScene
         var bucketTags = (await alice.GetBucketTaggingAsync(new GetBucketTaggingRequest { BucketName = Bucket })).TagSet ?? [];
         Assert.Equal([("team", "alice")], bucketTags.Select(x => (x.Key, x.Value)));
         var lifecycle = (await alice.GetLifecycleConfigurationAsync(Bucket)).Configuration.Rules.Single();
-        Assert.Equal(("alice-keeps", "nothing-here/", 3650), (lifecycle.Id, lifecycle.Filter.Prefix, lifecycle.Expiration.Days ?? 0));
+        var prefix = Assert.IsType<LifecyclePrefixPredicate>(lifecycle.Filter.LifecycleFilterPredicate).Prefix;
+        Assert.Equal(("alice-keeps", "nothing-here/", 3650), (lifecycle.Id, prefix, lifecycle.Expiration.Days ?? 0));
         using (var get = await alice.GetObjectAsync(new GetObjectRequest
         {
             BucketName = Bucket,
