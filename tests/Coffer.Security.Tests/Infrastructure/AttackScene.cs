@@ -85,7 +85,7 @@ public sealed class AttackScene
     {
         Id = "alice-keeps",
         Filter = new LifecycleFilter { Prefix = "nothing-here/" },
-        Status = LifecycleRuleStatus.Enabled,
+        Status = Amazon.S3.LifecycleRuleStatus.Enabled,
         Expiration = new LifecycleRuleExpiration { Days = 3650 },
     };
 
