@@ -221,7 +221,13 @@ public sealed class LifecycleRulesTests
         var lifecycle = new BucketLifecycle([new LifecycleRule { Id = "r", Enabled = true, Prefix = "tmp/", AbortIncompleteUploadDays = 2 }]);
         MultipartUpload Upload(string key) => new()
         {
-            UploadId = "u", Bucket = "b", Key = key, Initiated = Created, Owner = "o", StorageClass = "STANDARD", Encryption = ObjectEncryption.None,
+            UploadId = "u",
+            Bucket = "b",
+            Key = key,
+            Initiated = Created,
+            Owner = "o",
+            StorageClass = "STANDARD",
+            Encryption = ObjectEncryption.None,
         };
         var due = LifecycleRules.DueAfter(Created, 2, 1.0);
         Assert.Null(LifecycleRules.AbortDue(lifecycle, Upload("tmp/a"), due - TimeSpan.FromTicks(1), 1.0));
