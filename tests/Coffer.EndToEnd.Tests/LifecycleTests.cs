@@ -326,6 +326,37 @@ public sealed class LifecycleTests : IAsyncLifetime
         Assert.False(await f.Server.Services.Blobs.ExistsAsync(blob));
     }
 
+    [Fact]
+    public async Task Two_nodes_running_a_pass_at_once_act_on_each_object_once()
+    {
+        using var s3 = Clients.S3(f, https: true);
+        var bucket = await NewBucketAsync(s3);
+        await PutRulesAsync(s3, bucket, ExpireRule("expire", "tmp/", 1), new LifecycleRule
+        {
+            Id = "archive",
+            Filter = new LifecycleFilter { And = new LifecycleRuleAndOperator { Prefix = "cold/", ObjectSizeGreaterThan = 0 } },
+            Status = LifecycleRuleStatus.Enabled,
+            Transitions = [new LifecycleTransition { Days = 1, StorageClass = S3StorageClass.Glacier }],
+        });
+        const int Each = 60;
+        await Task.WhenAll(Enumerable.Range(0, Each).SelectMany(i => new[]
+        {
+            s3.PutObjectAsync(new PutObjectRequest { BucketName = bucket, Key = $"tmp/{i:D3}", ContentBody = "x" }),
+            s3.PutObjectAsync(new PutObjectRequest { BucketName = bucket, Key = $"cold/{i:D3}", ContentBody = "x" }),
+        }));
+        _clock.Advance(Day + TimeSpan.FromSeconds(5));
+
+        // A second node's job on the same metadata backend (a lease that lapsed lets two passes overlap).
+        await using var other = new Coffer.Server.Hosting.LifecycleJob(f.Server.Services, _clock, TimeSpan.FromHours(1), "another-node");
+        var passes = await Task.WhenAll(f.Server.Lifecycle.RunOnceAsync(), other.RunOnceAsync());
+
+        Assert.Equal(Each, passes.Sum(p => p.Expired));
+        Assert.Equal(Each, passes.Sum(p => p.Transitioned));
+        var left = (await s3.ListObjectsV2Async(new ListObjectsV2Request { BucketName = bucket })).S3Objects;
+        Assert.Equal(Each, left.Count);
+        Assert.All(left, o => Assert.Equal(("cold/", "GLACIER"), (o.Key[..5], o.StorageClass.Value)));
+    }
+
     // ---------------------------------------------------------------- helpers
 
     private static LifecycleRule ExpireRule(string id, string prefix, int days) => new()
