@@ -119,6 +119,20 @@ public sealed class LifecycleTests : IAsyncLifetime
         Assert.InRange(head.Expiration.ExpiryDate.ToUniversalTime(), expected.AddSeconds(-1), expected.AddSeconds(1));
         using (var get = await s3.GetObjectAsync(bucket, "other"))
             Assert.Equal("late", get.Expiration.RuleId);
+        var put = await s3.PutObjectAsync(new PutObjectRequest { BucketName = bucket, Key = "logs/b", ContentBody = "x" });
+        Assert.Equal("soon", put.Expiration.RuleId);
+        var copy = await s3.CopyObjectAsync(bucket, "other", bucket, "logs/copy");
+        Assert.Equal("soon", copy.Expiration.RuleId);
+        var upload = await s3.InitiateMultipartUploadAsync(bucket, "logs/mp");
+        var part = await s3.UploadPartAsync(new UploadPartRequest { BucketName = bucket, Key = "logs/mp", UploadId = upload.UploadId, PartNumber = 1, InputStream = new MemoryStream("x"u8.ToArray()) });
+        var complete = await s3.CompleteMultipartUploadAsync(new CompleteMultipartUploadRequest
+        {
+            BucketName = bucket,
+            Key = "logs/mp",
+            UploadId = upload.UploadId,
+            PartETags = [new PartETag(1, part.ETag)],
+        });
+        Assert.Equal("soon", complete.Expiration.RuleId);
 
         await s3.DeleteLifecycleConfigurationAsync(bucket);
         Assert.Null((await s3.GetObjectMetadataAsync(bucket, "logs/a")).Expiration);
