@@ -371,6 +371,26 @@ public sealed class LifecycleTests : IAsyncLifetime
         Assert.All(left, o => Assert.Equal(("cold/", "GLACIER"), (o.Key[..5], o.StorageClass.Value)));
     }
 
+    [Fact]
+    public async Task Rules_removed_or_changed_during_a_pass_are_not_applied_from_the_listing()
+    {
+        using var s3 = Clients.S3(f, https: true);
+        var bucket = await NewBucketAsync(s3);
+        await PutRulesAsync(s3, bucket, ExpireRule("all", "", 1));
+        await s3.PutObjectAsync(new PutObjectRequest { BucketName = bucket, Key = "a", ContentBody = "x" });
+        var listed = (await f.Server.Services.Store.GetBucketAsync(bucket))!;   // as the job listed it
+        _clock.Advance(Day + TimeSpan.FromSeconds(5));
+
+        await s3.DeleteLifecycleConfigurationAsync(bucket);
+        Assert.Equal(0, (await f.Server.Lifecycle.RunBucketAsync(listed)).Expired);
+        await PutRulesAsync(s3, bucket, ExpireRule("other", "b/", 1));
+        Assert.Equal(0, (await f.Server.Lifecycle.RunBucketAsync(listed)).Expired);
+        Assert.Single((await s3.ListObjectsV2Async(new ListObjectsV2Request { BucketName = bucket })).S3Objects);
+
+        await PutRulesAsync(s3, bucket, ExpireRule("all", "", 1));
+        Assert.Equal(1, (await f.Server.Lifecycle.RunBucketAsync(listed)).Expired);
+    }
+
     // ---------------------------------------------------------------- helpers
 
     private static LifecycleRule ExpireRule(string id, string prefix, int days) => new()

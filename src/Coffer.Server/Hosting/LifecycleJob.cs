@@ -85,7 +85,17 @@ public sealed class LifecycleJob : IAsyncDisposable
             var buckets = await _s.Store.ListBucketsWithLifecycleAsync(after, BucketPage, ct).ConfigureAwait(false);
             foreach (var bucket in buckets)
             {
-                var r = await RunBucketAsync(bucket, ct).ConfigureAwait(false);
+                LifecyclePassResult r;
+                try
+                {
+                    r = await RunBucketAsync(bucket, ct).ConfigureAwait(false);
+                }
+                catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
+                {
+                    // One bucket's failure (a store error, say) must not keep the buckets after it from their rules.
+                    _log.LogError(e, "Lifecycle: the rules of bucket {Bucket} could not be run; they run again at the next pass.", bucket.Name);
+                    continue;
+                }
                 total = new LifecyclePassResult(total.Buckets + 1, total.Expired + r.Expired, total.Transitioned + r.Transitioned, total.Aborted + r.Aborted);
             }
             if (buckets.Count < BucketPage)
@@ -100,7 +110,10 @@ public sealed class LifecycleJob : IAsyncDisposable
         return total;
     }
 
-    /// <summary>One bucket's rules, at the clock's now; the bucket's configuration is the one it was listed with.</summary>
+    /// <summary>
+    /// One bucket's rules, at the clock's now. The configuration is read again before every page, so rules changed or
+    /// removed during a pass apply from the next page on (a removed configuration ends the bucket's pass).
+    /// </summary>
     public async Task<LifecyclePassResult> RunBucketAsync(BucketRecord bucket, CancellationToken ct = default)
     {
         if (bucket.Lifecycle is not { } lifecycle)
@@ -111,6 +124,9 @@ public sealed class LifecycleJob : IAsyncDisposable
             string? marker = null;
             do
             {
+                if (await CurrentAsync(bucket.Name, ct).ConfigureAwait(false) is not { } current)
+                    return new LifecyclePassResult(1, expired, transitioned, aborted);
+                lifecycle = current;
                 var page = await _s.Store.ListObjectsAsync(bucket.Name, prefix, null, marker, PageSize, ct).ConfigureAwait(false);
                 foreach (var obj in page.Objects)
                 {
@@ -140,6 +156,9 @@ public sealed class LifecycleJob : IAsyncDisposable
             string? keyMarker = null, uploadIdMarker = null;
             do
             {
+                if (await CurrentAsync(bucket.Name, ct).ConfigureAwait(false) is not { } current)
+                    return new LifecyclePassResult(1, expired, transitioned, aborted);
+                lifecycle = current;
                 var page = await _s.Store.ListUploadsAsync(bucket.Name, prefix, null, keyMarker, uploadIdMarker, PageSize, ct).ConfigureAwait(false);
                 foreach (var upload in page.Uploads)
                 {
@@ -157,6 +176,9 @@ public sealed class LifecycleJob : IAsyncDisposable
         }
         return new LifecyclePassResult(1, expired, transitioned, aborted);
     }
+
+    private async Task<BucketLifecycle?> CurrentAsync(string bucket, CancellationToken ct) =>
+        (await _s.Store.GetBucketAsync(bucket, ct).ConfigureAwait(false))?.Lifecycle;
 
     /// <summary>
     /// The prefixes to list so that every key under any of <paramref name="prefixes"/> is seen once: a prefix under another
