@@ -32,6 +32,7 @@ namespace Coffer.Cli
                 CopyCommand.CreateMv(),
                 EncryptionCommand.Create(),
                 TagCommand.Create(),
+                LifecycleCommand.Create(),
                 KmsCommand.Create(),
                 ServeCommand.Create(),
                 AdminCommand.Create(),

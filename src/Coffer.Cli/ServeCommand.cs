@@ -24,7 +24,7 @@ internal static class ServeCommand
         var key = new Option<string?>("--key") { Description = "PEM private key of --cert." };
         var domain = new Option<string?>("--domain") { Description = "Base domain for virtual-hosted addressing: bucket.DOMAIN." };
         var region = new Option<string>("--region") { Description = "Region the buckets report.", DefaultValueFactory = _ => "us-east-1" };
-        var timeScale = new Option<double>("--time-scale") { Description = "Speed-up of restore durations, KMS deletion windows and the 30 s grace before replaced data is deleted (3600: an hour becomes a second).", DefaultValueFactory = _ => 1.0 };
+        var timeScale = new Option<double>("--time-scale") { Description = "Speed-up of restore durations, KMS deletion windows, the days of lifecycle rules and the 30 s grace before replaced data is deleted (3600: an hour becomes a second).", DefaultValueFactory = _ => 1.0 };
 
         var maxUploads = new Option<int>("--max-concurrent-uploads")
         {

@@ -62,6 +62,7 @@ public sealed record ErrorCode(string Code, int Status, string DefaultMessage, s
     public static readonly ErrorCode NoSuchVersion = new("NoSuchVersion", 404, "The specified version does not exist.");
     public static readonly ErrorCode NoSuchCopySource = new("NoSuchCopySource", 404, "The specified copy source does not exist.", "NoSuchKey");
     public static readonly ErrorCode NoSuchTagSet = new("NoSuchTagSet", 404, "The TagSet does not exist.");
+    public static readonly ErrorCode NoSuchLifecycleConfiguration = new("NoSuchLifecycleConfiguration", 404, "The lifecycle configuration does not exist.");
     public static readonly ErrorCode NoSuchEncryptionConfiguration = new("NoSuchEncryptionConfiguration", 404, "The server side encryption configuration was not found.", "ServerSideEncryptionConfigurationNotFoundError");
 
     // other 4xx

@@ -96,6 +96,9 @@ public static class ErrorCodes
     /// <summary>404: the bucket has no tags (GET Bucket tagging).</summary>
     public const string NoSuchTagSet = "NoSuchTagSet";
 
+    /// <summary>404: the bucket has no lifecycle configuration (GET Bucket lifecycle; COS also DELETE).</summary>
+    public const string NoSuchLifecycleConfiguration = "NoSuchLifecycleConfiguration";
+
     /// <summary>400: a tag breaks a rule (key or value length, a character, the aws: prefix, a key given twice).</summary>
     public const string InvalidTag = "InvalidTag";
 

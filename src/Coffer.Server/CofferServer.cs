@@ -27,14 +27,16 @@ public sealed class CofferServer : IAsyncDisposable
     private readonly CofferServices _services;
     private readonly KmsMaintenance _kmsMaintenance;
     private readonly LeasedJob _orphanSweep;
+    private readonly LifecycleJob _lifecycle;
     private readonly ScheduledScrub? _scrub;
 
-    private CofferServer(WebApplication app, CofferServices services, KmsMaintenance kmsMaintenance, LeasedJob orphanSweep, ScheduledScrub? scrub)
+    private CofferServer(WebApplication app, CofferServices services, KmsMaintenance kmsMaintenance, LeasedJob orphanSweep, LifecycleJob lifecycle, ScheduledScrub? scrub)
     {
         _app = app;
         _services = services;
         _kmsMaintenance = kmsMaintenance;
         _orphanSweep = orphanSweep;
+        _lifecycle = lifecycle;
         _scrub = scrub;
     }
 
@@ -43,6 +45,8 @@ public sealed class CofferServer : IAsyncDisposable
     public KmsMaintenance KmsMaintenance => _kmsMaintenance;
     /// <summary>The periodic orphan sweep (a leased job, <see cref="OrphanSweeper.SweepAsync"/>); tests may run it at will.</summary>
     public LeasedJob OrphanSweep => _orphanSweep;
+    /// <summary>The lifecycle job (a leased job running the buckets' lifecycle rules); tests may run it at will.</summary>
+    public LifecycleJob Lifecycle => _lifecycle;
     /// <summary>The scheduled keyless scrub (<see cref="CofferServerOptions.ScrubInterval"/>); null when off.</summary>
     public ScheduledScrub? Scrub => _scrub;
     /// <summary>This node's id as the holder of background-job leases.</summary>
@@ -180,6 +184,8 @@ public sealed class CofferServer : IAsyncDisposable
             if (swept.OrphanBlobsDeleted > 0)
                 log.LogInformation("Swept {Orphans} orphaned blobs.", swept.OrphanBlobsDeleted);
         }, log, firstDelay: true);
+        var lifecycle = new LifecycleJob(services, options.LifecycleClock ?? TimeProvider.System,
+            options.LifecycleInterval ?? LifecycleJob.IntervalFor(options.TimeScale), nodeId);
         var scrub = options.ScrubInterval is { } scrubEvery
             ? new ScheduledScrub(store, blobs, scrubEvery / options.TimeScale, options.ScrubBytesPerSecond, nodeId, log)
             : null;
@@ -188,9 +194,10 @@ public sealed class CofferServer : IAsyncDisposable
         await app.StartAsync(ct);
         kmsMaintenance.Start();
         orphanSweep.Start();
+        lifecycle.Start();
         scrub?.Start();
 
-        var server = new CofferServer(app, services, kmsMaintenance, orphanSweep, scrub)
+        var server = new CofferServer(app, services, kmsMaintenance, orphanSweep, lifecycle, scrub)
         {
             NodeId = nodeId,
             RootAccessKeyId = accessKeyId,
@@ -238,6 +245,7 @@ public sealed class CofferServer : IAsyncDisposable
         await _app.StopAsync();
         await _kmsMaintenance.DisposeAsync();
         await _orphanSweep.DisposeAsync();
+        await _lifecycle.DisposeAsync();
         if (_scrub is not null)
             await _scrub.DisposeAsync();
         await _app.DisposeAsync();

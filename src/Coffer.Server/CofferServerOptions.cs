@@ -51,8 +51,8 @@ public sealed class CofferServerOptions
 
     /// <summary>
     /// How fast server time runs for long-lived jobs: restore durations, KMS key deletion
-    /// windows and the grace period before the data of replaced and deleted objects is removed
-    /// are divided by it (1 = real durations as COS documents them; 3600 turns an hour into a
+    /// windows, the days of lifecycle rules and the grace period before the data of replaced and
+    /// deleted objects is removed are divided by it (1 = real durations as COS documents them; 3600 turns an hour into a
     /// second for demos, tests and benchmarks).
     /// </summary>
     public double TimeScale { get; set; } = 1.0;
@@ -62,6 +62,18 @@ public sealed class CofferServerOptions
     /// they can move forward, to let a restored copy expire without waiting a (scaled) day.
     /// </summary>
     public TimeProvider? RestoreClock { get; set; }
+
+    /// <summary>
+    /// The clock lifecycle rules are measured on (which objects and uploads are due); null means the server's clock.
+    /// Tests pass one they can move forward, to let a rule's days pass at once.
+    /// </summary>
+    public TimeProvider? LifecycleClock { get; set; }
+
+    /// <summary>
+    /// How often the lifecycle job runs the buckets' rules; null for an hour of server time (<see cref="TimeScale"/>),
+    /// at least 100 ms and at most an hour.
+    /// </summary>
+    public TimeSpan? LifecycleInterval { get; set; }
 
     /// <summary>
     /// How often a keyless scrub of every stored object starts (<see cref="Hosting.ScheduledScrub"/>), in server

@@ -67,6 +67,27 @@ public interface IMetadataStore : IAsyncDisposable
     /// <summary>Replaces (or with null or empty removes) the bucket's tag set; false when the bucket is missing.</summary>
     Task<bool> SetBucketTagsAsync(string name, IReadOnlyList<Tag>? tags, CancellationToken ct = default);
 
+    // Lifecycle (docs/protocol/lifecycle.md)
+    /// <summary>Replaces (or with null removes) the bucket's lifecycle configuration; false when the bucket is missing.</summary>
+    Task<bool> SetBucketLifecycleAsync(string name, BucketLifecycle? lifecycle, CancellationToken ct = default);
+    /// <summary>
+    /// Up to <paramref name="limit"/> buckets that have a lifecycle configuration, by name after <paramref name="after"/>
+    /// (exclusive; null = from the start): the lifecycle job's pages.
+    /// </summary>
+    Task<IReadOnlyList<BucketRecord>> ListBucketsWithLifecycleAsync(string? after, int limit, CancellationToken ct = default);
+    /// <summary>
+    /// Deletes the object only if it is still what <paramref name="current"/> was read as: the same version (ETag and
+    /// Last-Modified) with the same tags, so a rule's decision taken on a listing never deletes an object written or
+    /// retagged since. Returns the deleted record (its blobs to reclaim) or null when nothing was deleted.
+    /// </summary>
+    Task<ObjectRecord?> DeleteObjectIfUnchangedAsync(ObjectRecord current, CancellationToken ct = default);
+    /// <summary>
+    /// Compare-and-set of the storage class alone (a lifecycle transition): sets <paramref name="storageClass"/> only if the
+    /// object is still the version <paramref name="current"/> was read as (same ETag and Last-Modified) with the same tags
+    /// and storage class. False when anything changed.
+    /// </summary>
+    Task<bool> UpdateStorageClassAsync(ObjectRecord current, string storageClass, CancellationToken ct = default);
+
     /// <summary>Every blob id any object (or pending upload) refers to, for the orphan sweep.</summary>
     Task<IReadOnlySet<string>> ReferencedBlobIdsAsync(CancellationToken ct = default);
 

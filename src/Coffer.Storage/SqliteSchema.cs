@@ -287,6 +287,14 @@ internal static class SqliteSchema
             updated INTEGER NOT NULL
         ) STRICT, WITHOUT ROWID;
         """,
+
+        // 12: lifecycle. buckets.lifecycle: the bucket's lifecycle configuration as JSON (LifecycleJson; NULL when none:
+        // GET ?lifecycle answers NoSuchLifecycleConfiguration). The partial index lets the lifecycle job page through
+        // the buckets that have one without reading the others.
+        """
+        ALTER TABLE buckets ADD COLUMN lifecycle TEXT;
+        CREATE INDEX buckets_with_lifecycle ON buckets (name) WHERE lifecycle IS NOT NULL;
+        """,
     ];
 
     /// <summary>

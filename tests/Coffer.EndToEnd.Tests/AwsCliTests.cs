@@ -131,4 +131,59 @@ public sealed class AwsCliTests(CofferFixture f)
             File.Delete(back);
         }
     }
+
+    [Fact]
+    public async Task Awscli_puts_reads_and_deletes_a_lifecycle_configuration_and_head_shows_the_expiration()
+    {
+        var endpoint = $"https://localhost:{f.HttpsUrl.Port}";
+        var bucket = CofferFixture.NewBucket("cli-lc");
+        var file = Path.GetTempFileName();
+        await File.WriteAllTextAsync(file, """
+            {"Rules": [
+              {"ID": "tmp", "Filter": {"Prefix": "tmp/"}, "Status": "Enabled", "Expiration": {"Days": 7}},
+              {"ID": "cold", "Filter": {"And": {"Prefix": "cold/", "Tags": [{"Key": "tier", "Value": "cold"}]}}, "Status": "Enabled",
+               "Transitions": [{"Days": 30, "StorageClass": "GLACIER"}]},
+              {"ID": "uploads", "Filter": {}, "Status": "Enabled", "AbortIncompleteMultipartUpload": {"DaysAfterInitiation": 3}}
+            ]}
+            """);
+        try
+        {
+            Assert.Equal(0, (await AwsAsync("--endpoint-url", endpoint, "s3", "mb", $"s3://{bucket}")).Code);
+            var none = await AwsAsync("--endpoint-url", endpoint, "s3api", "get-bucket-lifecycle-configuration", "--bucket", bucket);
+            Assert.NotEqual(0, none.Code);
+            Assert.Contains("NoSuchLifecycleConfiguration", none.Err);
+
+            var put = await AwsAsync("--endpoint-url", endpoint, "s3api", "put-bucket-lifecycle-configuration", "--bucket", bucket,
+                "--lifecycle-configuration", "file://" + file);
+            Assert.True(put.Code == 0, put.Err);
+            var get = await AwsAsync("--endpoint-url", endpoint, "s3api", "get-bucket-lifecycle-configuration", "--bucket", bucket);
+            Assert.True(get.Code == 0, get.Err);
+            var rules = JsonDocument.Parse(get.Out).RootElement.GetProperty("Rules").EnumerateArray().ToList();
+            Assert.Equal(["tmp", "cold", "uploads"], rules.Select(r => r.GetProperty("ID").GetString()));
+            Assert.Equal(7, rules[0].GetProperty("Expiration").GetProperty("Days").GetInt32());
+            Assert.Equal("GLACIER", rules[1].GetProperty("Transitions")[0].GetProperty("StorageClass").GetString());
+            Assert.Equal("cold", rules[1].GetProperty("Filter").GetProperty("And").GetProperty("Tags")[0].GetProperty("Value").GetString());
+            Assert.Equal(3, rules[2].GetProperty("AbortIncompleteMultipartUpload").GetProperty("DaysAfterInitiation").GetInt32());
+
+            var cp = await AwsAsync("--endpoint-url", endpoint, "s3", "cp", file, $"s3://{bucket}/tmp/a.json");
+            Assert.True(cp.Code == 0, cp.Err);
+            var head = await AwsAsync("--endpoint-url", endpoint, "s3api", "head-object", "--bucket", bucket, "--key", "tmp/a.json");
+            Assert.True(head.Code == 0, head.Err);
+            Assert.Contains("rule-id=\"tmp\"", JsonDocument.Parse(head.Out).RootElement.GetProperty("Expiration").GetString());
+
+            await File.WriteAllTextAsync(file, """{"Rules": [{"ID": "bad", "Filter": {}, "Status": "Enabled", "Expiration": {"Days": 0}}]}""");
+            var bad = await AwsAsync("--endpoint-url", endpoint, "s3api", "put-bucket-lifecycle-configuration", "--bucket", bucket,
+                "--lifecycle-configuration", "file://" + file);
+            Assert.NotEqual(0, bad.Code);
+            Assert.Contains("InvalidArgument", bad.Err);
+
+            var delete = await AwsAsync("--endpoint-url", endpoint, "s3api", "delete-bucket-lifecycle", "--bucket", bucket);
+            Assert.True(delete.Code == 0, delete.Err);
+            Assert.Contains("NoSuchLifecycleConfiguration", (await AwsAsync("--endpoint-url", endpoint, "s3api", "get-bucket-lifecycle-configuration", "--bucket", bucket)).Err);
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
 }

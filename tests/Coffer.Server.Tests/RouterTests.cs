@@ -44,6 +44,9 @@ public sealed class RouterTests
     [InlineData("PUT", "/b", "tagging", null, Operation.PutBucketTagging)]
     [InlineData("GET", "/b", "tagging", null, Operation.GetBucketTagging)]
     [InlineData("DELETE", "/b", "tagging", null, Operation.DeleteBucketTagging)]
+    [InlineData("PUT", "/b", "lifecycle", null, Operation.PutBucketLifecycle)]
+    [InlineData("GET", "/b", "lifecycle", null, Operation.GetBucketLifecycle)]
+    [InlineData("DELETE", "/b", "lifecycle", null, Operation.DeleteBucketLifecycle)]
     [InlineData("GET", "/b/k", "X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Signature=x", null, Operation.GetObject)]
     [InlineData("GET", "/b/k", "q-sign-algorithm=sha1&q-signature=x&x-cos-security-token=t", null, Operation.GetObject)]
     public void Request_lines_map_to_operations_path_style_and_virtual_hosted(string method, string path, string query, string? header, Operation expected)
@@ -62,7 +65,7 @@ public sealed class RouterTests
     [Theory]
     [InlineData("GET", "/b", "acl")]
     [InlineData("PUT", "/b", "cors")]
-    [InlineData("PUT", "/b", "lifecycle")]
+    [InlineData("PUT", "/b", "website")]
     [InlineData("PUT", "/b", "versioning")]
     public void Unimplemented_sub_resources_are_not_implemented(string method, string path, string query)
     {
@@ -76,6 +79,8 @@ public sealed class RouterTests
     [InlineData("PUT", "/", "")]
     [InlineData("GET", "/b", "delete")]
     [InlineData("POST", "/b/k", "tagging")]
+    [InlineData("PUT", "/b/k", "lifecycle")]
+    [InlineData("POST", "/b", "lifecycle")]
     public void Wrong_methods_are_method_not_allowed(string method, string path, string query)
     {
         var e = Assert.Throws<CofferException>(() => Router.Resolve(method, Addressing.Resolve("h", path), RequestQuery.Parse(query), _ => null));

@@ -73,6 +73,7 @@ public static class CopyHandlers
             await ObjectHandlers.CommitRecordAsync(s, record);
         }
 
+        LifecycleRules.WriteExpirationHeader(ctx, record, s.Options.TimeScale);
         await WriteResultAsync(ctx, record, sse.Customer?.KeyMd5, request.Source.VersionId);
     }
 

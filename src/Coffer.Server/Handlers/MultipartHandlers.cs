@@ -132,6 +132,7 @@ public static class MultipartHandlers
         // x-cos-meta-* sent here is ignored: the metadata was fixed at initiation (the Node SDK sends it again).
         SseService.WriteHeaders(ctx, record.Encryption, access.Customer?.KeyMd5);
         ctx.SetFamilyHeader("hash-crc64ecma", record.Crc64.ToString(CultureInfo.InvariantCulture));
+        LifecycleRules.WriteExpirationHeader(ctx, record, s.Options.TimeScale);
         using var xml = new XmlDoc("CompleteMultipartUploadResult");
         xml.Element("Location", Location(ctx)).Element("Bucket", record.Bucket).Element("Key", record.Key).Element("ETag", ListHandlers.Quote(record.ETag));
         await xml.WriteAsync(ctx.Response);

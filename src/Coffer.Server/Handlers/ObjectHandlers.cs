@@ -54,6 +54,7 @@ public static class ObjectHandlers
         ctx.Response.Headers.ETag = ListHandlers.Quote(record.ETag);
         ctx.SetFamilyHeader("hash-crc64ecma", record.Crc64.ToString(CultureInfo.InvariantCulture));
         SseService.WriteHeaders(ctx, record.Encryption, sse.Customer?.KeyMd5);
+        LifecycleRules.WriteExpirationHeader(ctx, record, s.Options.TimeScale);
         if (pending.ChecksumBase64 is not null)
             ctx.Response.Headers[ChecksumHasher.HeaderName(body.Checksum!.Value)] = pending.ChecksumBase64;
         ctx.Response.ContentLength = 0;
@@ -90,6 +91,7 @@ public static class ObjectHandlers
 
         var range = PartRange(ctx, obj) ?? ByteRange.Parse(ctx.Header("Range"), obj.Size);
         WriteObjectHeaders(ctx, obj, customer?.KeyMd5, now);
+        LifecycleRules.WriteExpirationHeader(ctx, obj, s.Options.TimeScale);
         if (range is { } r)
         {
             response.StatusCode = StatusCodes.Status206PartialContent;

@@ -21,6 +21,9 @@ public enum Operation
     PutBucketTagging,
     GetBucketTagging,
     DeleteBucketTagging,
+    PutBucketLifecycle,
+    GetBucketLifecycle,
+    DeleteBucketLifecycle,
     DeleteObjects,
     PutObject,
     CopyObject,
@@ -42,7 +45,7 @@ public enum Operation
 
 /// <summary>
 /// Maps (method, bucket?, key?, sub-resource) to an <see cref="Operation"/>. Sub-resources we
-/// do not implement (acl, cors, lifecycle, …) are answered NotImplemented, never a 500 and never
+/// do not implement (acl, cors, website, …) are answered NotImplemented, never a 500 and never
 /// silently treated as another operation.
 /// </summary>
 public static class Router
@@ -57,6 +60,7 @@ public static class Router
     };
 
     private static readonly string[] SubResources = ["encryption", "location", "versions", "versioning", "delete", "uploads", "restore", "tagging"];
+    private static readonly string[] LifecycleSubResources = ["lifecycle"];
 
     public static Operation Resolve(string method, Target target, RequestQuery query, Func<string, string?> header)
     {
@@ -67,6 +71,11 @@ public static class Router
                 || name.StartsWith("X-Amz-", StringComparison.OrdinalIgnoreCase) || name.StartsWith("q-", StringComparison.Ordinal)
                 || name.StartsWith("x-cos-", StringComparison.OrdinalIgnoreCase))
                 continue;
+            if (Array.IndexOf(LifecycleSubResources, name) >= 0)
+            {
+                sub ??= name;
+                continue;
+            }
             if (Array.IndexOf(SubResources, name) < 0)
                 throw NotImplemented($"The sub-resource '?{name}' is not implemented by this server.");
             sub ??= name;
@@ -95,6 +104,9 @@ public static class Router
                 ("PUT", "tagging") => Operation.PutBucketTagging,
                 ("GET", "tagging") => Operation.GetBucketTagging,
                 ("DELETE", "tagging") => Operation.DeleteBucketTagging,
+                ("PUT", "lifecycle") => Operation.PutBucketLifecycle,
+                ("GET", "lifecycle") => Operation.GetBucketLifecycle,
+                ("DELETE", "lifecycle") => Operation.DeleteBucketLifecycle,
                 ("POST", "delete") => Operation.DeleteObjects,
                 ("PUT", "versioning") => throw NotImplemented("Bucket versioning is not implemented by this server."),
                 _ => throw MethodNotAllowed(method, sub),

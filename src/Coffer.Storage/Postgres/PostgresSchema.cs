@@ -293,6 +293,13 @@ internal static class PostgresSchema
             updated bigint NOT NULL
         );
         """,
+
+        // 12: lifecycle, as SQLite's migration 12. buckets.lifecycle: the bucket's lifecycle configuration as JSON
+        // (NULL when none); the partial index lets the lifecycle job page through the buckets that have one.
+        """
+        ALTER TABLE buckets ADD COLUMN lifecycle text;
+        CREATE INDEX buckets_with_lifecycle ON buckets (name) WHERE lifecycle IS NOT NULL;
+        """,
     ];
 
     /// <summary>Every (table, column) that holds blob ids (as <see cref="SqliteSchema.BlobReferences"/>).</summary>

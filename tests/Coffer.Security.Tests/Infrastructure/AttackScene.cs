@@ -64,6 +64,7 @@ public sealed class AttackScene
         await bob.PutBucketAsync(bobBucket);
         await alice.PutObjectAsync(new PutObjectRequest { BucketName = bucket, Key = Object, ContentBody = Content, TagSet = [new Tag { Key = "owner", Value = "alice" }] });
         await alice.PutBucketTaggingAsync(new PutBucketTaggingRequest { BucketName = bucket, TagSet = [new Tag { Key = "team", Value = "alice" }] });
+        await alice.PutLifecycleConfigurationAsync(new PutLifecycleConfigurationRequest { BucketName = bucket, Configuration = new LifecycleConfiguration { Rules = [KeptRule] } });
         await alice.PutObjectAsync(new PutObjectRequest
         {
             BucketName = bucket,
@@ -79,7 +80,16 @@ public sealed class AttackScene
         return new AttackScene { Bucket = bucket, BobBucket = bobBucket, UploadId = upload.UploadId, BobUploadId = bobUpload.UploadId };
     }
 
-    /// <summary>Proves an attack left alice's things as they were: object bytes and tags, SSE-C object, upload, bucket tags, no default encryption, nothing added.</summary>
+    /// <summary>Alice's lifecycle rule: it names nothing the scene holds (a prefix no key has), so it never acts.</summary>
+    private static readonly LifecycleRule KeptRule = new()
+    {
+        Id = "alice-keeps",
+        Filter = new LifecycleFilter { Prefix = "nothing-here/" },
+        Status = Amazon.S3.LifecycleRuleStatus.Enabled,
+        Expiration = new LifecycleRuleExpiration { Days = 3650 },
+    };
+
+    /// <summary>Proves an attack left alice's things as they were: object bytes and tags, SSE-C object, upload, bucket tags and lifecycle, no default encryption, nothing added.</summary>
     public async Task AssertIntactAsync(TenantsFixture t)
     {
         using var alice = t.S3(t.Alice);
@@ -90,6 +100,9 @@ public sealed class AttackScene
         Assert.Equal([("owner", "alice")], tags.Select(x => (x.Key, x.Value)));
         var bucketTags = (await alice.GetBucketTaggingAsync(new GetBucketTaggingRequest { BucketName = Bucket })).TagSet ?? [];
         Assert.Equal([("team", "alice")], bucketTags.Select(x => (x.Key, x.Value)));
+        var lifecycle = (await alice.GetLifecycleConfigurationAsync(Bucket)).Configuration.Rules.Single();
+        var prefix = Assert.IsType<LifecyclePrefixPredicate>(lifecycle.Filter.LifecycleFilterPredicate).Prefix;
+        Assert.Equal(("alice-keeps", "nothing-here/", 3650), (lifecycle.Id, prefix, lifecycle.Expiration.Days ?? 0));
         using (var get = await alice.GetObjectAsync(new GetObjectRequest
         {
             BucketName = Bucket,

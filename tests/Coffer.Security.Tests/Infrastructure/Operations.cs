@@ -26,6 +26,9 @@ public static class Operations
 
     private const string TaggingXml = "<Tagging><TagSet><Tag><Key>planted</Key><Value>yes</Value></Tag></TagSet></Tagging>";
 
+    private const string PlantedLifecycleXml =
+        "<LifecycleConfiguration><Rule><ID>planted</ID><Filter/><Status>Enabled</Status><Expiration><Days>1</Days></Expiration></Rule></LifecycleConfiguration>";
+
     private static (string, string)[] SseC(string prefix = "x-{fam}-server-side-encryption-customer-") =>
         [(prefix + "algorithm", "AES256"), (prefix + "key", SseKeys.KeyA), (prefix + "key-MD5", SseKeys.KeyAMd5)];
 
@@ -64,6 +67,9 @@ public static class Operations
         new("GetBucketTagging", s => new Req("GET", s.Bucket).With(("tagging", ""))),
         new("PutBucketTagging", s => new Req("PUT", s.Bucket).With(("tagging", "")).WithBody(TaggingXml, md5: true), Writes: true),
         new("DeleteBucketTagging", s => new Req("DELETE", s.Bucket).With(("tagging", "")), Writes: true),
+        new("GetBucketLifecycle", s => new Req("GET", s.Bucket).With(("lifecycle", ""))),
+        new("PutBucketLifecycle", s => new Req("PUT", s.Bucket).With(("lifecycle", "")).WithBody(PlantedLifecycleXml, md5: true), Writes: true),
+        new("DeleteBucketLifecycle", s => new Req("DELETE", s.Bucket).With(("lifecycle", "")), Writes: true),
         new("DeleteBucket", s => new Req("DELETE", s.Bucket), Writes: true, OwnerStatus: 409),
         new("DeleteObjects", s => new Req("POST", s.Bucket).With(("delete", ""))
             .WithBody($"<Delete><Object><Key>{AttackScene.Object}</Key></Object></Delete>", md5: true), Writes: true),

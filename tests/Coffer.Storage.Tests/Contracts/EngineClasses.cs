@@ -55,6 +55,11 @@ public sealed class SqliteTaggingTests() : TaggingContract<SqliteMetadataStore>(
 [RequiresEngine(Engines.PostgresVariable)]
 public sealed class PostgresTaggingTests(PostgresEngine engine) : TaggingContract<PostgresMetadataStore>(engine), IClassFixture<PostgresEngine>;
 
+public sealed class SqliteLifecycleTests() : LifecycleContract<SqliteMetadataStore>(new SqliteEngine());
+
+[RequiresEngine(Engines.PostgresVariable)]
+public sealed class PostgresLifecycleTests(PostgresEngine engine) : LifecycleContract<PostgresMetadataStore>(engine), IClassFixture<PostgresEngine>;
+
 /// <summary><see cref="BlobLedgerContract"/> on PostgreSQL: two <see cref="PostgresMetadataStore"/> instances on one database are two nodes.</summary>
 [RequiresEngine(Engines.PostgresVariable)]
 public sealed class PostgresBlobLedgerTests(PostgresEngine engine) : BlobLedgerContract, IClassFixture<PostgresEngine>
