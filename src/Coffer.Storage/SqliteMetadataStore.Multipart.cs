@@ -174,7 +174,11 @@ public sealed partial class SqliteMetadataStore : IMultipartStore
     }
 
     /// <inheritdoc />
-    public Task<CompleteUploadResult> CompleteUploadAsync(string uploadId, ObjectRecord obj, CancellationToken ct = default)
+    public Task<CompleteUploadResult> CompleteUploadAsync(string uploadId, ObjectRecord obj, CancellationToken ct = default) =>
+        CompleteUploadAsync(uploadId, obj, null, ct);
+
+    /// <inheritdoc />
+    public Task<CompleteUploadResult> CompleteUploadAsync(string uploadId, ObjectRecord obj, WriteCondition? condition, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(uploadId);
         ArgumentNullException.ThrowIfNull(obj);
@@ -197,10 +201,49 @@ public sealed partial class SqliteMetadataStore : IMultipartStore
                 }
             }
 
-            var reclaimable = new List<string>(await UpsertObjectAsync(s, obj, ct).ConfigureAwait(false));
+            var reclaimable = new List<string>(await UpsertObjectAsync(s, obj, condition, ct).ConfigureAwait(false));
             await DeleteUploadRowAsync(s, uploadId, ct).ConfigureAwait(false);
+            // One row per key (the unique index): replacing deletes the key's earlier completion, whose object this replaced.
+            using (var remember = s.Command("""
+                INSERT OR REPLACE INTO completed_uploads (upload_id, bucket, object_key, etag, last_modified)
+                VALUES ($upload, $bucket, $key, $etag, $last_modified);
+                """))
+            {
+                remember.Parameters.AddWithValue("$upload", uploadId);
+                remember.Parameters.AddWithValue("$bucket", obj.Bucket);
+                remember.Parameters.AddWithValue("$key", obj.Key);
+                remember.Parameters.AddWithValue("$etag", obj.ETag);
+                remember.Parameters.AddWithValue("$last_modified", obj.LastModified.UtcTicks);
+                await remember.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+            }
             reclaimable.AddRange(await UnreferencedAsync(s, partBlobs.Where(id => !used.Contains(id)), ct).ConfigureAwait(false));
             return new CompleteUploadResult(CompleteUploadStatus.Completed, reclaimable);
+        }, ct);
+    }
+
+    /// <inheritdoc />
+    public Task<ObjectRecord?> GetCompletedUploadObjectAsync(string bucket, string key, string uploadId, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(bucket);
+        ArgumentNullException.ThrowIfNull(key);
+        ArgumentNullException.ThrowIfNull(uploadId);
+        return ReadSnapshotAsync(async (s, ct) =>
+        {
+            using (var cmd = s.Command("""
+                SELECT EXISTS (SELECT 1 FROM completed_uploads c JOIN objects o ON o.bucket = c.bucket AND o.object_key = c.object_key
+                               WHERE c.upload_id = $upload AND c.bucket = $bucket AND c.object_key = $key
+                                 AND o.etag = c.etag AND o.last_modified = c.last_modified);
+                """))
+            {
+                cmd.Parameters.AddWithValue("$upload", uploadId);
+                cmd.Parameters.AddWithValue("$bucket", bucket);
+                cmd.Parameters.AddWithValue("$key", key);
+                if ((long)(await cmd.ExecuteScalarAsync(ct).ConfigureAwait(false))! == 0)
+                {
+                    return null;
+                }
+            }
+            return await SelectObjectAsync(s, bucket, key, ct).ConfigureAwait(false);
         }, ct);
     }
 

@@ -277,6 +277,26 @@ internal static class SqliteSchema
         """
         ALTER TABLE objects ADD COLUMN inline_data BLOB;
         """,
+
+        // 11: reserved for another branch's migration (numbers are handed out by the coordinator); nothing here.
+        """
+        SELECT 1;
+        """,
+
+        // 12: completed multipart uploads, so a Complete repeated after it succeeded (a client retrying after a lost
+        // answer) answers the same result instead of NoSuchUpload. One row per key: the last upload completed into it,
+        // with the ETag and Last-Modified (ticks) of the object it made; it is replayed only while that object is
+        // still the key's current one. Deleting the bucket drops its rows.
+        """
+        CREATE TABLE completed_uploads (
+            upload_id     TEXT    NOT NULL PRIMARY KEY,
+            bucket        TEXT    NOT NULL REFERENCES buckets (name) ON DELETE CASCADE,
+            object_key    TEXT    NOT NULL,
+            etag          TEXT    NOT NULL,
+            last_modified INTEGER NOT NULL
+        ) STRICT;
+        CREATE UNIQUE INDEX completed_uploads_by_key ON completed_uploads (bucket, object_key);
+        """,
     ];
 
     /// <summary>

@@ -179,7 +179,11 @@ public sealed partial class PostgresMetadataStore : IMultipartStore
     /// Locks the upload row first (FOR UPDATE), so parts stored, replaced or aborted by other nodes are
     /// either done before the parts are checked or wait until the upload is gone.
     /// </remarks>
-    public Task<CompleteUploadResult> CompleteUploadAsync(string uploadId, ObjectRecord obj, CancellationToken ct = default)
+    public Task<CompleteUploadResult> CompleteUploadAsync(string uploadId, ObjectRecord obj, CancellationToken ct = default) =>
+        CompleteUploadAsync(uploadId, obj, null, ct);
+
+    /// <inheritdoc />
+    public Task<CompleteUploadResult> CompleteUploadAsync(string uploadId, ObjectRecord obj, WriteCondition? condition, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(uploadId);
         ArgumentNullException.ThrowIfNull(obj);
@@ -206,10 +210,60 @@ public sealed partial class PostgresMetadataStore : IMultipartStore
                 }
             }
 
-            var reclaimable = new List<string>(await UpsertObjectAsync(s, obj, ct).ConfigureAwait(false));
+            var reclaimable = new List<string>(await UpsertObjectAsync(s, obj, condition, ct).ConfigureAwait(false));
             await DeleteUploadRowAsync(s, uploadId, ct).ConfigureAwait(false);
+            // One row per key: the key's earlier completion goes (this replaced its object). The object row lock taken
+            // by UpsertObjectAsync orders two completions of one key, so they never both insert.
+            await using (var forget = s.Command("DELETE FROM completed_uploads WHERE bucket = @bucket AND object_key = @key;"))
+            {
+                Text(forget, "bucket", obj.Bucket);
+                Text(forget, "key", obj.Key);
+                await forget.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+            }
+            await using (var remember = s.Command("""
+                INSERT INTO completed_uploads (upload_id, bucket, object_key, etag, last_modified)
+                VALUES (@upload, @bucket, @key, @etag, @last_modified);
+                """))
+            {
+                Text(remember, "upload", uploadId);
+                Text(remember, "bucket", obj.Bucket);
+                Text(remember, "key", obj.Key);
+                Text(remember, "etag", obj.ETag);
+                Long(remember, "last_modified", obj.LastModified.UtcTicks);
+                await remember.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+            }
             reclaimable.AddRange(await UnreferencedAsync(s, partBlobs.Where(id => !used.Contains(id)), ct).ConfigureAwait(false));
             return new CompleteUploadResult(CompleteUploadStatus.Completed, reclaimable);
+        }, ct);
+    }
+
+    /// <inheritdoc />
+    public Task<ObjectRecord?> GetCompletedUploadObjectAsync(string bucket, string key, string uploadId, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(bucket);
+        ArgumentNullException.ThrowIfNull(key);
+        ArgumentNullException.ThrowIfNull(uploadId);
+        if (!IsStorable(bucket) || !IsStorable(key) || !IsStorable(uploadId))
+        {
+            return Task.FromResult<ObjectRecord?>(null);
+        }
+        return ReadSnapshotAsync(async (s, ct) =>
+        {
+            await using (var cmd = s.Command("""
+                SELECT EXISTS (SELECT 1 FROM completed_uploads c JOIN objects o ON o.bucket = c.bucket AND o.object_key = c.object_key
+                               WHERE c.upload_id = @upload AND c.bucket = @bucket AND c.object_key = @key
+                                 AND o.etag = c.etag AND o.last_modified = c.last_modified);
+                """))
+            {
+                Text(cmd, "upload", uploadId);
+                Text(cmd, "bucket", bucket);
+                Text(cmd, "key", key);
+                if (!(bool)(await cmd.ExecuteScalarAsync(ct).ConfigureAwait(false))!)
+                {
+                    return null;
+                }
+            }
+            return await SelectObjectAsync(s, bucket, key, ct).ConfigureAwait(false);
         }, ct);
     }
 

@@ -284,6 +284,24 @@ internal static class PostgresSchema
         ALTER TABLE objects ADD COLUMN inline_data bytea;
         ALTER TABLE objects ALTER COLUMN inline_data SET STORAGE EXTERNAL;
         """,
+
+        // 11: reserved for another branch's migration (numbers are handed out by the coordinator); nothing here.
+        """
+        SELECT 1;
+        """,
+
+        // 12: completed multipart uploads, as SQLite's migration 12: the last upload completed into each key, with the
+        // ETag and Last-Modified of the object it made, replayed to a repeated Complete while that object is current.
+        """
+        CREATE TABLE completed_uploads (
+            upload_id     text COLLATE "C" NOT NULL PRIMARY KEY,
+            bucket        text COLLATE "C" NOT NULL REFERENCES buckets (name) ON DELETE CASCADE,
+            object_key    text COLLATE "C" NOT NULL,
+            etag          text COLLATE "C" NOT NULL,
+            last_modified bigint NOT NULL
+        );
+        CREATE UNIQUE INDEX completed_uploads_by_key ON completed_uploads (bucket, object_key);
+        """,
     ];
 
     /// <summary>Every (table, column) that holds blob ids (as <see cref="SqliteSchema.BlobReferences"/>).</summary>

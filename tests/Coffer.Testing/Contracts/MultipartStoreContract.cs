@@ -350,4 +350,37 @@ public abstract class MultipartStoreContract<TStore>(IStoreEngine<TStore> engine
         Assert.Equal(expected, seen);
         Assert.Equal(["Ａ/1", "Ａ/2", "😀"], (await Store.ListUploadsAsync("b", "", null, "ä", null, 100)).Uploads.Select(u => u.Key));
     }
+
+    [ContractFact]
+    public async Task A_completed_upload_gives_back_its_object_only_while_that_object_is_current()
+    {
+        var upload = await CreateAsync("done");
+        var part = Part(1);
+        await Store.PutPartAsync("b", "done", upload.UploadId, part);
+        var obj = ObjectOf(upload, part);
+        Assert.Equal(CompleteUploadStatus.Completed, (await Store.CompleteUploadAsync(upload.UploadId, obj)).Status);
+
+        AssertRecord.Equal(obj, await Store.GetCompletedUploadObjectAsync("b", "done", upload.UploadId));
+        Assert.Null(await Store.GetCompletedUploadObjectAsync("b", "other", upload.UploadId));
+        Assert.Null(await Store.GetCompletedUploadObjectAsync("b", "done", MultipartUploadIds.New(Start)));
+        Assert.Null(await Store.GetUploadAsync("b", "done", upload.UploadId));
+
+        // Tags change nothing about which object it is; an overwrite (or a delete) does.
+        Assert.True(await Store.SetObjectTagsAsync("b", "done", [new Tag("k", "v")]));
+        Assert.NotNull(await Store.GetCompletedUploadObjectAsync("b", "done", upload.UploadId));
+        await Store.PutObjectAsync(Sample.Object("b", "done") with { LastModified = Start.AddHours(2) });
+        Assert.Null(await Store.GetCompletedUploadObjectAsync("b", "done", upload.UploadId));
+
+        // A later upload into the key replaces the earlier one's record; a delete ends it.
+        var second = await CreateAsync("done");
+        var part2 = Part(1);
+        await Store.PutPartAsync("b", "done", second.UploadId, part2);
+        var obj2 = ObjectOf(second, part2) with { LastModified = Start.AddHours(3) };
+        await Store.CompleteUploadAsync(second.UploadId, obj2);
+        AssertRecord.Equal(obj2, await Store.GetCompletedUploadObjectAsync("b", "done", second.UploadId));
+        Assert.Null(await Store.GetCompletedUploadObjectAsync("b", "done", upload.UploadId));
+        Assert.Equal(1, await CountRowsAsync("completed_uploads"));
+        await Store.DeleteObjectAsync("b", "done");
+        Assert.Null(await Store.GetCompletedUploadObjectAsync("b", "done", second.UploadId));
+    }
 }
