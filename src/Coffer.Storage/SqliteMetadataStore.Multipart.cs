@@ -9,12 +9,12 @@ public sealed partial class SqliteMetadataStore : IMultipartStore
     private const string UploadColumns = """
         upload_id, bucket, object_key, initiated, owner, storage_class,
         content_type, cache_control, content_disposition, content_encoding, expires, user_metadata,
-        sse_mode, sse_sealed_key, sse_kms_key_id, sse_kms_context, tags
+        sse_mode, sse_sealed_key, sse_kms_key_id, sse_kms_context, tags, checksum_algorithm, checksum_type
         """;
 
     // The order ReadPart reads them in.
     private const string PartColumns = """
-        part_number, blob_id, plain_size, etag, crc64, blob_size, blob_checksum, stream_identity, last_modified
+        part_number, blob_id, plain_size, etag, crc64, blob_size, blob_checksum, stream_identity, last_modified, checksum_algorithm, checksum
         """;
 
     private const string SelectUploadSql =
@@ -55,7 +55,7 @@ public sealed partial class SqliteMetadataStore : IMultipartStore
                 INSERT INTO multipart_uploads ({UploadColumns})
                 VALUES ($upload, $bucket, $key, $initiated, $owner, $storage_class,
                         $content_type, $cache_control, $content_disposition, $content_encoding, $expires, $user_metadata,
-                        $sse_mode, $sse_sealed_key, $sse_kms_key_id, $sse_kms_context, $tags);
+                        $sse_mode, $sse_sealed_key, $sse_kms_key_id, $sse_kms_context, $tags, $checksum_algorithm, $checksum_type);
                 """);
             var p = insert.Parameters;
             p.AddWithValue("$upload", upload.UploadId);
@@ -75,6 +75,8 @@ public sealed partial class SqliteMetadataStore : IMultipartStore
             p.AddWithValue("$sse_kms_key_id", Db(upload.Encryption.KmsKeyId));
             p.AddWithValue("$sse_kms_context", Db(upload.Encryption.KmsContext));
             p.AddWithValue("$tags", Db(ObjectJson.WriteTags(upload.Tags)));
+            p.AddWithValue("$checksum_algorithm", Db(upload.ChecksumAlgorithm));
+            p.AddWithValue("$checksum_type", Db(upload.ChecksumType));
             await insert.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
             return true;
         }, ct);
@@ -113,7 +115,7 @@ public sealed partial class SqliteMetadataStore : IMultipartStore
 
             using (var upsert = s.Command($"""
                 INSERT OR REPLACE INTO multipart_parts (upload_id, {PartColumns})
-                VALUES ($upload, $part, $blob, $plain_size, $etag, $crc64, $blob_size, $blob_checksum, $identity, $last_modified);
+                VALUES ($upload, $part, $blob, $plain_size, $etag, $crc64, $blob_size, $blob_checksum, $identity, $last_modified, $checksum_algorithm, $checksum);
                 """))
             {
                 var p = upsert.Parameters;
@@ -127,6 +129,8 @@ public sealed partial class SqliteMetadataStore : IMultipartStore
                 p.AddWithValue("$blob_checksum", part.Stream.BlobChecksum);
                 p.AddWithValue("$identity", part.Stream.StreamIdentity);
                 p.AddWithValue("$last_modified", part.LastModified.UtcTicks);
+                p.AddWithValue("$checksum_algorithm", Db(part.ChecksumAlgorithm));
+                p.AddWithValue("$checksum", Db(part.Checksum));
                 await upsert.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
             }
             await ClearPendingAsync(s, [part.Stream.BlobId], ct).ConfigureAwait(false);
@@ -418,6 +422,8 @@ public sealed partial class SqliteMetadataStore : IMultipartStore
         UserMetadata = ObjectJson.ReadMap(ReadNullableString(r, 11)),
         Encryption = ReadEncryption(r),   // the sse_* columns sit at the same ordinals as in ObjectColumns
         Tags = ObjectJson.ReadTags(ReadNullableString(r, 16)),
+        ChecksumAlgorithm = ReadNullableString(r, 17),
+        ChecksumType = ReadNullableString(r, 18),
     };
 
     private static MultipartPart ReadPart(SqliteDataReader r) => new(
@@ -425,5 +431,9 @@ public sealed partial class SqliteMetadataStore : IMultipartStore
         Stream: new ObjectStream(r.GetString(1), r.GetInt64(2), r.GetString(7), r.GetInt64(5), r.GetString(6)),
         ETag: r.GetString(3),
         Crc64: unchecked((ulong)r.GetInt64(4)),
-        LastModified: ObjectJson.Instant(r.GetInt64(8)));
+        LastModified: ObjectJson.Instant(r.GetInt64(8)))
+    {
+        ChecksumAlgorithm = ReadNullableString(r, 9),
+        Checksum = ReadNullableString(r, 10),
+    };
 }

@@ -56,7 +56,10 @@ public static class AttributesHandlers
         await xml.WriteAsync(ctx.Response);
     }
 
-    /// <summary>The object's additional checksum, when it has one; a single PUT's is of the whole object (FULL_OBJECT).</summary>
+    /// <summary>
+    /// The object's additional checksum, when it has one: a single PUT's is FULL_OBJECT; a multipart object's is its
+    /// upload's type, a COMPOSITE value answered without its "-N" suffix as S3 does here.
+    /// </summary>
     private static void WriteChecksum(XmlDoc xml, ObjectRecord obj)
     {
         var checksums = obj.Checksums.Where(c => ChecksumHasher.TryParse(c.Key, out _)).ToList();
@@ -64,8 +67,8 @@ public static class AttributesHandlers
             return;
         xml.Start("Checksum");
         foreach (var (name, value) in checksums)
-            xml.Element("Checksum" + name.ToUpperInvariant(), value);
-        xml.Element("ChecksumType", "FULL_OBJECT").End();
+            xml.Element("Checksum" + name.ToUpperInvariant(), value.Split('-')[0]);
+        xml.Element("ChecksumType", PartChecksums.TypeOf(checksums[0].Value)).End();
     }
 
     /// <summary>ObjectParts: a multipart object's part count and one page of its parts (number and size).</summary>

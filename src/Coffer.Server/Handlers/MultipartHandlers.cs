@@ -28,6 +28,7 @@ public static class MultipartHandlers
         var bucket = ctx.Bucket!;
         var attributes = ObjectAttributes.Parse(ctx);
         var tags = Tagging.FromHeader(ctx) ?? [];
+        var (checksumAlgorithm, checksumType) = PartChecksums.ParseForCreate(ctx);
         using var sse = SseRequest.ParseForWrite(ctx);
         using var sealedWrite = await SseService.SealNewAsync(s, ctx, sse, bucket.Name, ctx.ObjectKey, bucket.Encryption);
 
@@ -48,6 +49,8 @@ public static class MultipartHandlers
             UserMetadata = attributes.UserMetadata,
             Encryption = sealedWrite.Encryption,
             Tags = tags,
+            ChecksumAlgorithm = checksumAlgorithm,
+            ChecksumType = checksumType,
         };
         try
         {
@@ -59,6 +62,7 @@ public static class MultipartHandlers
         }
 
         SseService.WriteHeaders(ctx, upload.Encryption, sse.Customer?.KeyMd5);
+        PartChecksums.WriteUploadHeaders(ctx, upload);
         using var xml = new XmlDoc("InitiateMultipartUploadResult");
         xml.Element("Bucket", bucket.Name).Element("Key", upload.Key).Element("UploadId", upload.UploadId);
         await xml.WriteAsync(ctx.Response);
@@ -74,6 +78,7 @@ public static class MultipartHandlers
         var contentMd5 = ObjectHandlers.ParseContentMd5(ctx.Header("Content-MD5"));
         if (body.Length > Multipart.MaxPartBytes)
             throw new CofferException(ErrorCode.EntityTooLarge, $"The part is {body.Length} bytes; a part may hold at most {Multipart.MaxPartBytes} bytes (5 GiB).");
+        PartChecksums.CheckPart(upload, body.Checksum);
 
         await using var pending = await ObjectWriter.WriteAsync(body.Stream, body.Length, Multipart.MaxPartBytes, access.Key,
             blobId => Multipart.StreamIdentity(partNumber, blobId), body.Checksum, s.Blobs, ctx.Aborted);
@@ -81,7 +86,7 @@ public static class MultipartHandlers
             throw new CofferException(ErrorCode.BadDigest, "The Content-MD5 you specified did not match what was received; the part was not stored.");
         ObjectHandlers.VerifyChecksum(body, pending.ChecksumBase64);
 
-        var part = await Multipart.CommitPartAsync(ctx, s, upload, partNumber, pending, access.Key);
+        var part = await Multipart.CommitPartAsync(ctx, s, upload, partNumber, pending, access.Key, body.Checksum);
         ctx.Response.Headers.ETag = ListHandlers.Quote(part.ETag);
         WritePartHeaders(ctx, upload, part, access);
         if (pending.ChecksumBase64 is not null)
@@ -99,13 +104,17 @@ public static class MultipartHandlers
         var (offset, length) = Multipart.ParseCopyRange(ctx.FamilyHeader("copy-source-range"), source.Object.Size);
 
         await using var range = new ObjectRangeStream(source.Object, source.Key, offset, length, s.Blobs);
+        // A checksummed upload's part gets its checksum computed as the copied bytes pass.
+        ChecksumAlgorithm? checksum = ChecksumHasher.TryParse(upload.ChecksumAlgorithm ?? "", out var algorithm) ? algorithm : null;
         await using var pending = await ObjectWriter.WriteAsync(range, length, Multipart.MaxPartBytes, access.Key,
-            blobId => Multipart.StreamIdentity(partNumber, blobId), checksum: null, s.Blobs, ctx.Aborted);
-        var part = await Multipart.CommitPartAsync(ctx, s, upload, partNumber, pending, access.Key);
+            blobId => Multipart.StreamIdentity(partNumber, blobId), checksum, s.Blobs, ctx.Aborted);
+        var part = await Multipart.CommitPartAsync(ctx, s, upload, partNumber, pending, access.Key, checksum);
 
         WritePartHeaders(ctx, upload, part, access);
         using var xml = new XmlDoc("CopyPartResult");
         xml.Element("ETag", ListHandlers.Quote(part.ETag)).Element("LastModified", XmlText.IsoDate(part.LastModified));
+        if (part.ChecksumAlgorithm is not null)
+            xml.Element("Checksum" + part.ChecksumAlgorithm, part.Checksum);
         if (ctx.Family == ProtocolFamily.Cos)
             xml.Element("CRC64", part.Crc64.ToString(CultureInfo.InvariantCulture));
         await xml.WriteAsync(ctx.Response);
@@ -134,6 +143,8 @@ public static class MultipartHandlers
         }
         var record = Multipart.Assemble(parts.Upload, requested, parts.Parts, s.Time.GetUtcNow());
         Multipart.CheckExpectedSize(ctx, record.Size);
+        var byNumber = parts.Parts.ToDictionary(p => p.PartNumber);
+        record = record with { Checksums = PartChecksums.ForComplete(ctx, parts.Upload, requested, requested.Select(r => byNumber[r.PartNumber]).ToList()) };
 
         var result = await CompleteAsync(s, upload, record, condition);
         if (result.Status == CompleteUploadStatus.NoSuchUpload)
@@ -199,6 +210,7 @@ public static class MultipartHandlers
         ctx.SetFamilyHeader("hash-crc64ecma", record.Crc64.ToString(CultureInfo.InvariantCulture));
         using var xml = new XmlDoc("CompleteMultipartUploadResult");
         xml.Element("Location", Location(ctx)).Element("Bucket", record.Bucket).Element("Key", record.Key).Element("ETag", ListHandlers.Quote(record.ETag));
+        PartChecksums.WriteElements(xml, record.Checksums);
         await xml.WriteAsync(ctx.Response);
     }
 
@@ -229,8 +241,15 @@ public static class MultipartHandlers
         WriteOwner(xml, "Owner", upload.Owner, ctx.Caller);
         xml.Element("PartNumberMarker", marker);
         foreach (var part in listing.Parts)
+        {
             xml.Start("Part").Element("PartNumber", part.PartNumber).Element("LastModified", XmlText.IsoDate(part.LastModified))
-                .Element("ETag", ListHandlers.Quote(part.ETag)).Element("Size", part.Size).End();
+                .Element("ETag", ListHandlers.Quote(part.ETag)).Element("Size", part.Size);
+            if (part.ChecksumAlgorithm is not null)
+                xml.Element("Checksum" + part.ChecksumAlgorithm, part.Checksum);
+            xml.End();
+        }
+        if (upload.ChecksumAlgorithm is not null)
+            xml.Element("ChecksumAlgorithm", upload.ChecksumAlgorithm).Element("ChecksumType", upload.ChecksumType);
         xml.Element("NextPartNumberMarker", listing.NextPartNumberMarker)
             .Element("StorageClass", StorageClasses.ForFamily(upload.StorageClass, ctx.Family))
             .Element("MaxParts", maxParts)

@@ -104,7 +104,10 @@ public static class ObjectHandlers
             if (ctx.Header("x-amz-checksum-mode")?.Equals("ENABLED", StringComparison.OrdinalIgnoreCase) == true)
                 foreach (var (name, value) in obj.Checksums)
                     if (ChecksumHasher.TryParse(name, out var alg))
+                    {
                         response.Headers[ChecksumHasher.HeaderName(alg)] = value;
+                        response.Headers["x-amz-checksum-type"] = PartChecksums.TypeOf(value);
+                    }
         }
         if (head)
             return;

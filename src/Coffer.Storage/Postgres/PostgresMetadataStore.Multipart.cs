@@ -8,12 +8,12 @@ public sealed partial class PostgresMetadataStore : IMultipartStore
     private const string UploadColumns = """
         upload_id, bucket, object_key, initiated, owner, storage_class,
         content_type, cache_control, content_disposition, content_encoding, expires, user_metadata,
-        sse_mode, sse_sealed_key, sse_kms_key_id, sse_kms_context, tags
+        sse_mode, sse_sealed_key, sse_kms_key_id, sse_kms_context, tags, checksum_algorithm, checksum_type
         """;
 
     // The order ReadPart reads them in.
     private const string PartColumns = """
-        part_number, blob_id, plain_size, etag, crc64, blob_size, blob_checksum, stream_identity, last_modified
+        part_number, blob_id, plain_size, etag, crc64, blob_size, blob_checksum, stream_identity, last_modified, checksum_algorithm, checksum
         """;
 
     /// <summary>One bounded seek of an upload listing, in (object_key, upload_id) order: a range scan of multipart_uploads_by_key.</summary>
@@ -38,7 +38,7 @@ public sealed partial class PostgresMetadataStore : IMultipartStore
                 INSERT INTO multipart_uploads ({UploadColumns})
                 VALUES (@upload, @bucket, @key, @initiated, @owner, @storage_class,
                         @content_type, @cache_control, @content_disposition, @content_encoding, @expires, @user_metadata,
-                        @sse_mode, @sse_sealed_key, @sse_kms_key_id, @sse_kms_context, @tags);
+                        @sse_mode, @sse_sealed_key, @sse_kms_key_id, @sse_kms_context, @tags, @checksum_algorithm, @checksum_type);
                 """);
             Text(insert, "upload", upload.UploadId);
             Text(insert, "bucket", upload.Bucket);
@@ -57,6 +57,8 @@ public sealed partial class PostgresMetadataStore : IMultipartStore
             Text(insert, "sse_kms_key_id", upload.Encryption.KmsKeyId);
             Text(insert, "sse_kms_context", upload.Encryption.KmsContext);
             Text(insert, "tags", ObjectJson.WriteTags(upload.Tags));
+            Text(insert, "checksum_algorithm", upload.ChecksumAlgorithm);
+            Text(insert, "checksum_type", upload.ChecksumType);
             await insert.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
             return true;
         }, ct);
@@ -108,10 +110,10 @@ public sealed partial class PostgresMetadataStore : IMultipartStore
 
             await using (var upsert = s.Command($"""
                 INSERT INTO multipart_parts (upload_id, {PartColumns})
-                VALUES (@upload, @part, @blob, @plain_size, @etag, @crc64, @blob_size, @blob_checksum, @identity, @last_modified)
+                VALUES (@upload, @part, @blob, @plain_size, @etag, @crc64, @blob_size, @blob_checksum, @identity, @last_modified, @checksum_algorithm, @checksum)
                 ON CONFLICT (upload_id, part_number) DO UPDATE SET ({PartColumns}) =
                     (EXCLUDED.part_number, EXCLUDED.blob_id, EXCLUDED.plain_size, EXCLUDED.etag, EXCLUDED.crc64, EXCLUDED.blob_size,
-                     EXCLUDED.blob_checksum, EXCLUDED.stream_identity, EXCLUDED.last_modified);
+                     EXCLUDED.blob_checksum, EXCLUDED.stream_identity, EXCLUDED.last_modified, EXCLUDED.checksum_algorithm, EXCLUDED.checksum);
                 """))
             {
                 Text(upsert, "upload", uploadId);
@@ -124,6 +126,8 @@ public sealed partial class PostgresMetadataStore : IMultipartStore
                 Text(upsert, "blob_checksum", part.Stream.BlobChecksum);
                 Text(upsert, "identity", part.Stream.StreamIdentity);
                 Long(upsert, "last_modified", part.LastModified.UtcTicks);
+                Text(upsert, "checksum_algorithm", part.ChecksumAlgorithm);
+                Text(upsert, "checksum", part.Checksum);
                 await upsert.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
             }
             await ClearPendingAsync(s, [part.Stream.BlobId], ct).ConfigureAwait(false);
@@ -474,6 +478,8 @@ public sealed partial class PostgresMetadataStore : IMultipartStore
         UserMetadata = ObjectJson.ReadMap(ReadNullableString(r, 11)),
         Encryption = ReadEncryption(r),   // the sse_* columns sit at the same ordinals as in ObjectColumns
         Tags = ObjectJson.ReadTags(ReadNullableString(r, 16)),
+        ChecksumAlgorithm = ReadNullableString(r, 17),
+        ChecksumType = ReadNullableString(r, 18),
     };
 
     private static MultipartPart ReadPart(NpgsqlDataReader r) => new(
@@ -481,5 +487,9 @@ public sealed partial class PostgresMetadataStore : IMultipartStore
         Stream: new ObjectStream(r.GetString(1), r.GetInt64(2), r.GetString(7), r.GetInt64(5), r.GetString(6)),
         ETag: r.GetString(3),
         Crc64: unchecked((ulong)r.GetInt64(4)),
-        LastModified: ObjectJson.Instant(r.GetInt64(8)));
+        LastModified: ObjectJson.Instant(r.GetInt64(8)))
+    {
+        ChecksumAlgorithm = ReadNullableString(r, 9),
+        Checksum = ReadNullableString(r, 10),
+    };
 }

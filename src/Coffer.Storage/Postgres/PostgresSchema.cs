@@ -290,7 +290,7 @@ internal static class PostgresSchema
         SELECT 1;
         """,
 
-        // 12: completed multipart uploads, as SQLite's migration 12: the last upload completed into each key, with the
+        // 12: S3 multipart checksums and completed multipart uploads, as SQLite's migration 12: the last upload completed into each key, with the
         // ETag and Last-Modified of the object it made, replayed to a repeated Complete while that object is current.
         """
         CREATE TABLE completed_uploads (
@@ -301,6 +301,11 @@ internal static class PostgresSchema
             last_modified bigint NOT NULL
         );
         CREATE UNIQUE INDEX completed_uploads_by_key ON completed_uploads (bucket, object_key);
+
+        ALTER TABLE multipart_uploads ADD COLUMN checksum_algorithm text;
+        ALTER TABLE multipart_uploads ADD COLUMN checksum_type text;
+        ALTER TABLE multipart_parts ADD COLUMN checksum_algorithm text;
+        ALTER TABLE multipart_parts ADD COLUMN checksum text;
         """,
     ];
 

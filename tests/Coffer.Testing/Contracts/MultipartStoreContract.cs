@@ -383,4 +383,27 @@ public abstract class MultipartStoreContract<TStore>(IStoreEngine<TStore> engine
         await Store.DeleteObjectAsync("b", "done");
         Assert.Null(await Store.GetCompletedUploadObjectAsync("b", "done", second.UploadId));
     }
+
+    [ContractFact]
+    public async Task An_uploads_checksum_algorithm_and_its_parts_checksums_round_trip_and_a_reupload_replaces_them()
+    {
+        var upload = Upload("sum") with { ChecksumAlgorithm = "SHA256", ChecksumType = "COMPOSITE" };
+        await Store.CreateUploadAsync(upload);
+        var read = await Store.GetUploadAsync("b", "sum", upload.UploadId);
+        Assert.Equal(("SHA256", "COMPOSITE"), (read!.ChecksumAlgorithm, read.ChecksumType));
+
+        await Store.PutPartAsync("b", "sum", upload.UploadId, Part(1) with { ChecksumAlgorithm = "SHA256", Checksum = "first=" });
+        await Store.PutPartAsync("b", "sum", upload.UploadId, Part(2));
+        var listed = (await Store.ListPartsAsync("b", "sum", upload.UploadId, 0, 10))!;
+        Assert.Equal(("SHA256", "COMPOSITE"), (listed.Upload.ChecksumAlgorithm, listed.Upload.ChecksumType));
+        Assert.Equal([("SHA256", "first="), (null, null)], listed.Parts.Select(p => (p.ChecksumAlgorithm, p.Checksum)));
+
+        await Store.PutPartAsync("b", "sum", upload.UploadId, Part(1) with { ChecksumAlgorithm = "SHA256", Checksum = "again=" });
+        await Store.PutPartAsync("b", "sum", upload.UploadId, Part(2) with { ChecksumAlgorithm = "SHA256", Checksum = "second=" });
+        listed = (await Store.ListPartsAsync("b", "sum", upload.UploadId, 0, 10))!;
+        Assert.Equal(["again=", "second="], listed.Parts.Select(p => p.Checksum));
+
+        var plain = await CreateAsync("plain");
+        Assert.Equal(((string?)null, (string?)null), ((await Store.GetUploadAsync("b", "plain", plain.UploadId))!.ChecksumAlgorithm, (await Store.GetUploadAsync("b", "plain", plain.UploadId))!.ChecksumType));
+    }
 }
