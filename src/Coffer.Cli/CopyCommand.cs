@@ -45,6 +45,10 @@ internal static class CopyCommand
         var partSize = new Option<string?>("--part-size") { Description = "Part size of multipart transfers, e.g. 8MiB (at least 1MiB).", HelpName = "SIZE" };
         var threshold = new Option<string?>("--multipart-threshold") { Description = "Uploads larger than this go in parts (default 20MiB).", HelpName = "SIZE" };
         var noProgress = new Option<bool>("--no-progress") { Description = "Do not draw progress bars (they are drawn only when stdout is a terminal anyway)." };
+        var noClobber = new Option<bool>("--no-clobber", "-n")
+        {
+            Description = "Uploads only: write a key only if it has no object yet (If-None-Match: *, checked atomically when the upload ends); an existing object is kept and that file fails with 412 PreconditionFailed.",
+        };
         var json = Output.JsonOption();
         var encryption = EncryptionOptions.ForTransfers();
         var verb = move ? "Move" : "Copy";
@@ -66,7 +70,7 @@ internal static class CopyCommand
               coffer {name} --recursive ./site cos://web/site/
             """)
         {
-            source, destination, recursive, threads, partSize, threshold, noProgress, json,
+            source, destination, recursive, threads, partSize, threshold, noProgress, noClobber, json,
         };
         encryption.AddTo(command);
         command.SetAction((parse, ct) => Output.RunAsync(parse, json, async (run, ct) =>
@@ -75,7 +79,7 @@ internal static class CopyCommand
                 parse.GetValue(threads),
                 ParseSize(parse.GetValue(partSize), "--part-size"),
                 ParseSize(parse.GetValue(threshold), "--multipart-threshold"),
-                encryption, parse);
+                encryption, parse, parse.GetValue(noClobber));
             if (options.Threads is < 1 or > 64)
                 throw new UsageException("--threads must be from 1 to 64.");
             if (options.PartSize is < 1024 * 1024)
@@ -85,6 +89,8 @@ internal static class CopyCommand
             _ = encryption.CopySourceKey(parse);
             var items = await PlanAsync(run, parse.GetValue(source)!, parse.GetValue(destination)!, parse.GetValue(recursive), move, ct);
             CheckFlags(items, encryption, parse);
+            if (options.NoClobber && items.Count > 0 && items[0].Kind != Kind.Upload)
+                throw new UsageException("--no-clobber applies to uploads (a local file to cos://) only.");
             var show = !run.Json && !parse.GetValue(noProgress) && Output.StdoutIsTerminal;
             var (results, exitCode) = await TransferDisplay.RunAsync(show, display => RunAllAsync(run, items, options, display, move, ct));
             if (run.Json)
@@ -110,7 +116,7 @@ internal static class CopyCommand
         return command;
     }
 
-    private sealed record TransferOptions(int Threads, long? PartSize, long? Threshold, EncryptionOptions Encryption, ParseResult Parse);
+    private sealed record TransferOptions(int Threads, long? PartSize, long? Threshold, EncryptionOptions Encryption, ParseResult Parse, bool NoClobber = false);
 
     private static void CheckFlags(IReadOnlyList<Item> items, EncryptionOptions encryption, ParseResult parse)
     {
@@ -271,6 +277,7 @@ internal static class CopyCommand
             MaxThreads = options.Threads,
             CheckpointDirectory = CliConfig.CheckpointDirectory,
             Progress = bar.Callback,
+            IfNoneMatch = options.NoClobber ? "*" : null,
         };
         if (options.PartSize is { } part)
             request.PartSize = part;

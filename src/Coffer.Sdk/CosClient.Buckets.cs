@@ -115,4 +115,40 @@ public sealed partial class CosClient
         using var response = await _http.SendAsync(op, cancellationToken).ConfigureAwait(false);
         return CosResponse.From<CosEmptyResponse>(response);
     }
+
+    /// <summary>
+    /// Lists your buckets (Python <c>list_buckets</c>), by name. With any of the paging arguments (S3's max-buckets,
+    /// continuation-token and prefix) the answer is one page: pass its <see cref="ListBucketsResponse.ContinuationToken"/>
+    /// back until it is null. Without them, every bucket in one answer.
+    /// </summary>
+    /// <param name="maxBuckets">Page size, 1–10,000.</param>
+    /// <param name="continuationToken">The token of the previous page.</param>
+    /// <param name="prefix">Only buckets whose name starts with it.</param>
+    /// <param name="cancellationToken">Cancels the request.</param>
+    public async Task<ListBucketsResponse> ListBucketsAsync(int? maxBuckets = null, string? continuationToken = null, string? prefix = null, CancellationToken cancellationToken = default)
+    {
+        var op = new OperationRequest(HttpMethod.Get, null, null)
+            .AddQuery("max-buckets", maxBuckets)
+            .AddQuery("continuation-token", continuationToken)
+            .AddQuery("prefix", prefix);
+        var (response, root) = await _http.SendForXmlAsync(op, cancellationToken).ConfigureAwait(false);
+        using (response)
+        {
+            var result = CosResponse.From<ListBucketsResponse>(response);
+            if (root is null)
+            {
+                throw new CosClientException(CosClientErrorKind.InvalidResponse, "The ListBuckets answer has no XML body.");
+            }
+
+            var buckets = XmlUtil.Element(root, "Buckets");
+            result.Buckets = buckets is null ? [] : XmlUtil.Children(buckets, "Bucket").Select(b => new BucketSummary(
+                XmlUtil.Child(b, "Name") ?? "",
+                XmlUtil.Date(b, "CreationDate"),
+                XmlUtil.Child(b, "Location") ?? XmlUtil.Child(b, "BucketRegion"))).ToList();
+            result.ContinuationToken = XmlUtil.Child(root, "ContinuationToken");
+            result.Prefix = XmlUtil.Child(root, "Prefix");
+            result.OwnerId = XmlUtil.Element(root, "Owner") is { } owner ? XmlUtil.Child(owner, "ID") : null;
+            return result;
+        }
+    }
 }

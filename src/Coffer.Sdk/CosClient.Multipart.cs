@@ -87,7 +87,8 @@ public sealed partial class CosClient
     {
         ArgumentNullException.ThrowIfNull(request);
         ValidatePart(request.UploadId, 1);
-        var op = ObjectOp(HttpMethod.Post, request).AddQuery("uploadId", request.UploadId);
+        var op = ObjectOp(HttpMethod.Post, request).AddQuery("uploadId", request.UploadId)
+            .AddHeader("If-None-Match", request.IfNoneMatch).AddHeader("If-Match", request.IfMatch);
         var xml = new XElement("CompleteMultipartUpload",
             request.Parts.OrderBy(p => p.PartNumber).Select(p => new XElement("Part",
                 new XElement("PartNumber", p.PartNumber),

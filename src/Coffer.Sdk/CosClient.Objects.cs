@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Xml.Linq;
 using Coffer.Sdk.Internal;
 
@@ -18,6 +19,7 @@ public sealed partial class CosClient
         SseHeaders.AddWrite(op, SseHeaders.ForWrite(request));
         op.AddHeader("Content-MD5", request.ContentMD5 ?? (request.EnableMD5 ? await Md5Async(body, cancellationToken).ConfigureAwait(false) : null));
         op.AddHeader("x-cos-traffic-limit", request.TrafficLimit?.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        op.AddHeader("If-None-Match", request.IfNoneMatch).AddHeader("If-Match", request.IfMatch);
         AttachProgress(op, request.Progress, body.Length);
         using var response = await _http.SendAsync(op, cancellationToken).ConfigureAwait(false);
         return CosResponse.From<PutObjectResponse>(response);
@@ -153,6 +155,7 @@ public sealed partial class CosClient
         SseHeaders.AddCopySource(op, request, _http.Endpoint, _http.Builder.IsSigV4);
         op.AddHeader("x-cos-metadata-directive", request.CopyStatus ?? "Copy");
         op.AddHeader("x-cos-tagging-directive", request.TaggingDirective);
+        op.AddHeader("If-None-Match", request.IfNoneMatch).AddHeader("If-Match", request.IfMatch);
         AddMetadata(op, request);
         SseHeaders.AddWrite(op, SseHeaders.ForWrite(request));
         var (response, root) = await _http.SendForXmlAsync(op, cancellationToken).ConfigureAwait(false);
@@ -270,5 +273,62 @@ public sealed partial class CosClient
         long sent = 0;
         op.OnAttempt = () => Interlocked.Exchange(ref sent, 0);
         op.OnBytesSent = n => progress(Interlocked.Add(ref sent, n), total);
+    }
+
+    /// <summary>
+    /// Reads an object's attributes (S3 GetObjectAttributes, <c>GET ?attributes</c>): ETag, checksum, parts, storage
+    /// class and size, as asked in <see cref="GetObjectAttributesRequest.ObjectAttributes"/>, without reading the data.
+    /// </summary>
+    /// <param name="request">Bucket, Key, the attributes wanted, part paging and the SSE-C key of an SSE-C object.</param>
+    /// <param name="cancellationToken">Cancels the request.</param>
+    public async Task<GetObjectAttributesResponse> GetObjectAttributesAsync(GetObjectAttributesRequest request, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if (request.ObjectAttributes.Count == 0)
+        {
+            throw new CosClientException(CosClientErrorKind.InvalidArgument, "GetObjectAttributesRequest.ObjectAttributes must name at least one attribute.");
+        }
+
+        var op = ObjectOp(HttpMethod.Get, request)
+            .AddQuery("attributes", "")
+            .AddQuery("versionId", request.VersionId)
+            .AddHeader("x-cos-object-attributes", string.Join(",", request.ObjectAttributes))
+            .AddHeader("x-cos-max-parts", request.MaxParts?.ToString(CultureInfo.InvariantCulture))
+            .AddHeader("x-cos-part-number-marker", request.PartNumberMarker?.ToString(CultureInfo.InvariantCulture));
+        SseHeaders.AddCustomer(op, SseHeaders.Customer(request));
+        var (response, root) = await _http.SendForXmlAsync(op, cancellationToken).ConfigureAwait(false);
+        using (response)
+        {
+            var result = CosResponse.From<GetObjectAttributesResponse>(response);
+            result.LastModified = response.Content.Headers.LastModified;
+            if (root is null)
+            {
+                throw new CosClientException(CosClientErrorKind.InvalidResponse, "The GetObjectAttributes answer has no XML body.");
+            }
+
+            result.ETag = XmlUtil.Child(root, "ETag");
+            result.StorageClass = XmlUtil.Child(root, "StorageClass");
+            result.ObjectSize = long.TryParse(XmlUtil.Child(root, "ObjectSize"), NumberStyles.None, CultureInfo.InvariantCulture, out var size) ? size : null;
+            if (XmlUtil.Element(root, "Checksum") is { } checksum)
+            {
+                result.ChecksumType = XmlUtil.Child(checksum, "ChecksumType");
+                result.Checksums = checksum.Elements()
+                    .Where(e => e.Name.LocalName.StartsWith("Checksum", StringComparison.Ordinal) && e.Name.LocalName != "ChecksumType")
+                    .ToDictionary(e => e.Name.LocalName["Checksum".Length..], e => e.Value);
+            }
+
+            if (XmlUtil.Element(root, "ObjectParts") is { } parts)
+            {
+                result.ObjectParts = new ObjectPartsPage(
+                    XmlUtil.Int(parts, "PartsCount") ?? 0,
+                    XmlUtil.Int(parts, "PartNumberMarker") ?? 0,
+                    XmlUtil.Int(parts, "NextPartNumberMarker") ?? 0,
+                    XmlUtil.Int(parts, "MaxParts") ?? 0,
+                    XmlUtil.Bool(parts, "IsTruncated"),
+                    XmlUtil.Children(parts, "Part").Select(p => new ObjectPartInfo(XmlUtil.Int(p, "PartNumber") ?? 0, XmlUtil.Long(p, "Size"))).ToList());
+            }
+
+            return result;
+        }
     }
 }

@@ -33,6 +33,12 @@ public interface IMetadataStore : IAsyncDisposable
     /// (to be reclaimed by the caller), empty when there was none.
     /// </summary>
     Task<IReadOnlyList<string>> PutObjectAsync(ObjectRecord obj, CancellationToken ct = default);
+    /// <summary>
+    /// <see cref="PutObjectAsync(ObjectRecord, CancellationToken)"/> under a condition on the object it replaces,
+    /// checked in the same transaction (null: none).
+    /// </summary>
+    /// <exception cref="WriteConditionFailedException">The condition did not hold; nothing was written.</exception>
+    Task<IReadOnlyList<string>> PutObjectAsync(ObjectRecord obj, WriteCondition? condition, CancellationToken ct = default);
     /// <summary>Deletes the object; returns the deleted record (its blobs to reclaim) or null.</summary>
     Task<ObjectRecord?> DeleteObjectAsync(string bucket, string key, CancellationToken ct = default);
     /// <summary>
@@ -43,6 +49,12 @@ public interface IMetadataStore : IAsyncDisposable
     /// was no longer referenced (the source changed meanwhile: read it again).
     /// </summary>
     Task<IReadOnlyList<string>?> PutObjectSharingBlobsAsync(ObjectRecord obj, CancellationToken ct = default);
+    /// <summary>
+    /// <see cref="PutObjectSharingBlobsAsync(ObjectRecord, CancellationToken)"/> under a condition on the object it
+    /// replaces, checked in the same transaction (null: none).
+    /// </summary>
+    /// <exception cref="WriteConditionFailedException">The condition did not hold; nothing was written.</exception>
+    Task<IReadOnlyList<string>?> PutObjectSharingBlobsAsync(ObjectRecord obj, WriteCondition? condition, CancellationToken ct = default);
     /// <summary>
     /// Compare-and-set of the restore state alone: sets <paramref name="updated"/> only if the
     /// object is still the version <paramref name="current"/> was read as (same ETag and

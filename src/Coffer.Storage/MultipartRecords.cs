@@ -38,6 +38,10 @@ public sealed record MultipartUpload
     public ObjectEncryption Encryption { get; init; } = ObjectEncryption.None;
     /// <summary>The tags given at initiation (x-cos-tagging), which the object gets at completion.</summary>
     public IReadOnlyList<Tag> Tags { get; init; } = [];
+    /// <summary>S3's x-amz-checksum-algorithm given at initiation ("CRC32", "CRC32C", "CRC64NVME", "SHA1", "SHA256"), or null.</summary>
+    public string? ChecksumAlgorithm { get; init; }
+    /// <summary>S3's checksum type of the object to be, "COMPOSITE" or "FULL_OBJECT", when <see cref="ChecksumAlgorithm"/> is set.</summary>
+    public string? ChecksumType { get; init; }
 }
 
 /// <summary>One uploaded part: an independent sealed stream in its own blob.</summary>
@@ -52,6 +56,12 @@ public sealed record MultipartUpload
 /// <param name="LastModified">When the part was stored.</param>
 public sealed record MultipartPart(int PartNumber, ObjectStream Stream, string ETag, ulong Crc64, DateTimeOffset LastModified)
 {
+    /// <summary>The S3 algorithm of the checksum the part was sent with ("CRC32", …), or null when it had none.</summary>
+    public string? ChecksumAlgorithm { get; init; }
+
+    /// <summary>The part's checksum (base64) in <see cref="ChecksumAlgorithm"/>, verified against its data when it was stored.</summary>
+    public string? Checksum { get; init; }
+
     /// <summary>Plaintext bytes of the part.</summary>
     public long Size => Stream.PlainSize;
 }

@@ -4,7 +4,12 @@ public sealed partial class SqliteMetadataStore
 {
     /// <inheritdoc />
     /// <exception cref="NoSuchBucketException">The bucket does not exist (e.g. it was deleted meanwhile).</exception>
-    public Task<IReadOnlyList<string>?> PutObjectSharingBlobsAsync(ObjectRecord obj, CancellationToken ct = default)
+    public Task<IReadOnlyList<string>?> PutObjectSharingBlobsAsync(ObjectRecord obj, CancellationToken ct = default) =>
+        PutObjectSharingBlobsAsync(obj, null, ct);
+
+    /// <inheritdoc />
+    /// <exception cref="NoSuchBucketException">The bucket does not exist (e.g. it was deleted meanwhile).</exception>
+    public Task<IReadOnlyList<string>?> PutObjectSharingBlobsAsync(ObjectRecord obj, WriteCondition? condition, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(obj);
         return WriteAsync<IReadOnlyList<string>?>(async (s, ct) =>
@@ -16,7 +21,7 @@ public sealed partial class SqliteMetadataStore
             {
                 return null;
             }
-            return await UpsertObjectAsync(s, obj, ct).ConfigureAwait(false);
+            return await UpsertObjectAsync(s, obj, condition, ct).ConfigureAwait(false);
         }, ct);
     }
 

@@ -9,12 +9,12 @@ public sealed partial class SqliteMetadataStore : IMultipartStore
     private const string UploadColumns = """
         upload_id, bucket, object_key, initiated, owner, storage_class,
         content_type, cache_control, content_disposition, content_encoding, expires, user_metadata,
-        sse_mode, sse_sealed_key, sse_kms_key_id, sse_kms_context, tags
+        sse_mode, sse_sealed_key, sse_kms_key_id, sse_kms_context, tags, checksum_algorithm, checksum_type
         """;
 
     // The order ReadPart reads them in.
     private const string PartColumns = """
-        part_number, blob_id, plain_size, etag, crc64, blob_size, blob_checksum, stream_identity, last_modified
+        part_number, blob_id, plain_size, etag, crc64, blob_size, blob_checksum, stream_identity, last_modified, checksum_algorithm, checksum
         """;
 
     private const string SelectUploadSql =
@@ -55,7 +55,7 @@ public sealed partial class SqliteMetadataStore : IMultipartStore
                 INSERT INTO multipart_uploads ({UploadColumns})
                 VALUES ($upload, $bucket, $key, $initiated, $owner, $storage_class,
                         $content_type, $cache_control, $content_disposition, $content_encoding, $expires, $user_metadata,
-                        $sse_mode, $sse_sealed_key, $sse_kms_key_id, $sse_kms_context, $tags);
+                        $sse_mode, $sse_sealed_key, $sse_kms_key_id, $sse_kms_context, $tags, $checksum_algorithm, $checksum_type);
                 """);
             var p = insert.Parameters;
             p.AddWithValue("$upload", upload.UploadId);
@@ -75,6 +75,8 @@ public sealed partial class SqliteMetadataStore : IMultipartStore
             p.AddWithValue("$sse_kms_key_id", Db(upload.Encryption.KmsKeyId));
             p.AddWithValue("$sse_kms_context", Db(upload.Encryption.KmsContext));
             p.AddWithValue("$tags", Db(ObjectJson.WriteTags(upload.Tags)));
+            p.AddWithValue("$checksum_algorithm", Db(upload.ChecksumAlgorithm));
+            p.AddWithValue("$checksum_type", Db(upload.ChecksumType));
             await insert.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
             return true;
         }, ct);
@@ -113,7 +115,7 @@ public sealed partial class SqliteMetadataStore : IMultipartStore
 
             using (var upsert = s.Command($"""
                 INSERT OR REPLACE INTO multipart_parts (upload_id, {PartColumns})
-                VALUES ($upload, $part, $blob, $plain_size, $etag, $crc64, $blob_size, $blob_checksum, $identity, $last_modified);
+                VALUES ($upload, $part, $blob, $plain_size, $etag, $crc64, $blob_size, $blob_checksum, $identity, $last_modified, $checksum_algorithm, $checksum);
                 """))
             {
                 var p = upsert.Parameters;
@@ -127,6 +129,8 @@ public sealed partial class SqliteMetadataStore : IMultipartStore
                 p.AddWithValue("$blob_checksum", part.Stream.BlobChecksum);
                 p.AddWithValue("$identity", part.Stream.StreamIdentity);
                 p.AddWithValue("$last_modified", part.LastModified.UtcTicks);
+                p.AddWithValue("$checksum_algorithm", Db(part.ChecksumAlgorithm));
+                p.AddWithValue("$checksum", Db(part.Checksum));
                 await upsert.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
             }
             await ClearPendingAsync(s, [part.Stream.BlobId], ct).ConfigureAwait(false);
@@ -174,7 +178,11 @@ public sealed partial class SqliteMetadataStore : IMultipartStore
     }
 
     /// <inheritdoc />
-    public Task<CompleteUploadResult> CompleteUploadAsync(string uploadId, ObjectRecord obj, CancellationToken ct = default)
+    public Task<CompleteUploadResult> CompleteUploadAsync(string uploadId, ObjectRecord obj, CancellationToken ct = default) =>
+        CompleteUploadAsync(uploadId, obj, null, ct);
+
+    /// <inheritdoc />
+    public Task<CompleteUploadResult> CompleteUploadAsync(string uploadId, ObjectRecord obj, WriteCondition? condition, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(uploadId);
         ArgumentNullException.ThrowIfNull(obj);
@@ -197,10 +205,49 @@ public sealed partial class SqliteMetadataStore : IMultipartStore
                 }
             }
 
-            var reclaimable = new List<string>(await UpsertObjectAsync(s, obj, ct).ConfigureAwait(false));
+            var reclaimable = new List<string>(await UpsertObjectAsync(s, obj, condition, ct).ConfigureAwait(false));
             await DeleteUploadRowAsync(s, uploadId, ct).ConfigureAwait(false);
+            // One row per key (the unique index): replacing deletes the key's earlier completion, whose object this replaced.
+            using (var remember = s.Command("""
+                INSERT OR REPLACE INTO completed_uploads (upload_id, bucket, object_key, etag, last_modified)
+                VALUES ($upload, $bucket, $key, $etag, $last_modified);
+                """))
+            {
+                remember.Parameters.AddWithValue("$upload", uploadId);
+                remember.Parameters.AddWithValue("$bucket", obj.Bucket);
+                remember.Parameters.AddWithValue("$key", obj.Key);
+                remember.Parameters.AddWithValue("$etag", obj.ETag);
+                remember.Parameters.AddWithValue("$last_modified", obj.LastModified.UtcTicks);
+                await remember.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+            }
             reclaimable.AddRange(await UnreferencedAsync(s, partBlobs.Where(id => !used.Contains(id)), ct).ConfigureAwait(false));
             return new CompleteUploadResult(CompleteUploadStatus.Completed, reclaimable);
+        }, ct);
+    }
+
+    /// <inheritdoc />
+    public Task<ObjectRecord?> GetCompletedUploadObjectAsync(string bucket, string key, string uploadId, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(bucket);
+        ArgumentNullException.ThrowIfNull(key);
+        ArgumentNullException.ThrowIfNull(uploadId);
+        return ReadSnapshotAsync(async (s, ct) =>
+        {
+            using (var cmd = s.Command("""
+                SELECT EXISTS (SELECT 1 FROM completed_uploads c JOIN objects o ON o.bucket = c.bucket AND o.object_key = c.object_key
+                               WHERE c.upload_id = $upload AND c.bucket = $bucket AND c.object_key = $key
+                                 AND o.etag = c.etag AND o.last_modified = c.last_modified);
+                """))
+            {
+                cmd.Parameters.AddWithValue("$upload", uploadId);
+                cmd.Parameters.AddWithValue("$bucket", bucket);
+                cmd.Parameters.AddWithValue("$key", key);
+                if ((long)(await cmd.ExecuteScalarAsync(ct).ConfigureAwait(false))! == 0)
+                {
+                    return null;
+                }
+            }
+            return await SelectObjectAsync(s, bucket, key, ct).ConfigureAwait(false);
         }, ct);
     }
 
@@ -375,6 +422,8 @@ public sealed partial class SqliteMetadataStore : IMultipartStore
         UserMetadata = ObjectJson.ReadMap(ReadNullableString(r, 11)),
         Encryption = ReadEncryption(r),   // the sse_* columns sit at the same ordinals as in ObjectColumns
         Tags = ObjectJson.ReadTags(ReadNullableString(r, 16)),
+        ChecksumAlgorithm = ReadNullableString(r, 17),
+        ChecksumType = ReadNullableString(r, 18),
     };
 
     private static MultipartPart ReadPart(SqliteDataReader r) => new(
@@ -382,5 +431,9 @@ public sealed partial class SqliteMetadataStore : IMultipartStore
         Stream: new ObjectStream(r.GetString(1), r.GetInt64(2), r.GetString(7), r.GetInt64(5), r.GetString(6)),
         ETag: r.GetString(3),
         Crc64: unchecked((ulong)r.GetInt64(4)),
-        LastModified: ObjectJson.Instant(r.GetInt64(8)));
+        LastModified: ObjectJson.Instant(r.GetInt64(8)))
+    {
+        ChecksumAlgorithm = ReadNullableString(r, 9),
+        Checksum = ReadNullableString(r, 10),
+    };
 }

@@ -33,19 +33,25 @@ public sealed partial class SqliteMetadataStore
     /// (a copy onto itself that keeps its blob returns none).
     /// </remarks>
     /// <exception cref="NoSuchBucketException">The bucket does not exist (e.g. it was deleted meanwhile).</exception>
-    public Task<IReadOnlyList<string>> PutObjectAsync(ObjectRecord obj, CancellationToken ct = default)
+    public Task<IReadOnlyList<string>> PutObjectAsync(ObjectRecord obj, CancellationToken ct = default) =>
+        PutObjectAsync(obj, null, ct);
+
+    /// <inheritdoc />
+    /// <exception cref="NoSuchBucketException">The bucket does not exist (e.g. it was deleted meanwhile).</exception>
+    public Task<IReadOnlyList<string>> PutObjectAsync(ObjectRecord obj, WriteCondition? condition, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(obj);
-        return WriteAsync((s, ct) => UpsertObjectAsync(s, obj, ct), ct);
+        return WriteAsync((s, ct) => UpsertObjectAsync(s, obj, condition, ct), ct);
     }
 
     /// <summary>
     /// The body of <see cref="PutObjectAsync"/> inside a caller's write transaction (also used by
     /// multipart Complete): checks the bucket, replaces the row and its blob references, drops the
     /// new blobs' pending rows (<see cref="IBlobLedger"/>), and returns the replaced version's blobs
-    /// that nothing refers to any more.
+    /// that nothing refers to any more. A <paramref name="condition"/> is checked against the row it replaces
+    /// (the write transaction holds SQLite's write lock, so no other writer comes between).
     /// </summary>
-    private static async Task<IReadOnlyList<string>> UpsertObjectAsync(Session s, ObjectRecord obj, CancellationToken ct)
+    private static async Task<IReadOnlyList<string>> UpsertObjectAsync(Session s, ObjectRecord obj, WriteCondition? condition, CancellationToken ct)
     {
         var streamsJson = ObjectJson.WriteStreams(obj.Streams);
         var newBlobIds = ObjectStream.BlobIdsOf(obj.Streams).Distinct(StringComparer.Ordinal).ToList();
@@ -60,12 +66,14 @@ public sealed partial class SqliteMetadataStore
         }
 
         List<string> oldBlobIds;
-        using (var old = s.Command("SELECT streams FROM objects WHERE bucket = $bucket AND object_key = $key;"))
+        using (var old = s.Command("SELECT streams, etag FROM objects WHERE bucket = $bucket AND object_key = $key;"))
         {
             old.Parameters.AddWithValue("$bucket", obj.Bucket);
             old.Parameters.AddWithValue("$key", obj.Key);
-            var json = (string?)await old.ExecuteScalarAsync(ct).ConfigureAwait(false);
-            oldBlobIds = json is null ? [] : ObjectJson.ReadStreamBlobIds(json);
+            using var reader = await old.ExecuteReaderAsync(ct).ConfigureAwait(false);
+            var found = reader.Read();
+            condition?.Check(found ? reader.GetString(1) : null);
+            oldBlobIds = found ? ObjectJson.ReadStreamBlobIds(reader.GetString(0)) : [];
         }
 
         using (var upsert = s.Command($"""

@@ -295,6 +295,28 @@ internal static class SqliteSchema
         ALTER TABLE buckets ADD COLUMN lifecycle TEXT;
         CREATE INDEX buckets_with_lifecycle ON buckets (name) WHERE lifecycle IS NOT NULL;
         """,
+
+        // 13: S3 multipart checksums (below), and completed multipart uploads, so a Complete repeated after it succeeded (a client retrying after a lost
+        // answer) answers the same result instead of NoSuchUpload. One row per key: the last upload completed into it,
+        // with the ETag and Last-Modified (ticks) of the object it made; it is replayed only while that object is
+        // still the key's current one. Deleting the bucket drops its rows.
+        """
+        CREATE TABLE completed_uploads (
+            upload_id     TEXT    NOT NULL PRIMARY KEY,
+            bucket        TEXT    NOT NULL REFERENCES buckets (name) ON DELETE CASCADE,
+            object_key    TEXT    NOT NULL,
+            etag          TEXT    NOT NULL,
+            last_modified INTEGER NOT NULL
+        ) STRICT;
+        CREATE UNIQUE INDEX completed_uploads_by_key ON completed_uploads (bucket, object_key);
+
+        -- S3 multipart checksums: the algorithm and type given at initiation (NULL: none), and each part's
+        -- checksum as verified when it was stored (its algorithm's S3 name and the base64 value).
+        ALTER TABLE multipart_uploads ADD COLUMN checksum_algorithm TEXT;
+        ALTER TABLE multipart_uploads ADD COLUMN checksum_type TEXT;
+        ALTER TABLE multipart_parts ADD COLUMN checksum_algorithm TEXT;
+        ALTER TABLE multipart_parts ADD COLUMN checksum TEXT;
+        """,
     ];
 
     /// <summary>

@@ -88,6 +88,30 @@ public sealed class CopyTests(CliServerFixture f)
     }
 
     [Fact]
+    public async Task Cp_no_clobber_uploads_a_new_key_and_keeps_an_existing_object_single_put_and_multipart()
+    {
+        var bucket = await f.CreateBucketAsync("noclobber");
+        var first = f.RandomFile(10, "first");
+        (await f.RunAsync("cp", first, $"cos://{bucket}/k", "--no-clobber")).Ok();
+
+        var second = f.RandomFile(10, "second");
+        var error = (await f.RunAsync("cp", second, $"cos://{bucket}/k", "--no-clobber")).Fails(1);
+        Assert.Contains("PreconditionFailed", error);
+        var back = f.NewPath("back");
+        (await f.RunAsync("cp", $"cos://{bucket}/k", back)).Ok();
+        Assert.Equal(await File.ReadAllBytesAsync(first), await File.ReadAllBytesAsync(back));
+
+        // A multipart upload is refused at its Complete, over the object that exists.
+        var large = f.RandomFile(3 * 1024 * 1024, "large");
+        (await f.RunAsync("cp", large, $"cos://{bucket}/k", "--no-clobber", "--multipart-threshold", "1MiB", "--part-size", "1MiB")).Fails(1);
+        (await f.RunAsync("cp", $"cos://{bucket}/k", back)).Ok();
+        Assert.Equal(await File.ReadAllBytesAsync(first), await File.ReadAllBytesAsync(back));
+        (await f.RunAsync("cp", large, $"cos://{bucket}/big", "--no-clobber", "--multipart-threshold", "1MiB", "--part-size", "1MiB")).Ok();
+
+        Assert.Contains("uploads", (await f.RunAsync("cp", $"cos://{bucket}/k", back, "--no-clobber")).Fails(2));
+    }
+
+    [Fact]
     public async Task A_storage_class_is_set_on_upload_and_copy()
     {
         var bucket = await f.CreateBucketAsync("class");

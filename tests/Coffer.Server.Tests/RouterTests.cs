@@ -47,6 +47,9 @@ public sealed class RouterTests
     [InlineData("PUT", "/b", "lifecycle", null, Operation.PutBucketLifecycle)]
     [InlineData("GET", "/b", "lifecycle", null, Operation.GetBucketLifecycle)]
     [InlineData("DELETE", "/b", "lifecycle", null, Operation.DeleteBucketLifecycle)]
+    [InlineData("GET", "/b/k", "attributes", null, Operation.GetObjectAttributes)]
+    [InlineData("GET", "/b/k", "attributes&versionId=null", null, Operation.GetObjectAttributes)]
+    [InlineData("GET", "/", "max-buckets=10&continuation-token=abc&prefix=p", null, Operation.ListBuckets)]
     [InlineData("GET", "/b/k", "X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Signature=x", null, Operation.GetObject)]
     [InlineData("GET", "/b/k", "q-sign-algorithm=sha1&q-signature=x&x-cos-security-token=t", null, Operation.GetObject)]
     public void Request_lines_map_to_operations_path_style_and_virtual_hosted(string method, string path, string query, string? header, Operation expected)
@@ -81,6 +84,8 @@ public sealed class RouterTests
     [InlineData("POST", "/b/k", "tagging")]
     [InlineData("PUT", "/b/k", "lifecycle")]
     [InlineData("POST", "/b", "lifecycle")]
+    [InlineData("PUT", "/b/k", "attributes")]
+    [InlineData("HEAD", "/b/k", "attributes")]
     public void Wrong_methods_are_method_not_allowed(string method, string path, string query)
     {
         var e = Assert.Throws<CofferException>(() => Router.Resolve(method, Addressing.Resolve("h", path), RequestQuery.Parse(query), _ => null));

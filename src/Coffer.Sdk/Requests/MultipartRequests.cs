@@ -83,6 +83,18 @@ public sealed class CompleteMultipartUploadRequest : ObjectRequest
 
     /// <summary>The parts, in ascending part-number order (the client sorts them).</summary>
     public IList<CompletedPart> Parts { get; } = new List<CompletedPart>();
+
+    /// <summary>
+    /// <c>If-None-Match</c>: <c>"*"</c> completes only if the key has no object yet (else 412 PreconditionFailed; the upload stays, to complete again).
+    /// Checked atomically with the completion: of two writers racing with it, one wins.
+    /// </summary>
+    public string? IfNoneMatch { get; set; }
+
+    /// <summary>
+    /// <c>If-Match</c>: completes only over an object with this ETag, or any object with <c>"*"</c> (412
+    /// PreconditionFailed when it differs, 404 NoSuchKey when the key has none). Checked atomically with the completion.
+    /// </summary>
+    public string? IfMatch { get; set; }
 }
 
 /// <summary>Abort Multipart Upload (Python <c>abort_multipart_upload</c>).</summary>

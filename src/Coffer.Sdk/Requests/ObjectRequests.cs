@@ -17,6 +17,18 @@ public sealed class PutObjectRequest : ObjectWriteRequest
 
     /// <summary>Called with the number of bytes sent so far and the total (null when unknown).</summary>
     public Action<long, long?>? Progress { get; set; }
+
+    /// <summary>
+    /// <c>If-None-Match</c>: <c>"*"</c> writes only if the key has no object yet (else 412 PreconditionFailed).
+    /// Checked atomically with the write: of two writers racing with it, one wins.
+    /// </summary>
+    public string? IfNoneMatch { get; set; }
+
+    /// <summary>
+    /// <c>If-Match</c>: writes only over an object with this ETag, or any object with <c>"*"</c> (412
+    /// PreconditionFailed when it differs, 404 NoSuchKey when the key has none). Checked atomically with the write.
+    /// </summary>
+    public string? IfMatch { get; set; }
 }
 
 /// <summary>GET Object (Python <c>get_object</c>). The body is streamed, never buffered whole.</summary>
@@ -142,6 +154,18 @@ public sealed class CopyObjectRequest : ObjectWriteRequest, ICopySourceRequest
     /// sent as <c>x-cos-tagging-directive</c> (S3: <c>x-amz-tagging-directive</c> COPY or REPLACE).
     /// </summary>
     public string? TaggingDirective { get; set; }
+
+    /// <summary>
+    /// <c>If-None-Match</c> on the destination: <c>"*"</c> copies only if the key has no object yet (else 412 PreconditionFailed).
+    /// Checked atomically with the copy: of two writers racing with it, one wins.
+    /// </summary>
+    public string? IfNoneMatch { get; set; }
+
+    /// <summary>
+    /// <c>If-Match</c>: copies only over an object with this ETag, or any object with <c>"*"</c> (412
+    /// PreconditionFailed when it differs, 404 NoSuchKey when the key has none). Checked atomically with the copy.
+    /// </summary>
+    public string? IfMatch { get; set; }
 }
 
 /// <summary>POST Object restore (Python <c>restore_object</c>): makes a temporary readable copy of an archived object.</summary>
@@ -171,4 +195,23 @@ public sealed class ListObjectsRequest : CosRequest
 
     /// <summary>At most this many entries (1–1000).</summary>
     public int? MaxKeys { get; set; }
+}
+
+/// <summary>
+/// GET Object attributes (S3 GetObjectAttributes; the COS Python SDK has no such call): an object's ETag, checksum,
+/// parts, storage class and size from its metadata, without reading it. An SSE-C object needs its key.
+/// </summary>
+public sealed class GetObjectAttributesRequest : SseCustomerKeyRequest
+{
+    /// <summary>What to return: any of <c>ETag</c>, <c>Checksum</c>, <c>ObjectParts</c>, <c>StorageClass</c>, <c>ObjectSize</c>. Required.</summary>
+    public IList<string> ObjectAttributes { get; } = new List<string>();
+
+    /// <summary>The version; null for the current one.</summary>
+    public string? VersionId { get; set; }
+
+    /// <summary>Most parts to list (server default and limit 1,000).</summary>
+    public int? MaxParts { get; set; }
+
+    /// <summary>List parts numbered above this one.</summary>
+    public int? PartNumberMarker { get; set; }
 }

@@ -46,6 +46,12 @@ public sealed class UploadFileRequest : ObjectWriteRequest
 
     /// <summary>Called as bytes are sent.</summary>
     public Action<TransferProgress>? Progress { get; set; }
+
+    /// <summary>
+    /// <c>If-None-Match</c> of the single PUT or of the multipart Complete: <c>"*"</c> writes only if the key has no
+    /// object yet, checked atomically at the end (412 PreconditionFailed otherwise, and nothing is written).
+    /// </summary>
+    public string? IfNoneMatch { get; set; }
 }
 
 /// <summary>

@@ -30,3 +30,19 @@ public sealed class GetBucketEncryptionResponse : CosResponse
     /// <summary>The rules (one in practice).</summary>
     public IReadOnlyList<BucketEncryptionRule> Rules { get; internal set; } = [];
 }
+
+/// <summary>The answer to ListBuckets: the caller's buckets, one page when paging was asked.</summary>
+public sealed class ListBucketsResponse : CosResponse
+{
+    /// <summary>The buckets of the page, by name.</summary>
+    public IReadOnlyList<BucketSummary> Buckets { get; internal set; } = [];
+
+    /// <summary>Pass to the next call to get the next page; null on the last page (and when paging was not asked).</summary>
+    public string? ContinuationToken { get; internal set; }
+
+    /// <summary>The prefix the page was filtered by, when one was sent.</summary>
+    public string? Prefix { get; internal set; }
+
+    /// <summary>The owner's id (always present on Coffer).</summary>
+    public string? OwnerId { get; internal set; }
+}

@@ -236,3 +236,42 @@ public sealed class ListObjectsResponse : CosResponse
     /// <summary>The common prefixes (with a delimiter).</summary>
     public IReadOnlyList<string> CommonPrefixes { get; internal set; } = [];
 }
+
+/// <summary>The answer to GetObjectAttributes: each property is present only when it was asked for (and applies).</summary>
+public sealed class GetObjectAttributesResponse : CosResponse
+{
+    /// <summary>The ETag, unquoted as S3 answers it here; null when not asked.</summary>
+    public string? ETag { get; internal set; }
+
+    /// <summary>The additional checksums (algorithm, e.g. "CRC32", to base64 value); empty when not asked or the object has none.</summary>
+    public IReadOnlyDictionary<string, string> Checksums { get; internal set; } = new Dictionary<string, string>();
+
+    /// <summary>FULL_OBJECT or COMPOSITE when <see cref="Checksums"/> has values; else null.</summary>
+    public string? ChecksumType { get; internal set; }
+
+    /// <summary>The parts of a multipart object (one page); null when not asked or the object was not uploaded in parts.</summary>
+    public ObjectPartsPage? ObjectParts { get; internal set; }
+
+    /// <summary>The storage class; null when not asked.</summary>
+    public string? StorageClass { get; internal set; }
+
+    /// <summary>The size in bytes; null when not asked.</summary>
+    public long? ObjectSize { get; internal set; }
+
+    /// <summary>Last-Modified; always present.</summary>
+    public DateTimeOffset? LastModified { get; internal set; }
+}
+
+/// <summary>One page of a multipart object's parts.</summary>
+/// <param name="PartsCount">How many parts the object has.</param>
+/// <param name="PartNumberMarker">The marker the page starts after.</param>
+/// <param name="NextPartNumberMarker">The marker of the next page.</param>
+/// <param name="MaxParts">The page size.</param>
+/// <param name="IsTruncated">Whether more parts follow.</param>
+/// <param name="Parts">The parts of the page: number and size.</param>
+public sealed record ObjectPartsPage(int PartsCount, int PartNumberMarker, int NextPartNumberMarker, int MaxParts, bool IsTruncated, IReadOnlyList<ObjectPartInfo> Parts);
+
+/// <summary>One part of a multipart object.</summary>
+/// <param name="PartNumber">The number it was uploaded as.</param>
+/// <param name="Size">Its size in bytes.</param>
+public sealed record ObjectPartInfo(int PartNumber, long Size);

@@ -59,6 +59,7 @@ internal sealed class FileUploader(CosClient client, UploadFileRequest request)
             Body = CosBody.FromFile(file.FullName),
             EnableMD5 = request.EnableMD5,
             Progress = progress.ForPart(),
+            IfNoneMatch = request.IfNoneMatch,
         };
         CopySettings(request, put);
         var response = await client.PutObjectAsync(put, cancellationToken).ConfigureAwait(false);
@@ -133,7 +134,7 @@ internal sealed class FileUploader(CosClient client, UploadFileRequest request)
                 }
             }).ConfigureAwait(false);
 
-            var complete = new CompleteMultipartUploadRequest { Bucket = request.Bucket, Key = request.Key, UploadId = checkpoint.UploadId };
+            var complete = new CompleteMultipartUploadRequest { Bucket = request.Bucket, Key = request.Key, UploadId = checkpoint.UploadId, IfNoneMatch = request.IfNoneMatch };
             foreach (var part in done.Values.OrderBy(p => p.PartNumber))
             {
                 complete.Parts.Add(new CompletedPart(part.PartNumber, part.ETag ?? ""));

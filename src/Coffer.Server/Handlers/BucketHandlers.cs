@@ -1,4 +1,6 @@
+using System.Globalization;
 using System.Net;
+using System.Text;
 using Coffer.Protocol;
 using Coffer.Server.Pipeline;
 using Coffer.Server.Xml;
@@ -10,9 +12,30 @@ namespace Coffer.Server.Handlers;
 /// <summary>Service and bucket operations: list, create, head, delete, location, versioning.</summary>
 public static class BucketHandlers
 {
+    /// <summary>Most buckets one ListBuckets page holds, and the page size when paging is asked without max-buckets (S3).</summary>
+    public const int MaxBucketsPerPage = 10_000;
+
+    /// <summary>
+    /// GET /: the caller's buckets, by name. With any of S3's 2024 parameters (max-buckets, continuation-token,
+    /// prefix, bucket-region) the answer is one page: buckets whose name starts with the prefix, after the token,
+    /// at most max-buckets (default 10,000), with a ContinuationToken when more remain and the Prefix echoed
+    /// (docs/protocol/requests.md#listbuckets-pages).
+    /// </summary>
     public static async Task ListBucketsAsync(RequestContext ctx, CofferServices s)
     {
-        var buckets = await s.Store.ListBucketsAsync(ctx.Caller.Id, ctx.Aborted);
+        var page = BucketPage.Parse(ctx);
+        var buckets = (await s.Store.ListBucketsAsync(ctx.Caller.Id, ctx.Aborted)).OrderBy(b => b.Name, StringComparer.Ordinal).ToList();
+        string? next = null;
+        if (page is not null)
+        {
+            var matching = buckets.Where(b => b.Name.StartsWith(page.Prefix ?? "", StringComparison.Ordinal)
+                && (page.Region is null || b.Region == page.Region)
+                && (page.After is null || string.CompareOrdinal(b.Name, page.After) > 0)).ToList();
+            buckets = matching.Take(page.MaxBuckets).ToList();
+            if (matching.Count > buckets.Count)
+                next = BucketPage.Token(buckets[^1].Name);
+        }
+
         using var xml = new XmlDoc("ListAllMyBucketsResult");
         xml.Start("Owner").Element("ID", ctx.Caller.Id).Element("DisplayName", ctx.Caller.Name).End();
         xml.Start("Buckets");
@@ -20,10 +43,59 @@ public static class BucketHandlers
         {
             xml.Start("Bucket").Element("Name", b.Name).Element("CreationDate", XmlText.IsoDate(b.Created));
             if (ctx.Family == ProtocolFamily.Cos) xml.Element("Location", b.Region);
+            else if (page is not null) xml.Element("BucketRegion", b.Region);
             xml.End();
         }
         xml.End();
+        if (next is not null)
+            xml.Element("ContinuationToken", next);
+        if (page?.Prefix is not null)
+            xml.Element("Prefix", page.Prefix);
         await xml.WriteAsync(ctx.Response);
+    }
+
+    /// <summary>The paging a ListBuckets asks for; null when it sends none of the parameters (one classic, unpaged answer).</summary>
+    /// <param name="MaxBuckets">Page size, 1..10,000.</param>
+    /// <param name="After">The last name of the previous page (from the continuation token), or null.</param>
+    /// <param name="Prefix">Only names that start with it, or null.</param>
+    /// <param name="Region">Only buckets of that region, or null.</param>
+    private sealed record BucketPage(int MaxBuckets, string? After, string? Prefix, string? Region)
+    {
+        public static BucketPage? Parse(RequestContext ctx)
+        {
+            var q = ctx.Query;
+            var (max, token, prefix, region) = (q.Get("max-buckets"), q.Get("continuation-token"), q.Get("prefix"), q.Get("bucket-region"));
+            if (max is null && token is null && prefix is null && region is null)
+                return null;
+            var size = MaxBucketsPerPage;
+            if (max is not null && (!int.TryParse(max, NumberStyles.None, CultureInfo.InvariantCulture, out size) || size is < 1 or > MaxBucketsPerPage))
+                throw new CofferException(ErrorCode.InvalidArgument, $"max-buckets must be a whole number from 1 to {MaxBucketsPerPage}; got '{max}'.");
+            return new BucketPage(size, token is null ? null : Decode(token), prefix, string.IsNullOrEmpty(region) ? null : region);
+        }
+
+        /// <summary>The opaque continuation token that resumes after <paramref name="name"/>: base64url of the name.</summary>
+        public static string Token(string name) =>
+            Convert.ToBase64String(Encoding.UTF8.GetBytes(name)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+
+        private static string Decode(string token)
+        {
+            var text = token.Replace('-', '+').Replace('_', '/');
+            text = text.PadRight(text.Length + (4 - text.Length % 4) % 4, '=');
+            var bytes = new byte[text.Length];
+            if (token.Length is 0 or > 1024 || !Convert.TryFromBase64String(text, bytes, out var n))
+                throw BadToken(token);
+            try
+            {
+                return new UTF8Encoding(false, true).GetString(bytes, 0, n);
+            }
+            catch (DecoderFallbackException)
+            {
+                throw BadToken(token);
+            }
+        }
+
+        private static CofferException BadToken(string token) =>
+            new(ErrorCode.InvalidArgument, $"The continuation-token '{(token.Length > 64 ? token[..64] + "…" : token)}' is not one this server issued; send the ContinuationToken of the previous page as it was.");
     }
 
     public static async Task CreateBucketAsync(RequestContext ctx, CofferServices s)

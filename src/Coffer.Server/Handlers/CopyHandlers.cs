@@ -34,6 +34,8 @@ public static class CopyHandlers
         var bucket = ctx.Bucket!;
         var request = CopyRequest.Parse(ctx, s.Options.Domain);
         var replacementTags = Tagging.ReplacesOnCopy(ctx) ? Tagging.FromHeader(ctx) ?? [] : null;
+        var condition = WritePreconditions.Parse(ctx);
+        await WritePreconditions.CheckAsync(ctx, s, condition);
         using var sse = SseRequest.ParseForWrite(ctx);
         using var source = await request.Source.OpenAsync(ctx, s);
         var src = source.Object;
@@ -59,7 +61,7 @@ public static class CopyHandlers
         if ((source.Key is null && sealedWrite.Key is null) || (source.Key is not null && sealedWrite.Key is not null && sameCipher))
         {
             record = record with { Streams = src.Streams, ETag = await SharedETagAsync(s, source, sealedWrite, ctx.Aborted) };
-            await CommitSharedAsync(s, record);
+            await CommitSharedAsync(s, record, condition);
         }
         else
         {
@@ -70,7 +72,7 @@ public static class CopyHandlers
                 throw new InvalidOperationException($"The copy of {src.Bucket}/{src.Key} read data whose CRC-64 differs from the stored one.");
             await pending.CommitAsync(s.Store, s.Time, ctx.Aborted);
             record = record with { Streams = [pending.ToObjectStream()], ETag = SseService.ETag(sealedWrite.Encryption.Mode, sealedWrite.Key, pending.Md5) };
-            await ObjectHandlers.CommitRecordAsync(s, record);
+            await ObjectHandlers.CommitRecordAsync(s, record, condition);
         }
 
         LifecycleRules.WriteExpirationHeader(ctx, record, s.Options.TimeScale);
@@ -124,16 +126,21 @@ public static class CopyHandlers
     }
 
     /// <summary>Commits a record that shares the source's blobs; if the source was replaced meanwhile and its blobs are no longer held, nothing is written and the client retries.</summary>
-    private static async Task CommitSharedAsync(CofferServices s, ObjectRecord record)
+    private static async Task CommitSharedAsync(CofferServices s, ObjectRecord record, WriteCondition? condition)
     {
         IReadOnlyList<string>? replaced;
         try
         {
-            replaced = await s.Store.PutObjectSharingBlobsAsync(record, CancellationToken.None);
+            replaced = await s.Store.PutObjectSharingBlobsAsync(record, condition, CancellationToken.None);
         }
         catch (NoSuchBucketException)
         {
             throw new CofferException(ErrorCode.NoSuchBucket, $"The bucket '{record.Bucket}' was deleted while the object was being copied.");
+        }
+        catch (WriteConditionFailedException e)
+        {
+            // Nothing to reclaim: the copy shares the source's blobs and wrote none.
+            throw WritePreconditions.Failed(e, record.Bucket, record.Key);
         }
         if (replaced is null)
             throw new CofferException(ErrorCode.InternalError, "The copy source was overwritten or deleted while it was being copied; nothing was written. Retry the copy.");

@@ -28,6 +28,7 @@ public static class MultipartHandlers
         var bucket = ctx.Bucket!;
         var attributes = ObjectAttributes.Parse(ctx);
         var tags = Tagging.FromHeader(ctx) ?? [];
+        var (checksumAlgorithm, checksumType) = PartChecksums.ParseForCreate(ctx);
         using var sse = SseRequest.ParseForWrite(ctx);
         using var sealedWrite = await SseService.SealNewAsync(s, ctx, sse, bucket.Name, ctx.ObjectKey, bucket.Encryption);
 
@@ -48,6 +49,8 @@ public static class MultipartHandlers
             UserMetadata = attributes.UserMetadata,
             Encryption = sealedWrite.Encryption,
             Tags = tags,
+            ChecksumAlgorithm = checksumAlgorithm,
+            ChecksumType = checksumType,
         };
         try
         {
@@ -59,6 +62,7 @@ public static class MultipartHandlers
         }
 
         SseService.WriteHeaders(ctx, upload.Encryption, sse.Customer?.KeyMd5);
+        PartChecksums.WriteUploadHeaders(ctx, upload);
         using var xml = new XmlDoc("InitiateMultipartUploadResult");
         xml.Element("Bucket", bucket.Name).Element("Key", upload.Key).Element("UploadId", upload.UploadId);
         await xml.WriteAsync(ctx.Response);
@@ -74,6 +78,7 @@ public static class MultipartHandlers
         var contentMd5 = ObjectHandlers.ParseContentMd5(ctx.Header("Content-MD5"));
         if (body.Length > Multipart.MaxPartBytes)
             throw new CofferException(ErrorCode.EntityTooLarge, $"The part is {body.Length} bytes; a part may hold at most {Multipart.MaxPartBytes} bytes (5 GiB).");
+        PartChecksums.CheckPart(upload, body.Checksum);
 
         await using var pending = await ObjectWriter.WriteAsync(body.Stream, body.Length, Multipart.MaxPartBytes, access.Key, upload.Encryption.Cipher,
             blobId => Multipart.StreamIdentity(partNumber, blobId), body.Checksum, s.Blobs, ctx.Aborted);
@@ -81,7 +86,7 @@ public static class MultipartHandlers
             throw new CofferException(ErrorCode.BadDigest, "The Content-MD5 you specified did not match what was received; the part was not stored.");
         ObjectHandlers.VerifyChecksum(body, pending.ChecksumBase64);
 
-        var part = await Multipart.CommitPartAsync(ctx, s, upload, partNumber, pending, access.Key);
+        var part = await Multipart.CommitPartAsync(ctx, s, upload, partNumber, pending, access.Key, body.Checksum);
         ctx.Response.Headers.ETag = ListHandlers.Quote(part.ETag);
         WritePartHeaders(ctx, upload, part, access);
         if (pending.ChecksumBase64 is not null)
@@ -99,42 +104,114 @@ public static class MultipartHandlers
         var (offset, length) = Multipart.ParseCopyRange(ctx.FamilyHeader("copy-source-range"), source.Object.Size);
 
         await using var range = new ObjectRangeStream(source.Object, source.Key, offset, length, s.Blobs);
+        // A checksummed upload's part gets its checksum computed as the copied bytes pass.
+        ChecksumAlgorithm? checksum = ChecksumHasher.TryParse(upload.ChecksumAlgorithm ?? "", out var algorithm) ? algorithm : null;
         await using var pending = await ObjectWriter.WriteAsync(range, length, Multipart.MaxPartBytes, access.Key, upload.Encryption.Cipher,
-            blobId => Multipart.StreamIdentity(partNumber, blobId), checksum: null, s.Blobs, ctx.Aborted);
-        var part = await Multipart.CommitPartAsync(ctx, s, upload, partNumber, pending, access.Key);
+            blobId => Multipart.StreamIdentity(partNumber, blobId), checksum, s.Blobs, ctx.Aborted);
+        var part = await Multipart.CommitPartAsync(ctx, s, upload, partNumber, pending, access.Key, checksum);
 
         WritePartHeaders(ctx, upload, part, access);
         using var xml = new XmlDoc("CopyPartResult");
         xml.Element("ETag", ListHandlers.Quote(part.ETag)).Element("LastModified", XmlText.IsoDate(part.LastModified));
+        if (part.ChecksumAlgorithm is not null)
+            xml.Element("Checksum" + part.ChecksumAlgorithm, part.Checksum);
         if (ctx.Family == ProtocolFamily.Cos)
             xml.Element("CRC64", part.Crc64.ToString(CultureInfo.InvariantCulture));
         await xml.WriteAsync(ctx.Response);
     }
 
-    /// <summary>POST /key?uploadId=ID: checks the listed parts and writes the object in one transaction; reads no data and needs no key.</summary>
+    /// <summary>
+    /// POST /key?uploadId=ID: checks the listed parts and writes the object in one transaction; reads no data and needs
+    /// no key. A Complete repeated after it succeeded answers the same result again (see <see cref="ReplayAsync"/>).
+    /// </summary>
     public static async Task CompleteMultipartUploadAsync(RequestContext ctx, CofferServices s)
     {
-        var upload = await Multipart.LoadUploadAsync(ctx, s);
+        var condition = WritePreconditions.Parse(ctx);
+        var upload = await s.Store.GetUploadAsync(ctx.BucketName, ctx.ObjectKey, Multipart.UploadIdOf(ctx), ctx.Aborted);
+        if (upload is null)
+        {
+            await ReplayAsync(ctx, s, null, null);
+            return;
+        }
         using var access = await Multipart.OpenForPartAsync(ctx, s, upload, complete: true);
         var requested = Multipart.ParseCompletion(await XmlInput.ReadAsync(ctx, "CompleteMultipartUpload"));
-        var parts = await s.Store.ListPartsAsync(upload.Bucket, upload.Key, upload.UploadId, 0, Multipart.MaxParts, ctx.Aborted)
-            ?? throw Multipart.NoSuchUpload(ctx);
+        var parts = await s.Store.ListPartsAsync(upload.Bucket, upload.Key, upload.UploadId, 0, Multipart.MaxParts, ctx.Aborted);
+        if (parts is null)
+        {
+            await ReplayAsync(ctx, s, requested, " any more");
+            return;
+        }
         var record = Multipart.Assemble(parts.Upload, requested, parts.Parts, s.Time.GetUtcNow());
         Multipart.CheckExpectedSize(ctx, record.Size);
+        var byNumber = parts.Parts.ToDictionary(p => p.PartNumber);
+        record = record with { Checksums = PartChecksums.ForComplete(ctx, parts.Upload, requested, requested.Select(r => byNumber[r.PartNumber]).ToList()) };
 
-        var result = await CompleteAsync(s, upload, record);
+        var result = await CompleteAsync(s, upload, record, condition);
         if (result.Status == CompleteUploadStatus.NoSuchUpload)
-            throw Multipart.NoSuchUpload(ctx, " any more");
+        {
+            // Another Complete of this upload won the race: if it made this same object, its answer is ours too.
+            await ReplayAsync(ctx, s, requested, " any more");
+            return;
+        }
         if (result.Status == CompleteUploadStatus.PartsChanged)
             throw new CofferException(ErrorCode.InvalidPart, "A listed part was uploaded again while the upload was being completed; list the parts again and retry.");
         await s.ReclaimAsync(result.ReclaimableBlobIds);
 
         // x-cos-meta-* sent here is ignored: the metadata was fixed at initiation (the Node SDK sends it again).
-        SseService.WriteHeaders(ctx, record.Encryption, access.Customer?.KeyMd5);
+        await WriteCompletedAsync(ctx, record, access.Customer?.KeyMd5);
+    }
+
+    /// <summary>
+    /// A Complete whose upload no longer exists. If it completed into the key's current object and the request lists
+    /// the same parts (the multipart ETag is the MD5 of the listed ETags, so equal lists give equal ETags), the same
+    /// answer as then, with no second write: an SDK retrying after a lost answer must not fail (S3 answers such a
+    /// repeat 200; docs/protocol/objects.md#completemultipartupload). Otherwise 404 NoSuchUpload. Conditions are not
+    /// evaluated again: they held when the upload completed, and the object is still the one it made.
+    /// </summary>
+    private static async Task ReplayAsync(RequestContext ctx, CofferServices s, List<Multipart.RequestedPart>? requested, string? why)
+    {
+        var obj = await s.Store.GetCompletedUploadObjectAsync(ctx.BucketName, ctx.ObjectKey, Multipart.UploadIdOf(ctx), ctx.Aborted)
+            ?? throw Multipart.NoSuchUpload(ctx, why);
+        if (requested is null)
+        {
+            try
+            {
+                requested = Multipart.ParseCompletion(await XmlInput.ReadAsync(ctx, "CompleteMultipartUpload"));
+            }
+            catch (CofferException)
+            {
+                throw Multipart.NoSuchUpload(ctx, why);
+            }
+        }
+        string etag;
+        try
+        {
+            etag = Multipart.FinalETag(requested.Select(p => p.ETag));
+        }
+        catch (FormatException)
+        {
+            throw Multipart.NoSuchUpload(ctx, why);   // an ETag that is no hex digest was never one of its parts
+        }
+        if (!string.Equals(etag, obj.ETag, StringComparison.OrdinalIgnoreCase))
+            throw Multipart.NoSuchUpload(ctx, why);
+
+        // An SSE-C key sent again must still be the object's (its MD5 is echoed); other objects refuse one.
+        using var customer = CustomerKey.Parse(ctx.FamilyHeader, "server-side-encryption-customer-", ctx.IsHttps);
+        using var _ = customer is null || obj.Encryption.Mode != SseMode.Customer
+            ? ObjectHandlers.ValidateHeadKey(obj, customer)
+            : await SseService.OpenAsync(s, obj, customer, ctx.Aborted, caller: ctx);
+        await WriteCompletedAsync(ctx, obj, customer?.KeyMd5);
+    }
+
+    /// <summary>The answer to a Complete: the object's SSE headers and CRC-64, and CompleteMultipartUploadResult.</summary>
+    private static async Task WriteCompletedAsync(RequestContext ctx, ObjectRecord record, string? customerKeyMd5)
+    {
+        SseService.WriteHeaders(ctx, record.Encryption, customerKeyMd5);
         ctx.SetFamilyHeader("hash-crc64ecma", record.Crc64.ToString(CultureInfo.InvariantCulture));
         LifecycleRules.WriteExpirationHeader(ctx, record, s.Options.TimeScale);
         using var xml = new XmlDoc("CompleteMultipartUploadResult");
         xml.Element("Location", Location(ctx)).Element("Bucket", record.Bucket).Element("Key", record.Key).Element("ETag", ListHandlers.Quote(record.ETag));
+        PartChecksums.WriteElements(xml, record.Checksums);
         await xml.WriteAsync(ctx.Response);
     }
 
@@ -165,8 +242,15 @@ public static class MultipartHandlers
         WriteOwner(xml, "Owner", upload.Owner, ctx.Caller);
         xml.Element("PartNumberMarker", marker);
         foreach (var part in listing.Parts)
+        {
             xml.Start("Part").Element("PartNumber", part.PartNumber).Element("LastModified", XmlText.IsoDate(part.LastModified))
-                .Element("ETag", ListHandlers.Quote(part.ETag)).Element("Size", part.Size).End();
+                .Element("ETag", ListHandlers.Quote(part.ETag)).Element("Size", part.Size);
+            if (part.ChecksumAlgorithm is not null)
+                xml.Element("Checksum" + part.ChecksumAlgorithm, part.Checksum);
+            xml.End();
+        }
+        if (upload.ChecksumAlgorithm is not null)
+            xml.Element("ChecksumAlgorithm", upload.ChecksumAlgorithm).Element("ChecksumType", upload.ChecksumType);
         xml.Element("NextPartNumberMarker", listing.NextPartNumberMarker)
             .Element("StorageClass", StorageClasses.ForFamily(upload.StorageClass, ctx.Family))
             .Element("MaxParts", maxParts)
@@ -207,15 +291,20 @@ public static class MultipartHandlers
     }
 
     /// <summary>Completes in the store; a bucket deleted meanwhile leaves the upload's blobs to the startup sweep.</summary>
-    private static async Task<CompleteUploadResult> CompleteAsync(CofferServices s, MultipartUpload upload, ObjectRecord record)
+    private static async Task<CompleteUploadResult> CompleteAsync(CofferServices s, MultipartUpload upload, ObjectRecord record, WriteCondition? condition)
     {
         try
         {
-            return await s.Store.CompleteUploadAsync(upload.UploadId, record, CancellationToken.None);
+            return await s.Store.CompleteUploadAsync(upload.UploadId, record, condition, CancellationToken.None);
         }
         catch (NoSuchBucketException)
         {
             throw new CofferException(ErrorCode.NoSuchBucket, $"The bucket '{upload.Bucket}' was deleted while the upload was being completed.", "/" + upload.Bucket);
+        }
+        catch (WriteConditionFailedException e)
+        {
+            // The upload and its parts stay as they were: the client may complete it again, with or without a condition.
+            throw WritePreconditions.Failed(e, upload.Bucket, upload.Key);
         }
     }
 

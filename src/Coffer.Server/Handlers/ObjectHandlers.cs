@@ -28,6 +28,8 @@ public static class ObjectHandlers
         var body = RequestBody.Open(ctx);
         using var sse = SseRequest.ParseForWrite(ctx);
         var contentMd5 = ParseContentMd5(ctx.Header("Content-MD5"));
+        var condition = WritePreconditions.Parse(ctx);
+        await WritePreconditions.CheckAsync(ctx, s, condition);
 
         using var sealedWrite = await SseService.SealNewAsync(s, ctx, sse, bucket.Name, ctx.ObjectKey, bucket.Encryption);
         await using var pending = await ObjectWriter.WriteAsync(body.Stream, body.Length, MaxPutBytes, sealedWrite.Key, sealedWrite.Encryption.Cipher, "object",
@@ -49,7 +51,7 @@ public static class ObjectHandlers
             Checksums = pending.ChecksumBase64 is null ? new Dictionary<string, string>()
                 : new Dictionary<string, string> { [body.Checksum!.Value.ToString().ToUpperInvariant()] = pending.ChecksumBase64 },
         };
-        await CommitRecordAsync(s, record);
+        await CommitRecordAsync(s, record, condition);
 
         ctx.Response.Headers.ETag = ListHandlers.Quote(record.ETag);
         ctx.SetFamilyHeader("hash-crc64ecma", record.Crc64.ToString(CultureInfo.InvariantCulture));
@@ -104,7 +106,10 @@ public static class ObjectHandlers
             if (ctx.Header("x-amz-checksum-mode")?.Equals("ENABLED", StringComparison.OrdinalIgnoreCase) == true)
                 foreach (var (name, value) in obj.Checksums)
                     if (ChecksumHasher.TryParse(name, out var alg))
+                    {
                         response.Headers[ChecksumHasher.HeaderName(alg)] = value;
+                        response.Headers["x-amz-checksum-type"] = PartChecksums.TypeOf(value);
+                    }
         }
         if (head)
             return;
@@ -115,18 +120,24 @@ public static class ObjectHandlers
 
     /// <summary>
     /// Commits an object's metadata (its blobs are already durable) and hands the replaced
-    /// blobs to the reclaimer. A bucket deleted meanwhile leaves the new blobs to reclaim.
+    /// blobs to the reclaimer. A bucket deleted meanwhile, or a write condition that no longer
+    /// holds at commit time (another writer came first), leaves the new blobs to reclaim.
     /// </summary>
-    public static async Task CommitRecordAsync(CofferServices s, ObjectRecord record)
+    public static async Task CommitRecordAsync(CofferServices s, ObjectRecord record, WriteCondition? condition = null)
     {
         try
         {
-            await s.ReclaimAsync(await s.Store.PutObjectAsync(record, CancellationToken.None));
+            await s.ReclaimAsync(await s.Store.PutObjectAsync(record, condition, CancellationToken.None));
         }
         catch (NoSuchBucketException)
         {
             await s.ReclaimAsync(ObjectStream.BlobIdsOf(record.Streams));
             throw new CofferException(ErrorCode.NoSuchBucket, $"The bucket '{record.Bucket}' was deleted while the object was being written.");
+        }
+        catch (WriteConditionFailedException e)
+        {
+            await s.ReclaimAsync(ObjectStream.BlobIdsOf(record.Streams));
+            throw WritePreconditions.Failed(e, record.Bucket, record.Key);
         }
     }
 
@@ -155,7 +166,7 @@ public static class ObjectHandlers
     }
 
     /// <summary>HEAD of a non-SSE-C object: only refuse customer keys, without unwrapping anything.</summary>
-    private static Crypto.ObjectKey? ValidateHeadKey(ObjectRecord obj, CustomerKey? customer)
+    internal static Crypto.ObjectKey? ValidateHeadKey(ObjectRecord obj, CustomerKey? customer)
     {
         if (customer is not null)
             throw new CofferException(ErrorCode.SseHeaderNotAllowed, "The object is not encrypted with a customer-provided key; do not send the customer key headers.");

@@ -105,12 +105,18 @@ public static partial class Multipart
     /// upload of the number, whose blob goes to the reclaimer) and returns it. If the upload
     /// vanished meanwhile (completed or aborted), the new blob is reclaimed and NoSuchUpload thrown.
     /// </summary>
-    public static async Task<MultipartPart> CommitPartAsync(RequestContext ctx, CofferServices s, MultipartUpload upload, int partNumber, PendingStream pending, ObjectKey? key)
+    public static async Task<MultipartPart> CommitPartAsync(RequestContext ctx, CofferServices s, MultipartUpload upload, int partNumber, PendingStream pending, ObjectKey? key,
+        ChecksumAlgorithm? checksum = null)
     {
         await pending.CommitAsync(s.Store, s.Time, ctx.Aborted);
         // Only the ETag is kept: the plaintext MD5 for plain and SSE-COS parts, keyed for SSE-C and SSE-KMS ones.
+        // An S3 checksum the part came with (already verified against its data) is kept for Complete.
         var part = new MultipartPart(partNumber, pending.ToObjectStream(),
-            SseService.ETag(upload.Encryption.Mode, key, pending.Md5), pending.Crc64, s.Time.GetUtcNow());
+            SseService.ETag(upload.Encryption.Mode, key, pending.Md5), pending.Crc64, s.Time.GetUtcNow())
+        {
+            ChecksumAlgorithm = checksum is { } a && pending.ChecksumBase64 is not null ? ChecksumHasher.Name(a) : null,
+            Checksum = checksum is not null ? pending.ChecksumBase64 : null,
+        };
         PutPartResult result;
         try
         {
@@ -131,13 +137,16 @@ public static partial class Multipart
         return part;
     }
 
-    /// <summary>One &lt;Part&gt; of a CompleteMultipartUpload body: its number and the ETag the client holds (unquoted).</summary>
-    public readonly record struct RequestedPart(int PartNumber, string ETag);
+    /// <summary>
+    /// One &lt;Part&gt; of a CompleteMultipartUpload body: its number, the ETag the client holds (unquoted), and the S3
+    /// checksums it lists for the part (algorithm name, e.g. "CRC32", to base64), null when none.
+    /// </summary>
+    public readonly record struct RequestedPart(int PartNumber, string ETag, IReadOnlyDictionary<string, string>? Checksums = null);
 
     /// <summary>
     /// Reads the CompleteMultipartUpload document: any namespace, any whitespace between elements,
     /// ETags quoted (as S3 clients send them, also as <c>&amp;quot;</c>) or not (Node adds quotes,
-    /// others may not). Extra elements (S3 checksums per part) are ignored.
+    /// others may not). S3's per-part checksums (ChecksumCRC32, …) are kept for <see cref="PartChecksums.ForComplete"/>.
     /// </summary>
     public static List<RequestedPart> ParseCompletion(XElement root)
     {
@@ -148,7 +157,14 @@ public static partial class Multipart
             var etag = part.ChildValue("ETag")?.Trim().Trim('"').Trim();
             if (!int.TryParse(numberText, NumberStyles.None, CultureInfo.InvariantCulture, out var number) || string.IsNullOrEmpty(etag))
                 throw new CofferException(ErrorCode.MalformedXML, "Every <Part> of <CompleteMultipartUpload> needs a <PartNumber> (a whole number) and a non-empty <ETag>.");
-            parts.Add(new RequestedPart(number, etag));
+            Dictionary<string, string>? checksums = null;
+            foreach (var element in part.Elements())
+            {
+                var name = element.Name.LocalName;
+                if (name.StartsWith("Checksum", StringComparison.Ordinal) && ChecksumHasher.TryParse(name["Checksum".Length..], out var algorithm))
+                    (checksums ??= [])[ChecksumHasher.Name(algorithm)] = element.Value.Trim();
+            }
+            parts.Add(new RequestedPart(number, etag, checksums));
         }
         if (parts.Count == 0)
             throw new CofferException(ErrorCode.MalformedXML, "The <CompleteMultipartUpload> document lists no <Part>; name at least one part.");

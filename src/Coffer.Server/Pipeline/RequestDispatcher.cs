@@ -217,6 +217,7 @@ public sealed class RequestDispatcher(CofferServices services)
         Operation.CopyObject => CopyHandlers.CopyObjectAsync(ctx, services),
         Operation.GetObject => ObjectHandlers.GetObjectAsync(ctx, services, head: false),
         Operation.HeadObject => ObjectHandlers.GetObjectAsync(ctx, services, head: true),
+        Operation.GetObjectAttributes => AttributesHandlers.GetObjectAttributesAsync(ctx, services),
         Operation.DeleteObject => DeleteHandlers.DeleteObjectAsync(ctx, services),
         Operation.RestoreObject => RestoreHandlers.RestoreObjectAsync(ctx, services),
         Operation.PutObjectTagging => TaggingHandlers.PutObjectTaggingAsync(ctx, services),

@@ -29,6 +29,7 @@ public enum Operation
     CopyObject,
     GetObject,
     HeadObject,
+    GetObjectAttributes,
     DeleteObject,
     CreateMultipartUpload,
     UploadPart,
@@ -56,10 +57,10 @@ public static class Router
         "prefix", "delimiter", "marker", "max-keys", "encoding-type", "list-type", "continuation-token",
         "start-after", "fetch-owner", "key-marker", "version-id-marker", "upload-id-marker", "max-uploads",
         "partNumber", "uploadId", "versionId", "max-parts", "part-number-marker", "x-id",
-        "allow-unordered", "optional-object-attributes",
+        "allow-unordered", "optional-object-attributes", "max-buckets", "bucket-region",
     };
 
-    private static readonly string[] SubResources = ["encryption", "location", "versions", "versioning", "delete", "uploads", "restore", "tagging"];
+    private static readonly string[] SubResources = ["encryption", "location", "versions", "versioning", "delete", "uploads", "restore", "tagging", "attributes"];
     private static readonly string[] LifecycleSubResources = ["lifecycle"];
 
     public static Operation Resolve(string method, Target target, RequestQuery query, Func<string, string?> header)
@@ -128,6 +129,7 @@ public static class Router
             ("PUT", "tagging") => Operation.PutObjectTagging,
             ("GET", "tagging") => Operation.GetObjectTagging,
             ("DELETE", "tagging") => Operation.DeleteObjectTagging,
+            ("GET", "attributes") => Operation.GetObjectAttributes,
             _ => throw MethodNotAllowed(method, sub),
         };
     }

@@ -10,7 +10,12 @@ public sealed partial class PostgresMetadataStore
     /// then the blob counts as unreferenced and nothing is written.
     /// </remarks>
     /// <exception cref="NoSuchBucketException">The bucket does not exist (e.g. it was deleted meanwhile).</exception>
-    public Task<IReadOnlyList<string>?> PutObjectSharingBlobsAsync(ObjectRecord obj, CancellationToken ct = default)
+    public Task<IReadOnlyList<string>?> PutObjectSharingBlobsAsync(ObjectRecord obj, CancellationToken ct = default) =>
+        PutObjectSharingBlobsAsync(obj, null, ct);
+
+    /// <inheritdoc />
+    /// <exception cref="NoSuchBucketException">The bucket does not exist (e.g. it was deleted meanwhile).</exception>
+    public Task<IReadOnlyList<string>?> PutObjectSharingBlobsAsync(ObjectRecord obj, WriteCondition? condition, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(obj);
         return WriteAsync<IReadOnlyList<string>?>(async (s, ct) =>
@@ -20,7 +25,7 @@ public sealed partial class PostgresMetadataStore
             {
                 return null;
             }
-            return await UpsertObjectAsync(s, obj, ct).ConfigureAwait(false);
+            return await UpsertObjectAsync(s, obj, condition, ct).ConfigureAwait(false);
         }, ct);
     }
 

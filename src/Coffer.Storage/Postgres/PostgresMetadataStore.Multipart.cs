@@ -8,12 +8,12 @@ public sealed partial class PostgresMetadataStore : IMultipartStore
     private const string UploadColumns = """
         upload_id, bucket, object_key, initiated, owner, storage_class,
         content_type, cache_control, content_disposition, content_encoding, expires, user_metadata,
-        sse_mode, sse_sealed_key, sse_kms_key_id, sse_kms_context, tags
+        sse_mode, sse_sealed_key, sse_kms_key_id, sse_kms_context, tags, checksum_algorithm, checksum_type
         """;
 
     // The order ReadPart reads them in.
     private const string PartColumns = """
-        part_number, blob_id, plain_size, etag, crc64, blob_size, blob_checksum, stream_identity, last_modified
+        part_number, blob_id, plain_size, etag, crc64, blob_size, blob_checksum, stream_identity, last_modified, checksum_algorithm, checksum
         """;
 
     /// <summary>One bounded seek of an upload listing, in (object_key, upload_id) order: a range scan of multipart_uploads_by_key.</summary>
@@ -38,7 +38,7 @@ public sealed partial class PostgresMetadataStore : IMultipartStore
                 INSERT INTO multipart_uploads ({UploadColumns})
                 VALUES (@upload, @bucket, @key, @initiated, @owner, @storage_class,
                         @content_type, @cache_control, @content_disposition, @content_encoding, @expires, @user_metadata,
-                        @sse_mode, @sse_sealed_key, @sse_kms_key_id, @sse_kms_context, @tags);
+                        @sse_mode, @sse_sealed_key, @sse_kms_key_id, @sse_kms_context, @tags, @checksum_algorithm, @checksum_type);
                 """);
             Text(insert, "upload", upload.UploadId);
             Text(insert, "bucket", upload.Bucket);
@@ -57,6 +57,8 @@ public sealed partial class PostgresMetadataStore : IMultipartStore
             Text(insert, "sse_kms_key_id", upload.Encryption.KmsKeyId);
             Text(insert, "sse_kms_context", upload.Encryption.KmsContext);
             Text(insert, "tags", ObjectJson.WriteTags(upload.Tags));
+            Text(insert, "checksum_algorithm", upload.ChecksumAlgorithm);
+            Text(insert, "checksum_type", upload.ChecksumType);
             await insert.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
             return true;
         }, ct);
@@ -108,10 +110,10 @@ public sealed partial class PostgresMetadataStore : IMultipartStore
 
             await using (var upsert = s.Command($"""
                 INSERT INTO multipart_parts (upload_id, {PartColumns})
-                VALUES (@upload, @part, @blob, @plain_size, @etag, @crc64, @blob_size, @blob_checksum, @identity, @last_modified)
+                VALUES (@upload, @part, @blob, @plain_size, @etag, @crc64, @blob_size, @blob_checksum, @identity, @last_modified, @checksum_algorithm, @checksum)
                 ON CONFLICT (upload_id, part_number) DO UPDATE SET ({PartColumns}) =
                     (EXCLUDED.part_number, EXCLUDED.blob_id, EXCLUDED.plain_size, EXCLUDED.etag, EXCLUDED.crc64, EXCLUDED.blob_size,
-                     EXCLUDED.blob_checksum, EXCLUDED.stream_identity, EXCLUDED.last_modified);
+                     EXCLUDED.blob_checksum, EXCLUDED.stream_identity, EXCLUDED.last_modified, EXCLUDED.checksum_algorithm, EXCLUDED.checksum);
                 """))
             {
                 Text(upsert, "upload", uploadId);
@@ -124,6 +126,8 @@ public sealed partial class PostgresMetadataStore : IMultipartStore
                 Text(upsert, "blob_checksum", part.Stream.BlobChecksum);
                 Text(upsert, "identity", part.Stream.StreamIdentity);
                 Long(upsert, "last_modified", part.LastModified.UtcTicks);
+                Text(upsert, "checksum_algorithm", part.ChecksumAlgorithm);
+                Text(upsert, "checksum", part.Checksum);
                 await upsert.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
             }
             await ClearPendingAsync(s, [part.Stream.BlobId], ct).ConfigureAwait(false);
@@ -179,7 +183,11 @@ public sealed partial class PostgresMetadataStore : IMultipartStore
     /// Locks the upload row first (FOR UPDATE), so parts stored, replaced or aborted by other nodes are
     /// either done before the parts are checked or wait until the upload is gone.
     /// </remarks>
-    public Task<CompleteUploadResult> CompleteUploadAsync(string uploadId, ObjectRecord obj, CancellationToken ct = default)
+    public Task<CompleteUploadResult> CompleteUploadAsync(string uploadId, ObjectRecord obj, CancellationToken ct = default) =>
+        CompleteUploadAsync(uploadId, obj, null, ct);
+
+    /// <inheritdoc />
+    public Task<CompleteUploadResult> CompleteUploadAsync(string uploadId, ObjectRecord obj, WriteCondition? condition, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(uploadId);
         ArgumentNullException.ThrowIfNull(obj);
@@ -206,10 +214,60 @@ public sealed partial class PostgresMetadataStore : IMultipartStore
                 }
             }
 
-            var reclaimable = new List<string>(await UpsertObjectAsync(s, obj, ct).ConfigureAwait(false));
+            var reclaimable = new List<string>(await UpsertObjectAsync(s, obj, condition, ct).ConfigureAwait(false));
             await DeleteUploadRowAsync(s, uploadId, ct).ConfigureAwait(false);
+            // One row per key: the key's earlier completion goes (this replaced its object). The object row lock taken
+            // by UpsertObjectAsync orders two completions of one key, so they never both insert.
+            await using (var forget = s.Command("DELETE FROM completed_uploads WHERE bucket = @bucket AND object_key = @key;"))
+            {
+                Text(forget, "bucket", obj.Bucket);
+                Text(forget, "key", obj.Key);
+                await forget.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+            }
+            await using (var remember = s.Command("""
+                INSERT INTO completed_uploads (upload_id, bucket, object_key, etag, last_modified)
+                VALUES (@upload, @bucket, @key, @etag, @last_modified);
+                """))
+            {
+                Text(remember, "upload", uploadId);
+                Text(remember, "bucket", obj.Bucket);
+                Text(remember, "key", obj.Key);
+                Text(remember, "etag", obj.ETag);
+                Long(remember, "last_modified", obj.LastModified.UtcTicks);
+                await remember.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+            }
             reclaimable.AddRange(await UnreferencedAsync(s, partBlobs.Where(id => !used.Contains(id)), ct).ConfigureAwait(false));
             return new CompleteUploadResult(CompleteUploadStatus.Completed, reclaimable);
+        }, ct);
+    }
+
+    /// <inheritdoc />
+    public Task<ObjectRecord?> GetCompletedUploadObjectAsync(string bucket, string key, string uploadId, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(bucket);
+        ArgumentNullException.ThrowIfNull(key);
+        ArgumentNullException.ThrowIfNull(uploadId);
+        if (!IsStorable(bucket) || !IsStorable(key) || !IsStorable(uploadId))
+        {
+            return Task.FromResult<ObjectRecord?>(null);
+        }
+        return ReadSnapshotAsync(async (s, ct) =>
+        {
+            await using (var cmd = s.Command("""
+                SELECT EXISTS (SELECT 1 FROM completed_uploads c JOIN objects o ON o.bucket = c.bucket AND o.object_key = c.object_key
+                               WHERE c.upload_id = @upload AND c.bucket = @bucket AND c.object_key = @key
+                                 AND o.etag = c.etag AND o.last_modified = c.last_modified);
+                """))
+            {
+                Text(cmd, "upload", uploadId);
+                Text(cmd, "bucket", bucket);
+                Text(cmd, "key", key);
+                if (!(bool)(await cmd.ExecuteScalarAsync(ct).ConfigureAwait(false))!)
+                {
+                    return null;
+                }
+            }
+            return await SelectObjectAsync(s, bucket, key, ct).ConfigureAwait(false);
         }, ct);
     }
 
@@ -420,6 +478,8 @@ public sealed partial class PostgresMetadataStore : IMultipartStore
         UserMetadata = ObjectJson.ReadMap(ReadNullableString(r, 11)),
         Encryption = ReadEncryption(r),   // the sse_* columns sit at the same ordinals as in ObjectColumns
         Tags = ObjectJson.ReadTags(ReadNullableString(r, 16)),
+        ChecksumAlgorithm = ReadNullableString(r, 17),
+        ChecksumType = ReadNullableString(r, 18),
     };
 
     private static MultipartPart ReadPart(NpgsqlDataReader r) => new(
@@ -427,5 +487,9 @@ public sealed partial class PostgresMetadataStore : IMultipartStore
         Stream: new ObjectStream(r.GetString(1), r.GetInt64(2), r.GetString(7), r.GetInt64(5), r.GetString(6)),
         ETag: r.GetString(3),
         Crc64: unchecked((ulong)r.GetInt64(4)),
-        LastModified: ObjectJson.Instant(r.GetInt64(8)));
+        LastModified: ObjectJson.Instant(r.GetInt64(8)))
+    {
+        ChecksumAlgorithm = ReadNullableString(r, 9),
+        Checksum = ReadNullableString(r, 10),
+    };
 }

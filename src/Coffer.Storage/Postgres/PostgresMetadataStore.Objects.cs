@@ -36,19 +36,27 @@ public sealed partial class PostgresMetadataStore
     /// (a copy onto itself that keeps its blob returns none).
     /// </remarks>
     /// <exception cref="NoSuchBucketException">The bucket does not exist (e.g. it was deleted meanwhile).</exception>
-    public Task<IReadOnlyList<string>> PutObjectAsync(ObjectRecord obj, CancellationToken ct = default)
+    public Task<IReadOnlyList<string>> PutObjectAsync(ObjectRecord obj, CancellationToken ct = default) =>
+        PutObjectAsync(obj, null, ct);
+
+    /// <inheritdoc />
+    /// <exception cref="NoSuchBucketException">The bucket does not exist (e.g. it was deleted meanwhile).</exception>
+    public Task<IReadOnlyList<string>> PutObjectAsync(ObjectRecord obj, WriteCondition? condition, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(obj);
-        return WriteAsync((s, ct) => UpsertObjectAsync(s, obj, ct), ct);
+        return WriteAsync((s, ct) => UpsertObjectAsync(s, obj, condition, ct), ct);
     }
 
     /// <summary>
     /// The body of <see cref="PutObjectAsync"/> inside a caller's transaction (also used by copies and
     /// multipart Complete): key-share-locks the bucket, locks (or inserts) the object row, replaces it and
     /// its blob references, drops the new blobs' pending rows (<see cref="IBlobLedger"/>), and returns the
-    /// replaced version's blobs that nothing refers to any more.
+    /// replaced version's blobs that nothing refers to any more. A <paramref name="condition"/> is checked
+    /// against the row it has locked, or before it inserts into an empty key; an insert that meets a row
+    /// another writer inserted meanwhile checks again against that row, so two conditional writers of one
+    /// key never both pass.
     /// </summary>
-    private static async Task<IReadOnlyList<string>> UpsertObjectAsync(Session s, ObjectRecord obj, CancellationToken ct)
+    private static async Task<IReadOnlyList<string>> UpsertObjectAsync(Session s, ObjectRecord obj, WriteCondition? condition, CancellationToken ct)
     {
         RequireStorable(obj.Key);
         await LockBucketForWriteAsync(s, obj.Bucket, ct).ConfigureAwait(false);
@@ -61,11 +69,19 @@ public sealed partial class PostgresMetadataStore
         List<string> oldBlobIds;
         while (true)
         {
-            await using (var old = s.Command("SELECT streams FROM objects WHERE bucket = @bucket AND object_key = @key FOR UPDATE;"))
+            await using (var old = s.Command("SELECT streams, etag FROM objects WHERE bucket = @bucket AND object_key = @key FOR UPDATE;"))
             {
                 Text(old, "bucket", obj.Bucket);
                 Text(old, "key", obj.Key);
-                var json = (string?)await old.ExecuteScalarAsync(ct).ConfigureAwait(false);
+                string? json = null, etag = null;
+                await using (var reader = await old.ExecuteReaderAsync(ct).ConfigureAwait(false))
+                {
+                    if (await reader.ReadAsync(ct).ConfigureAwait(false))
+                    {
+                        (json, etag) = (reader.GetString(0), reader.GetString(1));
+                    }
+                }
+                condition?.Check(etag);
                 if (json is not null)
                 {
                     oldBlobIds = ObjectJson.ReadStreamBlobIds(json);

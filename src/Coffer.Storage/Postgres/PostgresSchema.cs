@@ -300,6 +300,24 @@ internal static class PostgresSchema
         ALTER TABLE buckets ADD COLUMN lifecycle text;
         CREATE INDEX buckets_with_lifecycle ON buckets (name) WHERE lifecycle IS NOT NULL;
         """,
+
+        // 13: S3 multipart checksums and completed multipart uploads, as SQLite's migration 13: the last upload completed into each key, with the
+        // ETag and Last-Modified of the object it made, replayed to a repeated Complete while that object is current.
+        """
+        CREATE TABLE completed_uploads (
+            upload_id     text COLLATE "C" NOT NULL PRIMARY KEY,
+            bucket        text COLLATE "C" NOT NULL REFERENCES buckets (name) ON DELETE CASCADE,
+            object_key    text COLLATE "C" NOT NULL,
+            etag          text COLLATE "C" NOT NULL,
+            last_modified bigint NOT NULL
+        );
+        CREATE UNIQUE INDEX completed_uploads_by_key ON completed_uploads (bucket, object_key);
+
+        ALTER TABLE multipart_uploads ADD COLUMN checksum_algorithm text;
+        ALTER TABLE multipart_uploads ADD COLUMN checksum_type text;
+        ALTER TABLE multipart_parts ADD COLUMN checksum_algorithm text;
+        ALTER TABLE multipart_parts ADD COLUMN checksum text;
+        """,
     ];
 
     /// <summary>Every (table, column) that holds blob ids (as <see cref="SqliteSchema.BlobReferences"/>).</summary>

@@ -60,6 +60,34 @@ public sealed class CrossTenantTests(TenantsFixture t)
         Assert.DoesNotContain(scene.Bucket, xml);
     }
 
+    [Fact]
+    public async Task Paging_list_buckets_by_her_prefix_or_past_her_names_shows_another_user_nothing_of_hers()
+    {
+        var scene = await AttackScene.GetAsync(t);
+        using var bob = t.S3(t.Bob);
+        // Her bucket's own name as prefix, and a page that starts just before it (a forged continuation token).
+        var byPrefix = await bob.ListBucketsAsync(new Amazon.S3.Model.ListBucketsRequest { Prefix = scene.Bucket, MaxBuckets = 1000 });
+        Assert.Empty(byPrefix.Buckets ?? []);
+        var before = scene.Bucket[..^1];
+        var token = Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(before)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+        var names = new List<string>();
+        string? next = token;
+        do
+        {
+            var page = await bob.ListBucketsAsync(new Amazon.S3.Model.ListBucketsRequest { MaxBuckets = 1, ContinuationToken = next });
+            names.AddRange(page.Buckets?.Select(b => b.BucketName) ?? []);
+            next = page.ContinuationToken;
+        }
+        while (next is not null);
+        Assert.DoesNotContain(scene.Bucket, names);
+
+        using var wire = new Wire(t.Server);
+        using var cos = await wire.SendAsync(new Req("GET", null).With(("max-buckets", "1"), ("prefix", scene.Bucket)), t.Bob, Auth.CosHeader);
+        Assert.Equal(HttpStatusCode.OK, cos.StatusCode);
+        // The prefix is echoed (<Prefix>); no bucket of hers is named.
+        Assert.DoesNotContain($"<Name>{scene.Bucket}</Name>", await cos.Content.ReadAsStringAsync());
+    }
+
     [Theory]
     [InlineData(Auth.S3Header)]
     [InlineData(Auth.CosHeader)]

@@ -76,6 +76,12 @@ public static class Operations
         new("GetObject", s => new Req("GET", s.Bucket, AttackScene.Object)),
         new("GetObject(SSE-C)", s => new Req("GET", s.Bucket, AttackScene.SsecObject).WithHeaders(SseC()), SecureOnly: true),
         new("HeadObject", s => new Req("HEAD", s.Bucket, AttackScene.Object)),
+        new("GetObjectAttributes", s => new Req("GET", s.Bucket, AttackScene.Object).With(("attributes", ""))
+            .WithHeaders(("x-{fam}-object-attributes", "ETag,ObjectSize,StorageClass"))),
+        new("GetObjectAttributes(SSE-C)", s => new Req("GET", s.Bucket, AttackScene.SsecObject).With(("attributes", ""))
+            .WithHeaders([("x-{fam}-object-attributes", "ETag,ObjectSize"), .. SseC()]), SecureOnly: true),
+        new("PutObject(If-None-Match)", s => new Req("PUT", s.Bucket, $"planted-conditional-{Guid.NewGuid():N}") { Body = "planted"u8.ToArray() }
+            .WithHeaders(("If-None-Match", "*")), Writes: true),
         new("PutObject(overwrite)", s => new Req("PUT", s.Bucket, AttackScene.Object) { Body = "overwritten"u8.ToArray() }, Writes: true),
         new("PutObject(SSE-C)", s => new Req("PUT", s.Bucket, "planted-ssec") { Body = "planted"u8.ToArray() }.WithHeaders(SseC()), Writes: true, SecureOnly: true),
         new("PutObject(SSE-KMS)", s => new Req("PUT", s.Bucket, "planted-kms") { Body = "planted"u8.ToArray() }

@@ -40,6 +40,11 @@ public sealed class SqliteConcurrencyContractTests() : ConcurrencyContract<Sqlit
 [RequiresEngine(Engines.PostgresVariable)]
 public sealed class PostgresConcurrencyTests(PostgresEngine engine) : ConcurrencyContract<PostgresMetadataStore>(engine), IClassFixture<PostgresEngine>;
 
+public sealed class SqliteConditionalWriteTests() : ConditionalWriteContract<SqliteMetadataStore>(new SqliteEngine());
+
+[RequiresEngine(Engines.PostgresVariable)]
+public sealed class PostgresConditionalWriteTests(PostgresEngine engine) : ConditionalWriteContract<PostgresMetadataStore>(engine), IClassFixture<PostgresEngine>;
+
 public sealed class SqliteRekeyStoreTests() : RekeyStoreContract<SqliteMetadataStore>(new SqliteEngine());
 
 [RequiresEngine(Engines.PostgresVariable)]

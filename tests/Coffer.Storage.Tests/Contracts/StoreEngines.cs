@@ -82,7 +82,7 @@ internal sealed class HeldSnapshot(Func<Task> release) : IAsyncDisposable
 public sealed class PostgresEngine : IStoreEngine<PostgresMetadataStore>, IAsyncLifetime
 {
     private static readonly string[] Tables =
-        ["users", "buckets", "objects", "object_blobs", "kms_keys", "kms_key_versions", "kms_aliases", "multipart_uploads", "multipart_parts", "rekey_jobs", "blob_pending", "blob_reclaims", "job_leases", "kms_audit"];
+        ["users", "buckets", "objects", "object_blobs", "kms_keys", "kms_key_versions", "kms_aliases", "multipart_uploads", "multipart_parts", "rekey_jobs", "blob_pending", "blob_reclaims", "job_leases", "kms_audit", "completed_uploads"];
 
     private readonly PostgresTestDatabase _database = new("coffer_test");
 

@@ -351,4 +351,60 @@ public abstract class MultipartStoreContract<TStore>(IStoreEngine<TStore> engine
         Assert.Equal(expected, seen);
         Assert.Equal(["Ａ/1", "Ａ/2", "😀"], (await Store.ListUploadsAsync("b", "", null, "ä", null, 100)).Uploads.Select(u => u.Key));
     }
+
+    [ContractFact]
+    public async Task A_completed_upload_gives_back_its_object_only_while_that_object_is_current()
+    {
+        var upload = await CreateAsync("done");
+        var part = Part(1);
+        await Store.PutPartAsync("b", "done", upload.UploadId, part);
+        var obj = ObjectOf(upload, part);
+        Assert.Equal(CompleteUploadStatus.Completed, (await Store.CompleteUploadAsync(upload.UploadId, obj)).Status);
+
+        AssertRecord.Equal(obj, await Store.GetCompletedUploadObjectAsync("b", "done", upload.UploadId));
+        Assert.Null(await Store.GetCompletedUploadObjectAsync("b", "other", upload.UploadId));
+        Assert.Null(await Store.GetCompletedUploadObjectAsync("b", "done", MultipartUploadIds.New(Start)));
+        Assert.Null(await Store.GetUploadAsync("b", "done", upload.UploadId));
+
+        // Tags change nothing about which object it is; an overwrite (or a delete) does.
+        Assert.True(await Store.SetObjectTagsAsync("b", "done", [new Tag("k", "v")]));
+        Assert.NotNull(await Store.GetCompletedUploadObjectAsync("b", "done", upload.UploadId));
+        await Store.PutObjectAsync(Sample.Object("b", "done") with { LastModified = Start.AddHours(2) });
+        Assert.Null(await Store.GetCompletedUploadObjectAsync("b", "done", upload.UploadId));
+
+        // A later upload into the key replaces the earlier one's record; a delete ends it.
+        var second = await CreateAsync("done");
+        var part2 = Part(1);
+        await Store.PutPartAsync("b", "done", second.UploadId, part2);
+        var obj2 = ObjectOf(second, part2) with { LastModified = Start.AddHours(3) };
+        await Store.CompleteUploadAsync(second.UploadId, obj2);
+        AssertRecord.Equal(obj2, await Store.GetCompletedUploadObjectAsync("b", "done", second.UploadId));
+        Assert.Null(await Store.GetCompletedUploadObjectAsync("b", "done", upload.UploadId));
+        Assert.Equal(1, await CountRowsAsync("completed_uploads"));
+        await Store.DeleteObjectAsync("b", "done");
+        Assert.Null(await Store.GetCompletedUploadObjectAsync("b", "done", second.UploadId));
+    }
+
+    [ContractFact]
+    public async Task An_uploads_checksum_algorithm_and_its_parts_checksums_round_trip_and_a_reupload_replaces_them()
+    {
+        var upload = Upload("sum") with { ChecksumAlgorithm = "SHA256", ChecksumType = "COMPOSITE" };
+        await Store.CreateUploadAsync(upload);
+        var read = await Store.GetUploadAsync("b", "sum", upload.UploadId);
+        Assert.Equal(("SHA256", "COMPOSITE"), (read!.ChecksumAlgorithm, read.ChecksumType));
+
+        await Store.PutPartAsync("b", "sum", upload.UploadId, Part(1) with { ChecksumAlgorithm = "SHA256", Checksum = "first=" });
+        await Store.PutPartAsync("b", "sum", upload.UploadId, Part(2));
+        var listed = (await Store.ListPartsAsync("b", "sum", upload.UploadId, 0, 10))!;
+        Assert.Equal(("SHA256", "COMPOSITE"), (listed.Upload.ChecksumAlgorithm, listed.Upload.ChecksumType));
+        Assert.Equal([("SHA256", "first="), (null, null)], listed.Parts.Select(p => (p.ChecksumAlgorithm, p.Checksum)));
+
+        await Store.PutPartAsync("b", "sum", upload.UploadId, Part(1) with { ChecksumAlgorithm = "SHA256", Checksum = "again=" });
+        await Store.PutPartAsync("b", "sum", upload.UploadId, Part(2) with { ChecksumAlgorithm = "SHA256", Checksum = "second=" });
+        listed = (await Store.ListPartsAsync("b", "sum", upload.UploadId, 0, 10))!;
+        Assert.Equal(["again=", "second="], listed.Parts.Select(p => p.Checksum));
+
+        var plain = await CreateAsync("plain");
+        Assert.Equal(((string?)null, (string?)null), ((await Store.GetUploadAsync("b", "plain", plain.UploadId))!.ChecksumAlgorithm, (await Store.GetUploadAsync("b", "plain", plain.UploadId))!.ChecksumType));
+    }
 }
