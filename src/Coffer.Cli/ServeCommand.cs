@@ -43,6 +43,25 @@ internal static class ServeCommand
             DefaultValueFactory = _ => CofferServerOptions.DefaultInlineMaxBytes,
         };
 
+        var metrics = new Option<string>("--metrics")
+        {
+            Description = "Who may read Prometheus metrics at /_coffer/metrics: admin (the root user's own key, signed, as the admin API), anonymous (anyone who reaches a listener; what a Prometheus server can scrape), or off.",
+            DefaultValueFactory = _ => "admin",
+        };
+        metrics.AcceptOnlyFromAmong("admin", "anonymous", "off");
+        var logFormat = new Option<string>("--log-format")
+        {
+            Description = "Console log format: text (one line per entry) or json (one JSON object per line). Every line of a request carries its request id.",
+            DefaultValueFactory = _ => "text",
+        };
+        logFormat.AcceptOnlyFromAmong("text", "json");
+        var accessLog = new Option<string>("--access-log")
+        {
+            Description = "One log line per request (request id, user, operation, bucket, key, status, bytes, duration, SSE mode; never a key, secret or signature): on or off.",
+            DefaultValueFactory = _ => "on",
+        };
+        accessLog.AcceptOnlyFromAmong("on", "off");
+
         var command = new Command("serve", """
             Start the Coffer server.
 
@@ -62,6 +81,7 @@ internal static class ServeCommand
             """)
         {
             data, metadata, blobs, http, https, cert, key, domain, region, timeScale, maxUploads, maxConnections, inlineMax,
+            metrics, logFormat, accessLog,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -80,6 +100,9 @@ internal static class ServeCommand
                 MaxConcurrentUploads = parse.GetValue(maxUploads),
                 MaxConnections = parse.GetValue(maxConnections),
                 InlineMaxBytes = parse.GetValue(inlineMax),
+                Metrics = parse.GetValue(metrics) switch { "anonymous" => MetricsAccess.Anonymous, "off" => MetricsAccess.Off, _ => MetricsAccess.Admin },
+                LogFormat = parse.GetValue(logFormat) == "json" ? LogFormat.Json : LogFormat.Text,
+                AccessLog = parse.GetValue(accessLog) != "off",
             };
             if (options.TimeScale <= 0)
             {

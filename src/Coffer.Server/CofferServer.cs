@@ -4,13 +4,17 @@ using Coffer.Crypto.Kms;
 using Coffer.Server.Audit;
 using Coffer.Server.Hosting;
 using Coffer.Server.Pipeline;
+using Coffer.Server.Telemetry;
 using Coffer.Storage;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
 
 namespace Coffer.Server;
 
@@ -96,9 +100,31 @@ public sealed class CofferServer : IAsyncDisposable
         // A failed start (port in use, bad certificate) is reported once, by `coffer serve`, not as a stack trace.
         builder.Logging.AddFilter("Microsoft.Extensions.Hosting", LogLevel.None);
         if (options.ConsoleLog)
-            builder.Logging.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; });
+        {
+            if (options.LogFormat == LogFormat.Json)
+                builder.Logging.AddJsonConsole(o => { o.IncludeScopes = true; o.UseUtcTimestamp = true; o.TimestampFormat = "yyyy-MM-dd'T'HH:mm:ss.fff'Z'"; });
+            else
+                builder.Logging.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; o.IncludeScopes = true; });
+        }
         if (options.LoggerProvider is not null)
             builder.Logging.AddProvider(options.LoggerProvider);
+        if (!options.AccessLog)
+            builder.Logging.AddFilter(AccessLog.Category, LogLevel.None);
+
+        var nodeId = LeasedJob.NewNodeId();
+        var metrics = new CofferMetrics();
+        if (options.Metrics != MetricsAccess.Off)
+        {
+            builder.Services.AddOpenTelemetry()
+                .ConfigureResource(r => r.AddService("coffer", serviceInstanceId: nodeId))
+                .WithMetrics(m => m
+                    .AddMeter(CofferMetrics.MeterName)
+                    // Every server in the process has a meter of that name: export this one's only.
+                    .AddView(i => i.Meter.Name == CofferMetrics.MeterName && !metrics.Owns(i) ? MetricStreamConfiguration.Drop : null)
+                    .AddRuntimeInstrumentation()
+                    // No response cache: a scrape always sees every request answered before it.
+                    .AddPrometheusExporter(o => o.ScrapeResponseCacheDurationMilliseconds = 0));
+        }
 
         var sweep = Backends.IsSingleNode(options.Metadata, folder)
             ? await OrphanSweeper.SweepAloneAsync(store, blobs, ct)
@@ -141,9 +167,19 @@ public sealed class CofferServer : IAsyncDisposable
 
         var app = builder.Build();
         var log = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Coffer");
+        RequestDelegate? scrape = null;
+        if (options.Metrics != MetricsAccess.Off)
+        {
+            // The exporter's middleware, as a delegate the dispatcher calls once it has authorized the scrape.
+            var branch = ((IApplicationBuilder)app).New();
+            branch.UseOpenTelemetryPrometheusScrapingEndpoint(meterProvider: null!, predicate: _ => true, path: null!, configureBranchedPipeline: null!, optionsName: null!);
+            scrape = branch.Build();
+        }
+        var meteredBlobs = new MeteredBlobStore(blobs, metrics);
+        var kmsKeys = options.WrapKmsKeys?.Invoke(store) ?? store;
         if (tightened > 0)
             log.LogWarning("The data folder {Root} was readable by other users: made {Count} entries owner-only (folders 0700, files 0600).", folder.Root, tightened);
-        var kms = new KeyManager(options.WrapKmsKeys?.Invoke(store) ?? store, rootKey, TimeProvider.System, options.TimeScale);
+        var kms = new KeyManager(kmsKeys, rootKey, TimeProvider.System, options.TimeScale);
         // A backend that several nodes share keeps the audit log (PostgreSQL); the embedded one leaves it in files.
         var audit = store is IKmsAuditStore auditStore
             ? new KmsAuditLog(auditStore, TimeProvider.System, log)
@@ -153,8 +189,8 @@ public sealed class CofferServer : IAsyncDisposable
             Options = options,
             Folder = folder,
             Store = store,
-            Blobs = blobs,
-            Reclaimer = new BlobReclaimer(blobs, store, gracePeriod: BlobReclaimer.DefaultGracePeriod / options.TimeScale, onError: (id, e) => log.LogWarning("Blob {BlobId} could not be reclaimed ({Error}); it stays queued and is tried again.", id.Length > 0 ? id : "(queue)", e.Message)),
+            Blobs = meteredBlobs,
+            Reclaimer = new BlobReclaimer(meteredBlobs, store, gracePeriod: BlobReclaimer.DefaultGracePeriod / options.TimeScale, onError: (id, e) => log.LogWarning("Blob {BlobId} could not be reclaimed ({Error}); it stays queued and is tried again.", id.Length > 0 ? id : "(queue)", e.Message)),
             RootKey = rootKey,
             Kms = kms,
             Envelope = new KmsEnvelope(kms),
@@ -162,9 +198,14 @@ public sealed class CofferServer : IAsyncDisposable
             Log = log,
             Audit = audit,
             Uploads = new UploadLimiter(options.MaxConcurrentUploads),
+            AccessLog = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(AccessLog.Category),
+            Metrics = metrics,
+            KmsKeys = kmsKeys,
+            Readiness = new Readiness(store, meteredBlobs, kmsKeys, log),
+            MetricsEndpoint = scrape,
         };
+        metrics.Observe(kms, services.Envelope, services.Uploads);
         await services.Reclaimer.StartAsync(ct);
-        var nodeId = LeasedJob.NewNodeId();
         var kmsMaintenance = new KmsMaintenance(kms, store, audit, log, options.KmsMaintenanceInterval ?? KmsMaintenance.IntervalFor(options.TimeScale), store, nodeId);
         var orphanSweep = new LeasedJob(OrphanSweepJobName, store, nodeId, OrphanSweepIntervalFor(options.TimeScale), async ct =>
         {
@@ -229,6 +270,7 @@ public sealed class CofferServer : IAsyncDisposable
         await _app.DisposeAsync();
         _services.Audit.Dispose(); // before the store: a database log writes what is queued
         await _services.DisposeAsync();
+        _services.Metrics.Dispose();
         Certificate?.Dispose();
     }
 

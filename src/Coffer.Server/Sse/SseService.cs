@@ -188,6 +188,7 @@ public static class SseService
     /// <summary>Writes the SSE response headers of a stored object in the caller's family.</summary>
     public static void WriteHeaders(RequestContext ctx, ObjectEncryption enc, string? customerKeyMd5)
     {
+        ctx.Sse = enc.Mode;
         switch (enc.Mode)
         {
             case SseMode.Cos:
