@@ -58,18 +58,26 @@ public sealed class LogTests : IAsyncLifetime
         var s3Key = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
         await s3.PutObjectAsync(new PutObjectRequest
         {
-            BucketName = s3Bucket, Key = "s3-ssec", ContentBody = "s3 ssec data",
-            ServerSideEncryptionCustomerMethod = ServerSideEncryptionCustomerMethod.AES256, ServerSideEncryptionCustomerProvidedKey = s3Key,
+            BucketName = s3Bucket,
+            Key = "s3-ssec",
+            ContentBody = "s3 ssec data",
+            ServerSideEncryptionCustomerMethod = ServerSideEncryptionCustomerMethod.AES256,
+            ServerSideEncryptionCustomerProvidedKey = s3Key,
         });
         using (var got = await s3.GetObjectAsync(new GetObjectRequest
         {
-            BucketName = s3Bucket, Key = "s3-ssec",
-            ServerSideEncryptionCustomerMethod = ServerSideEncryptionCustomerMethod.AES256, ServerSideEncryptionCustomerProvidedKey = s3Key,
+            BucketName = s3Bucket,
+            Key = "s3-ssec",
+            ServerSideEncryptionCustomerMethod = ServerSideEncryptionCustomerMethod.AES256,
+            ServerSideEncryptionCustomerProvidedKey = s3Key,
         }))
             Assert.Equal("s3 ssec data", await new StreamReader(got.ResponseStream).ReadToEndAsync());
         var kmsPut = await s3.PutObjectAsync(new PutObjectRequest
         {
-            BucketName = s3Bucket, Key = "s3-kms", ContentBody = "s3 kms data", ServerSideEncryptionMethod = ServerSideEncryptionMethod.AWSKMS,
+            BucketName = s3Bucket,
+            Key = "s3-kms",
+            ContentBody = "s3 kms data",
+            ServerSideEncryptionMethod = ServerSideEncryptionMethod.AWSKMS,
         });
         ids.Add((kmsPut.ResponseMetadata.RequestId, "PutObject", "sse-kms"));
 
