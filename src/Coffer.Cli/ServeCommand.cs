@@ -61,6 +61,11 @@ internal static class ServeCommand
             DefaultValueFactory = _ => "on",
         };
         accessLog.AcceptOnlyFromAmong("on", "off");
+        var otlpEndpoint = new Option<string?>("--otlp-endpoint")
+        {
+            Description = "Send traces (request, authentication, KMS, metadata, blob spans) to this OpenTelemetry collector: http://HOST:4317 (gRPC) or http://HOST:4318/v1/traces (HTTP). Default: no tracing.",
+            HelpName = "URL",
+        };
 
         var command = new Command("serve", """
             Start the Coffer server.
@@ -81,7 +86,7 @@ internal static class ServeCommand
             """)
         {
             data, metadata, blobs, http, https, cert, key, domain, region, timeScale, maxUploads, maxConnections, inlineMax,
-            metrics, logFormat, accessLog,
+            metrics, logFormat, accessLog, otlpEndpoint,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -103,6 +108,7 @@ internal static class ServeCommand
                 Metrics = parse.GetValue(metrics) switch { "anonymous" => MetricsAccess.Anonymous, "off" => MetricsAccess.Off, _ => MetricsAccess.Admin },
                 LogFormat = parse.GetValue(logFormat) == "json" ? LogFormat.Json : LogFormat.Text,
                 AccessLog = parse.GetValue(accessLog) != "off",
+                OtlpEndpoint = parse.GetValue(otlpEndpoint),
             };
             if (options.TimeScale <= 0)
             {
@@ -118,6 +124,18 @@ internal static class ServeCommand
             {
                 Console.Error.WriteLine($"coffer serve: --inline-max must be between 0 and {CofferServerOptions.MaxInlineMaxBytes} bytes.");
                 return 2;
+            }
+            if (options.OtlpEndpoint is not null)
+            {
+                try
+                {
+                    CofferServer.ParseOtlpEndpoint(options.OtlpEndpoint);
+                }
+                catch (ArgumentException e)
+                {
+                    Console.Error.WriteLine($"coffer serve: {e.Message}");
+                    return 2;
+                }
             }
             if (options.HttpEndpoint is null && options.HttpsEndpoint is null)
             {

@@ -13,8 +13,10 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using OpenTelemetry.Exporter;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
+using OpenTelemetry.Trace;
 
 namespace Coffer.Server;
 
@@ -64,6 +66,7 @@ public sealed class CofferServer : IAsyncDisposable
             throw new ArgumentException($"--max-connections must be at least 1; got {options.MaxConnections}.");
         if (options.InlineMaxBytes is < 0 or > CofferServerOptions.MaxInlineMaxBytes)
             throw new ArgumentException($"--inline-max must be between 0 and {CofferServerOptions.MaxInlineMaxBytes} bytes; got {options.InlineMaxBytes}.");
+        var otlp = options.OtlpEndpoint is null ? null : ParseOtlpEndpoint(options.OtlpEndpoint);
         var folder = new DataFolder(options.DataDirectory);
         var tightened = folder.RestrictAccess();
         var rootKey = folder.LoadOrCreateRootKey();
@@ -113,10 +116,24 @@ public sealed class CofferServer : IAsyncDisposable
 
         var nodeId = LeasedJob.NewNodeId();
         var metrics = new CofferMetrics();
+        var telemetry = options.Metrics != MetricsAccess.Off || otlp is not null
+            ? builder.Services.AddOpenTelemetry().ConfigureResource(r => r.AddService("coffer", serviceInstanceId: nodeId))
+            : null;
+        if (otlp is not null)
+        {
+            // Spans of requests, authentication, KMS, metadata and blob calls (Telemetry/CofferTracing), sent over OTLP:
+            // HTTP/protobuf when the URL names the traces path, else gRPC.
+            telemetry!.WithTracing(t => t
+                .AddSource(CofferTracing.SourceName)
+                .AddOtlpExporter(o =>
+                {
+                    o.Endpoint = otlp;
+                    o.Protocol = otlp.AbsolutePath.EndsWith("/v1/traces", StringComparison.Ordinal) ? OtlpExportProtocol.HttpProtobuf : OtlpExportProtocol.Grpc;
+                }));
+        }
         if (options.Metrics != MetricsAccess.Off)
         {
-            builder.Services.AddOpenTelemetry()
-                .ConfigureResource(r => r.AddService("coffer", serviceInstanceId: nodeId))
+            telemetry!
                 .WithMetrics(m => m
                     .AddMeter(CofferMetrics.MeterName)
                     // Every server in the process has a meter of that name: export this one's only.
@@ -175,6 +192,8 @@ public sealed class CofferServer : IAsyncDisposable
             branch.UseOpenTelemetryPrometheusScrapingEndpoint(meterProvider: null!, predicate: _ => true, path: null!, configureBranchedPipeline: null!, optionsName: null!);
             scrape = branch.Build();
         }
+        if (otlp is not null)
+            _ = app.Services.GetRequiredService<TracerProvider>();   // listening from the first request on
         var meteredBlobs = new MeteredBlobStore(blobs, metrics);
         var kmsKeys = options.WrapKmsKeys?.Invoke(store) ?? store;
         if (tightened > 0)
@@ -273,6 +292,12 @@ public sealed class CofferServer : IAsyncDisposable
         _services.Metrics.Dispose();
         Certificate?.Dispose();
     }
+
+    /// <summary>An OTLP collector URL: absolute http or https (gRPC: http://HOST:4317; HTTP: http://HOST:4318/v1/traces).</summary>
+    public static Uri ParseOtlpEndpoint(string value) =>
+        Uri.TryCreate(value, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps)
+            ? uri
+            : throw new ArgumentException($"--otlp-endpoint takes an http:// or https:// URL of an OTLP collector (gRPC: http://HOST:4317; HTTP/protobuf: http://HOST:4318/v1/traces); got '{value}'.");
 
     private static IPEndPoint ParseEndpoint(string value, string flag)
     {

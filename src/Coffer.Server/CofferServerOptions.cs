@@ -126,6 +126,12 @@ public sealed class CofferServerOptions
 
     /// <summary>Who may read Prometheus metrics at <c>/_coffer/metrics</c> (`--metrics`); the administrator by default.</summary>
     public MetricsAccess Metrics { get; set; } = MetricsAccess.Admin;
+
+    /// <summary>
+    /// An OTLP collector to send traces to (`--otlp-endpoint`): gRPC (<c>http://HOST:4317</c>) or HTTP/protobuf (a URL
+    /// ending in <c>/v1/traces</c>). Null (the default): no tracing.
+    /// </summary>
+    public string? OtlpEndpoint { get; set; }
 }
 
 /// <summary>The console log's format.</summary>

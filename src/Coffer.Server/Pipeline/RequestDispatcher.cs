@@ -45,6 +45,7 @@ public sealed class RequestDispatcher(CofferServices services)
         var start = Stopwatch.GetTimestamp();
         var requestId = NewRequestId();
         using var scope = _log.BeginScope(new RequestScope(requestId));
+        using var span = CofferTracing.StartRequest(http.Request);
         var rawTarget = http.Features.Get<IHttpRequestFeature>()?.RawTarget ?? http.Request.Path.Value ?? "/";
         var q = rawTarget.IndexOf('?');
         var rawPath = q < 0 ? rawTarget : rawTarget[..q];
@@ -103,7 +104,12 @@ public sealed class RequestDispatcher(CofferServices services)
                 Query = RequestQuery.Parse(rawQuery),
             };
 
-            var identity = await AuthenticateAsync(http.Request, rawTarget);
+            AuthenticatedIdentity? identity;
+            using (var authSpan = CofferTracing.Source.StartActivity("coffer.authenticate"))
+            {
+                identity = await AuthenticateAsync(http.Request, rawTarget);
+                authSpan?.SetTag("coffer.authenticated", identity is not null);
+            }
             if (identity is null)
             {
                 // FailAsync answers a KMS call in the KMS API's JSON (AccessDeniedException).
@@ -155,6 +161,7 @@ public sealed class RequestDispatcher(CofferServices services)
             ctx.OperationLabel = CofferMetrics.OperationLabel(ctx.Operation);
             if (target.Bucket is not null && ctx.Operation != Operation.CreateBucket)
             {
+                using var bucketSpan = CofferTracing.Source.StartActivity("coffer.metadata.get_bucket");
                 var bucket = await services.Store.GetBucketAsync(target.Bucket, ctx.Aborted)
                     ?? throw new CofferException(ErrorCode.NoSuchBucket, $"The bucket '{target.Bucket}' does not exist; create it first.", "/" + target.Bucket);
                 if (!string.Equals(bucket.Owner, ctx.Caller.Id, StringComparison.Ordinal))
@@ -214,6 +221,16 @@ public sealed class RequestDispatcher(CofferServices services)
             if (holdsUploadSlot && _uploads.Exit() is var peak and > 0)
                 _trimmer.AfterBurst(peak);
             Record(http, requestId, ctx, serverPath, family, start);
+            if (span is not null)
+            {
+                span.DisplayName = serverPath ?? ctx?.OperationLabel ?? CofferMetrics.Unrouted;
+                span.SetTag("coffer.operation", span.DisplayName);
+                span.SetTag("coffer.request_id", requestId);
+                span.SetTag("http.request.method", http.Request.Method);
+                span.SetTag("http.response.status_code", http.Response.StatusCode);
+                if (http.Response.StatusCode >= 500)
+                    span.SetStatus(ActivityStatusCode.Error);
+            }
         }
     }
 

@@ -5,6 +5,7 @@ using Coffer.Crypto.Kms;
 using Coffer.Protocol;
 using Coffer.Server.Audit;
 using Coffer.Server.Pipeline;
+using Coffer.Server.Telemetry;
 using Coffer.Storage;
 
 namespace Coffer.Server.Sse;
@@ -57,6 +58,7 @@ public static class SseService
 
             case SseMode.Cos:
                 {
+                    using var span = CofferTracing.Source.StartActivity("coffer.kms.seal")?.SetTag("coffer.sse", "sse-cos");
                     var context = KmsContext(bucket, null);
                     var audit = AuditEntry(ctx, "SseWrap", ModeCos, bucket, key, context);
                     string keyRef = KeyManager.ServiceKeyAlias;
@@ -71,7 +73,7 @@ public static class SseService
                         s.Audit.Write(audit with { KeyId = sealedKey.KeyId, KeyVersion = sealedKey.KeyVersion, Cached = sealedKey.BucketKeyCached });
                         return new SealedWrite(sealedKey.Key, new ObjectEncryption(SseMode.Cos, sealedKey.SealedKey, sealedKey.KeyId));
                     }
-                    catch (Exception e) when (AuditFailure(s, audit, keyRef, e))
+                    catch (Exception e) when (CofferTracing.Fail(span, e) || AuditFailure(s, audit, keyRef, e))
                     {
                         throw; // not reached: the filter records the failure and lets the exception pass
                     }
@@ -79,6 +81,7 @@ public static class SseService
 
             default:
                 {
+                    using var span = CofferTracing.Source.StartActivity("coffer.kms.seal")?.SetTag("coffer.sse", "sse-kms");
                     var context = KmsContext(bucket, request.Mode == SseMode.Kms ? request.Context : null);
                     var audit = AuditEntry(ctx, "SseWrap", ModeKms, bucket, key, context);
                     string keyRef = keyId ?? KeyManager.DefaultKeyAlias(ctx.Caller.Name);
@@ -98,7 +101,7 @@ public static class SseService
                         s.Audit.Write(audit with { KeyId = sealedKey.KeyId, KeyVersion = sealedKey.KeyVersion, Cached = sealedKey.BucketKeyCached });
                         return new SealedWrite(sealedKey.Key, new ObjectEncryption(SseMode.Kms, sealedKey.SealedKey, sealedKey.KeyId, contextBase64));
                     }
-                    catch (Exception e) when (AuditFailure(s, audit, keyRef, e))
+                    catch (Exception e) when (CofferTracing.Fail(span, e) || AuditFailure(s, audit, keyRef, e))
                     {
                         throw; // not reached, as above
                     }
@@ -151,6 +154,7 @@ public static class SseService
             default:
                 {
                     var mode = enc.Mode == SseMode.Cos ? ModeCos : ModeKms;
+                    using var span = CofferTracing.Source.StartActivity("coffer.kms.unseal")?.SetTag("coffer.sse", enc.Mode == SseMode.Cos ? "sse-cos" : "sse-kms");
                     var clientContext = enc.Mode == SseMode.Kms && enc.KmsContext is not null ? SseRequest.ParseContext(enc.KmsContext) : null;
                     var context = KmsContext(obj.Bucket, clientContext);
                     var audit = AuditEntry(caller, "SseUnwrap", mode, obj.Bucket, obj.Key, context);
@@ -160,7 +164,7 @@ public static class SseService
                         s.Audit.Write(audit with { KeyId = opened.KeyId, KeyVersion = opened.KeyVersion, Cached = opened.BucketKeyCached });
                         return opened.Key;
                     }
-                    catch (Exception e) when (AuditFailure(s, audit, enc.KmsKeyId, e))
+                    catch (Exception e) when (CofferTracing.Fail(span, e) || AuditFailure(s, audit, enc.KmsKeyId, e))
                     {
                         throw; // not reached: the filter records the failure and lets the exception pass
                     }

@@ -16,6 +16,7 @@ internal sealed class MeteredBlobStore(IBlobStore inner, CofferMetrics metrics) 
 
     public async ValueTask<Stream> OpenReadAsync(string blobId, long offset = 0, long? length = null, CancellationToken ct = default)
     {
+        using var span = CofferTracing.Source.StartActivity("coffer.blob.open");
         var start = Stopwatch.GetTimestamp();
         try
         {
@@ -23,7 +24,7 @@ internal sealed class MeteredBlobStore(IBlobStore inner, CofferMetrics metrics) 
             metrics.RecordBlobCall("open", ok: true, start);
             return stream;
         }
-        catch (Exception e) when (Record("open", e, start))
+        catch (Exception e) when (Record("open", e, start, span))
         {
             throw; // not reached: the filter records the call and lets the exception pass
         }
@@ -31,6 +32,7 @@ internal sealed class MeteredBlobStore(IBlobStore inner, CofferMetrics metrics) 
 
     public async ValueTask<bool> ExistsAsync(string blobId, CancellationToken ct = default)
     {
+        using var span = CofferTracing.Source.StartActivity("coffer.blob.exists");
         var start = Stopwatch.GetTimestamp();
         try
         {
@@ -38,7 +40,7 @@ internal sealed class MeteredBlobStore(IBlobStore inner, CofferMetrics metrics) 
             metrics.RecordBlobCall("exists", ok: true, start);
             return exists;
         }
-        catch (Exception e) when (Record("exists", e, start))
+        catch (Exception e) when (Record("exists", e, start, span))
         {
             throw;
         }
@@ -46,13 +48,14 @@ internal sealed class MeteredBlobStore(IBlobStore inner, CofferMetrics metrics) 
 
     public async ValueTask DeleteAsync(string blobId, CancellationToken ct = default)
     {
+        using var span = CofferTracing.Source.StartActivity("coffer.blob.delete");
         var start = Stopwatch.GetTimestamp();
         try
         {
             await inner.DeleteAsync(blobId, ct).ConfigureAwait(false);
             metrics.RecordBlobCall("delete", ok: true, start);
         }
-        catch (Exception e) when (Record("delete", e, start))
+        catch (Exception e) when (Record("delete", e, start, span))
         {
             throw;
         }
@@ -66,9 +69,12 @@ internal sealed class MeteredBlobStore(IBlobStore inner, CofferMetrics metrics) 
 
     public void Dispose() => (inner as IDisposable)?.Dispose();
 
-    private bool Record(string call, Exception e, long start)
+    private bool Record(string call, Exception e, long start, Activity? span)
     {
-        metrics.RecordBlobCall(call, ok: e is FileNotFoundException or OperationCanceledException, start);
+        var ok = e is FileNotFoundException or OperationCanceledException;
+        metrics.RecordBlobCall(call, ok, start);
+        if (!ok)
+            CofferTracing.Fail(span, e);
         return false;
     }
 
@@ -82,13 +88,14 @@ internal sealed class MeteredBlobStore(IBlobStore inner, CofferMetrics metrics) 
 
         public async Task CommitAsync(CancellationToken ct = default)
         {
+            using var span = CofferTracing.Source.StartActivity("coffer.blob.commit");
             var start = Stopwatch.GetTimestamp();
             try
             {
                 await inner.CommitAsync(ct).ConfigureAwait(false);
                 metrics.RecordBlobCall("commit", ok: true, start);
             }
-            catch (Exception e) when (Record(e, start))
+            catch (Exception e) when (Record(e, start, span))
             {
                 throw;
             }
@@ -96,10 +103,10 @@ internal sealed class MeteredBlobStore(IBlobStore inner, CofferMetrics metrics) 
 
         public ValueTask DisposeAsync() => inner.DisposeAsync();
 
-        private bool Record(Exception e, long start)
+        private bool Record(Exception e, long start, Activity? span)
         {
             metrics.RecordBlobCall("commit", ok: e is OperationCanceledException, start);
-            return false;
+            return CofferTracing.Fail(span, e);
         }
     }
 }
