@@ -100,6 +100,10 @@ public sealed class CofferServer : IAsyncDisposable
         builder.Logging.ClearProviders();
         builder.Logging.SetMinimumLevel(options.LogLevel);
         builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
+        // A request's lines carry Coffer's request id (its logging scope), not ASP.NET Core's trace ids and request
+        // path scope, whose "RequestId" is another id altogether; its request start/finish lines are Information anyway.
+        builder.Logging.Configure(o => o.ActivityTrackingOptions = ActivityTrackingOptions.None);
+        builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.None);
         // A failed start (port in use, bad certificate) is reported once, by `coffer serve`, not as a stack trace.
         builder.Logging.AddFilter("Microsoft.Extensions.Hosting", LogLevel.None);
         if (options.ConsoleLog)
