@@ -18,6 +18,7 @@ public sealed partial class ServeLogFlagsTests
         Assert.Matches(@"--metrics <admin\|anonymous\|off>[^\n]*(\n[^-\n][^\n]*)*\[default: admin\]", help);
         Assert.Matches(@"--log-format <json\|text>[^\n]*(\n[^-\n][^\n]*)*\[default: text\]", help);
         Assert.Matches(@"--access-log <off\|on>[^\n]*(\n[^-\n][^\n]*)*\[default: on\]", help);
+        Assert.Contains("--otlp-endpoint <URL>", help);
     }
 
     [Fact]
@@ -26,6 +27,19 @@ public sealed partial class ServeLogFlagsTests
         var result = await CofferProcess.RunAsync(NoServer, ["serve", "--metrics", "everyone", "--http", "127.0.0.1:0", "--https", "none"]);
         Assert.Equal(2, result.ExitCode);
         Assert.Contains("everyone", result.Stderr);
+    }
+
+    [Theory]
+    [InlineData("localhost:4317")]
+    [InlineData("collector")]
+    public async Task An_otlp_endpoint_that_is_no_http_url_is_a_usage_error(string endpoint)
+    {
+        var data = Path.Combine(Path.GetTempPath(), "coffer-serve-otlp-" + Guid.NewGuid().ToString("N"));
+        var result = await CofferProcess.RunAsync(NoServer, ["serve", "--data", data, "--http", "127.0.0.1:0", "--https", "none", "--otlp-endpoint", endpoint]);
+        Assert.True(result.ExitCode == 2, result.Describe());
+        var line = Assert.Single(result.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.StartsWith("coffer serve: --otlp-endpoint takes an http:// or https:// URL", line);
+        Assert.False(Directory.Exists(data), "a refused start created the data folder");
     }
 
     [Fact]
