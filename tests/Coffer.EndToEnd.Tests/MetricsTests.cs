@@ -90,6 +90,40 @@ public sealed class MetricsTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Kms_api_calls_are_counted_by_call_name_and_an_unknown_call_under_one_label()
+    {
+        using var kms = new Amazon.KeyManagementService.AmazonKeyManagementServiceClient(
+            new Amazon.Runtime.BasicAWSCredentials(CofferFixture.AccessKey, CofferFixture.SecretKey),
+            new Amazon.KeyManagementService.AmazonKeyManagementServiceConfig
+            {
+                ServiceURL = _f.HttpsUrl.ToString(),
+                AuthenticationRegion = CofferFixture.Region,
+                HttpClientFactory = Clients.Factory(_f, _f.HttpsUrl.Port),
+                MaxErrorRetry = 0,
+            });
+        var before = await Prometheus.ScrapeAsync(_f);
+        var key = await kms.CreateKeyAsync(new Amazon.KeyManagementService.Model.CreateKeyRequest { Description = "metrics" });
+        await kms.GenerateDataKeyAsync(new Amazon.KeyManagementService.Model.GenerateDataKeyRequest { KeyId = key.KeyMetadata.KeyId, NumberOfBytes = 32 });
+        // A target no KMS has: its label must not be the caller's string (labels come from a fixed set).
+        using var http = Clients.Http(_f, _f.HttpsUrl.Port);
+        var bogus = new HttpRequestMessage(HttpMethod.Post, new Uri(_f.HttpsUrl, "/")) { Content = new StringContent("{}") };
+        bogus.Headers.TryAddWithoutValidation("X-Amz-Target", "TrentService.Label" + Guid.NewGuid().ToString("N"));
+        using (await http.SendAsync(bogus)) { }
+
+        var after = before;
+        for (var attempt = 0; attempt < 200 && Delta(before, after, "coffer_requests_total", ("operation", "kms:Unknown")) < 1; attempt++)
+        {
+            await Task.Delay(attempt == 0 ? 0 : 25);
+            after = await Prometheus.ScrapeAsync(_f);
+        }
+        Assert.Equal(1, Delta(before, after, "coffer_requests_total", ("operation", "kms:CreateKey"), ("family", "s3"), ("status", "200")));
+        Assert.Equal(1, Delta(before, after, "coffer_requests_total", ("operation", "kms:GenerateDataKey"), ("status", "200")));
+        Assert.Equal(1, Delta(before, after, "coffer_requests_total", ("operation", "kms:Unknown")));
+        Assert.Equal(1, Delta(before, after, "coffer_kms_calls_total", ("call", "GenerateDataKey")));
+        Assert.DoesNotContain(after, s => s.Labels.Values.Any(v => v.StartsWith("TrentService.Label", StringComparison.Ordinal) || v.StartsWith("kms:Label", StringComparison.Ordinal)));
+    }
+
+    [Fact]
     public async Task Process_and_gc_figures_are_exported()
     {
         var samples = await Prometheus.ScrapeAsync(_f);

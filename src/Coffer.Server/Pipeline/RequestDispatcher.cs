@@ -102,6 +102,8 @@ public sealed class RequestDispatcher(CofferServices services)
                 Family = family,
                 Target = target,
                 Query = RequestQuery.Parse(rawQuery),
+                // What the request asks for, known before it is authenticated, so a refused call is counted under its name.
+                OperationLabel = adminCall ? "AdminApi" : metricsCall ? "Metrics" : IsKmsCall(http.Request) ? KmsOperationLabel(http.Request) : null,
             };
 
             AuthenticatedIdentity? identity;
@@ -137,13 +139,11 @@ public sealed class RequestDispatcher(CofferServices services)
 
             if (adminCall)
             {
-                ctx.OperationLabel = "AdminApi";
                 await AdminApi.HandleAsync(ctx, rawPath, services);
                 return;
             }
             if (metricsCall)
             {
-                ctx.OperationLabel = "Metrics";
                 if (!HttpMethods.IsGet(http.Request.Method) && !HttpMethods.IsHead(http.Request.Method))
                     throw new CofferException(ErrorCode.MethodNotAllowed, $"{http.Request.Method} is not allowed on {ServerPaths.Metrics}; scrape it with GET.");
                 AdminApi.Authorize(ctx, "Access Denied: /_coffer/metrics answers the administrator only (the root user's own access key, signed in the Authorization header); see --metrics.");
@@ -152,7 +152,6 @@ public sealed class RequestDispatcher(CofferServices services)
             }
             if (IsKmsCall(http.Request))
             {
-                ctx.OperationLabel = KmsOperationLabel(http.Request);
                 await KmsApi.HandleAsync(ctx, services);
                 return;
             }
