@@ -7,7 +7,8 @@ namespace Coffer.Cli;
 
 /// <summary>
 /// `coffer admin user add|list|remove`: manage users in a data folder, also while the server runs;
-/// `coffer admin rekey`: re-wrap object keys under another KMS key (<see cref="RekeyCommand"/>).
+/// `coffer admin rekey`: re-wrap object keys under another KMS key (<see cref="RekeyCommand"/>);
+/// `coffer admin scrub`: check stored data for damage (<see cref="ScrubCommand"/>).
 /// </summary>
 internal static partial class AdminCommand
 {
@@ -25,7 +26,7 @@ internal static partial class AdminCommand
         user.Subcommands.Add(Remove());
         user.Subcommands.Add(Token());
         return new Command("admin", """
-            Administer a Coffer server: users, temporary credentials and rekeying.
+            Administer a Coffer server: users, temporary credentials, rekeying and scrubbing.
 
             With --endpoint URL, or an endpoint in the profile (COFFER_ENDPOINT), the commands use the server's
             admin API (docs/admin-api.md) with the profile's key pair, which must be the root user's, over HTTPS.
@@ -36,7 +37,8 @@ internal static partial class AdminCommand
               coffer admin user list --endpoint https://coffer.example:8443
               coffer admin user list --data ./coffer-data
               coffer admin rekey --bucket photos --to-key alias/photos-2027 --data ./coffer-data
-            """) { user, RekeyCommand.Create() };
+              coffer admin scrub --data ./coffer-data
+            """) { user, RekeyCommand.Create(), ScrubCommand.Create() };
     }
 
     private static Option<string> DataOption() => new("--data") { Description = "Data folder of the server, opened directly (default coffer-data when no endpoint is configured).", DefaultValueFactory = _ => "coffer-data" };

@@ -59,7 +59,7 @@ internal static partial class CopyCommand
             (checkpoints are kept beside the config file). Progress bars with rate and time left are drawn
             when stdout is a terminal.
 
-            Encryption of what is written: --sse AES256 | --sse cos/kms [--sse-kms-key-id KEY] [--sse-context JSON]
+            Encryption of what is written: --sse AES256 | --sse SM4 | --sse cos/kms [--sse-kms-key-id KEY] [--sse-context JSON]
             | --sse-c-key KEY. Reading an SSE-C object: --sse-c-key (download) or --copy-source-sse-c-key (copy).
 
             Examples:

@@ -44,11 +44,11 @@ internal static class EncryptionCommand
             var rules = (await run.Connection.Client.GetBucketEncryptionAsync(path.Bucket, ct)).Rules;
             if (run.Json)
             {
-                Output.WriteJson(new { bucket = path.Bucket, rules = rules.Select(r => new { sseAlgorithm = r.SSEAlgorithm, kmsMasterKeyId = r.KMSMasterKeyID }) });
+                Output.WriteJson(new { bucket = path.Bucket, rules = rules.Select(r => new { sseAlgorithm = r.SSEAlgorithm, kmsMasterKeyId = r.KMSMasterKeyID, kmsAlgorithm = r.KMSAlgorithm }) });
                 return ExitCodes.Ok;
             }
             foreach (var rule in rules)
-                Output.Fields([("Bucket", path.Bucket), ("SSE algorithm", rule.SSEAlgorithm), ("KMS key", rule.KMSMasterKeyID)]);
+                Output.Fields([("Bucket", path.Bucket), ("SSE algorithm", rule.SSEAlgorithm), ("KMS key", rule.KMSMasterKeyID), ("KMS algorithm", rule.KMSAlgorithm)]);
             return ExitCodes.Ok;
         }, ct));
         return command;
@@ -57,30 +57,42 @@ internal static class EncryptionCommand
     private static Command Set()
     {
         var bucket = BucketArgument();
-        var sse = new Option<string>("--sse") { Description = "AES256 (SSE-COS) or cos/kms (SSE-KMS; aws:kms is accepted).", Required = true, HelpName = "AES256|cos/kms" }
-            .AcceptOnlyFromAmong("AES256", "cos/kms", "aws:kms");
+        var sse = new Option<string>("--sse")
+        {
+            Description = "AES256 or SM4 (SSE-COS with that cipher; SM4 is COS's, for COS-signed connections) or cos/kms (SSE-KMS; aws:kms is accepted).",
+            Required = true,
+            HelpName = "AES256|SM4|cos/kms",
+        }.AcceptOnlyFromAmong("AES256", "SM4", "cos/kms", "aws:kms");
         var keyId = new Option<string?>("--sse-kms-key-id") { Description = "SSE-KMS: the KMS key (id, ARN or alias/NAME); the default KMS key otherwise.", HelpName = "KEY" };
+        var kmsAlgorithm = new Option<string?>("--sse-kms-algorithm")
+        {
+            Description = "SSE-KMS: the cipher of the data, AES256 (the default) or SM4 (COS's KMSAlgorithm; COS-signed connections).",
+            HelpName = "AES256|SM4",
+        }.AcceptOnlyFromAmong("AES256", "SM4");
         var json = Output.JsonOption();
         var command = new Command("set", """
             Set a bucket's default encryption. Objects already stored keep theirs.
 
             Examples:
               coffer encryption set cos://photos --sse AES256
+              coffer encryption set cos://ledgers --sse SM4
               coffer encryption set cos://backups --sse cos/kms --sse-kms-key-id alias/backups
-            """) { bucket, sse, keyId, json };
+              coffer encryption set cos://records --sse cos/kms --sse-kms-algorithm SM4
+            """) { bucket, sse, keyId, kmsAlgorithm, json };
         command.SetAction((parse, ct) => Output.RunAsync(parse, json, async (run, ct) =>
         {
             var path = Bucket(run, parse.GetValue(bucket)!);
             var algorithm = parse.GetValue(sse)!;
             var key = parse.GetValue(keyId);
-            if (algorithm == "AES256" && key is not null)
-                throw new UsageException("--sse-kms-key-id goes with --sse cos/kms, not AES256.");
+            var dataAlgorithm = parse.GetValue(kmsAlgorithm);
+            if (algorithm is "AES256" or "SM4" && (key is not null || dataAlgorithm is not null))
+                throw new UsageException($"--sse-kms-key-id and --sse-kms-algorithm go with --sse cos/kms, not {algorithm}.");
             run.KmsKey = key;
-            await run.Connection.Client.PutBucketEncryptionAsync(path.Bucket, new BucketEncryptionRule(algorithm, key), ct);
+            await run.Connection.Client.PutBucketEncryptionAsync(path.Bucket, new BucketEncryptionRule(algorithm, key, dataAlgorithm), ct);
             if (run.Json)
-                Output.WriteJson(new { bucket = path.Bucket, sseAlgorithm = algorithm, kmsMasterKeyId = key });
+                Output.WriteJson(new { bucket = path.Bucket, sseAlgorithm = algorithm, kmsMasterKeyId = key, kmsAlgorithm = dataAlgorithm });
             else
-                Console.WriteLine($"encryption: cos://{path.Bucket} now encrypts new objects with {algorithm}{(key is null ? "" : $" under KMS key {key}")}");
+                Console.WriteLine($"encryption: cos://{path.Bucket} now encrypts new objects with {algorithm}{(dataAlgorithm is null ? "" : $" ({dataAlgorithm} data)")}{(key is null ? "" : $" under KMS key {key}")}");
             return ExitCodes.Ok;
         }, ct));
         return command;

@@ -26,9 +26,9 @@ internal sealed class EncryptionOptions
 
     public Option<string?> Sse { get; } = new Option<string?>("--sse")
     {
-        Description = "Encrypt what is written: AES256 (SSE-COS: the server holds the key) or cos/kms (SSE-KMS; aws:kms is accepted).",
-        HelpName = "AES256|cos/kms",
-    }.AcceptOnlyFromAmong("AES256", "cos/kms", "aws:kms");
+        Description = "Encrypt what is written: AES256 or SM4 (SSE-COS: the server holds the key; SM4 is COS's, for COS-signed connections) or cos/kms (SSE-KMS; aws:kms is accepted).",
+        HelpName = "AES256|SM4|cos/kms",
+    }.AcceptOnlyFromAmong("AES256", "SM4", "cos/kms", "aws:kms");
 
     public Option<string?> KmsKeyId { get; } = new("--sse-kms-key-id")
     {
@@ -94,11 +94,11 @@ internal sealed class EncryptionOptions
                 throw new UsageException("--sse-c-key cannot be combined with --sse, --sse-kms-key-id or --sse-context: an object has one kind of encryption.");
             return customer;
         }
-        if (mode == "AES256")
+        if (mode is "AES256" or "SM4")
         {
             if (keyId is not null || context is not null)
-                throw new UsageException("--sse-kms-key-id and --sse-context go with --sse cos/kms, not AES256.");
-            return Sdk.Sse.Cos();
+                throw new UsageException($"--sse-kms-key-id and --sse-context go with --sse cos/kms, not {mode}.");
+            return mode == "SM4" ? Sdk.Sse.Sm4() : Sdk.Sse.Cos();
         }
         if (mode is null && keyId is null && context is null)
             return null;

@@ -88,7 +88,7 @@ internal static partial class ObjectCommands
             ("Storage class", head.StorageClass),
             ("Encryption", mode switch
             {
-                "SSE-COS" => "SSE-COS (AES256, key held by the server)",
+                "SSE-COS" => $"SSE-COS ({head.ServerSideEncryption}, key held by the server)",
                 "SSE-KMS" => $"SSE-KMS ({head.ServerSideEncryption})",
                 "SSE-C" => $"SSE-C ({head.SseCustomerAlgorithm}, key held by you)",
                 _ => "none",
@@ -108,7 +108,7 @@ internal static partial class ObjectCommands
     /// <summary>"SSE-COS", "SSE-KMS", "SSE-C" or "none".</summary>
     internal static string EncryptionMode(ObjectResponse head) =>
         head.SseCustomerAlgorithm is not null ? "SSE-C"
-        : head.ServerSideEncryption is "AES256" ? "SSE-COS"
+        : head.ServerSideEncryption is "AES256" or "SM4" ? "SSE-COS"
         : head.ServerSideEncryption is "cos/kms" or "aws:kms" or "aws:kms:dsse" ? "SSE-KMS"
         : "none";
 

@@ -321,3 +321,23 @@ internal static partial class Output
             Console.Out.WriteLine(string.Concat(row.Select((cell, i) => i == row.Length - 1 ? cell : cell.PadRight(widths[i]))).TrimEnd());
     }
 }
+
+/// <summary>
+/// A progress line for every <paramref name="every"/>-th value reported or after <paramref name="interval"/>, whichever
+/// comes first; synchronous, so lines keep their order (the long admin jobs: rekey, scrub).
+/// </summary>
+internal sealed class ProgressLines<T>(TextWriter output, int every, TimeSpan interval, Func<T, string> line) : IProgress<T>
+{
+    private long _seen;
+    private long _lastPrint = Environment.TickCount64;
+
+    public void Report(T value)
+    {
+        _seen++;
+        var now = Environment.TickCount64;
+        if (_seen % every != 0 && now - _lastPrint < (long)interval.TotalMilliseconds)
+            return;
+        _lastPrint = now;
+        output.WriteLine(line(value));
+    }
+}

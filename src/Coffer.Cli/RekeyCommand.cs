@@ -83,7 +83,7 @@ internal static partial class RekeyCommand
         using var keyEvents = audit.RecordKeyEvents(kms, "admin");
         var rekeyer = new Rekeyer(store, kms, new KmsEnvelope(kms), audit);
         var progressOut = json ? Console.Error : Console.Out;
-        var progress = new ProgressPrinter(progressOut);
+        var progress = new ProgressLines<RekeyJobRecord>(progressOut, 100, TimeSpan.FromSeconds(1), job => $"progress: {Summary(job)}; last key '{job.LastKey}'");
         try
         {
             var result = await rekeyer.RunAsync(request, progress, ct);
@@ -180,23 +180,6 @@ internal static partial class RekeyCommand
                 await store.DisposeAsync();
             rootKey.Dispose();
             throw;
-        }
-    }
-
-    /// <summary>A progress line every 100 objects looked at or every second, whichever comes first (synchronous, so lines keep their order).</summary>
-    private sealed class ProgressPrinter(TextWriter output) : IProgress<RekeyJobRecord>
-    {
-        private long _seen;
-        private long _lastPrint = Environment.TickCount64;
-
-        public void Report(RekeyJobRecord value)
-        {
-            _seen++;
-            var now = Environment.TickCount64;
-            if (_seen % 100 != 0 && now - _lastPrint < 1000)
-                return;
-            _lastPrint = now;
-            output.WriteLine($"progress: {Summary(value)}; last key '{value.LastKey}'");
         }
     }
 }

@@ -67,6 +67,16 @@ internal static class ServeCommand
             HelpName = "URL",
         };
 
+        var scrubInterval = new Option<double>("--scrub-interval")
+        {
+            Description = "Hours between the starts of a keyless scrub of every stored object (each blob checked against the checksum recorded when it was written; damage is logged and shown by `coffer admin scrub --status`). 0 (the default) for none; e.g. 168 for weekly. Scaled by --time-scale.",
+            DefaultValueFactory = _ => 0,
+        };
+        var scrubRate = new Option<double>("--scrub-rate")
+        {
+            Description = "MB/s of stored data the scheduled scrub reads at most.",
+            DefaultValueFactory = _ => CofferServerOptions.DefaultScrubBytesPerSecond / 1e6,
+        };
         var command = new Command("serve", """
             Start the Coffer server.
 
@@ -85,7 +95,7 @@ internal static class ServeCommand
               coffer serve --data /srv/coffer --http 0.0.0.0:9000 --domain s3.example.test
             """)
         {
-            data, metadata, blobs, http, https, cert, key, domain, region, timeScale, maxUploads, maxConnections, inlineMax,
+            data, metadata, blobs, http, https, cert, key, domain, region, timeScale, maxUploads, maxConnections, inlineMax, scrubInterval, scrubRate,
             metrics, logFormat, accessLog, otlpEndpoint,
         };
         command.SetAction(async (parse, ct) =>
@@ -109,6 +119,8 @@ internal static class ServeCommand
                 LogFormat = parse.GetValue(logFormat) == "json" ? LogFormat.Json : LogFormat.Text,
                 AccessLog = parse.GetValue(accessLog) != "off",
                 OtlpEndpoint = parse.GetValue(otlpEndpoint),
+                ScrubInterval = parse.GetValue(scrubInterval) is > 0 and var hours ? TimeSpan.FromHours(hours) : null,
+                ScrubBytesPerSecond = parse.GetValue(scrubRate) * 1e6,
             };
             if (options.TimeScale <= 0)
             {
@@ -136,6 +148,11 @@ internal static class ServeCommand
                     Console.Error.WriteLine($"coffer serve: {e.Message}");
                     return 2;
                 }
+            }
+            if (parse.GetValue(scrubInterval) < 0 || !(options.ScrubBytesPerSecond > 0))
+            {
+                Console.Error.WriteLine("coffer serve: --scrub-interval must be 0 (off) or more hours, and --scrub-rate more than 0 MB/s.");
+                return 2;
             }
             if (options.HttpEndpoint is null && options.HttpsEndpoint is null)
             {

@@ -7,7 +7,7 @@ namespace Coffer.Crypto;
 /// <summary>
 /// Writes a sealed stream (docs/format.md): the 40-byte header (format version, cipher, random
 /// per-stream salt), then one frame per segment (body ‖ 16-byte tag). With a key, segments are
-/// AES-256-GCM under a stream key HKDF'd from the object key, the salt, the header and
+/// AES-256-GCM (or SM4-GCM, <see cref="StreamCipher"/>) under a stream key HKDF'd from the object key, the salt, the header and
 /// <c>streamIdentity</c>; with <c>key == null</c> the same framing carries plaintext and an XXH3-128 check.
 /// <para>
 /// A full segment is sealed only when more data arrives, so the last segment written by
@@ -48,12 +48,29 @@ public sealed class SealedStreamWriter : IAsyncDisposable
     /// <param name="streamIdentity">Which stream of the object this is ("object", "part:3"): part of the key
     /// derivation and the AAD, so a reader must name the same identity. Must not be empty.</param>
     public SealedStreamWriter(Stream destination, ObjectKey? key, string streamIdentity)
-        : this(destination, key, streamIdentity, default)
+        : this(destination, key, streamIdentity, StreamCipher.Aes256Gcm, default)
+    {
+    }
+
+    /// <summary>Starts a sealed stream whose segments (when <paramref name="key"/> is given) are sealed with
+    /// <paramref name="cipher"/>; the header records it, so readers need not be told.</summary>
+    /// <param name="destination">Where the sealed bytes go (not disposed by the writer).</param>
+    /// <param name="key">The object key, or null for plain framing (<paramref name="cipher"/> is then ignored).</param>
+    /// <param name="streamIdentity">Which stream of the object this is; see the other constructor.</param>
+    /// <param name="cipher">AES-256-GCM or SM4-GCM.</param>
+    public SealedStreamWriter(Stream destination, ObjectKey? key, string streamIdentity, StreamCipher cipher)
+        : this(destination, key, streamIdentity, cipher, default)
     {
     }
 
     /// <summary>Test hook: a fixed salt for golden vectors. Never reuse a salt in production.</summary>
     internal SealedStreamWriter(Stream destination, ObjectKey? key, string streamIdentity, ReadOnlySpan<byte> testSalt)
+        : this(destination, key, streamIdentity, StreamCipher.Aes256Gcm, testSalt)
+    {
+    }
+
+    /// <summary>Test hook: a fixed salt for golden vectors. Never reuse a salt in production.</summary>
+    internal SealedStreamWriter(Stream destination, ObjectKey? key, string streamIdentity, StreamCipher cipher, ReadOnlySpan<byte> testSalt)
     {
         ArgumentNullException.ThrowIfNull(destination);
         ArgumentException.ThrowIfNullOrEmpty(streamIdentity);
@@ -76,7 +93,7 @@ public sealed class SealedStreamWriter : IAsyncDisposable
 
         byte[] buffer = BufferPool.Shared.Rent(BufferSize);
         Span<byte> header = buffer.AsSpan(0, StreamHeader.Size);
-        StreamHeader.Write(header, key is null ? StreamHeader.CipherNone : StreamHeader.CipherAes256Gcm, salt);
+        StreamHeader.Write(header, key is null ? StreamHeader.CipherNone : StreamHeader.CipherOf(cipher), salt);
         _cipher = SegmentCipher.Create(header, key, streamIdentity);
         _buffer = buffer;
         _spare = BufferPool.Shared.Rent(BufferSize);

@@ -53,7 +53,7 @@ public sealed partial class CosClient
     /// written without SSE settings are then encrypted with it.
     /// </summary>
     /// <param name="bucket">The bucket.</param>
-    /// <param name="rule">"AES256", or "KMS" with an optional key id.</param>
+    /// <param name="rule">"AES256" or "SM4", or "KMS" with an optional key id and KMS algorithm ("AES256" or "SM4").</param>
     /// <param name="cancellationToken">Cancels the request.</param>
     public async Task<CosEmptyResponse> PutBucketEncryptionAsync(string bucket, BucketEncryptionRule rule, CancellationToken cancellationToken = default)
     {
@@ -67,6 +67,11 @@ public sealed partial class CosClient
         if (!string.IsNullOrEmpty(rule.KMSMasterKeyID))
         {
             apply.Add(new XElement("KMSMasterKeyID", rule.KMSMasterKeyID));
+        }
+
+        if (!string.IsNullOrEmpty(rule.KMSAlgorithm))
+        {
+            apply.Add(new XElement("KMSAlgorithm", rule.KMSAlgorithm));
         }
 
         var op = BucketOp(HttpMethod.Put, bucket).AddQuery("encryption", "");
@@ -94,7 +99,8 @@ public sealed partial class CosClient
                 .Where(a => a is not null)
                 .Select(a => new BucketEncryptionRule(
                     XmlUtil.Child(a!, "SSEAlgorithm") is "aws:kms" or "cos/kms" ? "KMS" : XmlUtil.Child(a!, "SSEAlgorithm") ?? "",
-                    string.IsNullOrEmpty(XmlUtil.Child(a!, "KMSMasterKeyID")) ? null : XmlUtil.Child(a!, "KMSMasterKeyID")))
+                    string.IsNullOrEmpty(XmlUtil.Child(a!, "KMSMasterKeyID")) ? null : XmlUtil.Child(a!, "KMSMasterKeyID"),
+                    string.IsNullOrEmpty(XmlUtil.Child(a!, "KMSAlgorithm")) ? null : XmlUtil.Child(a!, "KMSAlgorithm")))
                 .ToList();
             return result;
         }

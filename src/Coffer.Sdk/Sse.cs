@@ -6,7 +6,8 @@ using Coffer.Sdk.Internal;
 namespace Coffer.Sdk;
 
 /// <summary>
-/// Server-side encryption for a request, as a small typed value: <see cref="Cos"/> (SSE-COS),
+/// Server-side encryption for a request, as a small typed value: <see cref="Cos"/> (SSE-COS; <see cref="Sm4"/> for
+/// COS's SSE-COS with the SM4 cipher),
 /// <see cref="Kms(string?, IReadOnlyDictionary{string, string}?)"/> (SSE-KMS) or
 /// <see cref="Customer(string)"/> (SSE-C). The client turns it into the right headers of the
 /// signature's family and computes base64 and MD5 values itself.
@@ -19,6 +20,12 @@ public abstract class Sse
 
     /// <summary>SSE-COS: the service holds the key (<c>x-cos-server-side-encryption: AES256</c>).</summary>
     public static SseCos Cos() => SseCos.Instance;
+
+    /// <summary>
+    /// SSE-COS with the SM4 cipher (<c>x-cos-server-side-encryption: SM4</c>), as COS offers it. COS-signed
+    /// requests only: S3 has no SM4, so a SigV4 server answers it as an unknown algorithm.
+    /// </summary>
+    public static SseCos Sm4() => SseCos.Sm4Instance;
 
     /// <summary>
     /// SSE-KMS (<c>cos/kms</c>, S3 <c>aws:kms</c>) with an optional KMS key id (null for the
@@ -75,17 +82,22 @@ public abstract class Sse
     }
 }
 
-/// <summary>SSE-COS (<c>AES256</c>): the service holds the key.</summary>
+/// <summary>SSE-COS (<c>AES256</c>, or COS's <c>SM4</c>): the service holds the key.</summary>
 public sealed class SseCos : Sse
 {
-    internal static readonly SseCos Instance = new();
+    internal static readonly SseCos Instance = new("AES256");
+    internal static readonly SseCos Sm4Instance = new("SM4");
 
-    private SseCos()
+    private SseCos(string algorithm)
     {
+        Algorithm = algorithm;
     }
 
+    /// <summary>The <c>x-cos-server-side-encryption</c> value sent: "AES256" or "SM4".</summary>
+    public string Algorithm { get; }
+
     /// <inheritdoc/>
-    public override string ToString() => "SSE-COS (AES256)";
+    public override string ToString() => $"SSE-COS ({Algorithm})";
 }
 
 /// <summary>SSE-KMS: a KMS master key wraps the object key.</summary>

@@ -33,13 +33,15 @@ public sealed class CofferServer : IAsyncDisposable
     private readonly CofferServices _services;
     private readonly KmsMaintenance _kmsMaintenance;
     private readonly LeasedJob _orphanSweep;
+    private readonly ScheduledScrub? _scrub;
 
-    private CofferServer(WebApplication app, CofferServices services, KmsMaintenance kmsMaintenance, LeasedJob orphanSweep)
+    private CofferServer(WebApplication app, CofferServices services, KmsMaintenance kmsMaintenance, LeasedJob orphanSweep, ScheduledScrub? scrub)
     {
         _app = app;
         _services = services;
         _kmsMaintenance = kmsMaintenance;
         _orphanSweep = orphanSweep;
+        _scrub = scrub;
     }
 
     public CofferServices Services => _services;
@@ -47,6 +49,8 @@ public sealed class CofferServer : IAsyncDisposable
     public KmsMaintenance KmsMaintenance => _kmsMaintenance;
     /// <summary>The periodic orphan sweep (a leased job, <see cref="OrphanSweeper.SweepAsync"/>); tests may run it at will.</summary>
     public LeasedJob OrphanSweep => _orphanSweep;
+    /// <summary>The scheduled keyless scrub (<see cref="CofferServerOptions.ScrubInterval"/>); null when off.</summary>
+    public ScheduledScrub? Scrub => _scrub;
     /// <summary>This node's id as the holder of background-job leases.</summary>
     public string NodeId { get; private init; } = "";
     public Uri? HttpUrl { get; private set; }
@@ -64,6 +68,10 @@ public sealed class CofferServer : IAsyncDisposable
             throw new ArgumentException($"--max-concurrent-uploads must be at least 1; got {options.MaxConcurrentUploads}.");
         if (options.MaxConnections < 1)
             throw new ArgumentException($"--max-connections must be at least 1; got {options.MaxConnections}.");
+        if (options.ScrubInterval is { } scrubInterval && scrubInterval <= TimeSpan.Zero)
+            throw new ArgumentException($"--scrub-interval must be positive; got {scrubInterval}.");
+        if (options.ScrubBytesPerSecond <= 0)
+            throw new ArgumentException($"--scrub-rate must be positive; got {options.ScrubBytesPerSecond} bytes/s.");
         if (options.InlineMaxBytes is < 0 or > CofferServerOptions.MaxInlineMaxBytes)
             throw new ArgumentException($"--inline-max must be between 0 and {CofferServerOptions.MaxInlineMaxBytes} bytes; got {options.InlineMaxBytes}.");
         var otlp = options.OtlpEndpoint is null ? null : ParseOtlpEndpoint(options.OtlpEndpoint);
@@ -236,13 +244,17 @@ public sealed class CofferServer : IAsyncDisposable
             if (swept.OrphanBlobsDeleted > 0)
                 log.LogInformation("Swept {Orphans} orphaned blobs.", swept.OrphanBlobsDeleted);
         }, log, firstDelay: true);
+        var scrub = options.ScrubInterval is { } scrubEvery
+            ? new ScheduledScrub(store, blobs, scrubEvery / options.TimeScale, options.ScrubBytesPerSecond, nodeId, log)
+            : null;
         var dispatcher = new RequestDispatcher(services);
         app.Run(dispatcher.HandleAsync);
         await app.StartAsync(ct);
         kmsMaintenance.Start();
         orphanSweep.Start();
+        scrub?.Start();
 
-        var server = new CofferServer(app, services, kmsMaintenance, orphanSweep)
+        var server = new CofferServer(app, services, kmsMaintenance, orphanSweep, scrub)
         {
             NodeId = nodeId,
             RootAccessKeyId = accessKeyId,
@@ -290,6 +302,8 @@ public sealed class CofferServer : IAsyncDisposable
         await _app.StopAsync();
         await _kmsMaintenance.DisposeAsync();
         await _orphanSweep.DisposeAsync();
+        if (_scrub is not null)
+            await _scrub.DisposeAsync();
         await _app.DisposeAsync();
         _services.Audit.Dispose(); // before the store: a database log writes what is queued
         await _services.DisposeAsync();

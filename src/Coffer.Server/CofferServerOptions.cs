@@ -64,6 +64,19 @@ public sealed class CofferServerOptions
     public TimeProvider? RestoreClock { get; set; }
 
     /// <summary>
+    /// How often a keyless scrub of every stored object starts (<see cref="Hosting.ScheduledScrub"/>), in server
+    /// time (<see cref="TimeScale"/>); null (the default) for never. A leased job: one node runs it, in bounded
+    /// passes that save their progress, so a node that stops hands the rest to another.
+    /// </summary>
+    public TimeSpan? ScrubInterval { get; set; }
+
+    /// <summary>Stored bytes per second the scheduled scrub reads at most.</summary>
+    public double ScrubBytesPerSecond { get; set; } = DefaultScrubBytesPerSecond;
+
+    /// <summary>The default of <see cref="ScrubBytesPerSecond"/>: 32 MB/s.</summary>
+    public const double DefaultScrubBytesPerSecond = 32e6;
+
+    /// <summary>
     /// How often the KMS job destroys expired keys and rotates due ones; null for an hour of server time
     /// (<see cref="TimeScale"/>), at least 100 ms and at most a minute.
     /// </summary>

@@ -38,4 +38,19 @@ public interface IJobLeases
 
     /// <summary>Gives the lease up at once (when it is still the current one), so another node may take the job without waiting for expiry.</summary>
     Task ReleaseAsync(JobLease lease, CancellationToken ct = default);
+
+    /// <summary>
+    /// The saved state of a resumable job (<paramref name="name"/>, e.g. a scrub's cursor and findings), as the job
+    /// serialized it; null when none was saved. Any node reads what any node saved.
+    /// </summary>
+    Task<JobState?> GetJobStateAsync(string name, CancellationToken ct = default);
+
+    /// <summary>Creates or replaces the saved state of a resumable job (one row per name; last writer wins).</summary>
+    Task SaveJobStateAsync(string name, string state, DateTimeOffset updated, CancellationToken ct = default);
 }
+
+/// <summary>The saved state of a resumable job: what the job serialized (JSON by convention) and when.</summary>
+/// <param name="Name">The job's state name.</param>
+/// <param name="State">The state as the job wrote it.</param>
+/// <param name="Updated">When it was saved.</param>
+public sealed record JobState(string Name, string State, DateTimeOffset Updated);

@@ -17,6 +17,11 @@ public interface IMetadataStore : IAsyncDisposable
     Task<bool> CreateBucketAsync(BucketRecord bucket, CancellationToken ct = default);
     Task<BucketRecord?> GetBucketAsync(string name, CancellationToken ct = default);
     Task<IReadOnlyList<BucketRecord>> ListBucketsAsync(string owner, CancellationToken ct = default);
+    /// <summary>
+    /// The names of every bucket, whoever owns it (a removed user's too), in byte order after <paramref name="after"/>
+    /// (null: from the first), at most <paramref name="limit"/>: for jobs that walk the whole store (scrub).
+    /// </summary>
+    Task<IReadOnlyList<string>> ListBucketNamesAsync(string? after, int limit, CancellationToken ct = default);
     Task<DeleteBucketResult> DeleteBucketAsync(string name, CancellationToken ct = default);
     /// <summary>Sets (or with null removes) the default encryption; false when the bucket is missing.</summary>
     Task<bool> SetBucketEncryptionAsync(string name, BucketEncryption? encryption, CancellationToken ct = default);

@@ -1,3 +1,5 @@
+using Coffer.Crypto;
+
 namespace Coffer.Storage;
 
 /// <summary>A user of the server: a stable id, an access key pair and a display name.</summary>
@@ -16,8 +18,9 @@ public static class UserIds
 }
 
 /// <summary>The default encryption of a bucket (PUT ?encryption).</summary>
-/// <param name="Algorithm">"AES256" or "KMS" (stored normalised: COS "KMS", S3 "aws:kms" and "cos/kms" all become "KMS").</param>
-/// <param name="KmsKeyId">The CMK for "KMS"; null means the account's default key.</param>
+/// <param name="Algorithm">"AES256", "SM4" (SSE-COS with the SM4 cipher), "KMS", or "KMS/SM4" (SSE-KMS whose data is sealed
+/// with SM4: COS's KMSAlgorithm SM4). Stored normalised: COS "KMS", S3 "aws:kms" and "cos/kms" all become "KMS".</param>
+/// <param name="KmsKeyId">The CMK for "KMS" and "KMS/SM4"; null means the account's default key.</param>
 public sealed record BucketEncryption(string Algorithm, string? KmsKeyId);
 
 /// <param name="Owner">The owner's user id (<see cref="UserRecord.Id"/>).</param>
@@ -53,6 +56,22 @@ public enum SseMode
 public sealed record ObjectEncryption(SseMode Mode, byte[] SealedKey, string? KmsKeyId = null, string? KmsContext = null)
 {
     public static readonly ObjectEncryption None = new(SseMode.None, []);
+
+    /// <summary>
+    /// The cipher of the object's streams (AES-256-GCM unless the object was written with COS's SM4): SSE-COS
+    /// answers it as its algorithm (<c>AES256</c> or <c>SM4</c>). Meaningless for <see cref="SseMode.None"/>.
+    /// </summary>
+    public StreamCipher Cipher { get; init; }
+
+    /// <summary>
+    /// The value of the <c>sse_mode</c> column: the mode in the low byte and the cipher above it. AES-256-GCM is 0,
+    /// so rows written before SM4 existed read as they are, and no schema change was needed. Part of the stored
+    /// format: do not change.
+    /// </summary>
+    public int StoredMode => (int)Mode | ((int)Cipher << 8);
+
+    /// <summary>The mode and cipher of a stored <see cref="StoredMode"/> value.</summary>
+    public static (SseMode Mode, StreamCipher Cipher) FromStoredMode(long stored) => ((SseMode)(stored & 0xFF), (StreamCipher)(stored >> 8));
 }
 
 /// <summary>

@@ -64,4 +64,32 @@ public sealed partial class SqliteMetadataStore : IJobLeases
             return await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
         }, ct);
     }
+
+    /// <inheritdoc />
+    public Task<JobState?> GetJobStateAsync(string name, CancellationToken ct = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(name);
+        return ReadAsync(async (s, ct) =>
+        {
+            using var cmd = s.Command("SELECT state, updated FROM job_state WHERE name = $name;");
+            cmd.Parameters.AddWithValue("$name", name);
+            using var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
+            return r.Read() ? new JobState(name, r.GetString(0), ObjectJson.Instant(r.GetInt64(1))) : null;
+        }, ct);
+    }
+
+    /// <inheritdoc />
+    public Task SaveJobStateAsync(string name, string state, DateTimeOffset updated, CancellationToken ct = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(name);
+        ArgumentNullException.ThrowIfNull(state);
+        return WriteAsync(async (s, ct) =>
+        {
+            using var cmd = s.Command("INSERT OR REPLACE INTO job_state (name, state, updated) VALUES ($name, $state, $updated);");
+            cmd.Parameters.AddWithValue("$name", name);
+            cmd.Parameters.AddWithValue("$state", state);
+            cmd.Parameters.AddWithValue("$updated", updated.UtcTicks);
+            return await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+        }, ct);
+    }
 }

@@ -70,7 +70,7 @@ public sealed partial class SqliteMetadataStore : IMultipartStore
             p.AddWithValue("$content_encoding", Db(upload.ContentEncoding));
             p.AddWithValue("$expires", Db(upload.Expires));
             p.AddWithValue("$user_metadata", Db(ObjectJson.WriteMap(upload.UserMetadata)));
-            p.AddWithValue("$sse_mode", (long)upload.Encryption.Mode);
+            p.AddWithValue("$sse_mode", (long)upload.Encryption.StoredMode);
             p.AddWithValue("$sse_sealed_key", upload.Encryption.SealedKey);
             p.AddWithValue("$sse_kms_key_id", Db(upload.Encryption.KmsKeyId));
             p.AddWithValue("$sse_kms_context", Db(upload.Encryption.KmsContext));

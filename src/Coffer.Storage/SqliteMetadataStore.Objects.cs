@@ -89,7 +89,7 @@ public sealed partial class SqliteMetadataStore
             p.AddWithValue("$content_disposition", Db(obj.ContentDisposition));
             p.AddWithValue("$content_encoding", Db(obj.ContentEncoding));
             p.AddWithValue("$expires", Db(obj.Expires));
-            p.AddWithValue("$sse_mode", (long)obj.Encryption.Mode);
+            p.AddWithValue("$sse_mode", (long)obj.Encryption.StoredMode);
             p.AddWithValue("$sse_sealed_key", obj.Encryption.SealedKey);
             p.AddWithValue("$sse_kms_key_id", Db(obj.Encryption.KmsKeyId));
             p.AddWithValue("$sse_kms_context", Db(obj.Encryption.KmsContext));
@@ -252,13 +252,13 @@ public sealed partial class SqliteMetadataStore
 
     private static ObjectEncryption ReadEncryption(SqliteDataReader r)
     {
-        var mode = (SseMode)r.GetInt64(12);
+        var (mode, cipher) = ObjectEncryption.FromStoredMode(r.GetInt64(12));
         var sealedKey = ReadBytes(r, 13);
         var kmsKeyId = ReadNullableString(r, 14);
         var kmsContext = ReadNullableString(r, 15);
         // Hand back the shared instance for plain objects, so `== ObjectEncryption.None` works.
         return mode == SseMode.None && sealedKey.Length == 0 && kmsKeyId is null && kmsContext is null
             ? ObjectEncryption.None
-            : new ObjectEncryption(mode, sealedKey, kmsKeyId, kmsContext);
+            : new ObjectEncryption(mode, sealedKey, kmsKeyId, kmsContext) { Cipher = cipher };
     }
 }

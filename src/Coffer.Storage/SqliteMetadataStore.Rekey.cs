@@ -23,7 +23,7 @@ public sealed partial class SqliteMetadataStore : IRekeyJobStore
                 p.AddWithValue("$bucket", bucket);
                 p.AddWithValue("$key", key);
                 p.AddWithValue("$expected", expectedSealedKey);
-                p.AddWithValue("$mode", (long)replacement.Mode);
+                p.AddWithValue("$mode", (long)replacement.StoredMode);
                 p.AddWithValue("$sealed", replacement.SealedKey);
                 p.AddWithValue("$kms_key_id", Db(replacement.KmsKeyId));
                 p.AddWithValue("$context", Db(replacement.KmsContext));

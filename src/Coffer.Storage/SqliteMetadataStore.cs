@@ -256,6 +256,25 @@ public sealed partial class SqliteMetadataStore : IMetadataBackend
     }
 
     /// <inheritdoc />
+    public Task<IReadOnlyList<string>> ListBucketNamesAsync(string? after, int limit, CancellationToken ct = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
+        return ReadAsync<IReadOnlyList<string>>(async (s, ct) =>
+        {
+            using var cmd = s.Command("SELECT name FROM buckets WHERE $after IS NULL OR name > $after ORDER BY name LIMIT $limit;");
+            cmd.Parameters.AddWithValue("$after", (object?)after ?? DBNull.Value);
+            cmd.Parameters.AddWithValue("$limit", limit);
+            using var reader = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
+            var names = new List<string>();
+            while (reader.Read())
+            {
+                names.Add(reader.GetString(0));
+            }
+            return names;
+        }, ct);
+    }
+
+    /// <inheritdoc />
     /// <remarks><paramref name="owner"/> is a user id.</remarks>
     public Task<IReadOnlyList<BucketRecord>> ListBucketsAsync(string owner, CancellationToken ct = default)
     {

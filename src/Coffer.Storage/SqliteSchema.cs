@@ -277,6 +277,16 @@ internal static class SqliteSchema
         """
         ALTER TABLE objects ADD COLUMN inline_data BLOB;
         """,
+
+        // 11: the saved state of resumable jobs (IJobLeases.SaveJobStateAsync): a scrub's cursor, counters and
+        // findings, as JSON, so a scrub stopped or handed to another node continues where it was.
+        """
+        CREATE TABLE job_state (
+            name    TEXT    NOT NULL PRIMARY KEY,
+            state   TEXT    NOT NULL,
+            updated INTEGER NOT NULL
+        ) STRICT, WITHOUT ROWID;
+        """,
     ];
 
     /// <summary>

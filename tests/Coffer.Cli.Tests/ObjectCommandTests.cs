@@ -159,6 +159,28 @@ public sealed class ObjectCommandTests(CliServerFixture f)
     }
 
     [Fact]
+    public async Task Sm4_is_offered_by_cp_and_by_the_bucket_default_and_shown_by_stat()
+    {
+        var bucket = await f.CreateBucketAsync("sm4");
+        var file = f.NewPath("sm4");
+        await File.WriteAllTextAsync(file, "sm4 data");
+        (await f.RunAsync("cp", file, $"cos://{bucket}/put.txt", "--sse", "SM4")).Ok();
+        var stat = (await f.RunAsync("stat", $"cos://{bucket}/put.txt", "--json")).Ok().Json.GetProperty("encryption");
+        Assert.Equal(("SSE-COS", "SM4"), (stat.GetProperty("mode").GetString(), stat.GetProperty("serverSideEncryption").GetString()));
+        Assert.Equal("sm4 data", (await f.RunAsync("cat", $"cos://{bucket}/put.txt")).Ok().Stdout);
+        Assert.Contains("--sse-kms-key-id and --sse-context go with --sse cos/kms, not SM4",
+            (await f.RunAsync("cp", file, $"cos://{bucket}/bad.txt", "--sse", "SM4", "--sse-kms-key-id", "k")).Fails(2));
+
+        (await f.RunAsync("encryption", "set", $"cos://{bucket}", "--sse", "cos/kms", "--sse-kms-algorithm", "SM4")).Ok();
+        var rule = Assert.Single((await f.RunAsync("encryption", "get", $"cos://{bucket}", "--json")).Ok().Json.GetProperty("rules").EnumerateArray());
+        Assert.Equal(("KMS", "SM4"), (rule.GetProperty("sseAlgorithm").GetString(), rule.GetProperty("kmsAlgorithm").GetString()));
+        (await f.RunAsync("encryption", "set", $"cos://{bucket}", "--sse", "SM4")).Ok();
+        Assert.Matches(@"(?m)^SSE algorithm\s+SM4$", (await f.RunAsync("encryption", "get", $"cos://{bucket}")).Ok().Stdout);
+        Assert.Contains("--sse-kms-algorithm go with --sse cos/kms, not SM4",
+            (await f.RunAsync("encryption", "set", $"cos://{bucket}", "--sse", "SM4", "--sse-kms-algorithm", "SM4")).Fails(2));
+    }
+
+    [Fact]
     public async Task The_commands_work_over_plain_http_and_with_signature_v4()
     {
         var http = new Dictionary<string, string?> { ["COFFER_ENDPOINT"] = f.HttpUrl.GetLeftPart(UriPartial.Authority), ["COFFER_CA_FILE"] = null };

@@ -41,7 +41,9 @@ public sealed class GoldenVectorTests
             : Enumerable.Range(0, v.GetProperty("plaintextLength").GetInt32()).Select(i => (byte)(i % 251)).ToArray();
         string identity = v.GetProperty("identity").GetString()!;
 
-        byte[] sealedBytes = await SealAsync(plaintext, key, identity, salt: Hex(v, "salt"));
+        var cipher = v.TryGetProperty("cipher", out var c) && c.GetString() == "SM4-GCM" ? StreamCipher.Sm4Gcm : StreamCipher.Aes256Gcm;
+
+        byte[] sealedBytes = await SealAsync(plaintext, key, identity, salt: Hex(v, "salt"), cipher: cipher);
 
         if (v.TryGetProperty("sealed", out var expected))
         {

@@ -79,6 +79,31 @@ public sealed class SealedStreamTamperTests
         await AssertRefusedAsync(bytes, readKey, plainLength, identity, reason, segment);
     }
 
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public async Task Tampered_sm4_stream_is_refused_without_releasing_unauthenticated_bytes(Change change, SealedStreamError reason, long segment)
+    {
+        using var key = TestData.FixedKey();
+        using var otherKey = TestData.FixedKey(0x80);
+        byte[] good = await SealAsync(Plaintext, key, cipher: StreamCipher.Sm4Gcm);
+        byte[] other = await SealAsync(Plaintext, key, cipher: StreamCipher.Sm4Gcm);
+        Assert.Equal(0x02, good[5]);
+        var (bytes, plainLength, readKey, identity) = Apply(change, good, other, key, otherKey);
+
+        await AssertRefusedAsync(bytes, readKey, plainLength, identity, reason, segment);
+    }
+
+    [Theory]
+    [InlineData(StreamCipher.Sm4Gcm, 0x01)]
+    [InlineData(StreamCipher.Aes256Gcm, 0x02)]
+    public async Task A_stream_whose_cipher_byte_names_the_other_cipher_fails_its_first_tag(StreamCipher written, byte claimed)
+    {
+        using var key = TestData.FixedKey();
+        byte[] bytes = await SealAsync(Plaintext, key, cipher: written);
+        bytes[5] = claimed; // the cipher byte is in D, so the stream key and every AAD change
+        await AssertRefusedAsync(bytes, key, Size, "object", SealedStreamError.TagMismatch, 0);
+    }
+
     public static TheoryData<Change, SealedStreamError, long> PlainCases() => new()
     {
         { Change.HeaderMagic, SealedStreamError.BadHeader, -1 },

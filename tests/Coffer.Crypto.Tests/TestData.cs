@@ -21,12 +21,13 @@ internal static class TestData
     public static byte[] Range(int from, int to) => Enumerable.Range(from, to - from).Select(i => (byte)i).ToArray();
 
     /// <summary>Seals <paramref name="plaintext"/>, writing it in chunks of <paramref name="chunk"/> bytes.</summary>
-    public static async Task<byte[]> SealAsync(byte[] plaintext, ObjectKey? key, string identity = "object", int chunk = 100_000, byte[]? salt = null)
+    public static async Task<byte[]> SealAsync(byte[] plaintext, ObjectKey? key, string identity = "object", int chunk = 100_000, byte[]? salt = null,
+        StreamCipher cipher = StreamCipher.Aes256Gcm)
     {
         using var destination = new MemoryStream();
         await using (var writer = salt is null
-                         ? new SealedStreamWriter(destination, key, identity)
-                         : new SealedStreamWriter(destination, key, identity, salt))
+                         ? new SealedStreamWriter(destination, key, identity, cipher)
+                         : new SealedStreamWriter(destination, key, identity, cipher, salt))
         {
             for (int at = 0; at < plaintext.Length; at += chunk)
             {

@@ -70,6 +70,40 @@ public sealed class SseTests
     }
 
     [Fact]
+    public async Task Typed_and_raw_sm4_send_sm4_as_the_sse_cos_algorithm()
+    {
+        Assert.Equal(("SM4", "SSE-COS (SM4)"), (Sse.Sm4().Algorithm, Sse.Sm4().ToString()));
+        Assert.Equal("AES256", Sse.Cos().Algorithm);
+        var typed = await PutAsync(new PutObjectRequest { Sse = Sse.Sm4() });
+        var raw = await PutAsync(new PutObjectRequest { ServerSideEncryption = "SM4" });
+        foreach (var sent in new[] { typed, raw })
+        {
+            Assert.Equal("SM4", Header(sent, "x-cos-server-side-encryption"));
+            Assert.Null(Header(sent, "x-cos-server-side-encryption-cos-kms-key-id"));
+        }
+    }
+
+    [Fact]
+    public async Task A_bucket_rule_with_kms_algorithm_sm4_is_sent_and_read_back()
+    {
+        const string answer = "<ServerSideEncryptionConfiguration><Rule><ApplyServerSideEncryptionByDefault><SSEAlgorithm>KMS</SSEAlgorithm>"
+            + "<KMSMasterKeyID>k1</KMSMasterKeyID><KMSAlgorithm>SM4</KMSAlgorithm></ApplyServerSideEncryptionByDefault></Rule></ServerSideEncryptionConfiguration>";
+        var handler = new ScriptedHandler(_ => ScriptedHandler.Ok(), _ =>
+        {
+            var response = ScriptedHandler.Ok();
+            response.Content = new StringContent(answer, System.Text.Encoding.UTF8, "application/xml");
+            return response;
+        });
+        using var client = new CosClient(new CosConfig { SecretId = "id", SecretKey = "k" }, handler);
+
+        await client.PutBucketEncryptionAsync("b-1250000000", new BucketEncryptionRule("KMS", "k1", "SM4"));
+        var rules = (await client.GetBucketEncryptionAsync("b-1250000000")).Rules;
+
+        Assert.Contains("<KMSAlgorithm>SM4</KMSAlgorithm>", handler.Bodies[0]);
+        Assert.Equal(new BucketEncryptionRule("KMS", "k1", "SM4"), Assert.Single(rules));
+    }
+
+    [Fact]
     public async Task SigV4_sends_kms_as_aws_kms_in_the_amz_family()
     {
         var sent = await PutAsync(new PutObjectRequest { ServerSideEncryption = "cos/kms", SSEKMSKeyId = "key-1" }, SignatureVersion.SigV4);

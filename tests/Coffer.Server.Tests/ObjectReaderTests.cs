@@ -29,7 +29,7 @@ public sealed class ObjectReaderTests : IDisposable
         var streams = new List<ObjectStream>();
         for (var i = 0; i < parts.Length; i++)
         {
-            await using var pending = await ObjectWriter.WriteAsync(new MemoryStream(parts[i]), parts[i].Length, long.MaxValue, key, $"part:{i + 1}", null, _blobs, inlineMax: 0, default);
+            await using var pending = await ObjectWriter.WriteAsync(new MemoryStream(parts[i]), parts[i].Length, long.MaxValue, key, StreamCipher.Aes256Gcm, $"part:{i + 1}", null, _blobs, inlineMax: 0, default);
             await pending.Blob!.CommitAsync();
             streams.Add(pending.ToObjectStream());
         }
@@ -53,7 +53,7 @@ public sealed class ObjectReaderTests : IDisposable
     public async Task A_wrong_key_fails_the_integrity_check_instead_of_returning_bytes()
     {
         using var key = ObjectKey.Generate();
-        await using var pending = await ObjectWriter.WriteAsync(new MemoryStream(new byte[1000]), 1000, long.MaxValue, key, "object", null, _blobs, inlineMax: 0, default);
+        await using var pending = await ObjectWriter.WriteAsync(new MemoryStream(new byte[1000]), 1000, long.MaxValue, key, StreamCipher.Aes256Gcm, "object", null, _blobs, inlineMax: 0, default);
         await pending.Blob!.CommitAsync();
         var obj = new ObjectRecord { Bucket = "b", Key = "k", Size = 1000, ETag = "e", Crc64 = 0, LastModified = DateTimeOffset.UtcNow, Streams = [pending.ToObjectStream()] };
         using var other = ObjectKey.Generate();
@@ -73,7 +73,7 @@ public sealed class ObjectReaderTests : IDisposable
         const int size = (7 * 65_536) + 3;
         var plaintext = RandomNumberGenerator.GetBytes(size);
         using var key = ObjectKey.Generate();
-        await using var pending = await ObjectWriter.WriteAsync(new MemoryStream(plaintext), size, long.MaxValue, key, "object", null, _blobs, inlineMax: 0, default);
+        await using var pending = await ObjectWriter.WriteAsync(new MemoryStream(plaintext), size, long.MaxValue, key, StreamCipher.Aes256Gcm, "object", null, _blobs, inlineMax: 0, default);
         await pending.Blob!.CommitAsync();
         var obj = new ObjectRecord { Bucket = "b", Key = "k", Size = size, ETag = "e", Crc64 = 0, LastModified = DateTimeOffset.UtcNow, Streams = [pending.ToObjectStream()] };
         var recording = new RecordingBlobStore(_blobs);
@@ -103,7 +103,7 @@ public sealed class ObjectReaderTests : IDisposable
         using var key = ObjectKey.Generate();
         var inlineMax = SealedSizeOf(size);   // exactly fits
 
-        await using var pending = await ObjectWriter.WriteAsync(new MemoryStream(plaintext), lengthDeclared ? size : null, long.MaxValue, key, "object", null, _blobs, inlineMax, default);
+        await using var pending = await ObjectWriter.WriteAsync(new MemoryStream(plaintext), lengthDeclared ? size : null, long.MaxValue, key, StreamCipher.Aes256Gcm, "object", null, _blobs, inlineMax, default);
 
         Assert.Null(pending.Blob);
         var stream = pending.ToObjectStream();
@@ -131,7 +131,7 @@ public sealed class ObjectReaderTests : IDisposable
         var plaintext = RandomNumberGenerator.GetBytes(size);
         using var key = ObjectKey.Generate();
 
-        await using var pending = await ObjectWriter.WriteAsync(new MemoryStream(plaintext), lengthDeclared ? size : null, long.MaxValue, key, "object", null, _blobs,
+        await using var pending = await ObjectWriter.WriteAsync(new MemoryStream(plaintext), lengthDeclared ? size : null, long.MaxValue, key, StreamCipher.Aes256Gcm, "object", null, _blobs,
             inlineMax: SealedSizeOf(size) - 1, default);
 
         Assert.Null(pending.Inline);
@@ -159,7 +159,7 @@ public sealed class ObjectReaderTests : IDisposable
     private int SealedSizeOf(int size)
     {
         using var key = ObjectKey.Generate();
-        var pending = ObjectWriter.WriteAsync(new MemoryStream(new byte[size]), size, long.MaxValue, key, "object", null, _blobs, inlineMax: 0, default).GetAwaiter().GetResult();
+        var pending = ObjectWriter.WriteAsync(new MemoryStream(new byte[size]), size, long.MaxValue, key, StreamCipher.Aes256Gcm, "object", null, _blobs, inlineMax: 0, default).GetAwaiter().GetResult();
         var sealedSize = (int)pending.BlobSize;
         pending.DisposeAsync().AsTask().GetAwaiter().GetResult();
         return sealedSize;

@@ -83,6 +83,7 @@ public static class AssertRecord
         Assert.Equal(expected.LastModified.UtcTicks, actual.LastModified.UtcTicks);
         Assert.Equal(expected.Streams, actual.Streams);
         Assert.Equal(expected.Encryption.Mode, actual.Encryption.Mode);
+        Assert.Equal(expected.Encryption.Cipher, actual.Encryption.Cipher);
         Assert.Equal(expected.Encryption.SealedKey, actual.Encryption.SealedKey);
         Assert.Equal(expected.Encryption.KmsKeyId, actual.Encryption.KmsKeyId);
         Assert.Equal(expected.Encryption.KmsContext, actual.Encryption.KmsContext);

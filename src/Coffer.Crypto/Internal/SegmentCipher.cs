@@ -9,26 +9,28 @@ namespace Coffer.Crypto.Internal;
 /// Seals and opens the segments of one sealed stream (docs/format.md, "Key derivation" and "Segment").
 /// <para>D = SHA-256(header ‖ u32be(len(identity)) ‖ identity) binds the header and the stream identity.</para>
 /// <para>Encrypted: (K ‖ N) = HKDF-SHA256(ikm: object key, salt: header salt, info: "coffer sealed-stream v1" ‖ D),
-/// 44 bytes; segment i uses nonce N XOR (0^32 ‖ u64be(i)) and AAD = D ‖ final (one byte, 0x00 or 0x01).</para>
+/// 44 bytes for AES-256-GCM, 28 for SM4-GCM (a 16-byte K); segment i uses nonce N XOR (0^32 ‖ u64be(i)) and
+/// AAD = D ‖ final (one byte, 0x00 or 0x01). The header's cipher byte picks the AEAD.</para>
 /// <para>Plain: tag = XXH3-128(D ‖ u64be(i) ‖ final ‖ body), big-endian: detects corruption, reorder,
 /// truncation, extension and splicing, but is no defence against a deliberate forger.</para>
-/// One instance per stream; not thread-safe; no allocation per segment.
+/// One instance per stream; not thread-safe; no allocation per segment with AES-GCM (BouncyCastle's GCM, under SM4,
+/// allocates a few small buffers each time it is re-initialised for a segment).
 /// </summary>
 internal sealed class SegmentCipher : IDisposable
 {
     public const int TagSize = 16;
     public const int DigestSize = 32;
-    private const int NonceSize = 12;
+    private const int NonceSize = SegmentAead.NonceSize;
     private static ReadOnlySpan<byte> KeyLabel => "coffer sealed-stream v1"u8;
 
-    private readonly AesGcm? _gcm;
+    private readonly SegmentAead? _gcm;
     private readonly XxHash128? _check;
     private readonly byte[] _nonceBase = new byte[NonceSize];
     private readonly byte[] _nonce = new byte[NonceSize];
     private readonly byte[] _aad = new byte[DigestSize + 1];
     private readonly byte[] _checkPrefix = new byte[DigestSize + 8 + 1];
 
-    private SegmentCipher(ReadOnlySpan<byte> digest, ObjectKey? key, ReadOnlySpan<byte> salt)
+    private SegmentCipher(ReadOnlySpan<byte> digest, ObjectKey? key, ReadOnlySpan<byte> salt, byte cipher)
     {
         digest.CopyTo(_aad);
         digest.CopyTo(_checkPrefix);
@@ -41,12 +43,13 @@ internal sealed class SegmentCipher : IDisposable
         Span<byte> info = stackalloc byte[KeyLabel.Length + DigestSize];
         KeyLabel.CopyTo(info);
         digest.CopyTo(info[KeyLabel.Length..]);
-        Span<byte> okm = stackalloc byte[32 + NonceSize];
+        int keySize = SegmentAead.KeySizeOf(cipher);
+        Span<byte> okm = stackalloc byte[keySize + NonceSize];
         try
         {
             HKDF.DeriveKey(HashAlgorithmName.SHA256, key.Bytes, okm, salt, info);
-            _gcm = new AesGcm(okm[..32], TagSize);
-            okm[32..].CopyTo(_nonceBase);
+            _gcm = SegmentAead.Create(cipher, okm[..keySize]);
+            okm[keySize..].CopyTo(_nonceBase);
         }
         finally
         {
@@ -62,7 +65,7 @@ internal sealed class SegmentCipher : IDisposable
         var h = new StreamHeader(header);
         Span<byte> digest = stackalloc byte[DigestSize];
         ComputeDigest(header, streamIdentity, digest);
-        return new SegmentCipher(digest, key, h.Salt);
+        return new SegmentCipher(digest, key, h.Salt, h.Cipher);
     }
 
     public static void ComputeDigest(ReadOnlySpan<byte> header, string streamIdentity, Span<byte> digest)
@@ -99,22 +102,13 @@ internal sealed class SegmentCipher : IDisposable
 
     /// <summary>Authenticates <paramref name="sealedBody"/> and writes its plaintext to <paramref name="output"/>
     /// (same length; may be the same memory). False: it does not authenticate, and <paramref name="output"/>
-    /// holds no plaintext (AesGcm clears it; plain framing copies only after the check).</summary>
+    /// holds no plaintext (the AEAD clears it; plain framing copies only after the check).</summary>
     public bool TryOpen(ReadOnlySpan<byte> sealedBody, ReadOnlySpan<byte> tag, Span<byte> output, long index, bool final)
     {
         if (_gcm is not null)
         {
             SetNonceAndAad(index, final);
-            try
-            {
-                _gcm.Decrypt(_nonce, sealedBody, tag, output, _aad);
-                return true;
-            }
-            catch (AuthenticationTagMismatchException)
-            {
-                CryptographicOperations.ZeroMemory(output);
-                return false;
-            }
+            return _gcm.TryDecrypt(_nonce, sealedBody, tag, output, _aad);
         }
 
         Span<byte> expected = stackalloc byte[TagSize];

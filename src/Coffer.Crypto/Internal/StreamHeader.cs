@@ -6,7 +6,7 @@ namespace Coffer.Crypto.Internal;
 /// offset size field
 ///  0      4   magic "CFSS"
 ///  4      1   version (0x01)
-///  5      1   cipher: 0x00 none (plain framing, XXH3-128 check), 0x01 AES-256-GCM
+///  5      1   cipher: 0x00 none (plain framing, XXH3-128 check), 0x01 AES-256-GCM, 0x02 SM4-GCM
 ///  6      1   log2(segment size) = 16
 ///  7      1   reserved, 0x00
 ///  8     32   salt, random per stream
@@ -20,6 +20,7 @@ internal readonly ref struct StreamHeader
     public const byte Version1 = 0x01;
     public const byte CipherNone = 0x00;
     public const byte CipherAes256Gcm = 0x01;
+    public const byte CipherSm4Gcm = 0x02;
     public const byte SegmentSizeLog2Value = 16;
 
     private readonly ReadOnlySpan<byte> _bytes;
@@ -48,7 +49,15 @@ internal readonly ref struct StreamHeader
 
     public ReadOnlySpan<byte> Salt => _bytes.Slice(8, SaltSize);
 
-    public bool IsEncrypted => Cipher == CipherAes256Gcm;
+    public bool IsEncrypted => Cipher != CipherNone;
+
+    /// <summary>The header cipher byte of an encrypted stream's <see cref="StreamCipher"/>.</summary>
+    public static byte CipherOf(StreamCipher cipher) => cipher switch
+    {
+        StreamCipher.Aes256Gcm => CipherAes256Gcm,
+        StreamCipher.Sm4Gcm => CipherSm4Gcm,
+        _ => throw new ArgumentOutOfRangeException(nameof(cipher), cipher, "Unknown stream cipher."),
+    };
 
     public static void Write(Span<byte> destination, byte cipher, ReadOnlySpan<byte> salt)
     {
@@ -79,7 +88,7 @@ internal readonly ref struct StreamHeader
                 $"Sealed stream version {Version} is not supported (this build reads version {Version1}).");
         }
 
-        if ((Cipher != CipherNone && Cipher != CipherAes256Gcm) || SegmentSizeLog2 != SegmentSizeLog2Value || Reserved != 0)
+        if (Cipher is not (CipherNone or CipherAes256Gcm or CipherSm4Gcm) || SegmentSizeLog2 != SegmentSizeLog2Value || Reserved != 0)
         {
             throw new SealedStreamException(SealedStreamError.BadHeader, -1,
                 "The sealed stream header has an unknown cipher, segment size or reserved value.");

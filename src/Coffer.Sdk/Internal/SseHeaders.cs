@@ -4,7 +4,7 @@ using System.Security.Cryptography;
 namespace Coffer.Sdk.Internal;
 
 /// <summary>The encryption a request asked for, from its typed or raw SSE settings.</summary>
-/// <param name="Algorithm">The x-cos-server-side-encryption value ("AES256", "cos/kms", or whatever raw value was given), or null.</param>
+/// <param name="Algorithm">The x-cos-server-side-encryption value ("AES256", "SM4", "cos/kms", or whatever raw value was given), or null.</param>
 /// <param name="KmsKeyId">The KMS key id, or null.</param>
 /// <param name="KmsContext">The base64 context, or null.</param>
 /// <param name="Customer">The SSE-C key, or null.</param>
@@ -15,8 +15,8 @@ internal sealed record SseSpec(string? Algorithm, string? KmsKeyId, string? KmsC
     /// <summary>A description for checkpoints: mode, key id, context and the SSE-C key's MD5 (never the key).</summary>
     public string Fingerprint => $"{Algorithm}|{KmsKeyId}|{KmsContext}|{Customer?.Algorithm}|{Customer?.KeyMd5}";
 
-    /// <summary>Whether part ETags are opaque (SSE-KMS, SSE-C), so resume cannot compare them with a local MD5.</summary>
-    public bool OpaqueETags => Customer is not null || (Algorithm is not null && Algorithm != "AES256");
+    /// <summary>Whether part ETags are opaque (SSE-KMS, SSE-C), so resume cannot compare them with a local MD5 (SSE-COS, AES256 or SM4, keeps MD5 ETags).</summary>
+    public bool OpaqueETags => Customer is not null || (Algorithm is not null && Algorithm is not ("AES256" or "SM4"));
 }
 
 /// <summary>Resolves SSE settings and writes their headers (in the x-cos-* family; the builder translates for SigV4).</summary>
@@ -33,7 +33,7 @@ internal static class SseHeaders
         SseSpec? typed = r.Sse switch
         {
             null => null,
-            SseCos => new SseSpec("AES256", null, null, null),
+            SseCos c => new SseSpec(c.Algorithm, null, null, null),
             SseKms k => new SseSpec("cos/kms", k.KeyId, k.ContextBase64, null),
             SseCustomer c => new SseSpec(null, null, null, c),
             _ => throw new CosClientException(CosClientErrorKind.InvalidArgument, "Unknown Sse type."),

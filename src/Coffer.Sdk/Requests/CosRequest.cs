@@ -86,7 +86,7 @@ public abstract class SseWriteRequest : SseCustomerKeyRequest
     /// <summary>The encryption, typed.</summary>
     public Sse? Sse { get; set; }
 
-    /// <summary>Raw <c>x-cos-server-side-encryption</c>: "AES256" (SSE-COS) or "cos/kms" (SSE-KMS; "aws:kms" is accepted too).</summary>
+    /// <summary>Raw <c>x-cos-server-side-encryption</c>: "AES256" or "SM4" (SSE-COS; SM4 over COS signatures only) or "cos/kms" (SSE-KMS; "aws:kms" is accepted too).</summary>
     public string? ServerSideEncryption { get; set; }
 
     /// <summary>Raw <c>x-cos-server-side-encryption-cos-kms-key-id</c>: the KMS key id, with <see cref="ServerSideEncryption"/> "cos/kms".</summary>

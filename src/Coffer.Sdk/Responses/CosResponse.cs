@@ -92,7 +92,7 @@ public abstract class ObjectResponse : CosResponse
     /// <summary>The version id (<c>x-cos-version-id</c>) in a versioned bucket.</summary>
     public string? VersionId => Headers.Get("x-cos-version-id");
 
-    /// <summary>"AES256" (SSE-COS), "cos/kms" (SSE-KMS; "aws:kms" over SigV4) or null (plain or SSE-C).</summary>
+    /// <summary>"AES256" or "SM4" (SSE-COS), "cos/kms" (SSE-KMS; "aws:kms" over SigV4) or null (plain or SSE-C).</summary>
     public string? ServerSideEncryption => Headers.Get("x-cos-server-side-encryption");
 
     /// <summary>The KMS key id of an SSE-KMS object (<c>x-cos-server-side-encryption-cos-kms-key-id</c>).</summary>

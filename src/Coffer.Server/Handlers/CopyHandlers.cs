@@ -15,8 +15,9 @@ namespace Coffer.Server.Handlers;
 /// every SSE transition. When source and destination are both encrypted, the data is not touched:
 /// the source's object key is re-sealed for the destination (its mode, key and binding) and the
 /// destination shares the source's blobs (docs/copy-and-restore.md#data-re-wrap-never-re-encrypt). When both are
-/// plain the blobs are shared as they are. Only a change between plain and encrypted rewrites the
-/// data, in one pass from the source's plaintext into a new sealed stream.
+/// plain the blobs are shared as they are. Only a change between plain and encrypted, or between the
+/// AES-256-GCM and SM4-GCM ciphers (SM4 ↔ AES256, SM4 ↔ KMS), rewrites the data, in one pass from the
+/// source's plaintext into a new sealed stream under a fresh object key.
 /// </summary>
 public static class CopyHandlers
 {
@@ -39,8 +40,9 @@ public static class CopyHandlers
         if (src.Size > MaxCopyBytes)
             throw new CofferException(ErrorCode.EntityTooLarge, $"The copy source has {src.Size} bytes; one copy handles at most {MaxCopyBytes} (5 GiB): copy larger objects part by part with UploadPartCopy.");
 
-        // An encrypted destination of an encrypted source gets the source's object key, re-sealed.
-        var reuse = SseService.ModeOf(sse, bucket.Encryption) == SseMode.None ? null : source.Key;
+        // An encrypted destination of an encrypted source with the same cipher gets the source's object key, re-sealed.
+        var sameCipher = src.Encryption.Cipher == SseService.CipherOf(sse, bucket.Encryption);
+        var reuse = SseService.ModeOf(sse, bucket.Encryption) == SseMode.None || !sameCipher ? null : source.Key;
         using var sealedWrite = await SseService.SealNewAsync(s, ctx, sse, bucket.Name, ctx.ObjectKey, bucket.Encryption, reuse);
         RejectUnchangedSelfCopy(ctx, request, source, sse, sealedWrite.Encryption);
 
@@ -54,7 +56,7 @@ public static class CopyHandlers
             Tags = replacementTags ?? src.Tags,
         };
 
-        if ((source.Key is null) == (sealedWrite.Key is null))
+        if ((source.Key is null && sealedWrite.Key is null) || (source.Key is not null && sealedWrite.Key is not null && sameCipher))
         {
             record = record with { Streams = src.Streams, ETag = await SharedETagAsync(s, source, sealedWrite, ctx.Aborted) };
             await CommitSharedAsync(s, record);
@@ -62,7 +64,8 @@ public static class CopyHandlers
         else
         {
             await using var plaintext = ObjectReader.Open(src, source.Key, s.Blobs);
-            await using var pending = await ObjectWriter.WriteAsync(plaintext, src.Size, MaxCopyBytes, sealedWrite.Key, "object", null, s.Blobs, s.Options.InlineMaxBytes, ctx.Aborted);
+            await using var pending = await ObjectWriter.WriteAsync(plaintext, src.Size, MaxCopyBytes, sealedWrite.Key, sealedWrite.Encryption.Cipher, "object", null,
+                s.Blobs, s.Options.InlineMaxBytes, ctx.Aborted);
             if (pending.Crc64 != src.Crc64)
                 throw new InvalidOperationException($"The copy of {src.Bucket}/{src.Key} read data whose CRC-64 differs from the stored one.");
             await pending.CommitAsync(s.Store, s.Time, ctx.Aborted);
@@ -107,7 +110,7 @@ public static class CopyHandlers
     {
         var src = source.Object;
         if (src.Bucket != ctx.BucketName || src.Key != ctx.ObjectKey || request.ReplacesMetadata || request.StorageClass != src.StorageClass
-            || src.Encryption.Mode != destination.Mode)
+            || src.Encryption.Mode != destination.Mode || (src.Encryption.Mode != SseMode.None && src.Encryption.Cipher != destination.Cipher))
             return;
         var sameEncryption = destination.Mode switch
         {

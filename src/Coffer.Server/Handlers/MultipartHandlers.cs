@@ -75,7 +75,7 @@ public static class MultipartHandlers
         if (body.Length > Multipart.MaxPartBytes)
             throw new CofferException(ErrorCode.EntityTooLarge, $"The part is {body.Length} bytes; a part may hold at most {Multipart.MaxPartBytes} bytes (5 GiB).");
 
-        await using var pending = await ObjectWriter.WriteAsync(body.Stream, body.Length, Multipart.MaxPartBytes, access.Key,
+        await using var pending = await ObjectWriter.WriteAsync(body.Stream, body.Length, Multipart.MaxPartBytes, access.Key, upload.Encryption.Cipher,
             blobId => Multipart.StreamIdentity(partNumber, blobId), body.Checksum, s.Blobs, ctx.Aborted);
         if (contentMd5 is not null && !CryptographicOperations.FixedTimeEquals(contentMd5, pending.Md5))
             throw new CofferException(ErrorCode.BadDigest, "The Content-MD5 you specified did not match what was received; the part was not stored.");
@@ -99,7 +99,7 @@ public static class MultipartHandlers
         var (offset, length) = Multipart.ParseCopyRange(ctx.FamilyHeader("copy-source-range"), source.Object.Size);
 
         await using var range = new ObjectRangeStream(source.Object, source.Key, offset, length, s.Blobs);
-        await using var pending = await ObjectWriter.WriteAsync(range, length, Multipart.MaxPartBytes, access.Key,
+        await using var pending = await ObjectWriter.WriteAsync(range, length, Multipart.MaxPartBytes, access.Key, upload.Encryption.Cipher,
             blobId => Multipart.StreamIdentity(partNumber, blobId), checksum: null, s.Blobs, ctx.Aborted);
         var part = await Multipart.CommitPartAsync(ctx, s, upload, partNumber, pending, access.Key);
 

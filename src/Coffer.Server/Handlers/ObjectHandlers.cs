@@ -31,7 +31,7 @@ public static class ObjectHandlers
         var contentMd5 = ParseContentMd5(ctx.Header("Content-MD5"));
 
         using var sealedWrite = await SseService.SealNewAsync(s, ctx, sse, bucket.Name, ctx.ObjectKey, bucket.Encryption);
-        await using var pending = await ObjectWriter.WriteAsync(body.Stream, body.Length, MaxPutBytes, sealedWrite.Key, "object",
+        await using var pending = await ObjectWriter.WriteAsync(body.Stream, body.Length, MaxPutBytes, sealedWrite.Key, sealedWrite.Encryption.Cipher, "object",
             body.Checksum, s.Blobs, s.Options.InlineMaxBytes, ctx.Aborted);
 
         if (contentMd5 is not null && !CryptographicOperations.FixedTimeEquals(contentMd5, pending.Md5))

@@ -299,12 +299,12 @@ public static partial class Multipart
         var algorithm = ctx.FamilyHeader("server-side-encryption");
         var matches = enc.Mode switch
         {
-            SseMode.Cos => algorithm is null or "AES256",
+            SseMode.Cos => algorithm is null || algorithm == (enc.Cipher == StreamCipher.Sm4Gcm ? "SM4" : "AES256"),
             SseMode.Kms => algorithm is null or "cos/kms" or "aws:kms",
             _ => algorithm is null,
         };
         if (!matches)
-            throw new CofferException(ErrorCode.InvalidArgument, $"The server-side-encryption '{algorithm}' differs from the encryption the upload was initiated with ({Describe(enc.Mode)}); parts are encrypted as initiated: omit the header or repeat the initiate's value.");
+            throw new CofferException(ErrorCode.InvalidArgument, $"The server-side-encryption '{algorithm}' differs from the encryption the upload was initiated with ({Describe(enc)}); parts are encrypted as initiated: omit the header or repeat the initiate's value.");
 
         var keyId = ctx.FamilyHeader("server-side-encryption-cos-kms-key-id") ?? ctx.FamilyHeader("server-side-encryption-aws-kms-key-id");
         if (keyId is not null && (enc.Mode != SseMode.Kms || (keyId.Trim() != enc.KmsKeyId && await OwnKeyIdAsync(s, ctx, keyId.Trim()) != enc.KmsKeyId)))
@@ -314,9 +314,9 @@ public static partial class Multipart
             throw new CofferException(ErrorCode.InvalidArgument, "The encryption context differs from the one the upload was initiated with; omit it on parts.");
     }
 
-    private static string Describe(SseMode mode) => mode switch
+    private static string Describe(ObjectEncryption enc) => enc.Mode switch
     {
-        SseMode.Cos => "SSE-COS, AES256",
+        SseMode.Cos => enc.Cipher == StreamCipher.Sm4Gcm ? "SSE-COS, SM4" : "SSE-COS, AES256",
         SseMode.Kms => "SSE-KMS",
         SseMode.Customer => "SSE-C",
         _ => "none",

@@ -50,19 +50,19 @@ public static class ObjectWriter
     /// is kept in memory for the object's metadata row (<see cref="PendingStream.Inline"/>); past that, it
     /// moves into a blob as it grows.
     /// </summary>
-    public static Task<PendingStream> WriteAsync(Stream body, long? expectedLength, long maxLength, ObjectKey? key, string streamIdentity,
+    public static Task<PendingStream> WriteAsync(Stream body, long? expectedLength, long maxLength, ObjectKey? key, StreamCipher cipher, string streamIdentity,
         ChecksumAlgorithm? checksum, IBlobStore blobs, int inlineMax, CancellationToken ct) =>
-        WriteAsync(body, expectedLength, maxLength, key, streamIdentity, null, checksum, blobs, inlineMax, ct);
+        WriteAsync(body, expectedLength, maxLength, key, cipher, streamIdentity, null, checksum, blobs, inlineMax, ct);
 
     /// <summary>
     /// Writes a stream into a new blob, with a stream identity made from the blob's id (multipart parts are
     /// sealed as <c>part:N:&lt;blob id&gt;</c>, so an older upload of the same part number cannot be swapped back in).
     /// </summary>
-    public static Task<PendingStream> WriteAsync(Stream body, long? expectedLength, long maxLength, ObjectKey? key, Func<string, string> streamIdentityOf,
+    public static Task<PendingStream> WriteAsync(Stream body, long? expectedLength, long maxLength, ObjectKey? key, StreamCipher cipher, Func<string, string> streamIdentityOf,
         ChecksumAlgorithm? checksum, IBlobStore blobs, CancellationToken ct) =>
-        WriteAsync(body, expectedLength, maxLength, key, null, streamIdentityOf, checksum, blobs, inlineMax: 0, ct);
+        WriteAsync(body, expectedLength, maxLength, key, cipher, null, streamIdentityOf, checksum, blobs, inlineMax: 0, ct);
 
-    private static async Task<PendingStream> WriteAsync(Stream body, long? expectedLength, long maxLength, ObjectKey? key, string? streamIdentity,
+    private static async Task<PendingStream> WriteAsync(Stream body, long? expectedLength, long maxLength, ObjectKey? key, StreamCipher cipher, string? streamIdentity,
         Func<string, string>? streamIdentityOf, ChecksumAlgorithm? checksum, IBlobStore blobs, int inlineMax, CancellationToken ct)
     {
         if (expectedLength > maxLength)
@@ -82,7 +82,7 @@ public static class ObjectWriter
             var checksumHasher = checksum is { } alg ? ChecksumHasher.Create(alg) : null;
             var sink = new HashingWriteStream(target);
             long total = 0;
-            await using (var writer = new SealedStreamWriter(sink, key, streamIdentity))
+            await using (var writer = new SealedStreamWriter(sink, key, streamIdentity, cipher))
             {
                 while (true)
                 {

@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using Coffer.Crypto;
 using Coffer.Protocol;
 using Coffer.Server.Pipeline;
 using Coffer.Storage;
@@ -7,12 +8,15 @@ using Coffer.Storage;
 namespace Coffer.Server.Sse;
 
 /// <summary>
-/// What a writing request asked for: SSE-COS, SSE-KMS (key id, context) or SSE-C (customer
-/// key), or nothing (the bucket default then applies). Parsed from either header family.
+/// What a writing request asked for: SSE-COS (AES256, or SM4 from COS-signed requests), SSE-KMS
+/// (key id, context) or SSE-C (customer key), or nothing (the bucket default then applies). Parsed
+/// from either header family.
 /// </summary>
 public sealed class SseRequest : IDisposable
 {
     public SseMode Mode { get; private init; }
+    /// <summary>The data cipher asked for: SM4-GCM for COS's <c>x-cos-server-side-encryption: SM4</c>, else AES-256-GCM.</summary>
+    public StreamCipher Cipher { get; private init; }
     public string? KmsKeyId { get; private init; }
     /// <summary>The context header exactly as sent (base64 JSON), to store and echo.</summary>
     public string? ContextBase64 { get; private init; }
@@ -54,6 +58,12 @@ public sealed class SseRequest : IDisposable
                 if (keyId is not null || context is not null)
                     throw new CofferException(ErrorCode.InvalidArgument, "A KMS key id or encryption context is only valid with server-side-encryption cos/kms (S3: aws:kms), not AES256.");
                 return new SseRequest { Mode = SseMode.Cos };
+            // COS's SSE-COS with the SM4 cipher. S3 has no SM4: an S3-signed request naming it gets S3's answer to an
+            // unknown algorithm below.
+            case "SM4" when ctx.Family == ProtocolFamily.Cos:
+                if (keyId is not null || context is not null)
+                    throw new CofferException(ErrorCode.InvalidArgument, "A KMS key id or encryption context is only valid with server-side-encryption cos/kms, not SM4.");
+                return new SseRequest { Mode = SseMode.Cos, Cipher = StreamCipher.Sm4Gcm };
             case "cos/kms":
             case "aws:kms":
                 if (!ctx.IsHttps)
@@ -67,7 +77,9 @@ public sealed class SseRequest : IDisposable
                 };
             default:
                 throw new CofferException(ErrorCode.InvalidArgument,
-                    $"The server-side-encryption value '{algorithm}' is not supported; use AES256 (SSE-COS) or cos/kms (S3: aws:kms).");
+                    ctx.Family == ProtocolFamily.Cos
+                        ? $"The server-side-encryption value '{algorithm}' is not supported; use AES256 or SM4 (SSE-COS), or cos/kms (SSE-KMS)."
+                        : $"The server-side-encryption value '{algorithm}' is not supported; use AES256 or aws:kms.");
         }
     }
 

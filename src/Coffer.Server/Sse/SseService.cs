@@ -27,10 +27,20 @@ public static class SseService
     public const string ModeKms = "SSE-KMS";
     public const string ModeCustomer = "SSE-C";
 
+    /// <summary>The bucket default algorithm of SSE-COS with SM4 (COS <c>SSEAlgorithm SM4</c>).</summary>
+    public const string BucketSm4 = "SM4";
+    /// <summary>The bucket default algorithm of SSE-KMS with SM4 data (COS <c>SSEAlgorithm KMS</c>, <c>KMSAlgorithm SM4</c>).</summary>
+    public const string BucketKmsSm4 = "KMS/SM4";
+
     /// <summary>The mode a new object gets: the request's SSE headers, else the bucket default, else none.</summary>
     public static SseMode ModeOf(SseRequest request, BucketEncryption? bucketDefault) =>
         request.Mode != SseMode.None || bucketDefault is null ? request.Mode
-        : bucketDefault.Algorithm == "AES256" ? SseMode.Cos : SseMode.Kms;
+        : bucketDefault.Algorithm is "AES256" or BucketSm4 ? SseMode.Cos : SseMode.Kms;
+
+    /// <summary>The data cipher a new object gets, from the same source as its mode (<see cref="ModeOf"/>).</summary>
+    public static StreamCipher CipherOf(SseRequest request, BucketEncryption? bucketDefault) =>
+        request.Mode != SseMode.None || bucketDefault is null ? request.Cipher
+        : bucketDefault.Algorithm is BucketSm4 or BucketKmsSm4 ? StreamCipher.Sm4Gcm : StreamCipher.Aes256Gcm;
 
     /// <summary>
     /// Decides the mode of a new object and creates its sealed key. With <paramref name="reuse"/>
@@ -42,6 +52,7 @@ public static class SseService
         ObjectKey? reuse = null)
     {
         var mode = ModeOf(request, bucketDefault);
+        var cipher = CipherOf(request, bucketDefault);
         var keyId = request.Mode == SseMode.None ? bucketDefault?.KmsKeyId : request.KmsKeyId;
 
         switch (mode)
@@ -71,9 +82,9 @@ public static class SseService
                             ? await s.Envelope.SealNewAsync(serviceKey.KeyId, context, binding, ctx.Aborted)
                             : await s.Envelope.ResealAsync(reuse, serviceKey.KeyId, context, binding, ctx.Aborted);
                         s.Audit.Write(audit with { KeyId = sealedKey.KeyId, KeyVersion = sealedKey.KeyVersion, Cached = sealedKey.BucketKeyCached });
-                        return new SealedWrite(sealedKey.Key, new ObjectEncryption(SseMode.Cos, sealedKey.SealedKey, sealedKey.KeyId));
+                        return new SealedWrite(sealedKey.Key, new ObjectEncryption(SseMode.Cos, sealedKey.SealedKey, sealedKey.KeyId) { Cipher = cipher });
                     }
-                    catch (Exception e) when (CofferTracing.Fail(span, e) || AuditFailure(s, audit, keyRef, e))
+                    catch (Exception e) when (CofferTracing.Fail(span, e) || AuditFailure(s.Audit, audit, keyRef, e))
                     {
                         throw; // not reached: the filter records the failure and lets the exception pass
                     }
@@ -99,9 +110,9 @@ public static class SseService
                             ? await s.Envelope.SealNewAsync(cmk, context, binding, ctx.Aborted)
                             : await s.Envelope.ResealAsync(reuse, cmk, context, binding, ctx.Aborted);
                         s.Audit.Write(audit with { KeyId = sealedKey.KeyId, KeyVersion = sealedKey.KeyVersion, Cached = sealedKey.BucketKeyCached });
-                        return new SealedWrite(sealedKey.Key, new ObjectEncryption(SseMode.Kms, sealedKey.SealedKey, sealedKey.KeyId, contextBase64));
+                        return new SealedWrite(sealedKey.Key, new ObjectEncryption(SseMode.Kms, sealedKey.SealedKey, sealedKey.KeyId, contextBase64) { Cipher = cipher });
                     }
-                    catch (Exception e) when (CofferTracing.Fail(span, e) || AuditFailure(s, audit, keyRef, e))
+                    catch (Exception e) when (CofferTracing.Fail(span, e) || AuditFailure(s.Audit, audit, keyRef, e))
                     {
                         throw; // not reached, as above
                     }
@@ -152,23 +163,33 @@ public static class SseService
                 return CustomerKeySealing.TryUnseal(enc.SealedKey, customer.Bytes, new KeyBinding(obj.Bucket, obj.Key, ModeCustomer))
                     ?? throw new CofferException(ErrorCode.AccessDenied, "The customer-provided key does not open this object; send the key it was written with.");
             default:
-                {
-                    var mode = enc.Mode == SseMode.Cos ? ModeCos : ModeKms;
-                    using var span = CofferTracing.Source.StartActivity("coffer.kms.unseal")?.SetTag("coffer.sse", enc.Mode == SseMode.Cos ? "sse-cos" : "sse-kms");
-                    var clientContext = enc.Mode == SseMode.Kms && enc.KmsContext is not null ? SseRequest.ParseContext(enc.KmsContext) : null;
-                    var context = KmsContext(obj.Bucket, clientContext);
-                    var audit = AuditEntry(caller, "SseUnwrap", mode, obj.Bucket, obj.Key, context);
-                    try
-                    {
-                        var opened = await s.Envelope.UnsealWithDetailsAsync(enc.SealedKey, context, new KeyBinding(obj.Bucket, obj.Key, mode), ct);
-                        s.Audit.Write(audit with { KeyId = opened.KeyId, KeyVersion = opened.KeyVersion, Cached = opened.BucketKeyCached });
-                        return opened.Key;
-                    }
-                    catch (Exception e) when (CofferTracing.Fail(span, e) || AuditFailure(s, audit, enc.KmsKeyId, e))
-                    {
-                        throw; // not reached: the filter records the failure and lets the exception pass
-                    }
-                }
+                return await OpenKmsSealedAsync(s.Envelope, s.Audit, obj, caller, ct);
+        }
+    }
+
+    /// <summary>
+    /// Recovers the object key of a stored SSE-COS or SSE-KMS object through the KMS (audited as <c>SseUnwrap</c>,
+    /// <paramref name="caller"/> naming who asked; null: the server itself, e.g. a deep scrub).
+    /// </summary>
+    public static async Task<ObjectKey> OpenKmsSealedAsync(KmsEnvelope envelope, KmsAuditLog auditLog, ObjectRecord obj, RequestContext? caller, CancellationToken ct)
+    {
+        var enc = obj.Encryption;
+        if (enc.Mode is not (SseMode.Cos or SseMode.Kms))
+            throw new ArgumentException($"The object is not sealed through the KMS (mode {enc.Mode}).", nameof(obj));
+        var mode = enc.Mode == SseMode.Cos ? ModeCos : ModeKms;
+        using var span = CofferTracing.Source.StartActivity("coffer.kms.unseal")?.SetTag("coffer.sse", enc.Mode == SseMode.Cos ? "sse-cos" : "sse-kms");
+        var clientContext = enc.Mode == SseMode.Kms && enc.KmsContext is not null ? SseRequest.ParseContext(enc.KmsContext) : null;
+        var context = KmsContext(obj.Bucket, clientContext);
+        var audit = AuditEntry(caller, "SseUnwrap", mode, obj.Bucket, obj.Key, context);
+        try
+        {
+            var opened = await envelope.UnsealWithDetailsAsync(enc.SealedKey, context, new KeyBinding(obj.Bucket, obj.Key, mode), ct);
+            auditLog.Write(audit with { KeyId = opened.KeyId, KeyVersion = opened.KeyVersion, Cached = opened.BucketKeyCached });
+            return opened.Key;
+        }
+        catch (Exception e) when (CofferTracing.Fail(span, e) || AuditFailure(auditLog, audit, enc.KmsKeyId, e))
+        {
+            throw; // not reached: the filter records the failure and lets the exception pass
         }
     }
 
@@ -196,7 +217,7 @@ public static class SseService
         switch (enc.Mode)
         {
             case SseMode.Cos:
-                ctx.SetFamilyHeader("server-side-encryption", "AES256");
+                ctx.SetFamilyHeader("server-side-encryption", enc.Cipher == StreamCipher.Sm4Gcm ? "SM4" : "AES256");
                 break;
             case SseMode.Kms:
                 ctx.SetFamilyHeader("server-side-encryption", ctx.Family == ProtocolFamily.Cos ? "cos/kms" : "aws:kms");
@@ -232,9 +253,9 @@ public static class SseService
     }
 
     /// <summary>Records a failed SSE use; always false, so it serves as an exception filter that never catches.</summary>
-    private static bool AuditFailure(CofferServices s, KmsAuditEntry entry, string? keyId, Exception e)
+    private static bool AuditFailure(KmsAuditLog auditLog, KmsAuditEntry entry, string? keyId, Exception e)
     {
-        s.Audit.Write(entry with { KeyId = keyId, Outcome = KmsAuditEntry.Failed, Error = KmsErrors.AuditCode(e) });
+        auditLog.Write(entry with { KeyId = keyId, Outcome = KmsAuditEntry.Failed, Error = KmsErrors.AuditCode(e) });
         return false;
     }
 

@@ -68,4 +68,35 @@ public sealed partial class PostgresMetadataStore : IJobLeases
             return await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
         }, ct);
     }
+
+    /// <inheritdoc />
+    public Task<JobState?> GetJobStateAsync(string name, CancellationToken ct = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(name);
+        return ReadAsync(async (s, ct) =>
+        {
+            await using var cmd = s.Command("SELECT state, updated FROM job_state WHERE name = @name;");
+            Text(cmd, "name", name);
+            await using var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
+            return await r.ReadAsync(ct).ConfigureAwait(false) ? new JobState(name, r.GetString(0), ObjectJson.Instant(r.GetInt64(1))) : null;
+        }, ct);
+    }
+
+    /// <inheritdoc />
+    public Task SaveJobStateAsync(string name, string state, DateTimeOffset updated, CancellationToken ct = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(name);
+        ArgumentNullException.ThrowIfNull(state);
+        return WriteAsync(async (s, ct) =>
+        {
+            await using var cmd = s.Command("""
+                INSERT INTO job_state (name, state, updated) VALUES (@name, @state, @updated)
+                ON CONFLICT (name) DO UPDATE SET state = EXCLUDED.state, updated = EXCLUDED.updated;
+                """);
+            Text(cmd, "name", name);
+            Text(cmd, "state", state);
+            Long(cmd, "updated", updated.UtcTicks);
+            return await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+        }, ct);
+    }
 }

@@ -52,7 +52,7 @@ public sealed partial class PostgresMetadataStore : IMultipartStore
             Text(insert, "content_encoding", upload.ContentEncoding);
             Text(insert, "expires", upload.Expires);
             Text(insert, "user_metadata", ObjectJson.WriteMap(upload.UserMetadata));
-            Int(insert, "sse_mode", (int)upload.Encryption.Mode);
+            Int(insert, "sse_mode", upload.Encryption.StoredMode);
             Bytes(insert, "sse_sealed_key", upload.Encryption.SealedKey);
             Text(insert, "sse_kms_key_id", upload.Encryption.KmsKeyId);
             Text(insert, "sse_kms_context", upload.Encryption.KmsContext);

@@ -128,7 +128,7 @@ public sealed partial class PostgresMetadataStore
         Text(cmd, "content_disposition", obj.ContentDisposition);
         Text(cmd, "content_encoding", obj.ContentEncoding);
         Text(cmd, "expires", obj.Expires);
-        Int(cmd, "sse_mode", (int)obj.Encryption.Mode);
+        Int(cmd, "sse_mode", obj.Encryption.StoredMode);
         Bytes(cmd, "sse_sealed_key", obj.Encryption.SealedKey);
         Text(cmd, "sse_kms_key_id", obj.Encryption.KmsKeyId);
         Text(cmd, "sse_kms_context", obj.Encryption.KmsContext);
@@ -283,14 +283,14 @@ public sealed partial class PostgresMetadataStore
 
     private static ObjectEncryption ReadEncryption(NpgsqlDataReader r)
     {
-        var mode = (SseMode)r.GetInt32(12);
+        var (mode, cipher) = ObjectEncryption.FromStoredMode(r.GetInt32(12));
         var sealedKey = ReadBytes(r, 13);
         var kmsKeyId = ReadNullableString(r, 14);
         var kmsContext = ReadNullableString(r, 15);
         // Hand back the shared instance for plain objects, so `== ObjectEncryption.None` works.
         return mode == SseMode.None && sealedKey.Length == 0 && kmsKeyId is null && kmsContext is null
             ? ObjectEncryption.None
-            : new ObjectEncryption(mode, sealedKey, kmsKeyId, kmsContext);
+            : new ObjectEncryption(mode, sealedKey, kmsKeyId, kmsContext) { Cipher = cipher };
     }
 
     /// <summary>

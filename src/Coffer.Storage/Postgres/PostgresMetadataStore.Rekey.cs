@@ -30,7 +30,7 @@ public sealed partial class PostgresMetadataStore : IRekeyJobStore
                 Text(swap, "bucket", bucket);
                 Text(swap, "key", key);
                 Bytes(swap, "expected", expectedSealedKey);
-                Int(swap, "mode", (int)replacement.Mode);
+                Int(swap, "mode", replacement.StoredMode);
                 Bytes(swap, "sealed", replacement.SealedKey);
                 Text(swap, "kms_key_id", replacement.KmsKeyId);
                 Text(swap, "context", replacement.KmsContext);

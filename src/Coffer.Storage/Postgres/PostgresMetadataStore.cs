@@ -209,6 +209,25 @@ public sealed partial class PostgresMetadataStore : IMetadataBackend
     }
 
     /// <inheritdoc />
+    public Task<IReadOnlyList<string>> ListBucketNamesAsync(string? after, int limit, CancellationToken ct = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
+        return ReadAsync<IReadOnlyList<string>>(async (s, ct) =>
+        {
+            await using var cmd = s.Command("SELECT name FROM buckets WHERE name > @after ORDER BY name LIMIT @limit;");
+            Text(cmd, "after", after ?? "");
+            Long(cmd, "limit", limit);
+            await using var reader = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
+            var names = new List<string>();
+            while (await reader.ReadAsync(ct).ConfigureAwait(false))
+            {
+                names.Add(reader.GetString(0));
+            }
+            return names;
+        }, ct);
+    }
+
+    /// <inheritdoc />
     /// <remarks><paramref name="owner"/> is a user id.</remarks>
     public Task<IReadOnlyList<BucketRecord>> ListBucketsAsync(string owner, CancellationToken ct = default)
     {

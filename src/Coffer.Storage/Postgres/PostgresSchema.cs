@@ -284,6 +284,15 @@ internal static class PostgresSchema
         ALTER TABLE objects ADD COLUMN inline_data bytea;
         ALTER TABLE objects ALTER COLUMN inline_data SET STORAGE EXTERNAL;
         """,
+
+        // 11: the saved state of resumable jobs, as SQLite's migration 11.
+        """
+        CREATE TABLE job_state (
+            name    text COLLATE "C" NOT NULL PRIMARY KEY,
+            state   text NOT NULL,
+            updated bigint NOT NULL
+        );
+        """,
     ];
 
     /// <summary>Every (table, column) that holds blob ids (as <see cref="SqliteSchema.BlobReferences"/>).</summary>

@@ -13,6 +13,7 @@ import json
 import struct
 
 from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
@@ -41,18 +42,31 @@ def digest(h, identity):
     return hashlib.sha256(h + field(identity.encode())).digest()
 
 
-def seal_stream(key, salt, identity, pt):
-    h = header(0x01, salt)
+def sm4_gcm_encrypt(k, nonce, pt, aad):
+    enc = Cipher(algorithms.SM4(k), modes.GCM(nonce)).encryptor()
+    enc.authenticate_additional_data(aad)
+    body = enc.update(pt) + enc.finalize()
+    return body + enc.tag
+
+
+def seal_stream(key, salt, identity, pt, cipher=0x01):
+    h = header(cipher, salt)
     d = digest(h, identity)
-    okm = hkdf(key, salt, b"coffer sealed-stream v1" + d)
-    k, n = okm[:32], okm[32:]
-    gcm = AESGCM(k)
+    key_size = 32 if cipher == 0x01 else 16  # AES-256-GCM: 32-byte K; SM4-GCM (0x02): 16-byte K
+    okm = hkdf(key, salt, b"coffer sealed-stream v1" + d, key_size + 12)
+    k, n = okm[:key_size], okm[key_size:]
+    if cipher == 0x01:
+        gcm = AESGCM(k)
+        seal = gcm.encrypt
+    else:
+        def seal(nonce, seg, aad):
+            return sm4_gcm_encrypt(k, nonce, seg, aad)
     segments = [pt[i:i + S] for i in range(0, len(pt), S)] or [b""]
     out = h
     for i, seg in enumerate(segments):
         final = i == len(segments) - 1
         nonce = n[:4] + (int.from_bytes(n[4:], "big") ^ i).to_bytes(8, "big")
-        out += gcm.encrypt(nonce, seg, d + bytes([1 if final else 0]))
+        out += seal(nonce, seg, d + bytes([1 if final else 0]))
     return out
 
 
@@ -98,10 +112,12 @@ SHORT = b"Coffer sealed stream, version 1."
 LONG = bytes(i % 251 for i in range(S + 5))
 
 
-def stream_vector(name, identity, pt, full=True):
-    sealed = seal_stream(KEY, SALT, identity, pt)
+def stream_vector(name, identity, pt, full=True, cipher=0x01):
+    sealed = seal_stream(KEY, SALT, identity, pt, cipher)
     v = {"name": name, "kind": "stream", "encrypted": True, "key": KEY.hex(), "salt": SALT.hex(),
          "identity": identity, "source": "reference.py"}
+    if cipher != 0x01:
+        v["cipher"] = "SM4-GCM"
     if full:
         v["plaintext"] = pt.hex()
         v["sealed"] = sealed.hex()
@@ -118,6 +134,9 @@ vectors = [
     stream_vector("short", "object", SHORT),
     stream_vector("short-part-3", "part:3", SHORT),
     stream_vector("two-segments", "object", LONG, full=False),
+    stream_vector("sm4-empty", "object", b"", cipher=0x02),
+    stream_vector("sm4-short", "object", SHORT, cipher=0x02),
+    stream_vector("sm4-two-segments", "object", LONG, full=False, cipher=0x02),
     # Plain framing: XXH3-128 is not available to this script; these were computed from the spec by a
     # separate few-line C# program using System.IO.Hashing.XxHash128 (not the library), then pinned.
     {"name": "plain-empty", "kind": "stream", "encrypted": False, "salt": SALT.hex(), "identity": "object",

@@ -98,4 +98,24 @@ public abstract class JobLeaseContract : IAsyncLifetime
         Assert.NotNull(await A.TryAcquireAsync(_job, "node-a", Duration, _t0));
         Assert.NotNull(await B.TryAcquireAsync(_job + "-other", "node-b", Duration, _t0));
     }
+
+    [ContractFact]
+    public async Task Job_state_saved_on_one_node_is_read_on_the_other_and_replaced_whole()
+    {
+        var name = "state-" + _job;
+        Assert.Null(await B.GetJobStateAsync(name));
+
+        await A.SaveJobStateAsync(name, """{"cursor":"a/b","objects":3}""", _t0);
+        var read = await B.GetJobStateAsync(name);
+        Assert.NotNull(read);
+        Assert.Equal("""{"cursor":"a/b","objects":3}""", read.State);
+        Assert.Equal(_t0, read.Updated);
+
+        await B.SaveJobStateAsync(name, """{"cursor":"z","objects":9}""", _t0 + TimeSpan.FromMinutes(1));
+        read = await A.GetJobStateAsync(name);
+        Assert.Equal("""{"cursor":"z","objects":9}""", read!.State);
+        Assert.Equal(_t0 + TimeSpan.FromMinutes(1), read.Updated);
+        // Another name is another row.
+        Assert.Null(await A.GetJobStateAsync(name + "-other"));
+    }
 }

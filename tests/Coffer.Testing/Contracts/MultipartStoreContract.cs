@@ -1,3 +1,4 @@
+using Coffer.Crypto;
 using Coffer.Crypto.Kms;
 using Coffer.Storage;
 using Xunit;
@@ -58,7 +59,7 @@ public abstract class MultipartStoreContract<TStore>(IStoreEngine<TStore> engine
             ContentEncoding = "gzip",
             Expires = "Thu, 01 Dec 1994 16:00:00 GMT",
             UserMetadata = new Dictionary<string, string> { ["color"] = "blue" },
-            Encryption = new ObjectEncryption(SseMode.Kms, [1, 2, 3], "key-1", "eyJhIjoiYiJ9"),
+            Encryption = new ObjectEncryption(SseMode.Kms, [1, 2, 3], "key-1", "eyJhIjoiYiJ9") { Cipher = StreamCipher.Sm4Gcm },
         };
         await Store.CreateUploadAsync(upload);
 
@@ -69,7 +70,7 @@ public abstract class MultipartStoreContract<TStore>(IStoreEngine<TStore> engine
         Assert.Equal(("alice", "STANDARD_IA", "text/plain", "no-cache", "attachment", "gzip", upload.Expires),
             (read.Owner, read.StorageClass, read.ContentType, read.CacheControl, read.ContentDisposition, read.ContentEncoding, read.Expires));
         Assert.Equal("blue", read.UserMetadata["color"]);
-        Assert.Equal((SseMode.Kms, "key-1", "eyJhIjoiYiJ9"), (read.Encryption.Mode, read.Encryption.KmsKeyId, read.Encryption.KmsContext));
+        Assert.Equal((SseMode.Kms, "key-1", "eyJhIjoiYiJ9", StreamCipher.Sm4Gcm), (read.Encryption.Mode, read.Encryption.KmsKeyId, read.Encryption.KmsContext, read.Encryption.Cipher));
         Assert.Equal([1, 2, 3], read.Encryption.SealedKey);
 
         Assert.Null(await Store.GetUploadAsync("b", "dir/other", upload.UploadId));

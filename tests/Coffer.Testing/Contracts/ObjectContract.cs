@@ -1,3 +1,4 @@
+using Coffer.Crypto;
 using Coffer.Crypto.Kms;
 using Coffer.Storage;
 using Xunit;
@@ -70,6 +71,18 @@ public abstract class ObjectContract<TStore>(IStoreEngine<TStore> engine) : Stor
         var obj = Sample.Object("b", "k") with { Encryption = new ObjectEncryption(mode, [9, 8, 7], kmsKeyId, context) };
         await Store.PutObjectAsync(obj);
         AssertRecord.Equal(obj, await Store.GetObjectAsync("b", "k"));
+    }
+
+    [ContractTheory]
+    [InlineData(SseMode.Cos, null)]
+    [InlineData(SseMode.Kms, "key-1")]
+    public async Task The_sm4_cipher_round_trips_with_its_mode(SseMode mode, string? kmsKeyId)
+    {
+        var obj = Sample.Object("b", "k") with { Encryption = new ObjectEncryption(mode, [9, 8, 7], kmsKeyId) { Cipher = StreamCipher.Sm4Gcm } };
+        await Store.PutObjectAsync(obj);
+        var read = (await Store.GetObjectAsync("b", "k"))!;
+        AssertRecord.Equal(obj, read);
+        Assert.Equal((mode, StreamCipher.Sm4Gcm), (read.Encryption.Mode, read.Encryption.Cipher));
     }
 
     [ContractFact]

@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using Coffer.Crypto;
 using Coffer.Crypto.Kms;
 using Coffer.Storage;
 using Xunit;
@@ -12,6 +13,18 @@ namespace Coffer.Testing.Contracts;
 public abstract class RekeyStoreContract<TStore>(IStoreEngine<TStore> engine) : StoreContract<TStore>(engine)
     where TStore : class, IMetadataStore, IMultipartStore, IKmsKeyStore, IRekeyJobStore
 {
+    [ContractFact]
+    public async Task A_swap_keeps_the_sm4_cipher_it_is_given()
+    {
+        await CreateBucketAsync("b");
+        byte[] sealedA = [1, 2, 3], sealedB = [4, 5, 6];
+        await Store.PutObjectAsync(Sample.Object("b", "k") with { Encryption = new ObjectEncryption(SseMode.Kms, sealedA, "key-a") { Cipher = StreamCipher.Sm4Gcm } });
+        var rewrapped = new ObjectEncryption(SseMode.Kms, sealedB, "key-b") { Cipher = StreamCipher.Sm4Gcm };
+        Assert.True(await Store.TryReplaceObjectEncryptionAsync("b", "k", sealedA, rewrapped));
+        var read = (await Store.GetObjectAsync("b", "k"))!.Encryption;
+        Assert.Equal((SseMode.Kms, StreamCipher.Sm4Gcm, "key-b"), (read.Mode, read.Cipher, read.KmsKeyId));
+    }
+
     [ContractFact]
     public async Task Object_encryption_is_swapped_only_while_the_object_is_unchanged()
     {

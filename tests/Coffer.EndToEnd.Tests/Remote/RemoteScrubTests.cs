@@ -1,0 +1,71 @@
+using System.Net;
+using Amazon.S3.Model;
+using Coffer.EndToEnd.Tests.Infrastructure;
+using Coffer.Server.Objects;
+using Coffer.Testing;
+
+namespace Coffer.EndToEnd.Tests.Remote;
+
+/// <summary>
+/// The scrub on PostgreSQL + an S3 blob backend (RGW): the same damage as on the embedded default (a blob altered or
+/// removed in the backend bucket) is found object by object, and the progress lives in PostgreSQL, where a scrub
+/// started through one node's stores continues through another's.
+/// </summary>
+public sealed class RemoteScrubTests : IAsyncLifetime
+{
+    private readonly PostgresTestDatabase _database = new("coffer_scrub");
+    private RemoteBackend? _backend;
+    private CofferFixture? _server;
+
+    public Task InitializeAsync() => Task.CompletedTask;   // lazily, so a skipped test needs no engine
+
+    public async Task DisposeAsync()
+    {
+        if (_server is not null)
+            await _server.DisposeAsync();
+        if (_backend is not null)
+            await _backend.DisposeAsync();
+        await _database.DisposeAsync();
+    }
+
+    [PostgresFact]
+    public async Task Damage_in_the_s3_backend_is_found_and_the_progress_is_kept_in_postgresql()
+    {
+        await _database.CreateAsync();
+        _backend = new RemoteBackend();
+        var backend = _backend;
+        _server = new CofferFixture { Configure = o => { backend.Configure(o); o.Metadata = _database.Uri; } };
+        await _server.InitializeAsync();
+        var f = _server;
+
+        using var cos = new CosRawClient(f);
+        var bucket = CosRawClient.NewBucket();
+        Assert.Equal(HttpStatusCode.OK, (await cos.SendAsync(HttpMethod.Put, bucket)).StatusCode);
+        foreach (var key in new[] { "altered", "fine", "removed", "small" })
+        {
+            var body = System.Security.Cryptography.RandomNumberGenerator.GetBytes(key == "small" ? 500 : 150_000);
+            Assert.Equal(HttpStatusCode.OK, (await cos.SendAsync(HttpMethod.Put, bucket, key, body: body)).StatusCode);
+        }
+
+        string BlobKey(string key) => RemoteBackend.Prefix + f.Server.Services.Store.GetObjectAsync(bucket, key).Result!.Streams.Single().BlobId;
+        var altered = await backend.ReadAsync(BlobKey("altered"));
+        altered[altered.Length / 3] ^= 0x04;
+        await backend.Client.PutObjectAsync(new PutObjectRequest { BucketName = backend.Bucket, Key = BlobKey("altered"), InputStream = new MemoryStream(altered), UseChunkEncoding = false });
+        await backend.Client.DeleteObjectAsync(backend.Bucket, BlobKey("removed"));
+
+        var scrubber = new Scrubber(f.Server.Services.Store, f.Server.Services.Blobs);
+        var result = await scrubber.RunAsync(new ScrubRequest(bucket));
+        Assert.True(result.Finished);
+        Assert.Equal(4, result.Progress.Objects);
+        Assert.Equal(2, result.Progress.Damaged);
+        Assert.Equal(["altered", "removed"], result.Progress.Findings.Select(x => x.Key).Order().ToArray());
+        Assert.Contains("is missing from the blob store", result.Progress.Findings.Single(x => x.Key == "removed").Problem);
+        Assert.Contains("does not match the checksum", result.Progress.Findings.Single(x => x.Key == "altered").Problem);
+
+        // The saved progress is in the shared database: another node's stores read it.
+        Assert.Equal(1L, await _database.ScalarAsync<long>($"SELECT count(*) FROM job_state WHERE name = 'scrub:keyless:{bucket}'"));
+        var saved = await scrubber.GetProgressAsync(bucket, deep: false);
+        Assert.Equal(2, saved!.Damaged);
+        Assert.NotNull(saved.Completed);
+    }
+}
