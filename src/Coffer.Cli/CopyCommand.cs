@@ -8,21 +8,23 @@ namespace Coffer.Cli;
 /// <c>coffer cp</c> and <c>coffer mv</c>: local to remote (the SDK's resumable multipart upload above a threshold),
 /// remote to local (parallel ranged download), remote to remote (server-side copy), one object or a whole folder.
 /// </summary>
-internal static class CopyCommand
+internal static partial class CopyCommand
 {
     private enum Kind
     {
         Upload,
         Download,
         Copy,
+        UploadStdin,
+        DownloadStdout,
     }
 
     /// <summary>One file or object to transfer.</summary>
     private sealed record Item(Kind Kind, string? Local, RemotePath? Source, RemotePath? Destination)
     {
-        public string From => Kind == Kind.Upload ? Local! : Source!.Value.ToString();
+        public string From => Kind is Kind.Upload or Kind.UploadStdin ? Local! : Source!.Value.ToString();
 
-        public string To => Kind == Kind.Download ? Local! : Destination!.Value.ToString();
+        public string To => Kind is Kind.Download or Kind.DownloadStdout ? Local! : Destination!.Value.ToString();
     }
 
     /// <summary>What one transfer did.</summary>
@@ -38,8 +40,8 @@ internal static class CopyCommand
     private static Command Create(bool move)
     {
         var name = move ? "mv" : "cp";
-        var source = new Argument<string>("source") { Description = "A local file (a folder with --recursive) or cos://BUCKET/KEY (a prefix with --recursive)." };
-        var destination = new Argument<string>("destination") { Description = "A local path or cos://BUCKET/KEY; ending with '/' (or an existing folder) keeps the source's name." };
+        var source = new Argument<string>("source") { Description = "A local file (a folder with --recursive), cos://BUCKET/KEY (a prefix with --recursive), or - for standard input (cp)." };
+        var destination = new Argument<string>("destination") { Description = "A local path or cos://BUCKET/KEY; ending with '/' (or an existing folder) keeps the source's name. - writes the object to standard output (cp)." };
         var recursive = new Option<bool>("--recursive", "-r") { Description = "Copy a whole local folder or every object under a prefix." };
         var threads = new Option<int>("--threads") { Description = "Parts transferred at once per file (1 to 64).", DefaultValueFactory = _ => 5 };
         var partSize = new Option<string?>("--part-size") { Description = "Part size of multipart transfers, e.g. 8MiB (at least 1MiB).", HelpName = "SIZE" };
@@ -52,6 +54,8 @@ internal static class CopyCommand
         var json = Output.JsonOption();
         var encryption = EncryptionOptions.ForTransfers();
         var verb = move ? "Move" : "Copy";
+        var stdio = move ? "" : "\n  tar c ./logs | coffer cp - cos://backups/logs.tar --sse AES256   ('-': standard input; in parts when long)"
+            + "\n  coffer cp cos://backups/logs.tar - | tar x                       ('-': standard output)";
         var command = new Command(name, $"""
             {verb} files and objects: local to cos://, cos:// to local, or cos:// to cos:// (server-side).
             {(move ? "The source is deleted once the copy has succeeded." : "Large files go in parts through the SDK's transfer manager, several at a time.")}
@@ -67,7 +71,7 @@ internal static class CopyCommand
               coffer {name} ./backup.tar cos://backups/ --sse cos/kms --sse-kms-key-id alias/backups --sse-context '{"{"}"team":"ops"{"}"}'
               coffer {name} cos://photos/2026/photo.jpg ./ --sse-c-key @key.bin
               coffer {name} cos://photos/a.jpg cos://archive/a.jpg --copy-source-sse-c-key @old.bin --sse-c-key @new.bin
-              coffer {name} --recursive ./site cos://web/site/
+              coffer {name} --recursive ./site cos://web/site/{stdio}
             """)
         {
             source, destination, recursive, threads, partSize, threshold, noProgress, noClobber, json,
@@ -87,11 +91,15 @@ internal static class CopyCommand
             // Bad keys and flag combinations are usage errors before anything is listed or sent.
             _ = encryption.WriteSse(parse);
             _ = encryption.CopySourceKey(parse);
-            var items = await PlanAsync(run, parse.GetValue(source)!, parse.GetValue(destination)!, parse.GetValue(recursive), move, ct);
+            var items = PlanStdio(run, parse.GetValue(source)!, parse.GetValue(destination)!, parse.GetValue(recursive), move)
+                ?? await PlanAsync(run, parse.GetValue(source)!, parse.GetValue(destination)!, parse.GetValue(recursive), move, ct);
             CheckFlags(items, encryption, parse);
             if (options.NoClobber && items.Count > 0 && items[0].Kind != Kind.Upload)
                 throw new UsageException("--no-clobber applies to uploads (a local file to cos://) only.");
-            var show = !run.Json && !parse.GetValue(noProgress) && Output.StdoutIsTerminal;
+            var toStdout = items.Count == 1 && items[0].Kind == Kind.DownloadStdout;
+            if (toStdout && run.Json)
+                throw new UsageException("--json prints to standard output, where '-' writes the object; leave out one of them.");
+            var show = !run.Json && !toStdout && !parse.GetValue(noProgress) && Output.StdoutIsTerminal;
             var (results, exitCode) = await TransferDisplay.RunAsync(show, display => RunAllAsync(run, items, options, display, move, ct));
             if (run.Json)
             {
@@ -123,7 +131,7 @@ internal static class CopyCommand
         if (items.Count == 0)
             return;
         var kind = items[0].Kind;
-        if (kind == Kind.Download && encryption.AnyWriteFlag(parse))
+        if (kind is Kind.Download or Kind.DownloadStdout && encryption.AnyWriteFlag(parse))
             throw new UsageException("--sse, --sse-kms-key-id, --sse-context and --storage-class choose how an object is written; a download only needs --sse-c-key for an SSE-C object.");
         if (kind != Kind.Copy && parse.GetValue(encryption.CopySourceCustomerKey) is not null)
             throw new UsageException("--copy-source-sse-c-key is for cos:// to cos:// copies; for a download of an SSE-C object use --sse-c-key.");
@@ -252,9 +260,11 @@ internal static class CopyCommand
         {
             Kind.Upload => await UploadAsync(run.Connection.Client, item, options, display, move, ct),
             Kind.Download => await DownloadAsync(run.Connection.Client, item, options, display, move, ct),
+            Kind.UploadStdin => await UploadFromStdinAsync(run.Connection.Client, item, options, display, ct),
+            Kind.DownloadStdout => await DownloadToStdoutAsync(run.Connection.Client, item, options, ct),
             _ => await CopyAsync(run.Connection.Client, item, options, display, move, ct),
         };
-        if (!run.Json)
+        if (!run.Json && item.Kind != Kind.DownloadStdout)   // standard output carries the object then
         {
             var resumed = result.Resumed ? $" (resumed: {result.PartsSkipped} of {result.Parts} parts were already done)" : "";
             display.Line($"{result.Operation}: {result.Source} to {result.Destination}{resumed}");

@@ -44,7 +44,7 @@ internal sealed class EncryptionOptions
 
     public Option<string?> CustomerKey { get; } = new("--sse-c-key")
     {
-        Description = "SSE-C: your 256-bit key, base64 (44 characters), or @FILE holding the 32 raw bytes. Needed again to read the object. HTTPS only.",
+        Description = "SSE-C: your 256-bit key, base64 (44 characters), or @FILE holding the 32 raw bytes or their base64 (a trailing newline is fine). Needed again to read the object. HTTPS only.",
         HelpName = "BASE64|@FILE",
     };
 
@@ -119,7 +119,7 @@ internal sealed class EncryptionOptions
     public bool AnyWriteFlag(ParseResult parse) =>
         Writes && (parse.GetValue(Sse) is not null || parse.GetValue(KmsKeyId) is not null || parse.GetValue(Context) is not null || parse.GetValue(StorageClass) is not null);
 
-    /// <summary>A key given as base64 (32 bytes) or @FILE (32 raw bytes).</summary>
+    /// <summary>A key given as base64 (32 bytes) or @FILE (32 raw bytes, or their base64 text).</summary>
     internal static SseCustomer? ParseCustomerKey(string? value, string option)
     {
         if (value is null)
@@ -130,12 +130,7 @@ internal sealed class EncryptionOptions
             var path = value[1..];
             if (!File.Exists(path))
                 throw new LocalNotFoundException($"{option} @{path}: no such file.");
-            key = File.ReadAllBytes(path);
-            if (key.Length != 32)
-            {
-                CryptographicOperations.ZeroMemory(key);
-                throw new UsageException($"{option} @{path}: the file holds {key.Length} bytes; an SSE-C key file holds exactly 32 raw bytes (e.g. head -c 32 /dev/urandom > key.bin).");
-            }
+            key = ReadKeyFile(path, option);
         }
         else
         {
@@ -160,6 +155,33 @@ internal sealed class EncryptionOptions
         finally
         {
             CryptographicOperations.ZeroMemory(key);
+        }
+    }
+
+    /// <summary>
+    /// The key in an SSE-C key file: exactly 32 bytes are the raw key; anything else must be its base64 text (44
+    /// characters), with or without surrounding whitespace such as a trailing newline (what <c>openssl rand -base64 32 &gt;
+    /// key.txt</c> writes). The two cannot be confused: base64 of 32 bytes is never 32 bytes long.
+    /// </summary>
+    private static byte[] ReadKeyFile(string path, string option)
+    {
+        var content = File.ReadAllBytes(path);
+        if (content.Length == 32)
+            return content;
+        try
+        {
+            var text = content.AsSpan().Trim(" \t\r\n"u8);
+            var key = new byte[32];
+            if (text.Length == 44 && System.Buffers.Text.Base64.DecodeFromUtf8(text, key, out var consumed, out var written) == System.Buffers.OperationStatus.Done
+                && consumed == 44 && written == 32)
+                return key;
+            CryptographicOperations.ZeroMemory(key);
+            throw new UsageException($"{option} @{path}: the file holds {content.Length} bytes, neither a 32-byte key nor its base64 (44 characters); "
+                + "write one with: head -c 32 /dev/urandom > key.bin, or openssl rand -base64 32 > key.txt.");
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(content);
         }
     }
 

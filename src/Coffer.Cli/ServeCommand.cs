@@ -43,6 +43,30 @@ internal static class ServeCommand
             DefaultValueFactory = _ => CofferServerOptions.DefaultInlineMaxBytes,
         };
 
+        var metrics = new Option<string>("--metrics")
+        {
+            Description = "Who may read Prometheus metrics at /_coffer/metrics: admin (the root user's own key, signed, as the admin API), anonymous (anyone who reaches a listener; what a Prometheus server can scrape), or off.",
+            DefaultValueFactory = _ => "admin",
+        };
+        metrics.AcceptOnlyFromAmong("admin", "anonymous", "off");
+        var logFormat = new Option<string>("--log-format")
+        {
+            Description = "Console log format: text (one line per entry) or json (one JSON object per line). Every line of a request carries its request id.",
+            DefaultValueFactory = _ => "text",
+        };
+        logFormat.AcceptOnlyFromAmong("text", "json");
+        var accessLog = new Option<string>("--access-log")
+        {
+            Description = "One log line per request (request id, user, operation, bucket, key, status, bytes, duration, SSE mode; never a key, secret or signature): on or off.",
+            DefaultValueFactory = _ => "on",
+        };
+        accessLog.AcceptOnlyFromAmong("on", "off");
+        var otlpEndpoint = new Option<string?>("--otlp-endpoint")
+        {
+            Description = "Send traces (request, authentication, KMS, metadata, blob spans) to this OpenTelemetry collector: http://HOST:4317 (gRPC) or http://HOST:4318/v1/traces (HTTP). Default: no tracing.",
+            HelpName = "URL",
+        };
+
         var scrubInterval = new Option<double>("--scrub-interval")
         {
             Description = "Hours between the starts of a keyless scrub of every stored object (each blob checked against the checksum recorded when it was written; damage is logged and shown by `coffer admin scrub --status`). 0 (the default) for none; e.g. 168 for weekly. Scaled by --time-scale.",
@@ -72,6 +96,7 @@ internal static class ServeCommand
             """)
         {
             data, metadata, blobs, http, https, cert, key, domain, region, timeScale, maxUploads, maxConnections, inlineMax, scrubInterval, scrubRate,
+            metrics, logFormat, accessLog, otlpEndpoint,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -90,6 +115,10 @@ internal static class ServeCommand
                 MaxConcurrentUploads = parse.GetValue(maxUploads),
                 MaxConnections = parse.GetValue(maxConnections),
                 InlineMaxBytes = parse.GetValue(inlineMax),
+                Metrics = parse.GetValue(metrics) switch { "anonymous" => MetricsAccess.Anonymous, "off" => MetricsAccess.Off, _ => MetricsAccess.Admin },
+                LogFormat = parse.GetValue(logFormat) == "json" ? LogFormat.Json : LogFormat.Text,
+                AccessLog = parse.GetValue(accessLog) != "off",
+                OtlpEndpoint = parse.GetValue(otlpEndpoint),
                 ScrubInterval = parse.GetValue(scrubInterval) is > 0 and var hours ? TimeSpan.FromHours(hours) : null,
                 ScrubBytesPerSecond = parse.GetValue(scrubRate) * 1e6,
             };
@@ -107,6 +136,18 @@ internal static class ServeCommand
             {
                 Console.Error.WriteLine($"coffer serve: --inline-max must be between 0 and {CofferServerOptions.MaxInlineMaxBytes} bytes.");
                 return 2;
+            }
+            if (options.OtlpEndpoint is not null)
+            {
+                try
+                {
+                    CofferServer.ParseOtlpEndpoint(options.OtlpEndpoint);
+                }
+                catch (ArgumentException e)
+                {
+                    Console.Error.WriteLine($"coffer serve: {e.Message}");
+                    return 2;
+                }
             }
             if (parse.GetValue(scrubInterval) < 0 || !(options.ScrubBytesPerSecond > 0))
             {

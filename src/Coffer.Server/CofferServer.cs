@@ -4,13 +4,19 @@ using Coffer.Crypto.Kms;
 using Coffer.Server.Audit;
 using Coffer.Server.Hosting;
 using Coffer.Server.Pipeline;
+using Coffer.Server.Telemetry;
 using Coffer.Storage;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using OpenTelemetry.Exporter;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
+using OpenTelemetry.Trace;
 
 namespace Coffer.Server;
 
@@ -72,6 +78,7 @@ public sealed class CofferServer : IAsyncDisposable
             throw new ArgumentException($"--scrub-rate must be positive; got {options.ScrubBytesPerSecond} bytes/s.");
         if (options.InlineMaxBytes is < 0 or > CofferServerOptions.MaxInlineMaxBytes)
             throw new ArgumentException($"--inline-max must be between 0 and {CofferServerOptions.MaxInlineMaxBytes} bytes; got {options.InlineMaxBytes}.");
+        var otlp = options.OtlpEndpoint is null ? null : ParseOtlpEndpoint(options.OtlpEndpoint);
         var folder = new DataFolder(options.DataDirectory);
         var tightened = folder.RestrictAccess();
         var rootKey = folder.LoadOrCreateRootKey();
@@ -105,12 +112,52 @@ public sealed class CofferServer : IAsyncDisposable
         builder.Logging.ClearProviders();
         builder.Logging.SetMinimumLevel(options.LogLevel);
         builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
+        // A request's lines carry Coffer's request id (its logging scope), not ASP.NET Core's trace ids and request
+        // path scope, whose "RequestId" is another id altogether; its request start/finish lines are Information anyway.
+        builder.Logging.Configure(o => o.ActivityTrackingOptions = ActivityTrackingOptions.None);
+        builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.None);
         // A failed start (port in use, bad certificate) is reported once, by `coffer serve`, not as a stack trace.
         builder.Logging.AddFilter("Microsoft.Extensions.Hosting", LogLevel.None);
         if (options.ConsoleLog)
-            builder.Logging.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; });
+        {
+            if (options.LogFormat == LogFormat.Json)
+                builder.Logging.AddJsonConsole(o => { o.IncludeScopes = true; o.UseUtcTimestamp = true; o.TimestampFormat = "yyyy-MM-dd'T'HH:mm:ss.fff'Z'"; });
+            else
+                builder.Logging.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; o.IncludeScopes = true; });
+        }
         if (options.LoggerProvider is not null)
             builder.Logging.AddProvider(options.LoggerProvider);
+        if (!options.AccessLog)
+            builder.Logging.AddFilter(AccessLog.Category, LogLevel.None);
+
+        var nodeId = LeasedJob.NewNodeId();
+        var metrics = new CofferMetrics();
+        var telemetry = options.Metrics != MetricsAccess.Off || otlp is not null
+            ? builder.Services.AddOpenTelemetry().ConfigureResource(r => r.AddService("coffer", serviceInstanceId: nodeId))
+            : null;
+        if (otlp is not null)
+        {
+            // Spans of requests, authentication, KMS, metadata and blob calls (Telemetry/CofferTracing), sent over OTLP:
+            // HTTP/protobuf when the URL names the traces path, else gRPC.
+            telemetry!.WithTracing(t => t
+                .AddSource(CofferTracing.SourceName)
+                .AddOtlpExporter(o =>
+                {
+                    o.Endpoint = otlp;
+                    o.Protocol = otlp.AbsolutePath.EndsWith("/v1/traces", StringComparison.Ordinal) ? OtlpExportProtocol.HttpProtobuf : OtlpExportProtocol.Grpc;
+                }));
+        }
+        if (options.Metrics != MetricsAccess.Off)
+        {
+            telemetry!
+                .WithMetrics(m => m
+                    .AddMeter(CofferMetrics.MeterName)
+                    // Every server in the process has a meter of that name: export this one's only.
+                    .AddView(i => i.Meter.Name == CofferMetrics.MeterName && !metrics.Owns(i) ? MetricStreamConfiguration.Drop : null)
+                    .AddRuntimeInstrumentation()
+                    // No response cache: a scrape always sees every request answered before it.
+                    .AddPrometheusExporter(o => o.ScrapeResponseCacheDurationMilliseconds = 0));
+        }
 
         var sweep = Backends.IsSingleNode(options.Metadata, folder)
             ? await OrphanSweeper.SweepAloneAsync(store, blobs, ct)
@@ -153,9 +200,21 @@ public sealed class CofferServer : IAsyncDisposable
 
         var app = builder.Build();
         var log = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Coffer");
+        RequestDelegate? scrape = null;
+        if (options.Metrics != MetricsAccess.Off)
+        {
+            // The exporter's middleware, as a delegate the dispatcher calls once it has authorized the scrape.
+            var branch = ((IApplicationBuilder)app).New();
+            branch.UseOpenTelemetryPrometheusScrapingEndpoint(meterProvider: null!, predicate: _ => true, path: null!, configureBranchedPipeline: null!, optionsName: null!);
+            scrape = branch.Build();
+        }
+        if (otlp is not null)
+            _ = app.Services.GetRequiredService<TracerProvider>();   // listening from the first request on
+        var meteredBlobs = new MeteredBlobStore(blobs, metrics);
+        var kmsKeys = options.WrapKmsKeys?.Invoke(store) ?? store;
         if (tightened > 0)
             log.LogWarning("The data folder {Root} was readable by other users: made {Count} entries owner-only (folders 0700, files 0600).", folder.Root, tightened);
-        var kms = new KeyManager(options.WrapKmsKeys?.Invoke(store) ?? store, rootKey, TimeProvider.System, options.TimeScale);
+        var kms = new KeyManager(kmsKeys, rootKey, TimeProvider.System, options.TimeScale);
         // A backend that several nodes share keeps the audit log (PostgreSQL); the embedded one leaves it in files.
         var audit = store is IKmsAuditStore auditStore
             ? new KmsAuditLog(auditStore, TimeProvider.System, log)
@@ -165,8 +224,8 @@ public sealed class CofferServer : IAsyncDisposable
             Options = options,
             Folder = folder,
             Store = store,
-            Blobs = blobs,
-            Reclaimer = new BlobReclaimer(blobs, store, gracePeriod: BlobReclaimer.DefaultGracePeriod / options.TimeScale, onError: (id, e) => log.LogWarning("Blob {BlobId} could not be reclaimed ({Error}); it stays queued and is tried again.", id.Length > 0 ? id : "(queue)", e.Message)),
+            Blobs = meteredBlobs,
+            Reclaimer = new BlobReclaimer(meteredBlobs, store, gracePeriod: BlobReclaimer.DefaultGracePeriod / options.TimeScale, onError: (id, e) => log.LogWarning("Blob {BlobId} could not be reclaimed ({Error}); it stays queued and is tried again.", id.Length > 0 ? id : "(queue)", e.Message)),
             RootKey = rootKey,
             Kms = kms,
             Envelope = new KmsEnvelope(kms),
@@ -174,9 +233,14 @@ public sealed class CofferServer : IAsyncDisposable
             Log = log,
             Audit = audit,
             Uploads = new UploadLimiter(options.MaxConcurrentUploads),
+            AccessLog = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(AccessLog.Category),
+            Metrics = metrics,
+            KmsKeys = kmsKeys,
+            Readiness = new Readiness(store, meteredBlobs, kmsKeys, log),
+            MetricsEndpoint = scrape,
         };
+        metrics.Observe(kms, services.Envelope, services.Uploads);
         await services.Reclaimer.StartAsync(ct);
-        var nodeId = LeasedJob.NewNodeId();
         var kmsMaintenance = new KmsMaintenance(kms, store, audit, log, options.KmsMaintenanceInterval ?? KmsMaintenance.IntervalFor(options.TimeScale), store, nodeId);
         var orphanSweep = new LeasedJob(OrphanSweepJobName, store, nodeId, OrphanSweepIntervalFor(options.TimeScale), async ct =>
         {
@@ -251,8 +315,15 @@ public sealed class CofferServer : IAsyncDisposable
         await _app.DisposeAsync();
         _services.Audit.Dispose(); // before the store: a database log writes what is queued
         await _services.DisposeAsync();
+        _services.Metrics.Dispose();
         Certificate?.Dispose();
     }
+
+    /// <summary>An OTLP collector URL: absolute http or https (gRPC: http://HOST:4317; HTTP: http://HOST:4318/v1/traces).</summary>
+    public static Uri ParseOtlpEndpoint(string value) =>
+        Uri.TryCreate(value, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps)
+            ? uri
+            : throw new ArgumentException($"--otlp-endpoint takes an http:// or https:// URL of an OTLP collector (gRPC: http://HOST:4317; HTTP/protobuf: http://HOST:4318/v1/traces); got '{value}'.");
 
     private static IPEndPoint ParseEndpoint(string value, string flag)
     {

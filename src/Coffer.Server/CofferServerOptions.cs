@@ -142,4 +142,39 @@ public sealed class CofferServerOptions
 
     /// <summary>Whether to log to the console.</summary>
     public bool ConsoleLog { get; set; } = true;
+
+    /// <summary>How the console log is written: one line of text, or one JSON object, per entry (`--log-format`).</summary>
+    public LogFormat LogFormat { get; set; } = LogFormat.Text;
+
+    /// <summary>Whether every request gets an access-log line (category <c>Coffer.Access</c>, Information; `--access-log`).</summary>
+    public bool AccessLog { get; set; } = true;
+
+    /// <summary>Who may read Prometheus metrics at <c>/_coffer/metrics</c> (`--metrics`); the administrator by default.</summary>
+    public MetricsAccess Metrics { get; set; } = MetricsAccess.Admin;
+
+    /// <summary>
+    /// An OTLP collector to send traces to (`--otlp-endpoint`): gRPC (<c>http://HOST:4317</c>) or HTTP/protobuf (a URL
+    /// ending in <c>/v1/traces</c>). Null (the default): no tracing.
+    /// </summary>
+    public string? OtlpEndpoint { get; set; }
+}
+
+/// <summary>The console log's format.</summary>
+public enum LogFormat
+{
+    /// <summary>One line of text per entry, with the time, level, category, request id and message.</summary>
+    Text,
+    /// <summary>One JSON object per line (Microsoft.Extensions.Logging's JSON console: Timestamp, LogLevel, Category, Message, State, Scopes).</summary>
+    Json,
+}
+
+/// <summary>Who may read <c>/_coffer/metrics</c>.</summary>
+public enum MetricsAccess
+{
+    /// <summary>The administrator only: the root user's own key, signed in the Authorization header, as for the admin API.</summary>
+    Admin,
+    /// <summary>Anyone who can reach a listener, unsigned (what a Prometheus server can scrape: it cannot sign requests).</summary>
+    Anonymous,
+    /// <summary>No metrics: nothing is collected and the path is an ordinary (refused) request.</summary>
+    Off,
 }

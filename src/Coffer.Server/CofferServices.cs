@@ -21,6 +21,16 @@ public sealed class CofferServices : IAsyncDisposable
     public required KmsEnvelope Envelope { get; init; }
     public required CredentialStore Credentials { get; init; }
     public required ILogger Log { get; init; }
+    /// <summary>The access log (<see cref="Telemetry.AccessLog"/>): one line per request.</summary>
+    public ILogger AccessLog { get; init; } = Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
+    /// <summary>This server's instruments (docs/observability.md).</summary>
+    public required Telemetry.CofferMetrics Metrics { get; init; }
+    /// <summary>The KMS key store the KMS uses (the metadata backend, unless a test wraps it).</summary>
+    public required IKmsKeyStore KmsKeys { get; init; }
+    /// <summary>The probes behind /_coffer/ready.</summary>
+    public required Telemetry.Readiness Readiness { get; init; }
+    /// <summary>Answers a scrape with this server's metrics in Prometheus text; null when --metrics is off.</summary>
+    public Microsoft.AspNetCore.Http.RequestDelegate? MetricsEndpoint { get; init; }
     public TimeProvider Time { get; init; } = TimeProvider.System;
     /// <summary>The request bodies being received now, against <see cref="CofferServerOptions.MaxConcurrentUploads"/>.</summary>
     public required UploadLimiter Uploads { get; init; }

@@ -36,6 +36,21 @@ public sealed class KeyStateCacheTests : IDisposable
     // --- the cache itself -------------------------------------------------------------------------------------
 
     [Fact]
+    public void Lookups_are_counted_as_hits_and_misses_for_the_metrics()
+    {
+        var cache = new KeyStateCache(_clock, 16, TimeSpan.FromSeconds(2));
+        Assert.False(cache.TryGet("k", out _));                         // miss: not cached
+        cache.Add(Record("k"), cache.Stamp());
+        Assert.True(cache.TryGet("k", out _));                          // hit
+        Assert.True(cache.TryGet("k", out _));                          // hit
+        _clock.Advance(TimeSpan.FromSeconds(2));
+        Assert.False(cache.TryGet("k", out _));                         // miss: expired
+
+        Assert.Equal(2, cache.Hits);
+        Assert.Equal(2, cache.Misses);
+    }
+
+    [Fact]
     public void An_entry_is_used_until_one_lifetime_after_its_read_began_and_not_after()
     {
         var cache = new KeyStateCache(_clock, 16, TimeSpan.FromSeconds(2));

@@ -130,6 +130,42 @@ public sealed class BlobStoreOutageTests : IAsyncLifetime
         Assert.Equal(0, _blobs.Writers);   // not one blob was even begun
     }
 
+    [Fact]
+    public async Task Ready_is_503_naming_the_blob_backend_while_it_is_down_and_health_stays_200()
+    {
+        using var http = Clients.Http(_f, _f.HttpUrl.Port);
+        var ready = new Uri(_f.HttpUrl, "/_coffer/ready");
+        Assert.Equal(HttpStatusCode.OK, (await http.GetAsync(ready)).StatusCode);
+
+        using var cos = new CosRawClient(_f);
+        var bucket = CosRawClient.NewBucket();
+        Assert.Equal(HttpStatusCode.OK, (await cos.SendAsync(HttpMethod.Put, bucket)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await cos.SendAsync(HttpMethod.Put, bucket, "k", body: RandomNumberGenerator.GetBytes(LargerThanInline))).StatusCode);
+
+        _blobs.Down = true;
+        using var get = await cos.SendAsync(HttpMethod.Get, bucket, "k");
+        using var down = await http.GetAsync(ready);
+        using var health = await http.GetAsync(new Uri(_f.HttpUrl, "/_coffer/health"));
+        _blobs.Down = false;
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, down.StatusCode);
+        var body = System.Text.Json.Nodes.JsonNode.Parse(await down.Content.ReadAsStringAsync())!;
+        Assert.Equal("unavailable", (string?)body["status"]);
+        Assert.Equal(["blobs"], body["failed"]!.AsArray().Select(n => (string?)n));
+        Assert.Equal("failed", (string?)body["checks"]!["blobs"]);
+        Assert.Equal("ok", (string?)body["checks"]!["metadata"]);
+        Assert.Equal("ok", (string?)body["checks"]!["kms"]);
+        Assert.Contains(_f.Log.Lines, l => l.Contains("Readiness: the blobs backend did not answer", StringComparison.Ordinal));
+        Assert.Equal(HttpStatusCode.OK, health.StatusCode);   // alive, only not ready
+        // The failed GET's lines (its warning, its access line) all carry its request id as their scope.
+        var requestId = get.Header("x-cos-request-id")!;
+        var ofGet = _f.Log.Lines.Where(l => l.Contains(requestId, StringComparison.Ordinal)).ToList();
+        Assert.Contains(ofGet, l => l.Contains("the blob store is unavailable", StringComparison.Ordinal));
+        Assert.Contains(ofGet, l => l.Contains("Coffer.Access", StringComparison.Ordinal) && l.Contains("status=503", StringComparison.Ordinal));
+        Assert.All(ofGet, l => Assert.EndsWith($" => RequestId:{requestId}", l, StringComparison.Ordinal));
+        Assert.Equal(HttpStatusCode.OK, (await http.GetAsync(ready)).StatusCode);
+    }
+
     /// <summary>Bigger than the default inline limit: such an object's data is in a blob.</summary>
     private const int LargerThanInline = CofferServerOptions.DefaultInlineMaxBytes + 1;
 

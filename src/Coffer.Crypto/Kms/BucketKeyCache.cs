@@ -18,6 +18,8 @@ internal sealed class BucketKeyCache
     private readonly TimeSpan _lifetime;
     private readonly object _lock = new();
     private readonly Dictionary<string, Slot> _slots = new(StringComparer.Ordinal);
+    private long _hits;
+    private long _misses;
 
     public BucketKeyCache(TimeProvider time, int capacity, TimeSpan lifetime)
     {
@@ -39,6 +41,12 @@ internal sealed class BucketKeyCache
             }
         }
     }
+
+    /// <summary>Acquisitions answered by an entry (made now or earlier by another caller) so far (for metrics).</summary>
+    public long Hits => Interlocked.Read(ref _hits);
+
+    /// <summary>Acquisitions that made the entry, with a KMS call, so far (for metrics).</summary>
+    public long Misses => Interlocked.Read(ref _misses);
 
     /// <summary>
     /// A leased bucket key from the cache, creating it (one KMS call, shared by concurrent callers) on a miss.
@@ -101,6 +109,15 @@ internal sealed class BucketKeyCache
 
             if (bucketKey.TryAddRef())
             {
+                if (creator)
+                {
+                    Interlocked.Increment(ref _misses);
+                }
+                else
+                {
+                    Interlocked.Increment(ref _hits);
+                }
+
                 return (bucketKey, creator);
             }
 

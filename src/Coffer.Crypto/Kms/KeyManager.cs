@@ -134,6 +134,12 @@ public sealed partial class KeyManager
     /// <summary>Number of <see cref="DecryptAsync"/> calls so far (including refused ones).</summary>
     public long DecryptCalls => Interlocked.Read(ref _decryptCalls);
 
+    /// <summary>Uses of a key that its state cache answered (no key-store read) so far.</summary>
+    public long KeyStateCacheHits => _keyStates.Hits;
+
+    /// <summary>Uses of a key by id that read the key store because its state was not cached so far.</summary>
+    public long KeyStateCacheMisses => _keyStates.Misses;
+
     internal TimeProvider Time { get; }
 
     /// <summary>The cache of usable keys' state (for tests).</summary>

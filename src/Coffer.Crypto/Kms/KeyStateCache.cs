@@ -27,6 +27,8 @@ internal sealed class KeyStateCache
     private readonly ConcurrentDictionary<string, Entry> _entries = new(StringComparer.Ordinal);
     private readonly object _writeLock = new();
     private long _generation;
+    private long _hits;
+    private long _misses;
 
     public KeyStateCache(TimeProvider time, int capacity, TimeSpan lifetime)
     {
@@ -44,15 +46,23 @@ internal sealed class KeyStateCache
     /// <summary>Number of entries now, expired ones included until they are replaced or swept (for tests).</summary>
     public int Count => _entries.Count;
 
+    /// <summary>Lookups answered from the cache so far (for metrics).</summary>
+    public long Hits => Interlocked.Read(ref _hits);
+
+    /// <summary>Lookups that found no usable entry and read the store so far (for metrics).</summary>
+    public long Misses => Interlocked.Read(ref _misses);
+
     /// <summary>The cached record of <paramref name="keyId"/> when there is one and it has not expired.</summary>
     public bool TryGet(string keyId, out KmsKeyRecord record)
     {
         if (_entries.TryGetValue(keyId, out var entry) && _time.GetUtcNow() < entry.Expires)
         {
+            Interlocked.Increment(ref _hits);
             record = entry.Record;
             return true;
         }
 
+        Interlocked.Increment(ref _misses);
         record = null!;
         return false;
     }

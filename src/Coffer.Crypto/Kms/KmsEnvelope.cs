@@ -58,6 +58,12 @@ public sealed class KmsEnvelope
     /// <summary>Number of cached entries (for metrics and tests).</summary>
     public int CachedCount => _cache.Count;
 
+    /// <summary>Bucket-key lookups answered from the cache (no KMS call) so far.</summary>
+    public long BucketKeyHits => _cache.Hits;
+
+    /// <summary>Bucket-key lookups that made a KMS call so far.</summary>
+    public long BucketKeyMisses => _cache.Misses;
+
     /// <summary>Creates a fresh object key and seals it under the bucket key of (CMK, context, bucket).</summary>
     /// <param name="keyIdOrAlias">The CMK: key id, ARN or a service alias (a user's reference is resolved with KeyManager.DescribeOwnKeyAsync first).</param>
     /// <param name="context">The KMS encryption context; the same context must be given to <see cref="UnsealAsync"/>.</param>

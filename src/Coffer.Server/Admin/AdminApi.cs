@@ -39,11 +39,7 @@ public static partial class AdminApi
     /// <summary>Checks the caller is the administrator, then runs the call the path and method name.</summary>
     public static async Task HandleAsync(RequestContext ctx, string rawPath, CofferServices s)
     {
-        var identity = ctx.Identity!;
-        if (identity.Scheme is SignatureScheme.CosV5Query or SignatureScheme.SigV4Query
-            || TemporaryCredentials.IsTemporary(identity.AccessKeyId)
-            || !ctx.Caller.IsRoot)
-            throw new CofferException(ErrorCode.AccessDenied, DeniedMessage);
+        Authorize(ctx);
         if (!ctx.IsHttps)
             throw new CofferException(ErrorCode.AccessDenied, "The admin API answers over HTTPS only (it returns secrets): use the server's https:// endpoint.");
 
@@ -65,6 +61,19 @@ public static partial class AdminApi
             _ => throw new AdminApiException(404, "NoSuchAdminOperation", $"{rawPath} is not an admin API path; see docs/admin-api.md."),
         };
         await WriteJsonAsync(ctx.Http, status, body);
+    }
+
+    /// <summary>
+    /// Refuses (403 AccessDenied) anyone but the administrator: the root user's own key (no temporary credentials),
+    /// signed in the Authorization header (no presigned URL). The admin API and, by default, /_coffer/metrics use it.
+    /// </summary>
+    public static void Authorize(RequestContext ctx, string? deniedMessage = null)
+    {
+        var identity = ctx.Identity!;
+        if (identity.Scheme is SignatureScheme.CosV5Query or SignatureScheme.SigV4Query
+            || TemporaryCredentials.IsTemporary(identity.AccessKeyId)
+            || !ctx.Caller.IsRoot)
+            throw new CofferException(ErrorCode.AccessDenied, deniedMessage ?? DeniedMessage);
     }
 
     private static bool Known(string[] segments) => segments switch

@@ -158,7 +158,7 @@ public static class MultipartHandlers
         await s.ReclaimAsync(result.ReclaimableBlobIds);
 
         // x-cos-meta-* sent here is ignored: the metadata was fixed at initiation (the Node SDK sends it again).
-        await WriteCompletedAsync(ctx, record, access.Customer?.KeyMd5);
+        await WriteCompletedAsync(ctx, s, record, access.Customer?.KeyMd5);
     }
 
     /// <summary>
@@ -200,11 +200,11 @@ public static class MultipartHandlers
         using var _ = customer is null || obj.Encryption.Mode != SseMode.Customer
             ? ObjectHandlers.ValidateHeadKey(obj, customer)
             : await SseService.OpenAsync(s, obj, customer, ctx.Aborted, caller: ctx);
-        await WriteCompletedAsync(ctx, obj, customer?.KeyMd5);
+        await WriteCompletedAsync(ctx, s, obj, customer?.KeyMd5);
     }
 
     /// <summary>The answer to a Complete: the object's SSE headers and CRC-64, and CompleteMultipartUploadResult.</summary>
-    private static async Task WriteCompletedAsync(RequestContext ctx, ObjectRecord record, string? customerKeyMd5)
+    private static async Task WriteCompletedAsync(RequestContext ctx, CofferServices s, ObjectRecord record, string? customerKeyMd5)
     {
         SseService.WriteHeaders(ctx, record.Encryption, customerKeyMd5);
         ctx.SetFamilyHeader("hash-crc64ecma", record.Crc64.ToString(CultureInfo.InvariantCulture));

@@ -5,6 +5,7 @@ using Coffer.Protocol.Checksums;
 using Coffer.Server.Objects;
 using Coffer.Server.Pipeline;
 using Coffer.Server.Sse;
+using Coffer.Server.Telemetry;
 using Coffer.Server.Xml;
 using Coffer.Storage;
 using Microsoft.AspNetCore.Http;
@@ -66,7 +67,10 @@ public static class ObjectHandlers
     {
         SseRequest.RejectOnRead(ctx);
         using var customer = CustomerKey.Parse(ctx.FamilyHeader, "server-side-encryption-customer-", ctx.IsHttps);
-        var obj = await s.Store.GetObjectAsync(ctx.BucketName, ctx.ObjectKey, ctx.Aborted)
+        ObjectRecord? found;
+        using (CofferTracing.Source.StartActivity("coffer.metadata.get_object"))
+            found = await s.Store.GetObjectAsync(ctx.BucketName, ctx.ObjectKey, ctx.Aborted);
+        var obj = found
             ?? throw new CofferException(ErrorCode.NoSuchKey, $"The key '{ctx.ObjectKey}' does not exist in bucket '{ctx.BucketName}'.");
 
         var response = ctx.Response;
@@ -127,7 +131,10 @@ public static class ObjectHandlers
     {
         try
         {
-            await s.ReclaimAsync(await s.Store.PutObjectAsync(record, condition, CancellationToken.None));
+            IReadOnlyList<string> replaced;
+            using (CofferTracing.Source.StartActivity("coffer.metadata.put_object"))
+                replaced = await s.Store.PutObjectAsync(record, condition, CancellationToken.None);
+            await s.ReclaimAsync(replaced);
         }
         catch (NoSuchBucketException)
         {

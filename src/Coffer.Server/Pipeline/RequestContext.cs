@@ -22,6 +22,10 @@ public sealed class RequestContext
     public UserRecord? User { get; set; }
     /// <summary>The bucket record, loaded and ownership-checked by the dispatcher for bucket and object operations.</summary>
     public BucketRecord? Bucket { get; set; }
+    /// <summary>What metrics and the access log call this request (an operation name, KMS call or server path); null until routed.</summary>
+    public string? OperationLabel { get; set; }
+    /// <summary>The encryption mode of the object this request wrote or read, once known (metrics and the access log).</summary>
+    public SseMode? Sse { get; set; }
 
     public bool IsHttps => Http.Request.IsHttps;
     public HttpRequest Request => Http.Request;

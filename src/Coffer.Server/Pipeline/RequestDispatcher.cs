@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Security.Cryptography;
 using System.Text;
 using Coffer.Crypto;
@@ -10,6 +11,7 @@ using Coffer.Server.Hosting;
 using Coffer.Server.Kms;
 using Coffer.Server.Routing;
 using Coffer.Server.Sse;
+using Coffer.Server.Telemetry;
 using Coffer.Storage;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
@@ -31,10 +33,19 @@ public sealed class RequestDispatcher(CofferServices services)
     private readonly ILogger _log = services.Log;
     private readonly UploadLimiter _uploads = services.Uploads;
     private readonly MemoryTrimmer _trimmer = new(services.Uploads, services.Log);
+    private readonly CofferMetrics _metrics = services.Metrics;
+    private readonly ILogger _access = services.AccessLog;
 
+    /// <summary>
+    /// Every request: its id is the logging scope of every line written while it runs; when it is answered, one
+    /// access-log line and its metrics (docs/observability.md).
+    /// </summary>
     public async Task HandleAsync(HttpContext http)
     {
+        var start = Stopwatch.GetTimestamp();
         var requestId = NewRequestId();
+        using var scope = _log.BeginScope(new RequestScope(requestId));
+        using var span = CofferTracing.StartRequest(http.Request);
         var rawTarget = http.Features.Get<IHttpRequestFeature>()?.RawTarget ?? http.Request.Path.Value ?? "/";
         var q = rawTarget.IndexOf('?');
         var rawPath = q < 0 ? rawTarget : rawTarget[..q];
@@ -48,14 +59,29 @@ public sealed class RequestDispatcher(CofferServices services)
             http.Response.OnStarting(CloseIfRefused, http.Response);
 
         RequestContext? ctx = null;
+        string? serverPath = null; // the unsigned server path answered (health, ready, metrics), else null
         var holdsUploadSlot = false;
         try
         {
-            if (rawPath == "/_coffer/health" && (HttpMethods.IsGet(http.Request.Method) || HttpMethods.IsHead(http.Request.Method)))
+            if (HttpMethods.IsGet(http.Request.Method) || HttpMethods.IsHead(http.Request.Method))
             {
-                http.Response.ContentType = "text/plain";
-                await http.Response.WriteAsync("ok\n");
-                return;
+                // Unsigned server paths: what a load balancer or an anonymous scraper polls.
+                switch (rawPath)
+                {
+                    case ServerPaths.Health:
+                        serverPath = "Health";
+                        await ServerPaths.WriteHealthAsync(http);
+                        return;
+                    case ServerPaths.Ready:
+                        serverPath = "Ready";
+                        await ServerPaths.WriteReadyAsync(http, services.Readiness);
+                        return;
+                    case ServerPaths.Metrics when services.Options.Metrics == MetricsAccess.Anonymous && services.MetricsEndpoint is { } anonymousScrape
+                        && !_addressing.Resolve(host, rawPath).VirtualHosted:
+                        serverPath = "Metrics";
+                        await anonymousScrape(http);
+                        return;
+                }
             }
             if (!rawPath.StartsWith('/'))
                 throw new CofferException(ErrorCode.InvalidURI, "The request target must be an absolute path starting with '/'.");
@@ -67,6 +93,8 @@ public sealed class RequestDispatcher(CofferServices services)
             var adminCall = !target.VirtualHosted && AdminApi.IsAdminPath(rawPath);
             if (adminCall)
                 http.Items[AdminApi.ItemKey] = true;
+            var metricsCall = !target.VirtualHosted && rawPath == ServerPaths.Metrics
+                && services.Options.Metrics == MetricsAccess.Admin && services.MetricsEndpoint is not null;
             ctx = new RequestContext
             {
                 Http = http,
@@ -74,9 +102,16 @@ public sealed class RequestDispatcher(CofferServices services)
                 Family = family,
                 Target = target,
                 Query = RequestQuery.Parse(rawQuery),
+                // What the request asks for, known before it is authenticated, so a refused call is counted under its name.
+                OperationLabel = adminCall ? "AdminApi" : metricsCall ? "Metrics" : IsKmsCall(http.Request) ? KmsOperationLabel(http.Request) : null,
             };
 
-            var identity = await AuthenticateAsync(http.Request, rawTarget);
+            AuthenticatedIdentity? identity;
+            using (var authSpan = CofferTracing.Source.StartActivity("coffer.authenticate"))
+            {
+                identity = await AuthenticateAsync(http.Request, rawTarget);
+                authSpan?.SetTag("coffer.authenticated", identity is not null);
+            }
             if (identity is null)
             {
                 // FailAsync answers a KMS call in the KMS API's JSON (AccessDeniedException).
@@ -107,6 +142,14 @@ public sealed class RequestDispatcher(CofferServices services)
                 await AdminApi.HandleAsync(ctx, rawPath, services);
                 return;
             }
+            if (metricsCall)
+            {
+                if (!HttpMethods.IsGet(http.Request.Method) && !HttpMethods.IsHead(http.Request.Method))
+                    throw new CofferException(ErrorCode.MethodNotAllowed, $"{http.Request.Method} is not allowed on {ServerPaths.Metrics}; scrape it with GET.");
+                AdminApi.Authorize(ctx, "Access Denied: /_coffer/metrics answers the administrator only (the root user's own access key, signed in the Authorization header); see --metrics.");
+                await services.MetricsEndpoint!(http);
+                return;
+            }
             if (IsKmsCall(http.Request))
             {
                 await KmsApi.HandleAsync(ctx, services);
@@ -114,8 +157,10 @@ public sealed class RequestDispatcher(CofferServices services)
             }
 
             ctx.Operation = Router.Resolve(http.Request.Method, target, ctx.Query, ctx.Header);
+            ctx.OperationLabel = CofferMetrics.OperationLabel(ctx.Operation);
             if (target.Bucket is not null && ctx.Operation != Operation.CreateBucket)
             {
+                using var bucketSpan = CofferTracing.Source.StartActivity("coffer.metadata.get_bucket");
                 var bucket = await services.Store.GetBucketAsync(target.Bucket, ctx.Aborted)
                     ?? throw new CofferException(ErrorCode.NoSuchBucket, $"The bucket '{target.Bucket}' does not exist; create it first.", "/" + target.Bucket);
                 if (!string.Equals(bucket.Owner, ctx.Caller.Id, StringComparison.Ordinal))
@@ -189,6 +234,33 @@ public sealed class RequestDispatcher(CofferServices services)
         {
             if (holdsUploadSlot && _uploads.Exit() is var peak and > 0)
                 _trimmer.AfterBurst(peak);
+            Record(http, requestId, ctx, serverPath, family, start);
+            if (span is not null)
+            {
+                span.DisplayName = serverPath ?? ctx?.OperationLabel ?? CofferMetrics.Unrouted;
+                span.SetTag("coffer.operation", span.DisplayName);
+                span.SetTag("coffer.request_id", requestId);
+                span.SetTag("http.request.method", http.Request.Method);
+                span.SetTag("http.response.status_code", http.Response.StatusCode);
+                if (http.Response.StatusCode >= 500)
+                    span.SetStatus(ActivityStatusCode.Error);
+            }
+        }
+    }
+
+    private void Record(HttpContext http, string requestId, RequestContext? ctx, string? serverPath, ProtocolFamily guessed, long start)
+    {
+        var operation = serverPath ?? ctx?.OperationLabel ?? CofferMetrics.Unrouted;
+        var family = serverPath is not null ? "none" : (ctx?.Family ?? guessed) == ProtocolFamily.Cos ? "cos" : "s3";
+        var status = http.Response.StatusCode;
+        var received = http.Request.ContentLength ?? 0;
+        var sent = HttpMethods.IsHead(http.Request.Method) ? 0 : http.Response.ContentLength ?? 0;
+        _metrics.RecordRequest(operation, family, status, received, sent, start, ctx?.Sse);
+        if (_access.IsEnabled(LogLevel.Information))
+        {
+            AccessLog.Request(_access, http.Request.Method, operation, family,
+                AccessLog.Printable(ctx?.Target.Bucket), AccessLog.Printable(ctx?.Target.Key), AccessLog.Printable(ctx?.User?.Name),
+                status, received, sent, Math.Round(Stopwatch.GetElapsedTime(start).TotalMilliseconds, 3), CofferMetrics.ModeLabel(ctx?.Sse), requestId);
         }
     }
 
@@ -298,6 +370,24 @@ public sealed class RequestDispatcher(CofferServices services)
             if (name.Equals("x-cos-security-token", StringComparison.OrdinalIgnoreCase) || name.Equals("X-Amz-Security-Token", StringComparison.OrdinalIgnoreCase))
                 return value.ToString();
         return null;
+    }
+
+    private static readonly string[] KmsCalls =
+    [
+        "CreateKey", "DescribeKey", "ListKeys", "CreateAlias", "ListAliases", "EnableKey", "DisableKey", "ScheduleKeyDeletion",
+        "CancelKeyDeletion", "EnableKeyRotation", "DisableKeyRotation", "GetKeyRotationStatus", "RotateKeyOnDemand", "ListKeyRotations",
+        "GenerateDataKey", "GenerateDataKeyWithoutPlaintext", "Encrypt", "Decrypt", "ReEncrypt",
+    ];
+
+    // Labels from a fixed set (the target header is the caller's: it must not mint new label values), looked up without allocating.
+    private static readonly Dictionary<string, string>.AlternateLookup<ReadOnlySpan<char>> KmsLabels =
+        KmsCalls.ToDictionary(c => c, c => "kms:" + c, StringComparer.Ordinal).GetAlternateLookup<ReadOnlySpan<char>>();
+
+    private static string KmsOperationLabel(HttpRequest request)
+    {
+        var target = request.Headers["X-Amz-Target"].ToString().AsSpan();
+        var dot = target.IndexOf('.');
+        return dot >= 0 && KmsLabels.TryGetValue(target[(dot + 1)..], out var label) ? label : "kms:Unknown";
     }
 
     private static bool IsKmsCall(HttpRequest request) =>

@@ -5,6 +5,7 @@ using Coffer.Crypto.Kms;
 using Coffer.Protocol;
 using Coffer.Server.Audit;
 using Coffer.Server.Pipeline;
+using Coffer.Server.Telemetry;
 using Coffer.Storage;
 
 namespace Coffer.Server.Sse;
@@ -68,6 +69,7 @@ public static class SseService
 
             case SseMode.Cos:
                 {
+                    using var span = CofferTracing.Source.StartActivity("coffer.kms.seal")?.SetTag("coffer.sse", "sse-cos");
                     var context = KmsContext(bucket, null);
                     var audit = AuditEntry(ctx, "SseWrap", ModeCos, bucket, key, context);
                     string keyRef = KeyManager.ServiceKeyAlias;
@@ -82,7 +84,7 @@ public static class SseService
                         s.Audit.Write(audit with { KeyId = sealedKey.KeyId, KeyVersion = sealedKey.KeyVersion, Cached = sealedKey.BucketKeyCached });
                         return new SealedWrite(sealedKey.Key, new ObjectEncryption(SseMode.Cos, sealedKey.SealedKey, sealedKey.KeyId) { Cipher = cipher });
                     }
-                    catch (Exception e) when (AuditFailure(s.Audit, audit, keyRef, e))
+                    catch (Exception e) when (CofferTracing.Fail(span, e) || AuditFailure(s.Audit, audit, keyRef, e))
                     {
                         throw; // not reached: the filter records the failure and lets the exception pass
                     }
@@ -90,6 +92,7 @@ public static class SseService
 
             default:
                 {
+                    using var span = CofferTracing.Source.StartActivity("coffer.kms.seal")?.SetTag("coffer.sse", "sse-kms");
                     var context = KmsContext(bucket, request.Mode == SseMode.Kms ? request.Context : null);
                     var audit = AuditEntry(ctx, "SseWrap", ModeKms, bucket, key, context);
                     string keyRef = keyId ?? KeyManager.DefaultKeyAlias(ctx.Caller.Name);
@@ -109,7 +112,7 @@ public static class SseService
                         s.Audit.Write(audit with { KeyId = sealedKey.KeyId, KeyVersion = sealedKey.KeyVersion, Cached = sealedKey.BucketKeyCached });
                         return new SealedWrite(sealedKey.Key, new ObjectEncryption(SseMode.Kms, sealedKey.SealedKey, sealedKey.KeyId, contextBase64) { Cipher = cipher });
                     }
-                    catch (Exception e) when (AuditFailure(s.Audit, audit, keyRef, e))
+                    catch (Exception e) when (CofferTracing.Fail(span, e) || AuditFailure(s.Audit, audit, keyRef, e))
                     {
                         throw; // not reached, as above
                     }
@@ -174,6 +177,7 @@ public static class SseService
         if (enc.Mode is not (SseMode.Cos or SseMode.Kms))
             throw new ArgumentException($"The object is not sealed through the KMS (mode {enc.Mode}).", nameof(obj));
         var mode = enc.Mode == SseMode.Cos ? ModeCos : ModeKms;
+        using var span = CofferTracing.Source.StartActivity("coffer.kms.unseal")?.SetTag("coffer.sse", enc.Mode == SseMode.Cos ? "sse-cos" : "sse-kms");
         var clientContext = enc.Mode == SseMode.Kms && enc.KmsContext is not null ? SseRequest.ParseContext(enc.KmsContext) : null;
         var context = KmsContext(obj.Bucket, clientContext);
         var audit = AuditEntry(caller, "SseUnwrap", mode, obj.Bucket, obj.Key, context);
@@ -183,7 +187,7 @@ public static class SseService
             auditLog.Write(audit with { KeyId = opened.KeyId, KeyVersion = opened.KeyVersion, Cached = opened.BucketKeyCached });
             return opened.Key;
         }
-        catch (Exception e) when (AuditFailure(auditLog, audit, enc.KmsKeyId, e))
+        catch (Exception e) when (CofferTracing.Fail(span, e) || AuditFailure(auditLog, audit, enc.KmsKeyId, e))
         {
             throw; // not reached: the filter records the failure and lets the exception pass
         }
@@ -209,6 +213,7 @@ public static class SseService
     /// <summary>Writes the SSE response headers of a stored object in the caller's family.</summary>
     public static void WriteHeaders(RequestContext ctx, ObjectEncryption enc, string? customerKeyMd5)
     {
+        ctx.Sse = enc.Mode;
         switch (enc.Mode)
         {
             case SseMode.Cos:

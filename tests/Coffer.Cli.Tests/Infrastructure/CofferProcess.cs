@@ -78,15 +78,38 @@ public static class CofferProcess
     }
 
     /// <summary>Runs coffer to the end (at most 3 minutes) and collects what it printed.</summary>
-    public static async Task<CliResult> RunAsync(IReadOnlyDictionary<string, string?> env, IEnumerable<string> args, string? stdin = null, string? workingDirectory = null)
+    public static Task<CliResult> RunAsync(IReadOnlyDictionary<string, string?> env, IEnumerable<string> args, string? stdin = null, string? workingDirectory = null) =>
+        RunCoreAsync(env, args, stdin is null ? null : input => input.WriteAsync(stdin), workingDirectory);
+
+    /// <summary>Runs coffer to the end with <paramref name="stdin"/> as its standard input, byte for byte.</summary>
+    public static Task<CliResult> RunWithInputAsync(IReadOnlyDictionary<string, string?> env, IEnumerable<string> args, byte[] stdin, string? workingDirectory = null) =>
+        RunCoreAsync(env, args, input => input.BaseStream.WriteAsync(stdin).AsTask(), workingDirectory);
+
+    private static async Task<CliResult> RunCoreAsync(IReadOnlyDictionary<string, string?> env, IEnumerable<string> args, Func<StreamWriter, Task>? writeInput, string? workingDirectory)
     {
         using var process = Process.Start(StartInfo(env, args, workingDirectory))!;
         var output = new MemoryStream();
         var copyOut = process.StandardOutput.BaseStream.CopyToAsync(output);
         var error = process.StandardError.ReadToEndAsync();
-        if (stdin is not null)
-            await process.StandardInput.WriteAsync(stdin);
-        process.StandardInput.Close();
+        if (writeInput is not null)
+        {
+            try
+            {
+                await writeInput(process.StandardInput);
+                await process.StandardInput.BaseStream.FlushAsync();
+            }
+            catch (IOException)
+            {
+                // coffer stopped reading (it refused the command): its exit code and output tell why.
+            }
+        }
+        try
+        {
+            process.StandardInput.Close();
+        }
+        catch (IOException)
+        {
+        }
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
         try
         {

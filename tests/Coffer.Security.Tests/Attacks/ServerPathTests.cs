@@ -41,6 +41,6 @@ public sealed class ServerPathTests(TenantsFixture t)
         using var http = t.Http();
         using var response = await http.GetAsync("/_coffer/health".Insert(0, t.Server.HttpsUrl.ToString().TrimEnd('/')));
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        Assert.Equal("ok\n", await response.Content.ReadAsStringAsync());
+        Assert.Equal("""{"status":"ok"}""", await response.Content.ReadAsStringAsync());
     }
 }
