@@ -253,6 +253,8 @@ public sealed class CofferServer : IAsyncDisposable
         var scrub = options.ScrubInterval is { } scrubEvery
             ? new ScheduledScrub(store, blobs, scrubEvery / options.TimeScale, options.ScrubBytesPerSecond, nodeId, log)
             : null;
+        if (scrub is not null)
+            metrics.ObserveScrub(scrub);
         var dispatcher = new RequestDispatcher(services);
         app.Run(dispatcher.HandleAsync);
         await app.StartAsync(ct);

@@ -66,6 +66,13 @@ public sealed class ScrubTests
             Assert.Contains("does not match the checksum", finding.Problem);
             Assert.Contains(f.Log.Lines, l => l.Contains($"Scrub: {bucket}/{damaged} (version null) is damaged", StringComparison.Ordinal));
             Assert.DoesNotContain(f.Log.Lines, l => l.Contains($"Scrub: {bucket}/fine", StringComparison.Ordinal) || l.Contains($"Scrub: {bucket}/small", StringComparison.Ordinal));
+
+            // The node running the scheduled scrub reports it as metrics.
+            var samples = await Prometheus.ScrapeAsync(f);
+            Assert.True(samples.Single(x => x.Name == "coffer_scrub_damaged").Value >= 1);
+            Assert.True(samples.Single(x => x.Name == "coffer_scrub_objects").Value >= 3);
+            Assert.True(samples.Single(x => x.Name == "coffer_scrub_bytes").Value >= 200_000);
+            Assert.True(samples.Single(x => x.Name == "coffer_scrub_completed_total").Value >= 1);
         }
         finally
         {

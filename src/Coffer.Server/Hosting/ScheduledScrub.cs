@@ -10,7 +10,8 @@ namespace Coffer.Server.Hosting;
 /// leased job in bounded passes: each pass continues the current scrub for at most <see cref="PassBudget"/> and
 /// saves its progress, so one node runs it at a time, a node that stops or dies leaves the rest to the next holder,
 /// and a pass run twice re-reads a few objects, nothing worse. Damaged objects are logged as errors as they are
-/// found and stay in the saved progress (<c>coffer admin scrub --status</c>).
+/// found and stay in the saved progress (<c>coffer admin scrub --status</c>); the node that runs it reports them as
+/// metrics (<see cref="Telemetry.CofferMetrics.ObserveScrub"/>).
 /// </summary>
 public sealed class ScheduledScrub : IAsyncDisposable
 {
@@ -51,6 +52,14 @@ public sealed class ScheduledScrub : IAsyncDisposable
     /// <summary>The longest a pass runs before it saves its progress and gives the node back (the pass period).</summary>
     public TimeSpan PassBudget { get; }
 
+    /// <summary>The progress of the current (or last) scrub as this node last ran or read it; null before its first pass.</summary>
+    public ScrubProgress? Last { get; private set; }
+
+    /// <summary>Scrubs this node has finished.</summary>
+    public long Completed => Interlocked.Read(ref _completed);
+
+    private long _completed;
+
     /// <summary>The leased job (tests run passes with <see cref="LeasedJob.RunOnceAsync"/>).</summary>
     public LeasedJob Job => _job;
 
@@ -74,6 +83,7 @@ public sealed class ScheduledScrub : IAsyncDisposable
     public async Task<ScrubResult?> RunPassAsync(CancellationToken ct = default)
     {
         var last = await _scrubber.GetProgressAsync(null, deep: false, ct).ConfigureAwait(false);
+        Last = last ?? Last;
         var restart = false;
         if (last is { Completed: not null })
         {
@@ -81,8 +91,12 @@ public sealed class ScheduledScrub : IAsyncDisposable
                 return null;
             restart = true;
         }
-        return await _scrubber.RunAsync(new ScrubRequest(Bucket: null, Deep: false, RateBytesPerSecond: _rate, Restart: restart, Budget: PassBudget), null, ct)
+        var result = await _scrubber.RunAsync(new ScrubRequest(Bucket: null, Deep: false, RateBytesPerSecond: _rate, Restart: restart, Budget: PassBudget), null, ct)
             .ConfigureAwait(false);
+        Last = result.Progress;
+        if (result.Finished)
+            Interlocked.Increment(ref _completed);
+        return result;
     }
 
     /// <summary>Stops the schedule; a pass under way saves its progress.</summary>

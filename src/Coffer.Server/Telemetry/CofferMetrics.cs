@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using Coffer.Crypto.Kms;
+using Coffer.Server.Hosting;
 using Coffer.Server.Pipeline;
 using Coffer.Server.Routing;
 using Coffer.Storage;
@@ -79,6 +80,18 @@ public sealed class CofferMetrics : IDisposable
         }, "{lookup}", "Bucket-key cache lookups of SSE-KMS and SSE-COS: hits made no KMS call, misses made one.");
         Meter.CreateObservableUpDownCounter("coffer.kms.bucket_key_cache.entries", () => (long)envelope.CachedCount, "{entry}", "Bucket keys held unwrapped now.");
         Meter.CreateObservableUpDownCounter("coffer.uploads.active", () => (long)uploads.Active, "{request}", "Request bodies being received now (limit: --max-concurrent-uploads).");
+    }
+
+    /// <summary>
+    /// Observes the scheduled scrub on this node (<c>--scrub-interval</c>): what the current or last scrub checked and
+    /// found, as this node last ran or read it (the node holding the job's lease is the one that knows).
+    /// </summary>
+    public void ObserveScrub(ScheduledScrub scrub)
+    {
+        Meter.CreateObservableUpDownCounter("coffer.scrub.objects", () => scrub.Last?.Objects ?? 0, "{object}", "Objects checked by the current (or last) scheduled scrub.");
+        Meter.CreateObservableUpDownCounter("coffer.scrub.bytes", () => scrub.Last?.Bytes ?? 0, "By", "Stored bytes read by the current (or last) scheduled scrub.");
+        Meter.CreateObservableUpDownCounter("coffer.scrub.damaged", () => scrub.Last?.Damaged ?? 0, "{object}", "Damaged objects found by the current (or last) scheduled scrub; each is logged and listed by coffer admin scrub --status.");
+        Meter.CreateObservableCounter("coffer.scrub.completed", () => scrub.Completed, "{scrub}", "Scheduled scrubs this node finished.");
     }
 
     /// <summary>Records one answered request. Allocation-free: every tag value is a precomputed string.</summary>
