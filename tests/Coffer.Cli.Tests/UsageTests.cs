@@ -44,7 +44,7 @@ public sealed class UsageTests : IDisposable
     [Theory]
     [InlineData("cp a.txt cos://b/k --sse-c-key c2hvcnQ=", "32 bytes")]
     [InlineData("cp a.txt cos://b/k --sse-c-key not*base64", "base64")]
-    [InlineData("cp a.txt cos://b/k --sse-c-key @a.txt", "32 raw bytes")]
+    [InlineData("cp a.txt cos://b/k --sse-c-key @a.txt", "neither a 32-byte key nor its base64")]
     [InlineData("cp a.txt cos://b/k --sse AES256 --sse-c-key MDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDE=", "cannot be combined")]
     [InlineData("cp a.txt cos://b/k --sse AES256 --sse-kms-key-id k", "cos/kms")]
     [InlineData("cp a.txt cos://b/k --sse-context not-json", "JSON object")]
