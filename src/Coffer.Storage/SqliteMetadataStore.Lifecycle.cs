@@ -29,12 +29,7 @@ public sealed partial class SqliteMetadataStore
             cmd.Parameters.AddWithValue("$after", Db(after));
             cmd.Parameters.AddWithValue("$limit", limit);
             using var reader = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
-            var buckets = new List<BucketRecord>();
-            while (reader.Read())
-            {
-                buckets.Add(ReadBucket(reader));
-            }
-            return buckets;
+            return ReadBuckets(reader);
         }, ct);
     }
 

@@ -285,12 +285,7 @@ public sealed partial class SqliteMetadataStore : IMetadataBackend
             using var cmd = s.Command($"SELECT {BucketColumns} FROM buckets WHERE owner = $owner ORDER BY name;");
             cmd.Parameters.AddWithValue("$owner", owner);
             using var reader = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
-            var buckets = new List<BucketRecord>();
-            while (reader.Read())
-            {
-                buckets.Add(ReadBucket(reader));
-            }
-            return buckets;
+            return ReadBuckets(reader);
         }, ct);
     }
 
@@ -339,6 +334,17 @@ public sealed partial class SqliteMetadataStore : IMetadataBackend
             cmd.Parameters.AddWithValue("$kms", Db(encryption?.KmsKeyId));
             return await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false) == 1;
         }, ct);
+    }
+
+    /// <summary>Every bucket row the reader holds, in its order.</summary>
+    private static List<BucketRecord> ReadBuckets(SqliteDataReader reader)
+    {
+        var buckets = new List<BucketRecord>();
+        while (reader.Read())
+        {
+            buckets.Add(ReadBucket(reader));
+        }
+        return buckets;
     }
 
     private static BucketRecord ReadBucket(SqliteDataReader r) => new(

@@ -34,12 +34,7 @@ public sealed partial class PostgresMetadataStore
             Text(cmd, "after", after);
             Int(cmd, "limit", limit);
             await using var reader = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
-            var buckets = new List<BucketRecord>();
-            while (await reader.ReadAsync(ct).ConfigureAwait(false))
-            {
-                buckets.Add(ReadBucket(reader));
-            }
-            return buckets;
+            return await ReadBucketsAsync(reader, ct).ConfigureAwait(false);
         }, ct);
     }
 

@@ -242,12 +242,7 @@ public sealed partial class PostgresMetadataStore : IMetadataBackend
             await using var cmd = s.Command($"SELECT {BucketColumns} FROM buckets WHERE owner = @owner ORDER BY name;");
             Text(cmd, "owner", owner);
             await using var reader = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
-            var buckets = new List<BucketRecord>();
-            while (await reader.ReadAsync(ct).ConfigureAwait(false))
-            {
-                buckets.Add(ReadBucket(reader));
-            }
-            return buckets;
+            return await ReadBucketsAsync(reader, ct).ConfigureAwait(false);
         }, ct);
     }
 
@@ -304,6 +299,17 @@ public sealed partial class PostgresMetadataStore : IMetadataBackend
             Text(cmd, "kms", encryption?.KmsKeyId);
             return await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false) == 1;
         }, ct);
+    }
+
+    /// <summary>Every bucket row the reader holds, in its order.</summary>
+    private static async Task<List<BucketRecord>> ReadBucketsAsync(NpgsqlDataReader reader, CancellationToken ct)
+    {
+        var buckets = new List<BucketRecord>();
+        while (await reader.ReadAsync(ct).ConfigureAwait(false))
+        {
+            buckets.Add(ReadBucket(reader));
+        }
+        return buckets;
     }
 
     private static BucketRecord ReadBucket(NpgsqlDataReader r) => new(
