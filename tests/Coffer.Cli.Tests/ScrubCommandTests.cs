@@ -132,6 +132,11 @@ public sealed class ScrubCommandTests(CliServerFixture f)
         Directory.CreateDirectory(empty);
         Assert.Contains("no metadata database", (await f.RunAsync("admin", "scrub", "--data", empty)).Fails(1));
         Assert.False(File.Exists(Path.Combine(empty, "meta.db")), "a scrub must not create a database where there was none");
+        // --deep needs the root key: a folder without one, over the server's own database, is refused before reading anything.
+        var database = new DataFolder(f.DataDirectory).DatabasePath;
+        var noKey = await f.RunWithAsync(new Dictionary<string, string?> { ["COFFER_ROOT_KEY"] = null },
+            "admin", "scrub", "--deep", "--data", empty, "--metadata", "sqlite:" + database);
+        Assert.Contains("--deep needs the root key", noKey.Fails(1));
         var bucket = await f.CreateBucketAsync("scrub");
         Assert.Contains("has run yet", (await f.RunAsync("admin", "scrub", "--bucket", bucket, "--status", "--data", f.DataDirectory)).Fails(1));
     }

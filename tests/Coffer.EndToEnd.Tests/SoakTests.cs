@@ -71,6 +71,23 @@ public sealed partial class SoakTests
         Assert.True(Figure(run.Output, "corrupt") > 0, run.Output);
     }
 
+    [Fact]
+    public async Task Bad_options_are_usage_errors_that_say_what_to_write()
+    {
+        foreach (var (args, expected) in new[]
+        {
+            (new[] { "--kills", "0" }, "--kills must be a whole number of at least 1"),
+            (new[] { "--uptime", "4-1" }, "--uptime must be MIN-MAX seconds"),
+            (new[] { "--clients" }, "--clients needs a value"),
+            (new[] { "--kill", "3" }, "unknown option --kill"),
+        })
+        {
+            var run = await SoakAsync(args);
+            Assert.True(run.ExitCode == 2, run.Output);
+            Assert.Contains(expected, run.Output);
+        }
+    }
+
     [PostgresFact]
     public async Task Two_kills_of_a_node_on_postgresql_and_rgw_lose_and_corrupt_nothing()
     {
