@@ -393,7 +393,7 @@ public sealed class LifecycleTests : IAsyncLifetime
 
     // ---------------------------------------------------------------- helpers
 
-    private static LifecycleRule ExpireRule(string id, string prefix, int days) => new()
+    internal static LifecycleRule ExpireRule(string id, string prefix, int days) => new()
     {
         Id = id,
         Filter = new LifecycleFilter { Prefix = prefix },
@@ -401,7 +401,7 @@ public sealed class LifecycleTests : IAsyncLifetime
         Expiration = new LifecycleRuleExpiration { Days = days },
     };
 
-    private static Task PutRulesAsync(AmazonS3Client s3, string bucket, params LifecycleRule[] rules) =>
+    internal static Task PutRulesAsync(AmazonS3Client s3, string bucket, params LifecycleRule[] rules) =>
         s3.PutLifecycleConfigurationAsync(new PutLifecycleConfigurationRequest { BucketName = bucket, Configuration = new LifecycleConfiguration { Rules = [.. rules] } });
 
     private static async Task<string> NewBucketAsync(AmazonS3Client s3)
