@@ -205,7 +205,15 @@ public sealed class LifecycleTests : IAsyncLifetime
         await PutAsync("sized/199", 199);
         await PutAsync("cold/a");
         await PutAsync("big/a", 128 * 1024);
-        var doomed = (await s3.InitiateMultipartUploadAsync(bucket, "uploads/u")).UploadId;
+        var beforeInitiate = DateTime.UtcNow + _clock.Offset;
+        var initiated = await s3.InitiateMultipartUploadAsync(bucket, "uploads/u");
+        var doomed = initiated.UploadId;
+        // The enabled rule's id and date, not the disabled one's (which would abort a day earlier).
+        Assert.Equal("abort", initiated.AbortRuleId);
+        // Two (scaled) days after initiation, to the second (an HTTP date).
+        Assert.InRange(initiated.AbortDate!.Value.ToUniversalTime(), beforeInitiate + 2 * Day - TimeSpan.FromSeconds(1), DateTime.UtcNow + _clock.Offset + 2 * Day + TimeSpan.FromSeconds(1));
+        var parts = await s3.ListPartsAsync(new ListPartsRequest { BucketName = bucket, Key = "uploads/u", UploadId = doomed });
+        Assert.Equal(("abort", initiated.AbortDate), (parts.AbortRuleId, parts.AbortDate));
         // Just outside.
         await PutAsync("log/a");
         await PutAsync("Logs/a");
@@ -219,7 +227,9 @@ public sealed class LifecycleTests : IAsyncLifetime
         await PutAsync("big/small", 128 * 1024 - 1);
         await PutAsync("logs/a-day-younger");
         await PutAsync("cold/a-day-younger");
-        var kept = (await s3.InitiateMultipartUploadAsync(bucket, "uploadsX/u")).UploadId;
+        var keptInitiated = await s3.InitiateMultipartUploadAsync(bucket, "uploadsX/u");
+        var kept = keptInitiated.UploadId;
+        Assert.Null(keptInitiated.AbortRuleId);
 
         // "A day younger": as if written one (scaled) day after the others.
         foreach (var key in new[] { "logs/a-day-younger", "cold/a-day-younger" })

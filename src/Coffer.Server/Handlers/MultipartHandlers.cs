@@ -63,6 +63,7 @@ public static class MultipartHandlers
 
         SseService.WriteHeaders(ctx, upload.Encryption, sse.Customer?.KeyMd5);
         PartChecksums.WriteUploadHeaders(ctx, upload);
+        LifecycleRules.WriteAbortHeaders(ctx, upload, s.Options.TimeScale);
         using var xml = new XmlDoc("InitiateMultipartUploadResult");
         xml.Element("Bucket", bucket.Name).Element("Key", upload.Key).Element("UploadId", upload.UploadId);
         await xml.WriteAsync(ctx.Response);
@@ -234,6 +235,7 @@ public static class MultipartHandlers
             ?? throw Multipart.NoSuchUpload(ctx);
 
         var upload = listing.Upload;
+        LifecycleRules.WriteAbortHeaders(ctx, upload, s.Options.TimeScale);
         using var xml = new XmlDoc("ListPartsResult");
         xml.Element("Bucket", upload.Bucket);
         WriteEncodingType(xml, ctx, encode);

@@ -95,17 +95,34 @@ public static class LifecycleRules
     }
 
     /// <summary>The Enabled rule that makes an upload of this key initiated then due to be aborted at <paramref name="now"/>, or null.</summary>
-    public static LifecycleRule? AbortDue(BucketLifecycle lifecycle, MultipartUpload upload, DateTimeOffset now, double timeScale)
+    public static LifecycleRule? AbortDue(BucketLifecycle lifecycle, MultipartUpload upload, DateTimeOffset now, double timeScale) =>
+        AbortAt(lifecycle, upload, timeScale) is { } abort && abort.At <= now ? abort.Rule : null;
+
+    /// <summary>When the earliest Enabled AbortIncompleteMultipartUpload rule naming the upload's key aborts it, and that rule; null when none does.</summary>
+    public static (DateTimeOffset At, LifecycleRule Rule)? AbortAt(BucketLifecycle? lifecycle, MultipartUpload upload, double timeScale)
     {
-        foreach (var rule in lifecycle.Rules)
+        (DateTimeOffset At, LifecycleRule Rule)? earliest = null;
+        foreach (var rule in lifecycle?.Rules ?? [])
         {
             // Rules with tag or size filters cannot carry an abort (LifecycleXml refuses them): the prefix decides.
             if (rule.Enabled && rule.AbortIncompleteUploadDays is { } days && rule.Tags.Count == 0 && rule.SizeGreaterThan is null
                 && rule.SizeLessThan is null && upload.Key.StartsWith(rule.Prefix, StringComparison.Ordinal)
-                && DueAfter(upload.Initiated, days, timeScale) <= now)
-                return rule;
+                && DueAfter(upload.Initiated, days, timeScale) is var at && (earliest is null || at < earliest.Value.At))
+                earliest = (at, rule);
         }
-        return null;
+        return earliest;
+    }
+
+    /// <summary>
+    /// <c>x-amz-abort-date</c> and <c>x-amz-abort-rule-id</c> (COS: <c>x-cos-…</c>) on CreateMultipartUpload and ListParts, when a
+    /// lifecycle rule will abort the upload: the date it becomes due, as S3 sends it.
+    /// </summary>
+    public static void WriteAbortHeaders(RequestContext ctx, MultipartUpload upload, double timeScale)
+    {
+        if (AbortAt(ctx.Bucket?.Lifecycle, upload, timeScale) is not { } abort)
+            return;
+        ctx.SetFamilyHeader("abort-date", XmlText.HttpDate(abort.At));
+        ctx.SetFamilyHeader("abort-rule-id", abort.Rule.Id);
     }
 
     /// <summary>How cold a class is: STANDARD 0, the infrequent-access and tiering classes 1, ARCHIVE 2, DEEP_ARCHIVE 3.</summary>
