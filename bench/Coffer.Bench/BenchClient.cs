@@ -66,6 +66,38 @@ internal sealed class BenchClient : IDisposable
         await EnsureAsync(response);
     }
 
+    /// <summary>HEADs an object; throws unless it exists.</summary>
+    public async Task HeadAsync(string bucket, string key)
+    {
+        using var request = Build(HttpMethod.Head, bucket, key, Mode.Plain);
+        using var response = await _http.SendAsync(request);
+        await EnsureAsync(response);
+    }
+
+    /// <summary>GET Service (ListBuckets); returns the size of the answer in bytes.</summary>
+    public async Task<int> ListBucketsAsync()
+    {
+        using var request = Build(HttpMethod.Get, "", null, Mode.Plain);
+        using var response = await _http.SendAsync(request);
+        await EnsureAsync(response);
+        return (await response.Content.ReadAsByteArrayAsync()).Length;
+    }
+
+    /// <summary>One page of ListObjects (marker paging, up to 1,000 keys): how many keys it held and the marker of the next page, null at the end.</summary>
+    public async Task<(int Keys, string? Next)> ListPageAsync(string bucket, string? marker)
+    {
+        var query = new List<KeyValuePair<string, string>> { new("max-keys", "1000") };
+        if (marker is not null)
+            query.Add(new("marker", marker));
+        using var request = Build(HttpMethod.Get, bucket, null, Mode.Plain, query);
+        using var response = await _http.SendAsync(request);
+        await EnsureAsync(response);
+        var xml = System.Xml.Linq.XDocument.Parse(await response.Content.ReadAsStringAsync());
+        var keys = xml.Descendants().Where(e => e.Name.LocalName == "Key").Select(e => e.Value).ToList();
+        var truncated = xml.Descendants().FirstOrDefault(e => e.Name.LocalName == "IsTruncated")?.Value == "true";
+        return (keys.Count, truncated && keys.Count > 0 ? keys[^1] : null);
+    }
+
     /// <summary>GETs (a range of) an object and discards the bytes; returns how many arrived.</summary>
     public async Task<long> GetAsync(string bucket, string key, Mode mode, (long From, long To)? range = null, CancellationToken ct = default)
     {
@@ -83,10 +115,11 @@ internal sealed class BenchClient : IDisposable
         return total;
     }
 
-    private HttpRequestMessage Build(HttpMethod method, string bucket, string? key, Mode mode)
+    private HttpRequestMessage Build(HttpMethod method, string bucket, string? key, Mode mode, List<KeyValuePair<string, string>>? query = null)
     {
         var path = "/" + bucket + (key is null ? "" : "/" + key);
-        var request = new HttpRequestMessage(method, new Uri(_base, path));
+        var target = query is null ? path : path + "?" + string.Join('&', query.Select(p => Uri.EscapeDataString(p.Key) + "=" + Uri.EscapeDataString(p.Value)));
+        var request = new HttpRequestMessage(method, new Uri(_base, target));
         var signed = new List<KeyValuePair<string, string>> { new("host", _base.Authority) };
         void Add(string name, string value)
         {
@@ -112,13 +145,15 @@ internal sealed class BenchClient : IDisposable
         }
         if (_sigV4)
         {
+            if (query is not null)
+                throw new NotSupportedException("the bench signs queries with the COS signature only");
             Add("x-amz-date", SigV4Signer.FormatAmzDate(DateTimeOffset.UtcNow));
             Add("x-amz-content-sha256", SigV4Signer.UnsignedPayload);
             request.Headers.TryAddWithoutValidation("Authorization", SigV4Signer.Sign(_accessKey, _secretKey, "us-east-1", "s3", method.Method, path, signed));
             return request;
         }
         var start = DateTimeOffset.UtcNow.AddSeconds(-60);
-        request.Headers.TryAddWithoutValidation("Authorization", CosV5Signer.Sign(_accessKey, _secretKey, method.Method, path, [], signed, start, start.AddHours(2)));
+        request.Headers.TryAddWithoutValidation("Authorization", CosV5Signer.Sign(_accessKey, _secretKey, method.Method, path, query ?? [], signed, start, start.AddHours(2)));
         return request;
     }
 

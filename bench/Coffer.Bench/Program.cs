@@ -16,13 +16,16 @@ var jsonIndex = Array.IndexOf(args, "--json");
 var jsonPath = jsonIndex >= 0 && jsonIndex + 1 < args.Length ? args[jsonIndex + 1] : null;
 var onlyIndex = Array.IndexOf(args, "--only");
 string[] sections = ["large", "small", "range", "transfer", "memory"];
+// "scale" fills a bucket with up to a million objects: asked for by name only.
+string[] optionalSections = ["scale"];
 var only = onlyIndex >= 0 && onlyIndex + 1 < args.Length ? args[onlyIndex + 1].Split(',') : sections;
 if (args.Contains("--help") || args.Any(a => a.StartsWith("--", StringComparison.Ordinal) && a is not ("--quick" or "--json" or "--only" or "--sizes" or "--trials" or "--modes" or "--streams"
-        or "--remote" or "--postgres" or "--s3-endpoint" or "--nodes" or "--small-seconds"))
-    || only.Any(s => !sections.Contains(s)))
+        or "--remote" or "--postgres" or "--s3-endpoint" or "--nodes" or "--small-seconds" or "--scale-objects"))
+    || only.Any(s => !sections.Contains(s) && !optionalSections.Contains(s)))
 {
     Console.WriteLine("usage: dotnet run -c Release --project bench/Coffer.Bench -- [--quick] [--json PATH] [--only SECTION[,SECTION...]] [--sizes MIB[,MIB...]] [--trials N] [--modes plain,sse-cos,sse-kms,sse-c] [--streams 1,4]");
-    Console.WriteLine($"sections: {string.Join(", ", sections)} (all by default)");
+    Console.WriteLine($"sections: {string.Join(", ", sections)} (all by default); {string.Join(", ", optionalSections)} only when named");
+    Console.WriteLine("scale: --only scale [--scale-objects 10000,100000,1000000] (quick: 1000,10000)");
     Console.WriteLine("remote: --remote [--postgres CONNSTRING] [--s3-endpoint URL] [--nodes 1,2,3] [--small-seconds 2] (sections large,small; modes plain,sse-cos)");
     return args.Contains("--help") ? 0 : 2;
 }
@@ -71,6 +74,26 @@ const string accessKey = "AKIDBENCHMARK000000000000000000000000";
 const string secretKey = "BenchmarkSecretKey0123456789abcdefghijk";
 var report = new Report();
 var total = Stopwatch.StartNew();
+if (Wanted("scale"))
+{
+    // Its own servers, one data folder per size; run alone (--only scale) so the other sections do not share the disk.
+    try
+    {
+        var counts = Option("--scale-objects")?.Split(',').Select(int.Parse).ToArray() ?? (quick ? [1_000, 10_000] : [10_000, 100_000, 1_000_000]);
+        Console.WriteLine($"Coffer benchmark, cost as the data grows, {Environment.ProcessorCount} cores, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC");
+        await new ScaleScenario(report, root, accessKey, secretKey, counts).RunAsync();
+    }
+    finally
+    {
+        try { Directory.Delete(root, recursive: true); } catch (IOException) { }
+    }
+    report.Print(Console.Out);
+    if (jsonPath is not null)
+        report.WriteJson(jsonPath);
+    Console.WriteLine();
+    Console.WriteLine($"finished in {total.Elapsed.TotalSeconds:0} s");
+    return 0;
+}
 try
 {
     await using var coffer = await ServerProcess.StartCofferAsync(Path.Combine(root, "data"), accessKey, secretKey);
