@@ -65,6 +65,11 @@ public sealed class SqliteLifecycleTests() : LifecycleContract<SqliteMetadataSto
 [RequiresEngine(Engines.PostgresVariable)]
 public sealed class PostgresLifecycleTests(PostgresEngine engine) : LifecycleContract<PostgresMetadataStore>(engine), IClassFixture<PostgresEngine>;
 
+public sealed class SqlitePolicyTests() : PolicyContract<SqliteMetadataStore>(new SqliteEngine());
+
+[RequiresEngine(Engines.PostgresVariable)]
+public sealed class PostgresPolicyTests(PostgresEngine engine) : PolicyContract<PostgresMetadataStore>(engine), IClassFixture<PostgresEngine>;
+
 /// <summary><see cref="BlobLedgerContract"/> on PostgreSQL: two <see cref="PostgresMetadataStore"/> instances on one database are two nodes.</summary>
 [RequiresEngine(Engines.PostgresVariable)]
 public sealed class PostgresBlobLedgerTests(PostgresEngine engine) : BlobLedgerContract, IClassFixture<PostgresEngine>
