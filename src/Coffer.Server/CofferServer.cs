@@ -211,6 +211,7 @@ public sealed class CofferServer : IAsyncDisposable
         if (otlp is not null)
             _ = app.Services.GetRequiredService<TracerProvider>();   // listening from the first request on
         var meteredBlobs = new MeteredBlobStore(blobs, metrics);
+        store.CallObserver = metrics;
         var kmsKeys = options.WrapKmsKeys?.Invoke(store) ?? store;
         if (tightened > 0)
             log.LogWarning("The data folder {Root} was readable by other users: made {Count} entries owner-only (folders 0700, files 0600).", folder.Root, tightened);

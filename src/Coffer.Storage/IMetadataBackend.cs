@@ -11,4 +11,6 @@ namespace Coffer.Storage;
 /// <remarks>Implemented by <see cref="SqliteMetadataStore"/> (the embedded default) and <see cref="Postgres.PostgresMetadataStore"/> (several nodes on one database).</remarks>
 public interface IMetadataBackend : IMetadataStore, IMultipartStore, IKmsKeyStore, IRekeyJobStore, IKeyMaterialScrubber, IBlobLedger, IJobLeases, IAsyncDisposable
 {
+    /// <summary>Told of every call the backend runs (its timing and outcome); null (the default) when nobody watches.</summary>
+    IMetadataCallObserver? CallObserver { get; set; }
 }

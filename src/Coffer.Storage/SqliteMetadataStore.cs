@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using Coffer.Crypto.Kms;
 using Microsoft.Data.Sqlite;
@@ -393,9 +394,13 @@ public sealed partial class SqliteMetadataStore : IMetadataBackend
         }
     }
 
-    /// <summary>Runs <paramref name="work"/> as one write transaction (BEGIN IMMEDIATE … COMMIT).</summary>
-    private async Task<T> WriteAsync<T>(Func<Session, CancellationToken, Task<T>> work, CancellationToken ct)
+    /// <inheritdoc />
+    public IMetadataCallObserver? CallObserver { get; set; }
+
+    /// <summary>Runs <paramref name="work"/> as one write transaction (BEGIN IMMEDIATE … COMMIT), reported as <paramref name="call"/>.</summary>
+    private async Task<T> WriteAsync<T>(Func<Session, CancellationToken, Task<T>> work, CancellationToken ct, [CallerMemberName] string call = "")
     {
+        var start = Stopwatch.GetTimestamp();
         await _writeGate.WaitAsync(ct).ConfigureAwait(false);
         try
         {
@@ -403,7 +408,13 @@ public sealed partial class SqliteMetadataStore : IMetadataBackend
             using var tx = connection.BeginTransaction(deferred: false);
             var result = await work(new Session(connection, tx), ct).ConfigureAwait(false);
             tx.Commit();
+            MetadataCalls.Report(CallObserver, call, start);
             return result;
+        }
+        catch (Exception e)
+        {
+            MetadataCalls.Report(CallObserver, call, start, e);
+            throw;
         }
         finally
         {
@@ -417,16 +428,17 @@ public sealed partial class SqliteMetadataStore : IMetadataBackend
     /// whose loss in a power cut leaves an orphan blob of an unacknowledged write for the sweep: the next
     /// ordinary (FULL) commit fsyncs the WAL, and these rows with it.
     /// </summary>
-    private Task<T> WriteRelaxedAsync<T>(Func<Session, CancellationToken, Task<T>> work, CancellationToken ct) =>
-        WriteWithPragmasAsync("PRAGMA synchronous = NORMAL;", "PRAGMA synchronous = FULL;", work, ct);
+    private Task<T> WriteRelaxedAsync<T>(Func<Session, CancellationToken, Task<T>> work, CancellationToken ct, [CallerMemberName] string call = "") =>
+        WriteWithPragmasAsync("PRAGMA synchronous = NORMAL;", "PRAGMA synchronous = FULL;", work, ct, call);
 
     /// <summary>
     /// A write transaction on a connection whose pragmas are changed for it alone: <paramref name="set"/> before the
     /// transaction (pragmas such as these must be set outside one), <paramref name="reset"/> after it, so the pooled
     /// connection goes back as every other. A connection whose reset fails has its pragmas applied again on its next open.
     /// </summary>
-    private async Task<T> WriteWithPragmasAsync<T>(string set, string reset, Func<Session, CancellationToken, Task<T>> work, CancellationToken ct)
+    private async Task<T> WriteWithPragmasAsync<T>(string set, string reset, Func<Session, CancellationToken, Task<T>> work, CancellationToken ct, [CallerMemberName] string call = "")
     {
+        var start = Stopwatch.GetTimestamp();
         await _writeGate.WaitAsync(ct).ConfigureAwait(false);
         try
         {
@@ -441,6 +453,7 @@ public sealed partial class SqliteMetadataStore : IMetadataBackend
                 using var tx = connection.BeginTransaction(deferred: false);
                 var result = await work(new Session(connection, tx), ct).ConfigureAwait(false);
                 tx.Commit();
+                MetadataCalls.Report(CallObserver, call, start);
                 return result;
             }
             finally
@@ -458,6 +471,11 @@ public sealed partial class SqliteMetadataStore : IMetadataBackend
                 }
             }
         }
+        catch (Exception e)
+        {
+            MetadataCalls.Report(CallObserver, call, start, e);
+            throw;
+        }
         finally
         {
             _writeGate.Release();
@@ -465,20 +483,41 @@ public sealed partial class SqliteMetadataStore : IMetadataBackend
     }
 
     /// <summary>Runs <paramref name="work"/> on its own connection, without a transaction (a single statement reads a consistent snapshot).</summary>
-    private async Task<T> ReadAsync<T>(Func<Session, CancellationToken, Task<T>> work, CancellationToken ct)
+    private async Task<T> ReadAsync<T>(Func<Session, CancellationToken, Task<T>> work, CancellationToken ct, [CallerMemberName] string call = "")
     {
-        await using var connection = await OpenConnectionAsync(ct).ConfigureAwait(false);
-        return await work(new Session(connection, null), ct).ConfigureAwait(false);
+        var start = Stopwatch.GetTimestamp();
+        try
+        {
+            await using var connection = await OpenConnectionAsync(ct).ConfigureAwait(false);
+            var result = await work(new Session(connection, null), ct).ConfigureAwait(false);
+            MetadataCalls.Report(CallObserver, call, start);
+            return result;
+        }
+        catch (Exception e)
+        {
+            MetadataCalls.Report(CallObserver, call, start, e);
+            throw;
+        }
     }
 
     /// <summary>Runs <paramref name="work"/> in a read transaction, so several statements see one snapshot.</summary>
-    private async Task<T> ReadSnapshotAsync<T>(Func<Session, CancellationToken, Task<T>> work, CancellationToken ct)
+    private async Task<T> ReadSnapshotAsync<T>(Func<Session, CancellationToken, Task<T>> work, CancellationToken ct, [CallerMemberName] string call = "")
     {
-        await using var connection = await OpenConnectionAsync(ct).ConfigureAwait(false);
-        using var tx = connection.BeginTransaction(deferred: true);
-        var result = await work(new Session(connection, tx), ct).ConfigureAwait(false);
-        tx.Commit();
-        return result;
+        var start = Stopwatch.GetTimestamp();
+        try
+        {
+            await using var connection = await OpenConnectionAsync(ct).ConfigureAwait(false);
+            using var tx = connection.BeginTransaction(deferred: true);
+            var result = await work(new Session(connection, tx), ct).ConfigureAwait(false);
+            tx.Commit();
+            MetadataCalls.Report(CallObserver, call, start);
+            return result;
+        }
+        catch (Exception e)
+        {
+            MetadataCalls.Report(CallObserver, call, start, e);
+            throw;
+        }
     }
 
     /// <summary>A connection and its transaction, if any; makes commands bound to both.</summary>

@@ -61,6 +61,11 @@ public sealed class MetricsTests : IAsyncLifetime
         Assert.Equal(1, Delta(before, after, "coffer_blob_calls_total", ("call", "commit"), ("outcome", "ok")));
         Assert.True(Delta(before, after, "coffer_blob_calls_total", ("call", "open"), ("outcome", "ok")) >= 1);
         Assert.Equal(0, Delta(before, after, "coffer_blob_calls_total", ("outcome", "error")));
+        // Each of the 6 requests read its bucket; each GET its object row (the 404 too); each PUT wrote one.
+        Assert.True(Delta(before, after, "coffer_metadata_calls_total", ("call", "GetBucket"), ("outcome", "ok")) >= 6);
+        Assert.True(Delta(before, after, "coffer_metadata_calls_total", ("call", "GetObject"), ("outcome", "ok")) >= 3);
+        Assert.True(Delta(before, after, "coffer_metadata_duration_seconds_count", ("call", "GetObject")) >= 3);
+        Assert.Equal(0, Delta(before, after, "coffer_metadata_calls_total", ("outcome", "error")));
         // The scrapes themselves are requests too, under their own name.
         Assert.True(Delta(before, after, "coffer_requests_total", ("operation", "Metrics"), ("status", "200")) >= 1);
     }

@@ -17,7 +17,7 @@ namespace Coffer.Server.Telemetry;
 /// already count (KMS calls, cache hits and misses, upload slots) are observed when a scrape asks, not on the request path.
 /// </para>
 /// </summary>
-public sealed class CofferMetrics : IDisposable
+public sealed class CofferMetrics : IMetadataCallObserver, IDisposable
 {
     /// <summary>The meter name: what <c>AddMeter</c> subscribes to.</summary>
     public const string MeterName = "Coffer";
@@ -36,6 +36,10 @@ public sealed class CofferMetrics : IDisposable
     private readonly Counter<long> _sse;
     private readonly Counter<long> _blobCalls;
     private readonly Histogram<double> _blobDuration;
+    private readonly Counter<long> _metadataCalls;
+    private readonly Histogram<double> _metadataDuration;
+    /// <summary>Store method name → label ("GetObjectAsync" → "GetObject"): a fixed set, the backend's own method names.</summary>
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> _metadataLabels = new(StringComparer.Ordinal);
 
     public CofferMetrics()
     {
@@ -49,6 +53,9 @@ public sealed class CofferMetrics : IDisposable
         _blobCalls = Meter.CreateCounter<long>("coffer.blob.calls", "{call}", "Calls to the blob backend by call (commit, open, exists, delete, list) and outcome (ok, error).");
         _blobDuration = Meter.CreateHistogram<double>("coffer.blob.duration", "s", "Duration of blob backend calls (open: until the stream is ready; commit: the commit alone), by call.",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10] });
+        _metadataCalls = Meter.CreateCounter<long>("coffer.metadata.calls", "{call}", "Calls to the metadata backend (SQLite or PostgreSQL) by call (the store method, e.g. GetObject) and outcome (ok, error).");
+        _metadataDuration = Meter.CreateHistogram<double>("coffer.metadata.duration", "s", "Duration of metadata backend calls by call, waiting for a connection (and, on SQLite, the writer) included.",
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5] });
     }
 
     /// <summary>This server's meter (exporters keep to it; see <see cref="Owns"/>).</summary>
@@ -115,6 +122,16 @@ public sealed class CofferMetrics : IDisposable
     {
         _blobCalls.Add(1, new TagList { { "call", call }, { "outcome", ok ? "ok" : "error" } });
         _blobDuration.Record(Stopwatch.GetElapsedTime(startTimestamp).TotalSeconds, new TagList { { "call", call } });
+    }
+
+    /// <summary>Records one metadata backend call (<see cref="IMetadataCallObserver"/>): requests', jobs' and probes' alike.</summary>
+    public void Completed(string call, bool ok, long startTimestamp)
+    {
+        if (!_metadataCalls.Enabled && !_metadataDuration.Enabled)
+            return;
+        var label = _metadataLabels.GetOrAdd(call, static c => c.EndsWith("Async", StringComparison.Ordinal) ? c[..^5] : c);
+        _metadataCalls.Add(1, new TagList { { "call", label }, { "outcome", ok ? "ok" : "error" } });
+        _metadataDuration.Record(Stopwatch.GetElapsedTime(startTimestamp).TotalSeconds, new TagList { { "call", label } });
     }
 
     /// <summary>The label of an SSE mode as metrics and the access log spell it.</summary>

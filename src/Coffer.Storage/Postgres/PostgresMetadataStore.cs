@@ -1,3 +1,5 @@
+using System.Diagnostics;
+using System.Runtime.CompilerServices;
 using System.Data;
 using Coffer.Crypto.Kms;
 using Npgsql;
@@ -340,22 +342,52 @@ public sealed partial class PostgresMetadataStore : IMetadataBackend
     /// Runs <paramref name="work"/> as one READ COMMITTED transaction, rerun from the start on a
     /// deadlock or serialization failure.
     /// </summary>
-    private Task<T> WriteAsync<T>(Func<Session, CancellationToken, Task<T>> work, CancellationToken ct) =>
-        RunAsync(IsolationLevel.ReadCommitted, work, ct);
+    private Task<T> WriteAsync<T>(Func<Session, CancellationToken, Task<T>> work, CancellationToken ct, [CallerMemberName] string call = "") =>
+        RunAsync(IsolationLevel.ReadCommitted, work, ct, call);
+
+    /// <inheritdoc />
+    public IMetadataCallObserver? CallObserver { get; set; }
 
     /// <summary>Runs <paramref name="work"/> on a pooled connection without an explicit transaction (one statement is one snapshot).</summary>
-    private async Task<T> ReadAsync<T>(Func<Session, CancellationToken, Task<T>> work, CancellationToken ct)
+    private async Task<T> ReadAsync<T>(Func<Session, CancellationToken, Task<T>> work, CancellationToken ct, [CallerMemberName] string call = "")
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        await using var connection = await _dataSource.OpenConnectionAsync(ct).ConfigureAwait(false);
-        return await work(new Session(connection, null), ct).ConfigureAwait(false);
+        var start = Stopwatch.GetTimestamp();
+        try
+        {
+            await using var connection = await _dataSource.OpenConnectionAsync(ct).ConfigureAwait(false);
+            var result = await work(new Session(connection, null), ct).ConfigureAwait(false);
+            MetadataCalls.Report(CallObserver, call, start);
+            return result;
+        }
+        catch (Exception e)
+        {
+            MetadataCalls.Report(CallObserver, call, start, e);
+            throw;
+        }
     }
 
     /// <summary>Runs <paramref name="work"/> in a REPEATABLE READ transaction, so several statements see one snapshot.</summary>
-    private Task<T> ReadSnapshotAsync<T>(Func<Session, CancellationToken, Task<T>> work, CancellationToken ct) =>
-        RunAsync(IsolationLevel.RepeatableRead, work, ct);
+    private Task<T> ReadSnapshotAsync<T>(Func<Session, CancellationToken, Task<T>> work, CancellationToken ct, [CallerMemberName] string call = "") =>
+        RunAsync(IsolationLevel.RepeatableRead, work, ct, call);
 
-    private async Task<T> RunAsync<T>(IsolationLevel isolation, Func<Session, CancellationToken, Task<T>> work, CancellationToken ct)
+    private async Task<T> RunAsync<T>(IsolationLevel isolation, Func<Session, CancellationToken, Task<T>> work, CancellationToken ct, string call)
+    {
+        var start = Stopwatch.GetTimestamp();
+        try
+        {
+            var result = await RunWithRetriesAsync(isolation, work, ct).ConfigureAwait(false);
+            MetadataCalls.Report(CallObserver, call, start);
+            return result;
+        }
+        catch (Exception e)
+        {
+            MetadataCalls.Report(CallObserver, call, start, e);
+            throw;
+        }
+    }
+
+    private async Task<T> RunWithRetriesAsync<T>(IsolationLevel isolation, Func<Session, CancellationToken, Task<T>> work, CancellationToken ct)
     {
         for (var attempt = 1; ; attempt++)
         {

@@ -70,6 +70,11 @@ public sealed class SqlitePolicyTests() : PolicyContract<SqliteMetadataStore>(ne
 [RequiresEngine(Engines.PostgresVariable)]
 public sealed class PostgresPolicyTests(PostgresEngine engine) : PolicyContract<PostgresMetadataStore>(engine), IClassFixture<PostgresEngine>;
 
+public sealed class SqliteMetadataCallsTests() : MetadataCallsContract<SqliteMetadataStore>(new SqliteEngine());
+
+[RequiresEngine(Engines.PostgresVariable)]
+public sealed class PostgresMetadataCallsTests(PostgresEngine engine) : MetadataCallsContract<PostgresMetadataStore>(engine), IClassFixture<PostgresEngine>;
+
 /// <summary><see cref="BlobLedgerContract"/> on PostgreSQL: two <see cref="PostgresMetadataStore"/> instances on one database are two nodes.</summary>
 [RequiresEngine(Engines.PostgresVariable)]
 public sealed class PostgresBlobLedgerTests(PostgresEngine engine) : BlobLedgerContract, IClassFixture<PostgresEngine>
