@@ -227,8 +227,7 @@ public sealed class BucketPolicyTests(TenantsFixture t)
         using var carol = t.S3(t.Carol);
         await DeniedAsync(() => ReadAsync(carol, bucket, "reports/q1.csv"));
 
-        var multi = await Assert.ThrowsAsync<DeleteObjectsException>(() => bob.DeleteObjectsAsync(new DeleteObjectsRequest { BucketName = bucket, Objects = [new KeyVersion { Key = "reports/q1.csv" }] }));
-        Assert.Equal("AccessDenied", Assert.Single(multi.Response.DeleteErrors).Code);
+        await DeniedAsync(() => bob.DeleteObjectsAsync(new DeleteObjectsRequest { BucketName = bucket, Objects = [new KeyVersion { Key = "reports/q1.csv" }] }));
         using var alice = t.S3(t.Alice);
         Assert.Equal("q1", await ReadAsync(alice, bucket, "reports/q1.csv"));
         Assert.Contains("ReadReports", (await alice.GetBucketPolicyAsync(bucket)).Policy);
@@ -269,6 +268,25 @@ public sealed class BucketPolicyTests(TenantsFixture t)
         Assert.Equal(["inbox/bobs-key", "inbox/plain"], listing.S3Objects.Select(o => o.Key));
         Assert.All(listing.S3Objects, o => Assert.Equal(t.Alice.Id, o.Owner.Id));
         Assert.Equal("p", await ReadAsync(alice, bucket, "inbox/plain"));
+    }
+
+    [Fact]
+    public async Task A_multi_object_delete_is_decided_key_by_key()
+    {
+        var bucket = await AliceBucketAsync("""{"Sid":"TmpOnly","Effect":"Allow","Principal":{"AWS":"bob"},"Action":"s3:DeleteObject","Resource":"arn:aws:s3:::BUCKET/tmp/*"}""");
+        using var alice = t.S3(t.Alice);
+        await alice.PutObjectAsync(new() { BucketName = bucket, Key = "tmp/a", ContentBody = "a" });
+        using var bob = t.S3(t.Bob);
+        var e = await Assert.ThrowsAsync<DeleteObjectsException>(() => bob.DeleteObjectsAsync(new DeleteObjectsRequest
+        {
+            BucketName = bucket,
+            Objects = [new KeyVersion { Key = "tmp/a" }, new KeyVersion { Key = "other/x" }],
+        }));
+        Assert.Equal(["tmp/a"], e.Response.DeletedObjects.Select(d => d.Key));
+        var refused = Assert.Single(e.Response.DeleteErrors);
+        Assert.Equal(("other/x", "AccessDenied"), (refused.Key, refused.Code));
+        Assert.Equal("x", await ReadAsync(alice, bucket, "other/x"));
+        await DeniedAsync(() => bob.DeleteObjectAsync(bucket, "other/x"));
     }
 
     // ---------------------------------------------------------------- anonymous callers

@@ -296,6 +296,19 @@ public sealed class PolicyEvaluatorTests
         Assert.Equal(PolicyDecision.Deny, Decide(p, new PolicyRequest { Action = "s3:PutObject", CosAction = "cos:putobject", Bucket = "b", Key = "k" }));
     }
 
+    [Fact]
+    public void May_allow_looks_only_at_allow_statements_naming_the_caller_and_action()
+    {
+        var p = Policy("""
+            {"Effect":"Allow","Principal":{"AWS":"bob"},"Action":"s3:DeleteObject","Resource":"arn:aws:s3:::b/tmp/*","Condition":{"Bool":{"aws:SecureTransport":"true"}}},
+            {"Effect":"Deny","Principal":"*","Action":"s3:DeleteObject","Resource":"arn:aws:s3:::b/*"}
+            """);
+        Assert.True(PolicyEvaluator.MayAllow(p, "s3:DeleteObject", "cos:deleteobject", "bob", "bob-id"));
+        Assert.False(PolicyEvaluator.MayAllow(p, "s3:DeleteObject", "cos:deleteobject", "carol", "carol-id"));
+        Assert.False(PolicyEvaluator.MayAllow(p, "s3:DeleteObject", "cos:deleteobject", null, null));
+        Assert.False(PolicyEvaluator.MayAllow(p, "s3:PutObject", "cos:putobject", "bob", "bob-id"));
+    }
+
     // ---------------------------------------------------------------- public status and the cache
 
     [Theory]

@@ -32,10 +32,6 @@ public static class Authorizer
         // a policy can never lock its bucket's owner out for good.
         if (owner && IsPolicyAction(request.Action))
             return ValueTask.CompletedTask;
-        // A multi-object delete is decided key by key (DeleteHandlers asks for s3:DeleteObject on each): a key the policy
-        // refuses is reported as AccessDenied in the result, and the others go on.
-        if (request.Key is null && ctx.Operation == Operation.DeleteObjects)
-            return ValueTask.CompletedTask;
         return WithPolicyAsync(ctx, s, request, owner, text);
     }
 
@@ -52,6 +48,16 @@ public static class Authorizer
             // who may still replace or delete it, gets in.
             throw new CofferException(ErrorCode.AccessDenied,
                 $"Access Denied: the policy stored for the bucket '{request.Bucket.Name}' is not valid for this server; its owner must replace or delete it.");
+        }
+
+        // A multi-object delete is decided key by key (DeleteHandlers asks for s3:DeleteObject on each): a key the policy
+        // refuses is reported as AccessDenied in the result, and the others go on. A caller whom no Allow for the action
+        // names at all is refused here, at once.
+        if (request.Key is null && ctx.Operation == Operation.DeleteObjects)
+        {
+            if (owner || PolicyEvaluator.MayAllow(policy, request.Action, PolicyActions.CosActionOf(ctx.Operation, request.Action), ctx.User?.Name, ctx.User?.Id))
+                return;
+            throw Refused(ctx, request);
         }
 
         IReadOnlyList<Tag>? tags = null;

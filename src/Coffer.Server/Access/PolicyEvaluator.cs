@@ -128,6 +128,22 @@ public static class PolicyEvaluator
         return allowed ? PolicyDecision.Allow : PolicyDecision.NotApplicable;
     }
 
+    /// <summary>
+    /// Whether some Allow statement names this caller and action, whatever its resources and conditions: a multi-object
+    /// delete goes on to its per-key checks only then.
+    /// </summary>
+    public static bool MayAllow(BucketPolicy policy, string action, string cosAction, string? userName, string? userId)
+    {
+        ArgumentNullException.ThrowIfNull(policy);
+        var probe = new PolicyRequest { Action = action, CosAction = cosAction, Bucket = "", UserName = userName, UserId = userId };
+        foreach (var s in policy.Statements)
+        {
+            if (!s.IsDeny && s.Principals.Matches(userName, userId) != s.IsNotPrincipal && MatchesAction(s.Actions, probe) != s.IsNotAction)
+                return true;
+        }
+        return false;
+    }
+
     private static bool Applies(PolicyStatement s, PolicyRequest r)
     {
         if (s.Principals.Matches(r.UserName, r.UserId) == s.IsNotPrincipal)
