@@ -59,6 +59,15 @@ internal sealed class BenchClient : IDisposable
         await EnsureAsync(response);
     }
 
+    /// <summary>Sets the bucket's policy (PUT ?policy).</summary>
+    public async Task PutPolicyAsync(string bucket, string policy)
+    {
+        using var request = Build(HttpMethod.Put, bucket, null, Mode.Plain, subResource: "policy");
+        request.Content = new StringContent(policy, System.Text.Encoding.UTF8, "application/json");
+        using var response = await _http.SendAsync(request);
+        await EnsureAsync(response);
+    }
+
     public async Task DeleteAsync(string bucket, string key)
     {
         using var request = Build(HttpMethod.Delete, bucket, key, Mode.Plain);
@@ -83,10 +92,11 @@ internal sealed class BenchClient : IDisposable
         return total;
     }
 
-    private HttpRequestMessage Build(HttpMethod method, string bucket, string? key, Mode mode)
+    private HttpRequestMessage Build(HttpMethod method, string bucket, string? key, Mode mode, string? subResource = null)
     {
         var path = "/" + bucket + (key is null ? "" : "/" + key);
-        var request = new HttpRequestMessage(method, new Uri(_base, path));
+        var target = subResource is null ? path : path + "?" + subResource + "=";
+        var request = new HttpRequestMessage(method, new Uri(_base, target));
         var signed = new List<KeyValuePair<string, string>> { new("host", _base.Authority) };
         void Add(string name, string value)
         {
@@ -114,11 +124,12 @@ internal sealed class BenchClient : IDisposable
         {
             Add("x-amz-date", SigV4Signer.FormatAmzDate(DateTimeOffset.UtcNow));
             Add("x-amz-content-sha256", SigV4Signer.UnsignedPayload);
-            request.Headers.TryAddWithoutValidation("Authorization", SigV4Signer.Sign(_accessKey, _secretKey, "us-east-1", "s3", method.Method, path, signed));
+            request.Headers.TryAddWithoutValidation("Authorization", SigV4Signer.Sign(_accessKey, _secretKey, "us-east-1", "s3", method.Method, target, signed));
             return request;
         }
         var start = DateTimeOffset.UtcNow.AddSeconds(-60);
-        request.Headers.TryAddWithoutValidation("Authorization", CosV5Signer.Sign(_accessKey, _secretKey, method.Method, path, [], signed, start, start.AddHours(2)));
+        request.Headers.TryAddWithoutValidation("Authorization", CosV5Signer.Sign(_accessKey, _secretKey, method.Method, path,
+            subResource is null ? [] : [new(subResource, "")], signed, start, start.AddHours(2)));
         return request;
     }
 
