@@ -59,6 +59,15 @@ internal sealed class BenchClient : IDisposable
         await EnsureAsync(response);
     }
 
+    /// <summary>Sets the bucket's policy (PUT ?policy).</summary>
+    public async Task PutPolicyAsync(string bucket, string policy)
+    {
+        using var request = Build(HttpMethod.Put, bucket, null, Mode.Plain, [new("policy", "")]);
+        request.Content = new StringContent(policy, System.Text.Encoding.UTF8, "application/json");
+        using var response = await _http.SendAsync(request);
+        await EnsureAsync(response);
+    }
+
     public async Task DeleteAsync(string bucket, string key)
     {
         using var request = Build(HttpMethod.Delete, bucket, key, Mode.Plain);
@@ -149,7 +158,7 @@ internal sealed class BenchClient : IDisposable
                 throw new NotSupportedException("the bench signs queries with the COS signature only");
             Add("x-amz-date", SigV4Signer.FormatAmzDate(DateTimeOffset.UtcNow));
             Add("x-amz-content-sha256", SigV4Signer.UnsignedPayload);
-            request.Headers.TryAddWithoutValidation("Authorization", SigV4Signer.Sign(_accessKey, _secretKey, "us-east-1", "s3", method.Method, path, signed));
+            request.Headers.TryAddWithoutValidation("Authorization", SigV4Signer.Sign(_accessKey, _secretKey, "us-east-1", "s3", method.Method, target, signed));
             return request;
         }
         var start = DateTimeOffset.UtcNow.AddSeconds(-60);

@@ -15,7 +15,7 @@ var quick = args.Contains("--quick");
 var jsonIndex = Array.IndexOf(args, "--json");
 var jsonPath = jsonIndex >= 0 && jsonIndex + 1 < args.Length ? args[jsonIndex + 1] : null;
 var onlyIndex = Array.IndexOf(args, "--only");
-string[] sections = ["large", "small", "range", "transfer", "memory"];
+string[] sections = ["large", "small", "policy", "range", "transfer", "memory"];
 // "scale" fills a bucket with up to a million objects: asked for by name only.
 string[] optionalSections = ["scale"];
 var only = onlyIndex >= 0 && onlyIndex + 1 < args.Length ? args[onlyIndex + 1].Split(',') : sections;
@@ -117,6 +117,7 @@ try
     report.Add(memorySection, "server.rss_mib.start", coffer.RssMiB(), "MiB");
     if (Wanted("large")) { await scenarios.LargeAsync(http, https, bare); report.Add(memorySection, "server.rss_mib.after_large", coffer.RssMiB(), "MiB"); }
     if (Wanted("small")) { await scenarios.SmallAsync(http, https); report.Add(memorySection, "server.rss_mib.after_small", coffer.RssMiB(), "MiB"); }
+    if (Wanted("policy")) { await scenarios.PolicyAsync(https); report.Add(memorySection, "server.rss_mib.after_policy", coffer.RssMiB(), "MiB"); }
     if (Wanted("range")) { await scenarios.RangeAsync(https); report.Add(memorySection, "server.rss_mib.after_range", coffer.RssMiB(), "MiB"); }
     if (Wanted("transfer")) { await scenarios.TransferManagerAsync(coffer.Https!, coffer.CertificatePath!, accessKey, secretKey); report.Add(memorySection, "server.rss_mib.after_transfer", coffer.RssMiB(), "MiB"); }
     if (Wanted("memory")) await scenarios.MemoryAsync(Path.Combine(root, "memory"), accessKey, secretKey);

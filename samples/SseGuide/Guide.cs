@@ -330,6 +330,38 @@ public sealed class Guide(GuideOptions options, TextWriter output)
                 await client.DeleteBucketEncryptionAsync(bucket, cancellationToken);
                 return Expect(put["x-cos-server-side-encryption"], "AES256") + " without SSE headers";
             });
+
+            // ---- A bucket policy that admits SSE-KMS writes only (docs/protocol/policy.md) ---------
+            if (options.Bucket is null)
+            {
+                await Step("bucket policy: put_bucket_policy(deny PutObject without SSE-KMS) refuses a plain PUT, admits cos/kms", async () =>
+                {
+                    // The condition sees the SSE header as sent: "cos/kms" under the COS signature, "aws:kms" under S3's.
+                    string policy = """{"Version":"2012-10-17","Statement":[{"Sid":"SseKmsOnly","Effect":"Deny","Principal":"*","Action":"s3:PutObject","Resource":"arn:aws:s3:::"""
+                        + bucket + """/*","Condition":{"StringNotEquals":{"s3:x-amz-server-side-encryption":["aws:kms","cos/kms"]}}}]}""";
+                    await client.PutBucketPolicyAsync(bucket, policy, cancellationToken);
+                    Check((await client.GetBucketPolicyAsync(bucket, cancellationToken)).Policy == policy, "get_bucket_policy did not return the policy as put");
+                    try
+                    {
+                        await client.PutObjectAsync(new PutObjectRequest { Bucket = bucket, Key = "sdk-policy-plain", Body = "p" }, cancellationToken);
+                        _created.Add((bucket, "sdk-policy-plain"));
+                        throw new GuideCheckFailed("a plain PUT was accepted under the SSE-KMS-only policy");
+                    }
+                    catch (CofferException e) when (e.Code == ErrorCodes.AccessDenied)
+                    {
+                    }
+                    var put = await client.PutObjectAsync(new PutObjectRequest
+                    {
+                        Bucket = bucket,
+                        Key = Track(bucket, "sdk-policy-kms"),
+                        Body = "k",
+                        ServerSideEncryption = "cos/kms",
+                        SSEKMSKeyId = kmsKeyId,
+                    }, cancellationToken);
+                    await client.DeleteBucketPolicyAsync(bucket, cancellationToken);
+                    return "plain PUT AccessDenied, " + Expect(put["x-cos-server-side-encryption"], "cos/kms", "aws:kms") + " PUT admitted";
+                });
+            }
         }
         finally
         {

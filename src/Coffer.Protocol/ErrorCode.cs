@@ -31,6 +31,8 @@ public sealed record ErrorCode(string Code, int Status, string DefaultMessage, s
     public static readonly ErrorCode InvalidURI = new("InvalidURI", 400, "Couldn't parse the specified URI.");
     public static readonly ErrorCode KeyTooLong = new("KeyTooLongError", 400, "Your key is too long.", "KeyTooLongError");
     public static readonly ErrorCode MetadataTooLarge = new("MetadataTooLarge", 400, "Your metadata headers exceed the maximum allowed metadata size.");
+    /// <summary>A bucket policy that is not valid JSON or not a valid policy (docs/protocol/policy.md); the message says where.</summary>
+    public static readonly ErrorCode MalformedPolicy = new("MalformedPolicy", 400, "Policies must be valid JSON and the first byte must be '{'");
     public static readonly ErrorCode MalformedXML = new("MalformedXML", 400, "The XML you provided was not well-formed or did not validate against our published schema.");
     public static readonly ErrorCode MissingRequestBody = new("MissingRequestBodyError", 400, "Request body is empty.");
     public static readonly ErrorCode NotSupportedStorageClass = new("NotSupportedStorageClass", 400, "The storage class you specified is not supported.", "InvalidStorageClass");
@@ -62,6 +64,7 @@ public sealed record ErrorCode(string Code, int Status, string DefaultMessage, s
     public static readonly ErrorCode NoSuchVersion = new("NoSuchVersion", 404, "The specified version does not exist.");
     public static readonly ErrorCode NoSuchCopySource = new("NoSuchCopySource", 404, "The specified copy source does not exist.", "NoSuchKey");
     public static readonly ErrorCode NoSuchTagSet = new("NoSuchTagSet", 404, "The TagSet does not exist.");
+    public static readonly ErrorCode NoSuchBucketPolicy = new("NoSuchBucketPolicy", 404, "The bucket policy does not exist");
     public static readonly ErrorCode NoSuchLifecycleConfiguration = new("NoSuchLifecycleConfiguration", 404, "The lifecycle configuration does not exist.");
     public static readonly ErrorCode NoSuchEncryptionConfiguration = new("NoSuchEncryptionConfiguration", 404, "The server side encryption configuration was not found.", "ServerSideEncryptionConfigurationNotFoundError");
 

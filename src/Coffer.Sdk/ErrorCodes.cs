@@ -99,6 +99,12 @@ public static class ErrorCodes
     /// <summary>404: the bucket has no lifecycle configuration (GET Bucket lifecycle; COS also DELETE).</summary>
     public const string NoSuchLifecycleConfiguration = "NoSuchLifecycleConfiguration";
 
+    /// <summary>404: the bucket has no policy (GET Bucket policy, GET Bucket policyStatus).</summary>
+    public const string NoSuchBucketPolicy = "NoSuchBucketPolicy";
+
+    /// <summary>400: the bucket policy is not valid JSON or not a valid policy; the message says which statement and field.</summary>
+    public const string MalformedPolicy = "MalformedPolicy";
+
     /// <summary>400: a tag breaks a rule (key or value length, a character, the aws: prefix, a key given twice).</summary>
     public const string InvalidTag = "InvalidTag";
 

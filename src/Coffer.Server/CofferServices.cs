@@ -36,6 +36,8 @@ public sealed class CofferServices : IAsyncDisposable
     public required UploadLimiter Uploads { get; init; }
     /// <summary>The KMS audit log (docs/kms.md); drops entries unless the host sets one.</summary>
     public Audit.KmsAuditLog Audit { get; init; } = Coffer.Server.Audit.KmsAuditLog.Disabled;
+    /// <summary>Parsed bucket policies (docs/caches-and-jobs.md).</summary>
+    public Access.PolicyCache Policies { get; } = new();
     /// <summary>The rekey jobs this node runs for the admin API.</summary>
     public Admin.RekeyJobs RekeyJobs { get; } = new();
 

@@ -317,6 +317,12 @@ internal static class SqliteSchema
         ALTER TABLE multipart_parts ADD COLUMN checksum_algorithm TEXT;
         ALTER TABLE multipart_parts ADD COLUMN checksum TEXT;
         """,
+
+        // 14: bucket policies. buckets.policy: the bucket policy's JSON exactly as the owner sent it (AWS or COS dialect;
+        // NULL when none: GET ?policy answers NoSuchBucketPolicy). Read with the bucket row on every request.
+        """
+        ALTER TABLE buckets ADD COLUMN policy TEXT;
+        """,
     ];
 
     /// <summary>

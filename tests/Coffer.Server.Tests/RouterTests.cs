@@ -47,6 +47,10 @@ public sealed class RouterTests
     [InlineData("PUT", "/b", "lifecycle", null, Operation.PutBucketLifecycle)]
     [InlineData("GET", "/b", "lifecycle", null, Operation.GetBucketLifecycle)]
     [InlineData("DELETE", "/b", "lifecycle", null, Operation.DeleteBucketLifecycle)]
+    [InlineData("PUT", "/b", "policy", null, Operation.PutBucketPolicy)]
+    [InlineData("GET", "/b", "policy", null, Operation.GetBucketPolicy)]
+    [InlineData("DELETE", "/b", "policy", null, Operation.DeleteBucketPolicy)]
+    [InlineData("GET", "/b", "policyStatus", null, Operation.GetBucketPolicyStatus)]
     [InlineData("GET", "/b/k", "attributes", null, Operation.GetObjectAttributes)]
     [InlineData("GET", "/b/k", "attributes&versionId=null", null, Operation.GetObjectAttributes)]
     [InlineData("GET", "/", "max-buckets=10&continuation-token=abc&prefix=p", null, Operation.ListBuckets)]
@@ -86,6 +90,9 @@ public sealed class RouterTests
     [InlineData("POST", "/b", "lifecycle")]
     [InlineData("PUT", "/b/k", "attributes")]
     [InlineData("HEAD", "/b/k", "attributes")]
+    [InlineData("POST", "/b", "policy")]
+    [InlineData("PUT", "/b/k", "policy")]
+    [InlineData("PUT", "/b", "policyStatus")]
     public void Wrong_methods_are_method_not_allowed(string method, string path, string query)
     {
         var e = Assert.Throws<CofferException>(() => Router.Resolve(method, Addressing.Resolve("h", path), RequestQuery.Parse(query), _ => null));

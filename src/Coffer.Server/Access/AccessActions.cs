@@ -24,6 +24,10 @@ public static class AccessActions
         Operation.GetBucketTagging => "s3:GetBucketTagging",
         Operation.PutBucketLifecycle or Operation.DeleteBucketLifecycle => "s3:PutLifecycleConfiguration",
         Operation.GetBucketLifecycle => "s3:GetLifecycleConfiguration",
+        Operation.PutBucketPolicy => "s3:PutBucketPolicy",
+        Operation.GetBucketPolicy => "s3:GetBucketPolicy",
+        Operation.DeleteBucketPolicy => "s3:DeleteBucketPolicy",
+        Operation.GetBucketPolicyStatus => "s3:GetBucketPolicyStatus",
         // Each key of a multi-object delete is checked again as s3:DeleteObject by the handler's caller check.
         Operation.DeleteObjects => "s3:DeleteObject",
         Operation.PutObject or Operation.CopyObject or Operation.CreateMultipartUpload or Operation.UploadPart

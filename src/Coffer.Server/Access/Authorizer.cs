@@ -1,5 +1,6 @@
 using Coffer.Protocol;
 using Coffer.Server.Pipeline;
+using Coffer.Server.Routing;
 using Coffer.Storage;
 
 namespace Coffer.Server.Access;
@@ -9,11 +10,12 @@ public sealed record AccessRequest(BucketRecord Bucket, string Action, string? K
 
 /// <summary>
 /// The one place that decides whether a caller — a signed user or an anonymous one — may do an action on a bucket
-/// or an object in it. The dispatcher asks once per request after loading the bucket; a copy asks again for its source.
+/// or an object in it. The dispatcher asks once per request after loading the bucket; a copy asks again for its source,
+/// a multi-object delete for each key.
 /// </summary>
 /// <remarks>
 /// The order of the stages is S3's: an explicit Deny anywhere wins; then the owner; then an Allow by the bucket
-/// policy; then an ACL grant; else the request is refused. Today the bucket owner is the only caller let in.
+/// policy; then an ACL grant; else the request is refused (docs/protocol/policy.md, docs/security.md).
 /// </remarks>
 public static class Authorizer
 {
@@ -22,14 +24,86 @@ public static class Authorizer
 
     public static ValueTask AuthorizeAsync(RequestContext ctx, CofferServices s, AccessRequest request)
     {
-        // (1) An explicit Deny of the bucket policy: applies to the owner too.
-        // (2) The owner may do everything.
-        if (ctx.User is { } user && string.Equals(request.Bucket.Owner, user.Id, StringComparison.Ordinal))
+        var owner = IsOwner(ctx, request.Bucket);
+        var text = request.Bucket.Policy;
+        if (text is null)
+            return owner ? ValueTask.CompletedTask : throw Refused(ctx, request);
+        // The owner may always read, change and delete the bucket's policy, even one that denies them (S3's rule), so
+        // a policy can never lock its bucket's owner out for good.
+        if (owner && IsPolicyAction(request.Action))
             return ValueTask.CompletedTask;
-        // (3) An Allow of the bucket policy.
+        return WithPolicyAsync(ctx, s, request, owner, text);
+    }
+
+    private static async ValueTask WithPolicyAsync(RequestContext ctx, CofferServices s, AccessRequest request, bool owner, string text)
+    {
+        BucketPolicy policy;
+        try
+        {
+            policy = s.Policies.Get(request.Bucket.Name, text);
+        }
+        catch (CofferException)
+        {
+            // A stored policy this server cannot read (written by another version) fails closed: nobody but the owner,
+            // who may still replace or delete it, gets in.
+            throw new CofferException(ErrorCode.AccessDenied,
+                $"Access Denied: the policy stored for the bucket '{request.Bucket.Name}' is not valid for this server; its owner must replace or delete it.");
+        }
+
+        // A multi-object delete is decided key by key (DeleteHandlers asks for s3:DeleteObject on each): a key the policy
+        // refuses is reported as AccessDenied in the result, and the others go on. A caller whom no Allow for the action
+        // names at all is refused here, at once.
+        if (request.Key is null && ctx.Operation == Operation.DeleteObjects)
+        {
+            if (owner || PolicyEvaluator.MayAllow(policy, request.Action, PolicyActions.CosActionOf(ctx.Operation, request.Action), ctx.User?.Name, ctx.User?.Id))
+                return;
+            throw Refused(ctx, request);
+        }
+
+        IReadOnlyList<Tag>? tags = null;
+        if (policy.UsesExistingObjectTags && request.Key is not null)
+            tags = (await s.Store.GetObjectAsync(request.Bucket.Name, request.Key, ctx.Aborted))?.Tags;
+
+        var decision = PolicyEvaluator.Evaluate(policy, RequestOf(ctx, s, request, tags));
+        // (1) An explicit Deny of the bucket policy: applies to the owner too.
+        if (decision == PolicyDecision.Deny)
+            throw new CofferException(ErrorCode.AccessDenied, $"Access Denied: an explicit deny in the bucket policy refuses {request.Action} on this resource.");
+        // (2) The owner may do everything else.
+        if (owner)
+            return;
+        // (3) An Allow of the bucket policy lets another user, or anyone, in.
+        if (decision == PolicyDecision.Allow)
+            return;
         // (4) A grant of the bucket's or the object's ACL.
         throw Refused(ctx, request);
     }
+
+    /// <summary>What the policy sees of the request: caller, transport, address, clock, the headers as sent, the listing's arguments.</summary>
+    private static PolicyRequest RequestOf(RequestContext ctx, CofferServices s, AccessRequest request, IReadOnlyList<Tag>? tags)
+    {
+        var listing = request.Action is "s3:ListBucket" or "s3:ListBucketVersions" or "s3:ListBucketMultipartUploads";
+        return new PolicyRequest
+        {
+            Action = request.Action,
+            CosAction = PolicyActions.CosActionOf(ctx.Operation, request.Action),
+            Bucket = request.Bucket.Name,
+            Key = request.Key,
+            UserName = ctx.User?.Name,
+            UserId = ctx.User?.Id,
+            SecureTransport = ctx.IsHttps,
+            SourceIp = ctx.Http.Connection.RemoteIpAddress,
+            Now = s.Time.GetUtcNow(),
+            Header = ctx.FamilyHeader,
+            Prefix = listing ? ctx.Query.Get("prefix") ?? "" : null,
+            Delimiter = listing ? ctx.Query.Get("delimiter") : null,
+            MaxKeys = listing ? ctx.Query.Get(ctx.Operation == Operation.ListMultipartUploads ? "max-uploads" : "max-keys") : null,
+            ExistingTags = tags,
+            Region = s.Options.Region,
+        };
+    }
+
+    private static bool IsPolicyAction(string action) =>
+        action is "s3:GetBucketPolicy" or "s3:PutBucketPolicy" or "s3:DeleteBucketPolicy" or "s3:GetBucketPolicyStatus";
 
     /// <summary>Whether the caller owns the bucket (the owner keeps the right to read and change a bucket's access settings).</summary>
     public static bool IsOwner(RequestContext ctx, BucketRecord bucket) =>

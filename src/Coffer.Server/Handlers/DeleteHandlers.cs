@@ -1,4 +1,5 @@
 using Coffer.Protocol;
+using Coffer.Server.Access;
 using Coffer.Server.Pipeline;
 using Coffer.Server.Xml;
 using Coffer.Storage;
@@ -45,6 +46,7 @@ public static class DeleteHandlers
             try
             {
                 ObjectKeys.Validate(key, ctx.Family);
+                await Authorizer.AuthorizeAsync(ctx, s, new AccessRequest(ctx.Bucket!, "s3:DeleteObject", key));
                 var deleted = await s.Store.DeleteObjectAsync(ctx.BucketName, key, CancellationToken.None);
                 if (deleted is not null)
                     await s.ReclaimAsync(ObjectStream.BlobIdsOf(deleted.Streams));

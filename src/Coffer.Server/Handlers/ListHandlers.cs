@@ -137,8 +137,8 @@ public static class ListHandlers
     }
 
     private static void WriteOwner(XmlDoc xml, RequestContext ctx) =>
-        // The caller owns the bucket (the dispatcher checked): its id, and its name to display.
-        xml.Start("Owner").Element("ID", ctx.Bucket!.Owner).Element("DisplayName", ctx.Caller.Name).End();
+        // The bucket owner's id, and its name when the caller is the owner (another caller, let in by a policy, sees the id).
+        xml.Start("Owner").Element("ID", ctx.Bucket!.Owner).Element("DisplayName", ctx.User?.Id == ctx.Bucket.Owner ? ctx.User.Name : ctx.Bucket.Owner).End();
 
     private static void SetRegionHeader(RequestContext ctx) => ctx.SetFamilyHeader("bucket-region", ctx.Bucket!.Region);
 

@@ -39,7 +39,8 @@ public static class MultipartHandlers
             Bucket = bucket.Name,
             Key = ctx.ObjectKey,
             Initiated = now,
-            Owner = ctx.Caller.Id,
+            // What is written into the bucket belongs to the bucket's owner, whoever wrote it (S3's BucketOwnerEnforced).
+            Owner = bucket.Owner,
             StorageClass = attributes.StorageClass,
             ContentType = attributes.ContentType,
             CacheControl = attributes.CacheControl,
@@ -240,8 +241,8 @@ public static class MultipartHandlers
         xml.Element("Bucket", upload.Bucket);
         WriteEncodingType(xml, ctx, encode);
         xml.Element("Key", Encode(upload.Key, encode)).Element("UploadId", upload.UploadId);
-        WriteOwner(xml, "Initiator", upload.Owner, ctx.Caller);
-        WriteOwner(xml, "Owner", upload.Owner, ctx.Caller);
+        WriteOwner(xml, "Initiator", upload.Owner, ctx.User);
+        WriteOwner(xml, "Owner", upload.Owner, ctx.User);
         xml.Element("PartNumberMarker", marker);
         foreach (var part in listing.Parts)
         {
@@ -283,8 +284,8 @@ public static class MultipartHandlers
         {
             xml.Start("Upload").Element("Key", Encode(u.Key, encode)).Element("UploadId", u.UploadId)
                 .Element("StorageClass", StorageClasses.ForFamily(u.StorageClass, ctx.Family));
-            WriteOwner(xml, "Initiator", u.Owner, ctx.Caller);
-            WriteOwner(xml, "Owner", u.Owner, ctx.Caller);
+            WriteOwner(xml, "Initiator", u.Owner, ctx.User);
+            WriteOwner(xml, "Owner", u.Owner, ctx.User);
             xml.Element("Initiated", XmlText.IsoDate(u.Initiated)).End();
         }
         foreach (var p in page.CommonPrefixes)
@@ -326,8 +327,8 @@ public static class MultipartHandlers
 
     /// <summary>An Owner/Initiator element: the user's stable id, and its name when it is the caller (it always is: uploads
     /// are made in one's own buckets); otherwise the id again.</summary>
-    private static void WriteOwner(XmlDoc xml, string element, string owner, UserRecord caller) =>
-        xml.Start(element).Element("ID", owner).Element("DisplayName", owner == caller.Id ? caller.Name : owner).End();
+    private static void WriteOwner(XmlDoc xml, string element, string owner, UserRecord? caller) =>
+        xml.Start(element).Element("ID", owner).Element("DisplayName", owner == caller?.Id ? caller.Name : owner).End();
 
     /// <summary>COS names the element Encoding-Type, S3 EncodingType; both only when url encoding was asked.</summary>
     private static void WriteEncodingType(XmlDoc xml, RequestContext ctx, bool encode)

@@ -302,7 +302,8 @@ public static partial class Multipart
     {
         try
         {
-            return (await s.Kms.DescribeOwnKeyForUseAsync(ctx.Caller.Id, reference, ctx.Aborted)).KeyId;
+            // An anonymous caller has no keys and never reaches the KMS.
+            return ctx.User is { } caller ? (await s.Kms.DescribeOwnKeyForUseAsync(caller.Id, reference, ctx.Aborted)).KeyId : null;
         }
         catch (KmsException e) when (e.Kind == KmsErrorKind.NotFound)
         {

@@ -40,12 +40,13 @@ public sealed class RequestBody
     public static RequestBody Open(RequestContext ctx)
     {
         var request = ctx.Request;
-        var identity = ctx.Identity!;
+        // An anonymous request (let in by a bucket policy) has no signature to check its payload against: its body is read as sent.
+        var identity = ctx.Identity;
         Stream stream = request.Body;
         long? length = request.ContentLength;
         AwsChunkedStream? chunked = null;
 
-        switch (identity.Payload)
+        switch (identity?.Payload)
         {
             case PayloadKind.StreamingSigned or PayloadKind.StreamingSignedTrailer or PayloadKind.StreamingUnsignedTrailer:
                 var decoded = ctx.Header("x-amz-decoded-content-length");
@@ -54,12 +55,12 @@ public sealed class RequestBody
                     throw new CofferException(ErrorCode.InvalidArgument, $"x-amz-decoded-content-length must be a whole number; got '{decoded}'.");
                 if (decoded is null && identity.Payload == PayloadKind.StreamingSigned)
                     throw new CofferException(ErrorCode.MissingContentLength, "An aws-chunked upload must declare x-amz-decoded-content-length.");
-                chunked = new AwsChunkedStream(stream, identity, decodedLength);
+                chunked = new AwsChunkedStream(stream, identity!, decodedLength);
                 stream = chunked;
                 length = decodedLength >= 0 ? decodedLength : null;
                 break;
             case PayloadKind.Sha256:
-                stream = new Sha256VerifyingStream(stream, identity.PayloadSha256!);
+                stream = new Sha256VerifyingStream(stream, identity!.PayloadSha256!);
                 break;
         }
 

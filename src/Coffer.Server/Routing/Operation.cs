@@ -24,6 +24,10 @@ public enum Operation
     PutBucketLifecycle,
     GetBucketLifecycle,
     DeleteBucketLifecycle,
+    PutBucketPolicy,
+    GetBucketPolicy,
+    DeleteBucketPolicy,
+    GetBucketPolicyStatus,
     DeleteObjects,
     PutObject,
     CopyObject,
@@ -60,7 +64,7 @@ public static class Router
         "allow-unordered", "optional-object-attributes", "max-buckets", "bucket-region",
     };
 
-    private static readonly string[] SubResources = ["encryption", "location", "versions", "versioning", "delete", "uploads", "restore", "tagging", "attributes"];
+    private static readonly string[] SubResources = ["encryption", "location", "versions", "versioning", "delete", "uploads", "restore", "tagging", "attributes", "policy", "policyStatus"];
     private static readonly string[] LifecycleSubResources = ["lifecycle"];
 
     public static Operation Resolve(string method, Target target, RequestQuery query, Func<string, string?> header)
@@ -108,6 +112,10 @@ public static class Router
                 ("PUT", "lifecycle") => Operation.PutBucketLifecycle,
                 ("GET", "lifecycle") => Operation.GetBucketLifecycle,
                 ("DELETE", "lifecycle") => Operation.DeleteBucketLifecycle,
+                ("PUT", "policy") => Operation.PutBucketPolicy,
+                ("GET", "policy") => Operation.GetBucketPolicy,
+                ("DELETE", "policy") => Operation.DeleteBucketPolicy,
+                ("GET", "policyStatus") => Operation.GetBucketPolicyStatus,
                 ("POST", "delete") => Operation.DeleteObjects,
                 ("PUT", "versioning") => throw NotImplemented("Bucket versioning is not implemented by this server."),
                 _ => throw MethodNotAllowed(method, sub),

@@ -95,13 +95,17 @@ public static class SseService
                     using var span = CofferTracing.Source.StartActivity("coffer.kms.seal")?.SetTag("coffer.sse", "sse-kms");
                     var context = KmsContext(bucket, request.Mode == SseMode.Kms ? request.Context : null);
                     var audit = AuditEntry(ctx, "SseWrap", ModeKms, bucket, key, context);
-                    string keyRef = keyId ?? KeyManager.DefaultKeyAlias(ctx.Caller.Name);
+                    // An anonymous writer (let in by a bucket policy) has no KMS keys and never reaches the KMS.
+                    var writer = ctx.User ?? throw new CofferException(ErrorCode.AccessDenied,
+                        "Access Denied: an anonymous request cannot write with SSE-KMS (asked for, or the bucket's default encryption); sign the request, or write with SSE-COS (AES256).");
+                    string keyRef = keyId ?? KeyManager.DefaultKeyAlias(writer.Name);
                     try
                     {
-                        // The caller owns the bucket (the dispatcher checked), so its keys are the bucket owner's keys: a
-                        // bucket default naming a key the owner can no longer use is refused here, at every write.
+                        // Only a key the writer may use: the writer's own (its default, or one it names). For the owner these are
+                        // the bucket owner's keys, and a bucket default naming a key the owner can no longer use is refused here,
+                        // at every write; another user let in by a policy can never seal with the owner's key.
                         var cmk = keyId is null
-                            ? (await s.Kms.GetOrCreateDefaultKeyAsync(ctx.Caller.Id, ctx.Caller.Name, ctx.Aborted)).KeyId
+                            ? (await s.Kms.GetOrCreateDefaultKeyAsync(writer.Id, writer.Name, ctx.Aborted)).KeyId
                             : (await OwnKeyAsync(s, ctx, keyId)).KeyId;
                         keyRef = cmk;
                         var contextBase64 = request.Mode == SseMode.Kms ? request.ContextBase64 : null;
@@ -129,7 +133,8 @@ public static class SseService
     {
         try
         {
-            return await s.Kms.DescribeOwnKeyForUseAsync(ctx.Caller.Id, reference, ctx.Aborted);
+            var caller = ctx.User ?? throw KmsErrors.KeyNotUsable(reference);
+            return await s.Kms.DescribeOwnKeyForUseAsync(caller.Id, reference, ctx.Aborted);
         }
         catch (KmsException e) when (e.Kind == KmsErrorKind.NotFound)
         {

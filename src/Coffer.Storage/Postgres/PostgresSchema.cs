@@ -318,6 +318,11 @@ internal static class PostgresSchema
         ALTER TABLE multipart_parts ADD COLUMN checksum_algorithm text;
         ALTER TABLE multipart_parts ADD COLUMN checksum text;
         """,
+
+        // 14: bucket policies, as SQLite's migration 14. buckets.policy: the policy's JSON as sent (NULL when none).
+        """
+        ALTER TABLE buckets ADD COLUMN policy text;
+        """,
     ];
 
     /// <summary>Every (table, column) that holds blob ids (as <see cref="SqliteSchema.BlobReferences"/>).</summary>

@@ -65,6 +65,7 @@ public sealed class AttackScene
         await alice.PutObjectAsync(new PutObjectRequest { BucketName = bucket, Key = Object, ContentBody = Content, TagSet = [new Tag { Key = "owner", Value = "alice" }] });
         await alice.PutBucketTaggingAsync(new PutBucketTaggingRequest { BucketName = bucket, TagSet = [new Tag { Key = "team", Value = "alice" }] });
         await alice.PutLifecycleConfigurationAsync(new PutLifecycleConfigurationRequest { BucketName = bucket, Configuration = new LifecycleConfiguration { Rules = [KeptRule] } });
+        await alice.PutBucketPolicyAsync(new PutBucketPolicyRequest { BucketName = bucket, Policy = KeptPolicy(bucket) });
         await alice.PutObjectAsync(new PutObjectRequest
         {
             BucketName = bucket,
@@ -80,6 +81,10 @@ public sealed class AttackScene
         return new AttackScene { Bucket = bucket, BobBucket = bobBucket, UploadId = upload.UploadId, BobUploadId = bobUpload.UploadId };
     }
 
+    /// <summary>Alice's bucket policy: it grants alice (the owner) what she has anyway, so it lets no attacker in.</summary>
+    public static string KeptPolicy(string bucket) =>
+        $$"""{"Version":"2012-10-17","Statement":[{"Sid":"alice-keeps","Effect":"Allow","Principal":{"AWS":"alice"},"Action":"s3:GetObject","Resource":"arn:aws:s3:::{{bucket}}/nothing-here/*"}]}""";
+
     /// <summary>Alice's lifecycle rule: it names nothing the scene holds (a prefix no key has), so it never acts.</summary>
     private static readonly LifecycleRule KeptRule = new()
     {
@@ -89,7 +94,7 @@ public sealed class AttackScene
         Expiration = new LifecycleRuleExpiration { Days = 3650 },
     };
 
-    /// <summary>Proves an attack left alice's things as they were: object bytes and tags, SSE-C object, upload, bucket tags and lifecycle, no default encryption, nothing added.</summary>
+    /// <summary>Proves an attack left alice's things as they were: object bytes and tags, SSE-C object, upload, bucket tags, lifecycle and policy, no default encryption, nothing added.</summary>
     public async Task AssertIntactAsync(TenantsFixture t)
     {
         using var alice = t.S3(t.Alice);
@@ -116,6 +121,7 @@ public sealed class AttackScene
         Assert.Empty(parts.Parts ?? []);
         var listing = await alice.ListObjectsV2Async(new ListObjectsV2Request { BucketName = Bucket });
         Assert.Equal([ArchivedObject, Object, SsecObject], listing.S3Objects.Select(o => o.Key).Order(StringComparer.Ordinal));
+        Assert.Equal(KeptPolicy(Bucket), (await alice.GetBucketPolicyAsync(Bucket)).Policy);
         using var wire = new Wire(t.Server);
         using var encryption = await wire.SendAsync(new Req("GET", Bucket).With(("encryption", "")), t.Alice, Auth.S3Header);
         Assert.Equal(HttpStatusCode.NotFound, encryption.StatusCode);

@@ -29,6 +29,10 @@ public static class Operations
     private const string PlantedLifecycleXml =
         "<LifecycleConfiguration><Rule><ID>planted</ID><Filter/><Status>Enabled</Status><Expiration><Days>1</Days></Expiration></Rule></LifecycleConfiguration>";
 
+    /// <summary>A policy an attacker would like: everyone may do anything in the bucket.</summary>
+    private static string PlantedPolicy(string bucket) =>
+        $$"""{"Version":"2012-10-17","Statement":[{"Sid":"planted","Effect":"Allow","Principal":"*","Action":"s3:*","Resource":["arn:aws:s3:::{{bucket}}","arn:aws:s3:::{{bucket}}/*"]}]}""";
+
     private static (string, string)[] SseC(string prefix = "x-{fam}-server-side-encryption-customer-") =>
         [(prefix + "algorithm", "AES256"), (prefix + "key", SseKeys.KeyA), (prefix + "key-MD5", SseKeys.KeyAMd5)];
 
@@ -70,6 +74,10 @@ public static class Operations
         new("GetBucketLifecycle", s => new Req("GET", s.Bucket).With(("lifecycle", ""))),
         new("PutBucketLifecycle", s => new Req("PUT", s.Bucket).With(("lifecycle", "")).WithBody(PlantedLifecycleXml, md5: true), Writes: true),
         new("DeleteBucketLifecycle", s => new Req("DELETE", s.Bucket).With(("lifecycle", "")), Writes: true),
+        new("GetBucketPolicy", s => new Req("GET", s.Bucket).With(("policy", ""))),
+        new("GetBucketPolicyStatus", s => new Req("GET", s.Bucket).With(("policyStatus", ""))),
+        new("PutBucketPolicy", s => new Req("PUT", s.Bucket).With(("policy", "")).WithJson(PlantedPolicy(s.Bucket)), Writes: true),
+        new("DeleteBucketPolicy", s => new Req("DELETE", s.Bucket).With(("policy", "")), Writes: true),
         new("DeleteBucket", s => new Req("DELETE", s.Bucket), Writes: true, OwnerStatus: 409),
         new("DeleteObjects", s => new Req("POST", s.Bucket).With(("delete", ""))
             .WithBody($"<Delete><Object><Key>{AttackScene.Object}</Key></Object></Delete>", md5: true), Writes: true),

@@ -65,6 +65,11 @@ public sealed class SqliteLifecycleTests() : LifecycleContract<SqliteMetadataSto
 [RequiresEngine(Engines.PostgresVariable)]
 public sealed class PostgresLifecycleTests(PostgresEngine engine) : LifecycleContract<PostgresMetadataStore>(engine), IClassFixture<PostgresEngine>;
 
+public sealed class SqlitePolicyTests() : PolicyContract<SqliteMetadataStore>(new SqliteEngine());
+
+[RequiresEngine(Engines.PostgresVariable)]
+public sealed class PostgresPolicyTests(PostgresEngine engine) : PolicyContract<PostgresMetadataStore>(engine), IClassFixture<PostgresEngine>;
+
 public sealed class SqliteMetadataCallsTests() : MetadataCallsContract<SqliteMetadataStore>(new SqliteEngine());
 
 [RequiresEngine(Engines.PostgresVariable)]
