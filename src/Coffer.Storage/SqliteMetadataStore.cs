@@ -218,7 +218,7 @@ public sealed partial class SqliteMetadataStore : IMetadataBackend
 
     // ---------------------------------------------------------------- buckets
 
-    private const string BucketColumns = "name, owner, region, created, sse_algorithm, sse_kms_key_id, tags, lifecycle";
+    private const string BucketColumns = "name, owner, region, created, sse_algorithm, sse_kms_key_id, tags, lifecycle, acl, object_ownership, public_access_block";
 
     /// <inheritdoc />
     public Task<bool> CreateBucketAsync(BucketRecord bucket, CancellationToken ct = default)
@@ -228,7 +228,7 @@ public sealed partial class SqliteMetadataStore : IMetadataBackend
         {
             using var cmd = s.Command($"""
                 INSERT INTO buckets ({BucketColumns})
-                VALUES ($name, $owner, $region, $created, $sse_algorithm, $sse_kms_key_id, $tags, $lifecycle)
+                VALUES ($name, $owner, $region, $created, $sse_algorithm, $sse_kms_key_id, $tags, $lifecycle, $acl, $object_ownership, $public_access_block)
                 ON CONFLICT DO NOTHING;
                 """);
             cmd.Parameters.AddWithValue("$name", bucket.Name);
@@ -239,6 +239,9 @@ public sealed partial class SqliteMetadataStore : IMetadataBackend
             cmd.Parameters.AddWithValue("$sse_kms_key_id", Db(bucket.Encryption?.KmsKeyId));
             cmd.Parameters.AddWithValue("$tags", Db(ObjectJson.WriteTags(bucket.Tags)));
             cmd.Parameters.AddWithValue("$lifecycle", Db(LifecycleJson.Write(bucket.Lifecycle)));
+            cmd.Parameters.AddWithValue("$acl", Db(AclJson.Write(bucket.Acl)));
+            cmd.Parameters.AddWithValue("$object_ownership", Db(AclJson.WriteOwnership(bucket.Ownership)));
+            cmd.Parameters.AddWithValue("$public_access_block", bucket.PublicAccessBlock is { } block ? block.Stored : DBNull.Value);
             return await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false) == 1;
         }, ct);
     }
@@ -354,7 +357,10 @@ public sealed partial class SqliteMetadataStore : IMetadataBackend
         Created: ObjectJson.Instant(r.GetInt64(3)),
         Encryption: r.IsDBNull(4) ? null : new BucketEncryption(r.GetString(4), ReadNullableString(r, 5)),
         Tags: r.IsDBNull(6) ? null : ObjectJson.ReadTags(r.GetString(6)),
-        Lifecycle: r.IsDBNull(7) ? null : LifecycleJson.Read(r.GetString(7)));
+        Lifecycle: r.IsDBNull(7) ? null : LifecycleJson.Read(r.GetString(7)),
+        Acl: AclJson.Read(ReadNullableString(r, 8)),
+        Ownership: AclJson.ReadOwnership(ReadNullableString(r, 9)),
+        PublicAccessBlock: r.IsDBNull(10) ? null : PublicAccessBlock.FromStored(r.GetInt64(10)));
 
     // ---------------------------------------------------------------- plumbing
 

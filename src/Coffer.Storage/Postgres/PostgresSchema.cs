@@ -318,6 +318,15 @@ internal static class PostgresSchema
         ALTER TABLE multipart_parts ADD COLUMN checksum_algorithm text;
         ALTER TABLE multipart_parts ADD COLUMN checksum text;
         """,
+
+        // 15 (at 14 until migration 14 lands before it): ACLs, Object Ownership and Block Public Access, as SQLite's.
+        """
+        ALTER TABLE buckets ADD COLUMN acl text;
+        ALTER TABLE buckets ADD COLUMN object_ownership text;
+        ALTER TABLE buckets ADD COLUMN public_access_block integer;
+        ALTER TABLE objects ADD COLUMN acl text;
+        ALTER TABLE multipart_uploads ADD COLUMN acl text;
+        """,
     ];
 
     /// <summary>Every (table, column) that holds blob ids (as <see cref="SqliteSchema.BlobReferences"/>).</summary>
