@@ -1,5 +1,6 @@
 using Coffer.Crypto;
 using Coffer.Protocol;
+using Coffer.Server.Access;
 using Coffer.Server.Pipeline;
 using Coffer.Server.Sse;
 using Coffer.Storage;
@@ -72,7 +73,7 @@ public sealed record CopySource(string Bucket, string Key, string? VersionId)
     }
 
     /// <summary>
-    /// Loads the source for reading: bucket ownership, existence, the copy-source conditions
+    /// Loads the source for reading: the caller's right to read it (s3:GetObject), existence, the copy-source conditions
     /// (<c>…-copy-source-If-*</c>: any failure is 412), archive state, and the source's object key
     /// (SSE-C sources need the copy-source customer key headers).
     /// </summary>
@@ -80,8 +81,7 @@ public sealed record CopySource(string Bucket, string Key, string? VersionId)
     {
         var bucket = await s.Store.GetBucketAsync(Bucket, ctx.Aborted)
             ?? throw new CofferException(ErrorCode.NoSuchBucket, $"The copy source bucket '{Bucket}' does not exist.", "/" + Bucket);
-        if (!string.Equals(bucket.Owner, ctx.Caller.Id, StringComparison.Ordinal))
-            throw new CofferException(ErrorCode.AccessDenied, $"The copy source bucket '{Bucket}' belongs to another user.");
+        await Authorizer.AuthorizeAsync(ctx, s, new AccessRequest(bucket, "s3:GetObject", Key));
         var obj = await s.Store.GetObjectAsync(Bucket, Key, ctx.Aborted)
             ?? throw new CofferException(ErrorCode.NoSuchCopySource, $"The copy source '{Bucket}/{Key}' does not exist.", "/" + Bucket + "/" + Key);
 

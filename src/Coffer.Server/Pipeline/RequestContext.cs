@@ -20,7 +20,7 @@ public sealed class RequestContext
     public Operation Operation { get; set; }
     public AuthenticatedIdentity? Identity { get; set; }
     public UserRecord? User { get; set; }
-    /// <summary>The bucket record, loaded and ownership-checked by the dispatcher for bucket and object operations.</summary>
+    /// <summary>The bucket record, loaded and authorized (<see cref="Access.Authorizer"/>) by the dispatcher for bucket and object operations.</summary>
     public BucketRecord? Bucket { get; set; }
     /// <summary>What metrics and the access log call this request (an operation name, KMS call or server path); null until routed.</summary>
     public string? OperationLabel { get; set; }
@@ -35,6 +35,8 @@ public sealed class RequestContext
     public string BucketName => Target.Bucket ?? throw new InvalidOperationException("no bucket in this request");
     public string ObjectKey => Target.Key ?? throw new InvalidOperationException("no key in this request");
     public UserRecord Caller => User ?? throw new InvalidOperationException("request not authenticated");
+    /// <summary>Whether the request carries no signature: such a caller gets only what a bucket's policy or ACL grants everyone.</summary>
+    public bool IsAnonymous => Identity is null;
 
     /// <summary>"/bucket/key" for error bodies.</summary>
     public string Resource => Target.Bucket is null ? "/" : Target.Key is null ? "/" + Target.Bucket : "/" + Target.Bucket + "/" + Target.Key;

@@ -5,6 +5,7 @@ using Coffer.Crypto;
 using Coffer.Crypto.Kms;
 using Coffer.Protocol;
 using Coffer.Protocol.Auth;
+using Coffer.Server.Access;
 using Coffer.Server.Admin;
 using Coffer.Server.Handlers;
 using Coffer.Server.Hosting;
@@ -21,7 +22,7 @@ namespace Coffer.Server.Pipeline;
 
 /// <summary>
 /// The one entry point of every request: request id, addressing, protocol family,
-/// authentication, routing, bucket ownership, then the operation's handler; every failure
+/// authentication, routing, authorization (<see cref="Authorizer"/>), then the operation's handler; every failure
 /// becomes the reference XML error in the caller's family.
 /// </summary>
 public sealed class RequestDispatcher(CofferServices services)
@@ -114,20 +115,26 @@ public sealed class RequestDispatcher(CofferServices services)
             }
             if (identity is null)
             {
-                // FailAsync answers a KMS call in the KMS API's JSON (AccessDeniedException).
-                throw new CofferException(ErrorCode.AccessDenied, IsKmsCall(http.Request)
-                    ? "Anonymous requests are refused: sign the request with Signature V4 (service kms)."
-                    : "Anonymous access is not allowed: sign the request with your access key (COS signature or AWS Signature V4).");
+                // The KMS API, the admin API and the metrics never answer an anonymous caller (FailAsync answers a KMS
+                // call in the KMS API's JSON: AccessDeniedException); a bucket or object operation goes on to the
+                // Authorizer, which lets it in only where the bucket's policy or ACL grants everyone.
+                if (IsKmsCall(http.Request))
+                    throw new CofferException(ErrorCode.AccessDenied, "Anonymous requests are refused: sign the request with Signature V4 (service kms).");
+                if (adminCall || metricsCall || target.Bucket is null)
+                    throw new CofferException(ErrorCode.AccessDenied, Authorizer.AnonymousRefused);
             }
-            ctx.Identity = identity;
-            ctx.Family = identity.Scheme is SignatureScheme.CosV5Header or SignatureScheme.CosV5Query ? ProtocolFamily.Cos : ProtocolFamily.S3;
-            if (ctx.Family != family)
+            else
             {
-                http.Response.Headers.Remove(family.Header("request-id"));
-                SetRequestId(http.Response, ctx.Family, requestId);
+                ctx.Identity = identity;
+                ctx.Family = identity.Scheme is SignatureScheme.CosV5Header or SignatureScheme.CosV5Query ? ProtocolFamily.Cos : ProtocolFamily.S3;
+                if (ctx.Family != family)
+                {
+                    http.Response.Headers.Remove(family.Header("request-id"));
+                    SetRequestId(http.Response, ctx.Family, requestId);
+                }
+                ctx.User = services.Credentials.UserOf(identity.AccessKeyId, identity.SecurityToken ?? SessionToken(http.Request))
+                    ?? throw new CofferException(ErrorCode.InvalidAccessKeyId);
             }
-            ctx.User = services.Credentials.UserOf(identity.AccessKeyId, identity.SecurityToken ?? SessionToken(http.Request))
-                ?? throw new CofferException(ErrorCode.InvalidAccessKeyId);
             if (hasBody)
             {
                 // Refused before one byte of the body is read; the connection then closes (CloseIfRefused).
@@ -158,13 +165,22 @@ public sealed class RequestDispatcher(CofferServices services)
 
             ctx.Operation = Router.Resolve(http.Request.Method, target, ctx.Query, ctx.Header);
             ctx.OperationLabel = CofferMetrics.OperationLabel(ctx.Operation);
+            // Creating a bucket is for signed users only: an anonymous one would own nothing it could sign for.
+            if (ctx.IsAnonymous && ctx.Operation == Operation.CreateBucket)
+                throw new CofferException(ErrorCode.AccessDenied, Authorizer.AnonymousRefused);
             if (target.Bucket is not null && ctx.Operation != Operation.CreateBucket)
             {
-                using var bucketSpan = CofferTracing.Source.StartActivity("coffer.metadata.get_bucket");
-                var bucket = await services.Store.GetBucketAsync(target.Bucket, ctx.Aborted)
-                    ?? throw new CofferException(ErrorCode.NoSuchBucket, $"The bucket '{target.Bucket}' does not exist; create it first.", "/" + target.Bucket);
-                if (!string.Equals(bucket.Owner, ctx.Caller.Id, StringComparison.Ordinal))
-                    throw new CofferException(ErrorCode.AccessDenied, $"The bucket '{target.Bucket}' belongs to another user.");
+                BucketRecord? bucket;
+                using (CofferTracing.Source.StartActivity("coffer.metadata.get_bucket"))
+                    bucket = await services.Store.GetBucketAsync(target.Bucket, ctx.Aborted);
+                if (bucket is null)
+                {
+                    // An anonymous caller learns nothing of which bucket names exist.
+                    throw ctx.IsAnonymous
+                        ? new CofferException(ErrorCode.AccessDenied, Authorizer.AnonymousRefused)
+                        : new CofferException(ErrorCode.NoSuchBucket, $"The bucket '{target.Bucket}' does not exist; create it first.", "/" + target.Bucket);
+                }
+                await Authorizer.AuthorizeAsync(ctx, services, new AccessRequest(bucket, AccessActions.Of(ctx.Operation), target.Key));
                 ctx.Bucket = bucket;
             }
             if (target.Key is not null)

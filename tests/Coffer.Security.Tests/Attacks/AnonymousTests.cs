@@ -40,4 +40,22 @@ public sealed class AnonymousTests(TenantsFixture t)
         await Expect.RefusedAsync(response, HttpStatusCode.Forbidden, "AccessDenied");
         Assert.DoesNotContain(scene.Bucket, await response.Content.ReadAsStringAsync());
     }
+
+    [Theory]
+    [InlineData(Auth.None, "GET")]
+    [InlineData(Auth.None, "PUT")]
+    [InlineData(Auth.NoneCos, "HEAD")]
+    public async Task An_anonymous_caller_learns_nothing_of_which_buckets_exist(Auth auth, string method)
+    {
+        // A missing bucket and another user's bucket answer alike: the same refusal, never NoSuchBucket.
+        var scene = await AttackScene.GetAsync(t);
+        using var wire = new Wire(t.Server);
+        foreach (var bucket in new[] { scene.Bucket, "no-such-bucket-" + Guid.NewGuid().ToString("N")[..8] })
+        {
+            using var response = await wire.SendAsync(new Req(method, bucket, "k"), signer: null, auth);
+            Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+            if (method != "HEAD")
+                await Expect.RefusedAsync(response, HttpStatusCode.Forbidden, "AccessDenied");
+        }
+    }
 }

@@ -1,0 +1,43 @@
+using Coffer.Server.Routing;
+
+namespace Coffer.Server.Access;
+
+/// <summary>
+/// The IAM action each operation needs, as S3 names it (a COS policy's <c>name/cos:…</c> actions map onto these):
+/// what a bucket policy's Action matches and what an ACL permission is checked against.
+/// </summary>
+public static class AccessActions
+{
+    public static string Of(Operation operation) => operation switch
+    {
+        Operation.ListBuckets => "s3:ListAllMyBuckets",
+        Operation.CreateBucket => "s3:CreateBucket",
+        Operation.HeadBucket => "s3:ListBucket",
+        Operation.DeleteBucket => "s3:DeleteBucket",
+        Operation.ListObjects or Operation.ListObjectsV2 => "s3:ListBucket",
+        Operation.ListObjectVersions => "s3:ListBucketVersions",
+        Operation.GetBucketLocation => "s3:GetBucketLocation",
+        Operation.GetBucketVersioning => "s3:GetBucketVersioning",
+        Operation.PutBucketEncryption or Operation.DeleteBucketEncryption => "s3:PutEncryptionConfiguration",
+        Operation.GetBucketEncryption => "s3:GetEncryptionConfiguration",
+        Operation.PutBucketTagging or Operation.DeleteBucketTagging => "s3:PutBucketTagging",
+        Operation.GetBucketTagging => "s3:GetBucketTagging",
+        Operation.PutBucketLifecycle or Operation.DeleteBucketLifecycle => "s3:PutLifecycleConfiguration",
+        Operation.GetBucketLifecycle => "s3:GetLifecycleConfiguration",
+        // Each key of a multi-object delete is checked again as s3:DeleteObject by the handler's caller check.
+        Operation.DeleteObjects => "s3:DeleteObject",
+        Operation.PutObject or Operation.CopyObject or Operation.CreateMultipartUpload or Operation.UploadPart
+            or Operation.UploadPartCopy or Operation.CompleteMultipartUpload => "s3:PutObject",
+        Operation.GetObject or Operation.HeadObject => "s3:GetObject",
+        Operation.GetObjectAttributes => "s3:GetObjectAttributes",
+        Operation.DeleteObject => "s3:DeleteObject",
+        Operation.AbortMultipartUpload => "s3:AbortMultipartUpload",
+        Operation.ListParts => "s3:ListMultipartUploadParts",
+        Operation.ListMultipartUploads => "s3:ListBucketMultipartUploads",
+        Operation.RestoreObject => "s3:RestoreObject",
+        Operation.PutObjectTagging => "s3:PutObjectTagging",
+        Operation.GetObjectTagging => "s3:GetObjectTagging",
+        Operation.DeleteObjectTagging => "s3:DeleteObjectTagging",
+        _ => throw new ArgumentOutOfRangeException(nameof(operation), operation, "no IAM action is mapped for this operation"),
+    };
+}

@@ -1,0 +1,32 @@
+using Coffer.Server.Access;
+using Coffer.Server.Routing;
+
+namespace Coffer.Server.Tests;
+
+public sealed class AccessActionsTests
+{
+    public static TheoryData<Operation> Operations() => [.. Enum.GetValues<Operation>()];
+
+    [Theory]
+    [MemberData(nameof(Operations))]
+    public void Every_operation_names_the_s3_action_a_policy_or_acl_is_checked_against(Operation operation)
+    {
+        var action = AccessActions.Of(operation);
+        Assert.StartsWith("s3:", action);
+        Assert.DoesNotContain('*', action);
+    }
+
+    [Theory]
+    [InlineData(Operation.GetObject, "s3:GetObject")]
+    [InlineData(Operation.HeadObject, "s3:GetObject")]
+    [InlineData(Operation.PutObject, "s3:PutObject")]
+    [InlineData(Operation.CopyObject, "s3:PutObject")]
+    [InlineData(Operation.UploadPart, "s3:PutObject")]
+    [InlineData(Operation.ListObjectsV2, "s3:ListBucket")]
+    [InlineData(Operation.HeadBucket, "s3:ListBucket")]
+    [InlineData(Operation.DeleteObjects, "s3:DeleteObject")]
+    [InlineData(Operation.PutBucketEncryption, "s3:PutEncryptionConfiguration")]
+    [InlineData(Operation.DeleteBucketLifecycle, "s3:PutLifecycleConfiguration")]
+    public void Operations_map_to_the_actions_s3_documents(Operation operation, string action) =>
+        Assert.Equal(action, AccessActions.Of(operation));
+}
