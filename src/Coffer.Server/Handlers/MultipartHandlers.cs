@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Security.Cryptography;
 using Coffer.Protocol;
+using Coffer.Server.Access;
 using Coffer.Protocol.Checksums;
 using Coffer.Server.Objects;
 using Coffer.Server.Pipeline;
@@ -29,6 +30,7 @@ public static class MultipartHandlers
         var attributes = ObjectAttributes.Parse(ctx);
         var tags = Tagging.FromHeader(ctx) ?? [];
         var (checksumAlgorithm, checksumType) = PartChecksums.ParseForCreate(ctx);
+        var acl = await Acls.ForNewObjectAsync(ctx, s, bucket, Acls.FromHeaders(ctx, forBucket: false));
         using var sse = SseRequest.ParseForWrite(ctx);
         using var sealedWrite = await SseService.SealNewAsync(s, ctx, sse, bucket.Name, ctx.ObjectKey, bucket.Encryption);
 
@@ -39,7 +41,8 @@ public static class MultipartHandlers
             Bucket = bucket.Name,
             Key = ctx.ObjectKey,
             Initiated = now,
-            Owner = ctx.Caller.Id,
+            // An anonymous initiator (a bucket granting AllUsers WRITE) is recorded as the bucket owner, who owns what it writes.
+            Owner = ctx.User?.Id ?? bucket.Owner,
             StorageClass = attributes.StorageClass,
             ContentType = attributes.ContentType,
             CacheControl = attributes.CacheControl,
@@ -49,6 +52,7 @@ public static class MultipartHandlers
             UserMetadata = attributes.UserMetadata,
             Encryption = sealedWrite.Encryption,
             Tags = tags,
+            Acl = acl,
             ChecksumAlgorithm = checksumAlgorithm,
             ChecksumType = checksumType,
         };
@@ -238,8 +242,8 @@ public static class MultipartHandlers
         xml.Element("Bucket", upload.Bucket);
         WriteEncodingType(xml, ctx, encode);
         xml.Element("Key", Encode(upload.Key, encode)).Element("UploadId", upload.UploadId);
-        WriteOwner(xml, "Initiator", upload.Owner, ctx.Caller);
-        WriteOwner(xml, "Owner", upload.Owner, ctx.Caller);
+        WriteOwner(xml, "Initiator", upload.Owner, ctx.User);
+        WriteOwner(xml, "Owner", upload.Owner, ctx.User);
         xml.Element("PartNumberMarker", marker);
         foreach (var part in listing.Parts)
         {
@@ -281,8 +285,8 @@ public static class MultipartHandlers
         {
             xml.Start("Upload").Element("Key", Encode(u.Key, encode)).Element("UploadId", u.UploadId)
                 .Element("StorageClass", StorageClasses.ForFamily(u.StorageClass, ctx.Family));
-            WriteOwner(xml, "Initiator", u.Owner, ctx.Caller);
-            WriteOwner(xml, "Owner", u.Owner, ctx.Caller);
+            WriteOwner(xml, "Initiator", u.Owner, ctx.User);
+            WriteOwner(xml, "Owner", u.Owner, ctx.User);
             xml.Element("Initiated", XmlText.IsoDate(u.Initiated)).End();
         }
         foreach (var p in page.CommonPrefixes)
@@ -324,8 +328,8 @@ public static class MultipartHandlers
 
     /// <summary>An Owner/Initiator element: the user's stable id, and its name when it is the caller (it always is: uploads
     /// are made in one's own buckets); otherwise the id again.</summary>
-    private static void WriteOwner(XmlDoc xml, string element, string owner, UserRecord caller) =>
-        xml.Start(element).Element("ID", owner).Element("DisplayName", owner == caller.Id ? caller.Name : owner).End();
+    private static void WriteOwner(XmlDoc xml, string element, string owner, UserRecord? caller) =>
+        xml.Start(element).Element("ID", owner).Element("DisplayName", owner == caller?.Id ? caller.Name : owner).End();
 
     /// <summary>COS names the element Encoding-Type, S3 EncodingType; both only when url encoding was asked.</summary>
     private static void WriteEncodingType(XmlDoc xml, RequestContext ctx, bool encode)

@@ -94,12 +94,18 @@ public static class SseService
                 {
                     using var span = CofferTracing.Source.StartActivity("coffer.kms.seal")?.SetTag("coffer.sse", "sse-kms");
                     var context = KmsContext(bucket, request.Mode == SseMode.Kms ? request.Context : null);
+                    // A write is sealed under a key the writer may use; an anonymous writer (a bucket granting AllUsers WRITE)
+                    // has none, so it gets no SSE-KMS, asked for or by the bucket default: SSE-COS or none only.
+                    if (ctx.User is null)
+                        throw new CofferException(ErrorCode.AccessDenied,
+                            "An anonymous write cannot use SSE-KMS (asked for, or the bucket's default encryption): sign the request, or write with SSE-COS (AES256) to a bucket whose default is not SSE-KMS.");
                     var audit = AuditEntry(ctx, "SseWrap", ModeKms, bucket, key, context);
                     string keyRef = keyId ?? KeyManager.DefaultKeyAlias(ctx.Caller.Name);
                     try
                     {
-                        // The caller owns the bucket (the dispatcher checked), so its keys are the bucket owner's keys: a
-                        // bucket default naming a key the owner can no longer use is refused here, at every write.
+                        // The key must be the writer's own: for the bucket owner, a bucket default naming a key it can no longer
+                        // use is refused here, at every write; a grantee writing into another user's bucket cannot use the
+                        // owner's key (its bucket default included), only its own.
                         var cmk = keyId is null
                             ? (await s.Kms.GetOrCreateDefaultKeyAsync(ctx.Caller.Id, ctx.Caller.Name, ctx.Aborted)).KeyId
                             : (await OwnKeyAsync(s, ctx, keyId)).KeyId;
