@@ -28,11 +28,11 @@ internal static class AclCommand
     /// <summary><c>coffer ownership get|set|rm</c>.</summary>
     public static Command Ownership()
     {
-        var get = new Command("get", "Show the bucket's Object Ownership (none set: exit code 3).") { BucketArgument(), Output.JsonOption() };
+        var get = new Command("get", "Show the bucket's Object Ownership (none set: exit code 3).\n\nExample:\n  coffer ownership get cos://photos") { BucketArgument(), Output.JsonOption() };
         var value = new Argument<string>("setting") { Description = "BucketOwnerEnforced (ACLs off), BucketOwnerPreferred or ObjectWriter." };
         value.AcceptOnlyFromAmong("BucketOwnerEnforced", "BucketOwnerPreferred", "ObjectWriter");
-        var set = new Command("set", "Set the bucket's Object Ownership.") { BucketArgument(), value, Output.JsonOption() };
-        var rm = new Command("rm", "Remove the bucket's Object Ownership setting (it then behaves as ObjectWriter).") { BucketArgument(), Output.JsonOption() };
+        var set = new Command("set", "Set the bucket's Object Ownership.\n\nExample:\n  coffer ownership set cos://photos ObjectWriter") { BucketArgument(), value, Output.JsonOption() };
+        var rm = new Command("rm", "Remove the bucket's Object Ownership setting (it then behaves as ObjectWriter).\n\nExample:\n  coffer ownership rm cos://photos") { BucketArgument(), Output.JsonOption() };
         Wire(get, async (run, parse, bucket, ct) =>
         {
             var setting = (await run.Connection.Client.GetBucketOwnershipControlsAsync(bucket, ct)).ObjectOwnership;
@@ -71,14 +71,14 @@ internal static class AclCommand
     /// <summary><c>coffer public-access-block get|set|rm</c>.</summary>
     public static Command PublicAccessBlock()
     {
-        var get = new Command("get", "Show the bucket's Block Public Access flags (none set: exit code 3).") { BucketArgument(), Output.JsonOption() };
+        var get = new Command("get", "Show the bucket's Block Public Access flags (none set: exit code 3).\n\nExample:\n  coffer public-access-block get cos://photos --json") { BucketArgument(), Output.JsonOption() };
         var flags = new Argument<string[]>("flags")
         {
             Description = "The flags to turn on (the others go off): BlockPublicAcls, IgnorePublicAcls, BlockPublicPolicy, RestrictPublicBuckets, or all.",
             Arity = ArgumentArity.ZeroOrMore,
         };
-        var set = new Command("set", "Set the bucket's Block Public Access flags: those named go on, the others off.") { BucketArgument(), flags, Output.JsonOption() };
-        var rm = new Command("rm", "Remove the bucket's Block Public Access flags (nothing is blocked then).") { BucketArgument(), Output.JsonOption() };
+        var set = new Command("set", "Set the bucket's Block Public Access flags: those named go on, the others off.\n\nExamples:\n  coffer public-access-block set cos://photos all\n  coffer public-access-block set cos://photos BlockPublicAcls IgnorePublicAcls") { BucketArgument(), flags, Output.JsonOption() };
+        var rm = new Command("rm", "Remove the bucket's Block Public Access flags (nothing is blocked then).\n\nExample:\n  coffer public-access-block rm cos://photos") { BucketArgument(), Output.JsonOption() };
         Wire(get, async (run, parse, bucket, ct) => Show(run, bucket, (await run.Connection.Client.GetPublicAccessBlockAsync(bucket, ct)).Configuration));
         Wire(set, async (run, parse, bucket, ct) =>
         {
