@@ -15,7 +15,7 @@ namespace Coffer.EndToEnd.Tests;
 [Collection(CofferCollection.Name)]
 public sealed class AclTests(CofferFixture f)
 {
-    private sealed record User(AmazonS3Client S3, string Id, string Name) : IDisposable
+    private sealed record User(AmazonS3Client S3, string Id, string Name, string AccessKey, string SecretKey) : IDisposable
     {
         public void Dispose() => S3.Dispose();
     }
@@ -25,7 +25,7 @@ public sealed class AclTests(CofferFixture f)
         var name = hint + "-" + Guid.NewGuid().ToString("N")[..8];
         var (ak, sk) = (await Coffer.Server.Hosting.Credentials.AddUserAsync(f.Server.Services.Store, f.Server.Services.RootKey, name))!.Value;
         var id = (await f.Server.Services.Store.ListUsersAsync()).Single(u => u.Name == name).Id;
-        return new User(Clients.S3(f, accessKey: ak, secretKey: sk), id, name);
+        return new User(Clients.S3(f, accessKey: ak, secretKey: sk), id, name, ak, sk);
     }
 
     /// <summary>A bucket of the root user with ACLs on (ObjectWriter) and nothing blocked: the legacy settings.</summary>
@@ -274,6 +274,37 @@ public sealed class AclTests(CofferFixture f)
         Assert.Equal(ServerSideEncryptionMethod.AES256, (await s3.GetObjectMetadataAsync(bucket, "sse")).ServerSideEncryptionMethod);
         await RefusedAsync(() => s3.GetObjectMetadataAsync(bucket, "kms"), HttpStatusCode.NotFound, "NotFound");
 
+        // A grantee's write is sealed under a key the writer may use: the owner's key is refused, asked for or as the bucket default.
+        var rootKey = (await f.Server.Services.Kms.GetOrCreateDefaultKeyAsync(await f.RootIdAsync())).KeyId;
+        using var bobHttps = Clients.S3(f, https: true, accessKey: bob.AccessKey, secretKey: bob.SecretKey);
+        await RefusedAsync(() => bobHttps.PutObjectAsync(new PutObjectRequest
+        {
+            BucketName = bucket,
+            Key = "bob-kms",
+            ContentBody = "x",
+            ServerSideEncryptionMethod = ServerSideEncryptionMethod.AWSKMS,
+            ServerSideEncryptionKeyManagementServiceKeyId = rootKey,
+        }), HttpStatusCode.Forbidden, "AccessDenied");
+        await s3.PutBucketEncryptionAsync(new PutBucketEncryptionRequest
+        {
+            BucketName = bucket,
+            ServerSideEncryptionConfiguration = new ServerSideEncryptionConfiguration
+            {
+                ServerSideEncryptionRules =
+                [
+                    new ServerSideEncryptionRule
+                    {
+                        ServerSideEncryptionByDefault = new ServerSideEncryptionByDefault { ServerSideEncryptionAlgorithm = ServerSideEncryptionMethod.AWSKMS, ServerSideEncryptionKeyManagementServiceKeyId = rootKey },
+                    },
+                ],
+            },
+        });
+        await RefusedAsync(() => bobHttps.PutObjectAsync(new PutObjectRequest { BucketName = bucket, Key = "bob-default", ContentBody = "x" }), HttpStatusCode.Forbidden, "AccessDenied");
+        using (var anonymousDefault = await AnonymousAsync(HttpMethod.Put, bucket, "anon-default", body: new StringContent("x"), https: true))
+            Assert.Equal(HttpStatusCode.Forbidden, anonymousDefault.StatusCode);
+        await s3.DeleteBucketEncryptionAsync(new DeleteBucketEncryptionRequest { BucketName = bucket });
+        await RefusedAsync(() => s3.GetObjectMetadataAsync(bucket, "bob-default"), HttpStatusCode.NotFound, "NotFound");
+
         // A public ACL is not the owner's KMS key: a public-read SSE-KMS object stays closed to others.
         using var https = Clients.S3(f, https: true);
         await https.PutObjectAsync(new PutObjectRequest
@@ -390,6 +421,35 @@ public sealed class AclTests(CofferFixture f)
         using var http = Clients.Http(f, f.HttpsUrl.Port);
         using (var wrong = await http.SendAsync(withWrongKey))
             Assert.Equal(HttpStatusCode.Forbidden, wrong.StatusCode);
+    }
+
+    [Fact]
+    public async Task The_cos_acl_headers_and_document_work_under_a_cos_signature()
+    {
+        using var cos = new CosRawClient(f);
+        var bucket = CosRawClient.NewBucket();
+        using (var create = await cos.SendAsync(HttpMethod.Put, bucket, headers: [new("x-cos-object-ownership", "ObjectWriter")]))
+            Assert.Equal(HttpStatusCode.OK, create.StatusCode);
+        using (await cos.SendAsync(HttpMethod.Delete, bucket, query: [new("publicAccessBlock", "")])) { }
+        using (var put = await cos.SendAsync(HttpMethod.Put, bucket, "k", headers: [new("x-cos-acl", "public-read")], body: "cos data"u8.ToArray()))
+            Assert.Equal(HttpStatusCode.OK, put.StatusCode);
+        using (var acl = await cos.SendAsync(HttpMethod.Get, bucket, "k", query: [new("acl", "")]))
+        {
+            var xml = await acl.Content.ReadAsStringAsync();
+            Assert.Contains("<URI>http://cam.qcloud.com/groups/global/AllUsers</URI>", xml);
+            Assert.Contains($"<ID>qcs::cam::uin/{await f.RootIdAsync()}:uin/{await f.RootIdAsync()}</ID>", xml);
+        }
+        using (var cannedAndGrant = await cos.SendAsync(HttpMethod.Put, bucket, "k", query: [new("acl", "")],
+            headers: [new("x-cos-acl", "private"), new("x-cos-grant-read", "uri=\"http://cam.qcloud.com/groups/global/AllUsers\"")]))
+        {
+            Assert.Equal(HttpStatusCode.BadRequest, cannedAndGrant.StatusCode);
+            Assert.Equal("InvalidRequest", await cannedAndGrant.ErrorCodeAsync());
+        }
+        // COS's object canned ACL "default": back to no ACL of its own (private).
+        using (var reset = await cos.SendAsync(HttpMethod.Put, bucket, "k", query: [new("acl", "")], headers: [new("x-cos-acl", "default")]))
+            Assert.Equal(HttpStatusCode.OK, reset.StatusCode);
+        using (var acl = await cos.SendAsync(HttpMethod.Get, bucket, "k", query: [new("acl", "")]))
+            Assert.DoesNotContain("AllUsers", await acl.Content.ReadAsStringAsync());
     }
 
     private static HttpContent WithHeader(HttpContent content, string name, string value)
