@@ -32,6 +32,7 @@ internal static class ExitCodes
         ErrorCodes.NoSuchBucket, ErrorCodes.NoSuchKey, ErrorCodes.NoSuchResource, ErrorCodes.NoSuchUpload, ErrorCodes.NoSuchVersion,
         ErrorCodes.NoSuchCopySource, ErrorCodes.NoSuchEncryptionConfiguration, ErrorCodes.ServerSideEncryptionConfigurationNotFoundError, ErrorCodes.NoSuchTagSet, ErrorCodes.NoSuchLifecycleConfiguration, ErrorCodes.NoSuchBucketPolicy,
         ErrorCodes.KmsKeyNotExist, "NotFoundException", "KMS.NotFoundException", "NoSuchUser", "NoSuchRekeyJob",
+        "OwnershipControlsNotFoundError", "NoSuchPublicAccessBlockConfiguration",
     };
 
     private static readonly HashSet<string> AccessDeniedCodes = new(StringComparer.Ordinal)

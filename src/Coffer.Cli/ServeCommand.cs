@@ -49,6 +49,12 @@ internal static class ServeCommand
             DefaultValueFactory = _ => "admin",
         };
         metrics.AcceptOnlyFromAmong("admin", "anonymous", "off");
+        var bucketDefaults = new Option<string>("--bucket-defaults")
+        {
+            Description = "The access settings of new buckets: s3 (ACLs off under BucketOwnerEnforced, every Block Public Access flag on; what S3 does today) or legacy (ACLs on, the writer owns what it writes, nothing blocked; what COS and Ceph do). A CreateBucket's x-amz-object-ownership header still wins.",
+            DefaultValueFactory = _ => "s3",
+        };
+        bucketDefaults.AcceptOnlyFromAmong("s3", "legacy");
         var logFormat = new Option<string>("--log-format")
         {
             Description = "Console log format: text (one line per entry) or json (one JSON object per line). Every line of a request carries its request id.",
@@ -96,7 +102,7 @@ internal static class ServeCommand
             """)
         {
             data, metadata, blobs, http, https, cert, key, domain, region, timeScale, maxUploads, maxConnections, inlineMax, scrubInterval, scrubRate,
-            metrics, logFormat, accessLog, otlpEndpoint,
+            metrics, logFormat, accessLog, otlpEndpoint, bucketDefaults,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -116,6 +122,7 @@ internal static class ServeCommand
                 MaxConnections = parse.GetValue(maxConnections),
                 InlineMaxBytes = parse.GetValue(inlineMax),
                 Metrics = parse.GetValue(metrics) switch { "anonymous" => MetricsAccess.Anonymous, "off" => MetricsAccess.Off, _ => MetricsAccess.Admin },
+                BucketDefaults = parse.GetValue(bucketDefaults) == "legacy" ? BucketDefaults.Legacy : BucketDefaults.S3,
                 LogFormat = parse.GetValue(logFormat) == "json" ? LogFormat.Json : LogFormat.Text,
                 AccessLog = parse.GetValue(accessLog) != "off",
                 OtlpEndpoint = parse.GetValue(otlpEndpoint),

@@ -49,6 +49,11 @@ public sealed record ErrorCode(string Code, int Status, string DefaultMessage, s
     public static readonly ErrorCode KmsKeyDisabled = new("KmsKeyDisabled", 400, "The specified KMS key is disabled.", "KMS.DisabledException");
     public static readonly ErrorCode KmsInvalidState = new("KmsException", 400, "The KMS key is in a state that does not allow this operation.", "KMS.KMSInvalidStateException");
     public static readonly ErrorCode KmsException = new("KmsException", 400, "The KMS request failed.", "KMS.KMSInvalidStateException");
+    public static readonly ErrorCode AccessControlListNotSupported = new("AccessControlListNotSupported", 400, "The bucket does not allow ACLs");
+    public static readonly ErrorCode InvalidBucketAclWithObjectOwnership = new("InvalidBucketAclWithObjectOwnership", 400, "Bucket cannot have ACLs set with ObjectOwnership's BucketOwnerEnforced setting");
+    public static readonly ErrorCode MalformedAclError = new("MalformedACLError", 400, "The XML you provided was not well-formed or did not validate against our published schema.");
+    public static readonly ErrorCode UnexpectedContent = new("UnexpectedContent", 400, "This request does not support content");
+    public static readonly ErrorCode MissingSecurityHeader = new("MissingSecurityHeader", 400, "Your request was missing a required header");
 
     // 403
     public static readonly ErrorCode AccessDenied = new("AccessDenied", 403, "Access Denied.");
@@ -66,6 +71,8 @@ public sealed record ErrorCode(string Code, int Status, string DefaultMessage, s
     public static readonly ErrorCode NoSuchTagSet = new("NoSuchTagSet", 404, "The TagSet does not exist.");
     public static readonly ErrorCode NoSuchBucketPolicy = new("NoSuchBucketPolicy", 404, "The bucket policy does not exist");
     public static readonly ErrorCode NoSuchLifecycleConfiguration = new("NoSuchLifecycleConfiguration", 404, "The lifecycle configuration does not exist.");
+    public static readonly ErrorCode OwnershipControlsNotFound = new("OwnershipControlsNotFoundError", 404, "The bucket ownership controls were not found.");
+    public static readonly ErrorCode NoSuchPublicAccessBlockConfiguration = new("NoSuchPublicAccessBlockConfiguration", 404, "The public access block configuration was not found");
     public static readonly ErrorCode NoSuchEncryptionConfiguration = new("NoSuchEncryptionConfiguration", 404, "The server side encryption configuration was not found.", "ServerSideEncryptionConfigurationNotFoundError");
 
     // other 4xx

@@ -153,10 +153,25 @@ public sealed class CofferServerOptions
     public MetricsAccess Metrics { get; set; } = MetricsAccess.Admin;
 
     /// <summary>
+    /// The access settings a new bucket gets (`--bucket-defaults`): S3's current ones (ACLs off under BucketOwnerEnforced,
+    /// every Block Public Access flag on) by default, or the older COS/Ceph ones (ACLs on, nothing blocked).
+    /// </summary>
+    public BucketDefaults BucketDefaults { get; set; } = BucketDefaults.S3;
+
+    /// <summary>
     /// An OTLP collector to send traces to (`--otlp-endpoint`): gRPC (<c>http://HOST:4317</c>) or HTTP/protobuf (a URL
     /// ending in <c>/v1/traces</c>). Null (the default): no tracing.
     /// </summary>
     public string? OtlpEndpoint { get; set; }
+}
+
+/// <summary>The access settings of a new bucket (docs/security.md#acls-and-public-access).</summary>
+public enum BucketDefaults
+{
+    /// <summary>S3's defaults since April 2023: Object Ownership BucketOwnerEnforced (ACLs off) and all four Block Public Access flags on.</summary>
+    S3,
+    /// <summary>The older COS/Ceph defaults: no ownership controls (ACLs on, the writer owns what it writes) and nothing blocked.</summary>
+    Legacy,
 }
 
 /// <summary>The console log's format.</summary>

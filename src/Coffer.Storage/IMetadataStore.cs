@@ -82,6 +82,18 @@ public interface IMetadataStore : IAsyncDisposable
     // Bucket policy (docs/protocol/policy.md)
     /// <summary>Replaces (or with null removes) the bucket's policy JSON; false when the bucket is missing.</summary>
     Task<bool> SetBucketPolicyAsync(string name, string? policy, CancellationToken ct = default);
+    // Access control (docs/protocol/acl.md)
+    /// <summary>Replaces (or with null resets to the default) the bucket's ACL; false when the bucket is missing.</summary>
+    Task<bool> SetBucketAclAsync(string name, AccessControlList? acl, CancellationToken ct = default);
+    /// <summary>Sets (or with null removes) the bucket's Object Ownership setting; false when the bucket is missing.</summary>
+    Task<bool> SetBucketOwnershipAsync(string name, ObjectOwnership? ownership, CancellationToken ct = default);
+    /// <summary>Sets (or with null removes) the bucket's Block Public Access flags; false when the bucket is missing.</summary>
+    Task<bool> SetPublicAccessBlockAsync(string name, PublicAccessBlock? block, CancellationToken ct = default);
+    /// <summary>
+    /// Replaces (or with null resets to the default) the ACL of the current object of that key and nothing else; false when
+    /// there is no such object.
+    /// </summary>
+    Task<bool> SetObjectAclAsync(string bucket, string key, AccessControlList? acl, CancellationToken ct = default);
 
     // Lifecycle (docs/protocol/lifecycle.md)
     /// <summary>Replaces (or with null removes) the bucket's lifecycle configuration; false when the bucket is missing.</summary>

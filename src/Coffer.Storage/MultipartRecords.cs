@@ -38,6 +38,8 @@ public sealed record MultipartUpload
     public ObjectEncryption Encryption { get; init; } = ObjectEncryption.None;
     /// <summary>The tags given at initiation (x-cos-tagging), which the object gets at completion.</summary>
     public IReadOnlyList<Tag> Tags { get; init; } = [];
+    /// <summary>The ACL given at initiation (x-amz-acl, x-amz-grant-*), which the object gets at completion; null: the default.</summary>
+    public AccessControlList? Acl { get; init; }
     /// <summary>S3's x-amz-checksum-algorithm given at initiation ("CRC32", "CRC32C", "CRC64NVME", "SHA1", "SHA256"), or null.</summary>
     public string? ChecksumAlgorithm { get; init; }
     /// <summary>S3's checksum type of the object to be, "COMPOSITE" or "FULL_OBJECT", when <see cref="ChecksumAlgorithm"/> is set.</summary>

@@ -27,6 +27,10 @@ public sealed record BucketEncryption(string Algorithm, string? KmsKeyId);
 /// <param name="Tags">The bucket's tag set (PUT ?tagging), in the order given; null when it has none.</param>
 /// <param name="Lifecycle">The bucket's lifecycle configuration (PUT ?lifecycle); null when it has none.</param>
 /// <param name="Policy">The bucket policy's JSON exactly as it was stored (PUT ?policy, docs/protocol/policy.md); null when it has none.</param>
+/// <param name="Acl">The bucket's ACL (PUT ?acl, CreateBucket's ACL headers); null: the default, its owner's FULL_CONTROL only.</param>
+/// <param name="Ownership">The Object Ownership setting (PUT ?ownershipControls); null when none is set (GET answers
+/// OwnershipControlsNotFoundError), which behaves as <see cref="ObjectOwnership.ObjectWriter"/>.</param>
+/// <param name="PublicAccessBlock">The Block Public Access flags (PUT ?publicAccessBlock); null when none are set (nothing blocked).</param>
 public sealed record BucketRecord(
     string Name,
     string Owner,
@@ -35,7 +39,14 @@ public sealed record BucketRecord(
     BucketEncryption? Encryption = null,
     IReadOnlyList<Tag>? Tags = null,
     BucketLifecycle? Lifecycle = null,
-    string? Policy = null);
+    string? Policy = null,
+    AccessControlList? Acl = null,
+    ObjectOwnership? Ownership = null,
+    PublicAccessBlock? PublicAccessBlock = null)
+{
+    /// <summary>Whether ACLs are disabled (BucketOwnerEnforced): the bucket owner owns every object and no ACL grants anything.</summary>
+    public bool AclsDisabled => Ownership == ObjectOwnership.BucketOwnerEnforced;
+}
 
 /// <summary>One tag of an object or a bucket: a key and a value, both case-sensitive (the server checks the limits).</summary>
 public sealed record Tag(string Key, string Value);
@@ -142,6 +153,11 @@ public sealed record ObjectRecord
     public RestoreState? Restore { get; init; }
     /// <summary>The object's tags (x-cos-tagging / ?tagging), in the order given; empty when it has none.</summary>
     public IReadOnlyList<Tag> Tags { get; init; } = [];
+    /// <summary>
+    /// The object's ACL (its owner when that is not the bucket owner, and its grants); null: the default, owned by the
+    /// bucket owner, who alone has FULL_CONTROL. Part of the row: an overwrite replaces it, a delete removes it.
+    /// </summary>
+    public AccessControlList? Acl { get; init; }
 }
 
 /// <summary>

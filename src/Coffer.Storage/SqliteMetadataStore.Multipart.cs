@@ -9,7 +9,7 @@ public sealed partial class SqliteMetadataStore : IMultipartStore
     private const string UploadColumns = """
         upload_id, bucket, object_key, initiated, owner, storage_class,
         content_type, cache_control, content_disposition, content_encoding, expires, user_metadata,
-        sse_mode, sse_sealed_key, sse_kms_key_id, sse_kms_context, tags, checksum_algorithm, checksum_type
+        sse_mode, sse_sealed_key, sse_kms_key_id, sse_kms_context, tags, checksum_algorithm, checksum_type, acl
         """;
 
     // The order ReadPart reads them in.
@@ -55,7 +55,7 @@ public sealed partial class SqliteMetadataStore : IMultipartStore
                 INSERT INTO multipart_uploads ({UploadColumns})
                 VALUES ($upload, $bucket, $key, $initiated, $owner, $storage_class,
                         $content_type, $cache_control, $content_disposition, $content_encoding, $expires, $user_metadata,
-                        $sse_mode, $sse_sealed_key, $sse_kms_key_id, $sse_kms_context, $tags, $checksum_algorithm, $checksum_type);
+                        $sse_mode, $sse_sealed_key, $sse_kms_key_id, $sse_kms_context, $tags, $checksum_algorithm, $checksum_type, $acl);
                 """);
             var p = insert.Parameters;
             p.AddWithValue("$upload", upload.UploadId);
@@ -75,6 +75,7 @@ public sealed partial class SqliteMetadataStore : IMultipartStore
             p.AddWithValue("$sse_kms_key_id", Db(upload.Encryption.KmsKeyId));
             p.AddWithValue("$sse_kms_context", Db(upload.Encryption.KmsContext));
             p.AddWithValue("$tags", Db(ObjectJson.WriteTags(upload.Tags)));
+            p.AddWithValue("$acl", Db(AclJson.Write(upload.Acl)));
             p.AddWithValue("$checksum_algorithm", Db(upload.ChecksumAlgorithm));
             p.AddWithValue("$checksum_type", Db(upload.ChecksumType));
             await insert.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
@@ -424,6 +425,7 @@ public sealed partial class SqliteMetadataStore : IMultipartStore
         Tags = ObjectJson.ReadTags(ReadNullableString(r, 16)),
         ChecksumAlgorithm = ReadNullableString(r, 17),
         ChecksumType = ReadNullableString(r, 18),
+        Acl = AclJson.Read(ReadNullableString(r, 19)),
     };
 
     private static MultipartPart ReadPart(SqliteDataReader r) => new(

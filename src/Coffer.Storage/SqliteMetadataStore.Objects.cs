@@ -9,12 +9,12 @@ public sealed partial class SqliteMetadataStore
         bucket, object_key, size, etag, crc64, last_modified, storage_class,
         content_type, cache_control, content_disposition, content_encoding, expires,
         sse_mode, sse_sealed_key, sse_kms_key_id, sse_kms_context,
-        streams, user_metadata, checksums, restore, tags
+        streams, user_metadata, checksums, restore, tags, acl
         """;
 
     // Listings leave out the inline data (they never read it); a single object's read and the upsert include it.
     private const string ObjectColumnsWithData = ObjectColumns + ", inline_data";
-    private const int InlineDataOrdinal = 21;
+    private const int InlineDataOrdinal = 22;
 
     /// <summary>The object GET path: one primary-key lookup.</summary>
     internal const string SelectObjectSql = $"SELECT {ObjectColumnsWithData} FROM objects WHERE bucket = $bucket AND object_key = $key;";
@@ -81,7 +81,7 @@ public sealed partial class SqliteMetadataStore
             VALUES ($bucket, $key, $size, $etag, $crc64, $last_modified, $storage_class,
                     $content_type, $cache_control, $content_disposition, $content_encoding, $expires,
                     $sse_mode, $sse_sealed_key, $sse_kms_key_id, $sse_kms_context,
-                    $streams, $user_metadata, $checksums, $restore, $tags, $inline_data);
+                    $streams, $user_metadata, $checksums, $restore, $tags, $acl, $inline_data);
             """))
         {
             var p = upsert.Parameters;
@@ -106,6 +106,7 @@ public sealed partial class SqliteMetadataStore
             p.AddWithValue("$checksums", Db(ObjectJson.WriteMap(obj.Checksums)));
             p.AddWithValue("$restore", Db(ObjectJson.WriteRestore(obj.Restore)));
             p.AddWithValue("$tags", Db(ObjectJson.WriteTags(obj.Tags)));
+            p.AddWithValue("$acl", Db(AclJson.Write(obj.Acl)));
             p.AddWithValue("$inline_data", (object?)ObjectJson.InlineDataOf(obj.Streams) ?? DBNull.Value);
             await upsert.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
         }
@@ -256,6 +257,7 @@ public sealed partial class SqliteMetadataStore
         Checksums = ObjectJson.ReadMap(ReadNullableString(r, 18)),
         Restore = ObjectJson.ReadRestore(ReadNullableString(r, 19)),
         Tags = ObjectJson.ReadTags(ReadNullableString(r, 20)),
+        Acl = AclJson.Read(ReadNullableString(r, 21)),
     };
 
     private static ObjectEncryption ReadEncryption(SqliteDataReader r)

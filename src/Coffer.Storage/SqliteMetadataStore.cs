@@ -219,7 +219,7 @@ public sealed partial class SqliteMetadataStore : IMetadataBackend
 
     // ---------------------------------------------------------------- buckets
 
-    private const string BucketColumns = "name, owner, region, created, sse_algorithm, sse_kms_key_id, tags, lifecycle, policy";
+    private const string BucketColumns = "name, owner, region, created, sse_algorithm, sse_kms_key_id, tags, lifecycle, policy, acl, object_ownership, public_access_block";
 
     /// <inheritdoc />
     public Task<bool> CreateBucketAsync(BucketRecord bucket, CancellationToken ct = default)
@@ -229,7 +229,7 @@ public sealed partial class SqliteMetadataStore : IMetadataBackend
         {
             using var cmd = s.Command($"""
                 INSERT INTO buckets ({BucketColumns})
-                VALUES ($name, $owner, $region, $created, $sse_algorithm, $sse_kms_key_id, $tags, $lifecycle, $policy)
+                VALUES ($name, $owner, $region, $created, $sse_algorithm, $sse_kms_key_id, $tags, $lifecycle, $policy, $acl, $object_ownership, $public_access_block)
                 ON CONFLICT DO NOTHING;
                 """);
             cmd.Parameters.AddWithValue("$name", bucket.Name);
@@ -241,6 +241,9 @@ public sealed partial class SqliteMetadataStore : IMetadataBackend
             cmd.Parameters.AddWithValue("$tags", Db(ObjectJson.WriteTags(bucket.Tags)));
             cmd.Parameters.AddWithValue("$lifecycle", Db(LifecycleJson.Write(bucket.Lifecycle)));
             cmd.Parameters.AddWithValue("$policy", Db(bucket.Policy));
+            cmd.Parameters.AddWithValue("$acl", Db(AclJson.Write(bucket.Acl)));
+            cmd.Parameters.AddWithValue("$object_ownership", Db(AclJson.WriteOwnership(bucket.Ownership)));
+            cmd.Parameters.AddWithValue("$public_access_block", bucket.PublicAccessBlock is { } block ? block.Stored : DBNull.Value);
             return await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false) == 1;
         }, ct);
     }
@@ -357,7 +360,10 @@ public sealed partial class SqliteMetadataStore : IMetadataBackend
         Encryption: r.IsDBNull(4) ? null : new BucketEncryption(r.GetString(4), ReadNullableString(r, 5)),
         Tags: r.IsDBNull(6) ? null : ObjectJson.ReadTags(r.GetString(6)),
         Lifecycle: r.IsDBNull(7) ? null : LifecycleJson.Read(r.GetString(7)),
-        Policy: ReadNullableString(r, 8));
+        Policy: ReadNullableString(r, 8),
+        Acl: AclJson.Read(ReadNullableString(r, 9)),
+        Ownership: AclJson.ReadOwnership(ReadNullableString(r, 10)),
+        PublicAccessBlock: r.IsDBNull(11) ? null : PublicAccessBlock.FromStored(r.GetInt64(11)));
 
     // ---------------------------------------------------------------- plumbing
 

@@ -323,6 +323,20 @@ internal static class SqliteSchema
         """
         ALTER TABLE buckets ADD COLUMN policy TEXT;
         """,
+
+        // 15: ACLs,
+        // Object Ownership and Block Public Access (docs/protocol/acl.md). buckets.acl, objects.acl, multipart_uploads.acl:
+        // the ACL as JSON (AclJson; NULL: the default, owner FULL_CONTROL only; an object's also names its owner when that
+        // is not the bucket owner); buckets.object_ownership: BucketOwnerEnforced, BucketOwnerPreferred or ObjectWriter
+        // (NULL: none set); buckets.public_access_block: the four Block Public Access flags as bits (NULL: none set).
+        // Existing buckets get none of them, so they keep answering their owner alone, as before.
+        """
+        ALTER TABLE buckets ADD COLUMN acl TEXT;
+        ALTER TABLE buckets ADD COLUMN object_ownership TEXT;
+        ALTER TABLE buckets ADD COLUMN public_access_block INTEGER;
+        ALTER TABLE objects ADD COLUMN acl TEXT;
+        ALTER TABLE multipart_uploads ADD COLUMN acl TEXT;
+        """,
     ];
 
     /// <summary>

@@ -64,6 +64,39 @@ public sealed class AwsCliTests(CofferFixture f)
     }
 
     [Fact]
+    public async Task Awscli_turns_acls_on_makes_an_object_public_and_reads_the_acl_back()
+    {
+        var endpoint = $"https://localhost:{f.HttpsUrl.Port}";
+        var bucket = CofferFixture.NewBucket("cliacl");
+        async Task<string> Ok(params string[] args)
+        {
+            var run = await AwsAsync(["--endpoint-url", endpoint, .. args]);
+            Assert.True(run.Code == 0, run.Err);
+            return run.Out;
+        }
+        await Ok("s3api", "create-bucket", "--bucket", bucket, "--object-ownership", "ObjectWriter");
+        var blocked = await AwsAsync("--endpoint-url", endpoint, "s3api", "put-object", "--bucket", bucket, "--key", "k", "--acl", "public-read");
+        Assert.NotEqual(0, blocked.Code);
+        Assert.Contains("AccessDenied", blocked.Err);
+
+        await Ok("s3api", "delete-public-access-block", "--bucket", bucket);
+        await Ok("s3api", "put-object", "--bucket", bucket, "--key", "k", "--acl", "public-read");
+        var acl = JsonDocument.Parse(await Ok("s3api", "get-object-acl", "--bucket", bucket, "--key", "k")).RootElement;
+        Assert.Contains(acl.GetProperty("Grants").EnumerateArray(), g =>
+            g.GetProperty("Grantee").TryGetProperty("URI", out var uri) && uri.GetString() == "http://acs.amazonaws.com/groups/global/AllUsers"
+            && g.GetProperty("Permission").GetString() == "READ");
+        var ownership = JsonDocument.Parse(await Ok("s3api", "get-bucket-ownership-controls", "--bucket", bucket)).RootElement;
+        Assert.Equal("ObjectWriter", ownership.GetProperty("OwnershipControls").GetProperty("Rules")[0].GetProperty("ObjectOwnership").GetString());
+
+        await Ok("s3api", "put-public-access-block", "--bucket", bucket, "--public-access-block-configuration", "IgnorePublicAcls=true");
+        var flags = JsonDocument.Parse(await Ok("s3api", "get-public-access-block", "--bucket", bucket)).RootElement.GetProperty("PublicAccessBlockConfiguration");
+        Assert.True(flags.GetProperty("IgnorePublicAcls").GetBoolean());
+        Assert.False(flags.GetProperty("BlockPublicAcls").GetBoolean());
+        acl = JsonDocument.Parse(await Ok("s3api", "get-object-acl", "--bucket", bucket, "--key", "k")).RootElement;
+        Assert.Single(acl.GetProperty("Grants").EnumerateArray());
+    }
+
+    [Fact]
     public async Task Awscli_creates_and_describes_kms_keys()
     {
         var endpoint = $"https://localhost:{f.HttpsUrl.Port}";

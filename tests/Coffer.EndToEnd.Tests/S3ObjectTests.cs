@@ -279,7 +279,7 @@ public sealed class S3ObjectTests(CofferFixture f)
     {
         var (s3, bucket) = await NewBucketAsync();
         using var _ = s3;
-        var e = await Assert.ThrowsAnyAsync<AmazonS3Exception>(() => s3.GetBucketAclAsync(new GetBucketAclRequest { BucketName = bucket }));
+        var e = await Assert.ThrowsAnyAsync<AmazonS3Exception>(() => s3.GetBucketWebsiteAsync(new GetBucketWebsiteRequest { BucketName = bucket }));
         Assert.Equal("NotImplemented", e.ErrorCode);
         Assert.Equal(HttpStatusCode.NotImplemented, e.StatusCode);
     }

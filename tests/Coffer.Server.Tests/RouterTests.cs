@@ -56,6 +56,16 @@ public sealed class RouterTests
     [InlineData("GET", "/", "max-buckets=10&continuation-token=abc&prefix=p", null, Operation.ListBuckets)]
     [InlineData("GET", "/b/k", "X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Signature=x", null, Operation.GetObject)]
     [InlineData("GET", "/b/k", "q-sign-algorithm=sha1&q-signature=x&x-cos-security-token=t", null, Operation.GetObject)]
+    [InlineData("GET", "/b", "acl", null, Operation.GetBucketAcl)]
+    [InlineData("PUT", "/b", "acl", null, Operation.PutBucketAcl)]
+    [InlineData("GET", "/b/k", "acl", null, Operation.GetObjectAcl)]
+    [InlineData("PUT", "/b/k", "acl&versionId=null", null, Operation.PutObjectAcl)]
+    [InlineData("GET", "/b", "ownershipControls", null, Operation.GetBucketOwnershipControls)]
+    [InlineData("PUT", "/b", "ownershipControls", null, Operation.PutBucketOwnershipControls)]
+    [InlineData("DELETE", "/b", "ownershipControls", null, Operation.DeleteBucketOwnershipControls)]
+    [InlineData("GET", "/b", "publicAccessBlock", null, Operation.GetPublicAccessBlock)]
+    [InlineData("PUT", "/b", "publicAccessBlock", null, Operation.PutPublicAccessBlock)]
+    [InlineData("DELETE", "/b", "publicAccessBlock", null, Operation.DeletePublicAccessBlock)]
     public void Request_lines_map_to_operations_path_style_and_virtual_hosted(string method, string path, string query, string? header, Operation expected)
     {
         Func<string, string?> headers = name => name == header ? "src/key" : null;
@@ -70,7 +80,6 @@ public sealed class RouterTests
     }
 
     [Theory]
-    [InlineData("GET", "/b", "acl")]
     [InlineData("PUT", "/b", "cors")]
     [InlineData("PUT", "/b", "website")]
     [InlineData("PUT", "/b", "versioning")]
@@ -93,6 +102,10 @@ public sealed class RouterTests
     [InlineData("POST", "/b", "policy")]
     [InlineData("PUT", "/b/k", "policy")]
     [InlineData("PUT", "/b", "policyStatus")]
+    [InlineData("DELETE", "/b/k", "acl")]
+    [InlineData("DELETE", "/b", "acl")]
+    [InlineData("GET", "/b/k", "publicAccessBlock")]
+    [InlineData("POST", "/b", "ownershipControls")]
     public void Wrong_methods_are_method_not_allowed(string method, string path, string query)
     {
         var e = Assert.Throws<CofferException>(() => Router.Resolve(method, Addressing.Resolve("h", path), RequestQuery.Parse(query), _ => null));

@@ -42,6 +42,14 @@ public static class AccessActions
         Operation.PutObjectTagging => "s3:PutObjectTagging",
         Operation.GetObjectTagging => "s3:GetObjectTagging",
         Operation.DeleteObjectTagging => "s3:DeleteObjectTagging",
+        Operation.GetBucketAcl => "s3:GetBucketAcl",
+        Operation.PutBucketAcl => "s3:PutBucketAcl",
+        Operation.GetObjectAcl => "s3:GetObjectAcl",
+        Operation.PutObjectAcl => "s3:PutObjectAcl",
+        Operation.GetBucketOwnershipControls => "s3:GetBucketOwnershipControls",
+        Operation.PutBucketOwnershipControls or Operation.DeleteBucketOwnershipControls => "s3:PutBucketOwnershipControls",
+        Operation.GetPublicAccessBlock => "s3:GetBucketPublicAccessBlock",
+        Operation.PutPublicAccessBlock or Operation.DeletePublicAccessBlock => "s3:PutBucketPublicAccessBlock",
         _ => throw new ArgumentOutOfRangeException(nameof(operation), operation, "no IAM action is mapped for this operation"),
     };
 }

@@ -1,3 +1,4 @@
+using Coffer.Crypto.Kms;
 using Coffer.Protocol;
 using Coffer.Server.Pipeline;
 using Coffer.Server.Routing;
@@ -15,19 +16,20 @@ public sealed record AccessRequest(BucketRecord Bucket, string Action, string? K
 /// </summary>
 /// <remarks>
 /// The order of the stages is S3's: an explicit Deny anywhere wins; then the owner; then an Allow by the bucket
-/// policy; then an ACL grant; else the request is refused (docs/protocol/policy.md, docs/security.md).
+/// policy (unless Block Public Access restricts a public policy to the owner); then an ACL grant (<see cref="AclEvaluation"/>);
+/// else the request is refused (docs/protocol/policy.md, docs/protocol/acl.md, docs/security.md).
 /// </remarks>
 public static class Authorizer
 {
     public const string AnonymousRefused =
-        "Anonymous access is not allowed: sign the request with your access key (COS signature or AWS Signature V4).";
+        "Anonymous access is not allowed: sign the request with your access key (COS signature, or AWS Signature V4 or V2).";
 
     public static ValueTask AuthorizeAsync(RequestContext ctx, CofferServices s, AccessRequest request)
     {
         var owner = IsOwner(ctx, request.Bucket);
         var text = request.Bucket.Policy;
         if (text is null)
-            return owner ? ValueTask.CompletedTask : throw Refused(ctx, request);
+            return owner ? ValueTask.CompletedTask : AclOrRefuseAsync(ctx, s, request);
         // The owner may always read, change and delete the bucket's policy, even one that denies them (S3's rule), so
         // a policy can never lock its bucket's owner out for good.
         if (owner && IsPolicyAction(request.Action))
@@ -57,7 +59,8 @@ public static class Authorizer
         {
             if (owner || PolicyEvaluator.MayAllow(policy, request.Action, PolicyActions.CosActionOf(ctx.Operation, request.Action), ctx.User?.Name, ctx.User?.Id))
                 return;
-            throw Refused(ctx, request);
+            await AclOrRefuseAsync(ctx, s, request);
+            return;
         }
 
         IReadOnlyList<Tag>? tags = null;
@@ -71,11 +74,18 @@ public static class Authorizer
         // (2) The owner may do everything else.
         if (owner)
             return;
-        // (3) An Allow of the bucket policy lets another user, or anyone, in.
-        if (decision == PolicyDecision.Allow)
+        // (3) An Allow of the bucket policy lets another user, or anyone, in — unless the policy is public and Block Public
+        // Access restricts public policies to the bucket owner (RestrictPublicBuckets).
+        if (decision == PolicyDecision.Allow && !(request.Bucket.PublicAccessBlock is { RestrictPublicBuckets: true } && PolicyStatus.IsPublic(policy)))
             return;
         // (4) A grant of the bucket's or the object's ACL.
-        throw Refused(ctx, request);
+        await AclOrRefuseAsync(ctx, s, request);
+    }
+
+    private static async ValueTask AclOrRefuseAsync(RequestContext ctx, CofferServices s, AccessRequest request)
+    {
+        if (!await AclAllowsAsync(ctx, s, request))
+            throw Refused(ctx, request);
     }
 
     /// <summary>What the policy sees of the request: caller, transport, address, clock, the headers as sent, the listing's arguments.</summary>
@@ -100,6 +110,45 @@ public static class Authorizer
             ExistingTags = tags,
             Region = s.Options.Region,
         };
+    }
+
+    /// <summary>
+    /// Stage (4). Bucket actions are decided by the bucket's ACL (already loaded); object actions by the object's, read
+    /// here, only for callers other than the bucket owner and only in buckets whose ACLs are on. A grant to read an
+    /// SSE-KMS object never lends the owner's KMS key: the reader must be able to use the object's key itself.
+    /// </summary>
+    private static async ValueTask<bool> AclAllowsAsync(RequestContext ctx, CofferServices s, AccessRequest request)
+    {
+        var bucket = request.Bucket;
+        if (bucket.AclsDisabled)
+            return false;
+        if (AclEvaluation.BucketPermissionFor(request.Action) is { } bucketPermission)
+            return AclEvaluation.BucketAllows(bucket, ctx.User, bucketPermission);
+        if (request.Key is null || AclEvaluation.ObjectPermissionFor(request.Action) is not { } objectPermission)
+            return false;
+        var obj = await s.Store.GetObjectAsync(bucket.Name, request.Key, ctx.Aborted);
+        if (obj is null)
+            return AclEvaluation.BucketAllows(bucket, ctx.User, AclPermission.Read); // who may list learns NoSuchKey; others AccessDenied
+        if (!AclEvaluation.ObjectAllows(bucket, obj, ctx.User, objectPermission))
+            return false;
+        if (objectPermission == AclPermission.Read && obj.Encryption.Mode == SseMode.Kms && ctx.Operation != Operation.HeadObject)
+            await CheckKmsKeyAsync(ctx, s, obj);
+        return true;
+    }
+
+    private static async ValueTask CheckKmsKeyAsync(RequestContext ctx, CofferServices s, ObjectRecord obj)
+    {
+        const string Why = "is encrypted with SSE-KMS under a key you may not use: a grant to read it does not lend the owner's KMS key.";
+        if (ctx.User is not { } user)
+            throw new CofferException(ErrorCode.AccessDenied, $"The object '{obj.Key}' {Why}");
+        try
+        {
+            await s.Kms.DescribeOwnKeyForUseAsync(user.Id, obj.Encryption.KmsKeyId!, ctx.Aborted);
+        }
+        catch (KmsException e) when (e.Kind == KmsErrorKind.NotFound)
+        {
+            throw new CofferException(ErrorCode.AccessDenied, $"The object '{obj.Key}' {Why}");
+        }
     }
 
     private static bool IsPolicyAction(string action) =>

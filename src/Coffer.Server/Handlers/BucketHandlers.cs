@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net;
 using System.Text;
 using Coffer.Protocol;
+using Coffer.Server.Access;
 using Coffer.Server.Pipeline;
 using Coffer.Server.Xml;
 using Coffer.Storage;
@@ -115,11 +116,38 @@ public static class BucketHandlers
                 throw new CofferException(ErrorCode.InvalidArgument, $"This server serves region '{s.Options.Region}'; the LocationConstraint '{constraint}' cannot be honoured.");
         }
 
-        var bucket = new BucketRecord(name, ctx.Caller.Id, s.Options.Region, s.Time.GetUtcNow());
+        var bucket = WithAccessSettings(ctx, s, new BucketRecord(name, ctx.Caller.Id, s.Options.Region, s.Time.GetUtcNow()));
+        if (Acls.FromHeaders(ctx, forBucket: true) is { } spec)
+            await Acls.CheckGranteesExistAsync(spec, s, ctx.Aborted);
         if (!await s.Store.CreateBucketAsync(bucket, ctx.Aborted))
             throw Exists((await s.Store.GetBucketAsync(name, ctx.Aborted))!, ctx);
         ctx.Response.Headers.Location = "/" + name;
         ctx.Response.ContentLength = 0;
+    }
+
+    /// <summary>
+    /// A new bucket's access settings: the server's defaults (<see cref="CofferServerOptions.BucketDefaults"/>), the
+    /// Object Ownership the request names (x-amz-object-ownership), and the ACL its headers ask for, which those settings
+    /// must accept (S3's InvalidBucketAclWithObjectOwnership under BucketOwnerEnforced; AccessDenied under BlockPublicAcls).
+    /// </summary>
+    private static BucketRecord WithAccessSettings(RequestContext ctx, CofferServices s, BucketRecord bucket)
+    {
+        var legacy = s.Options.BucketDefaults == BucketDefaults.Legacy;
+        ObjectOwnership? ownership = legacy ? null : ObjectOwnership.BucketOwnerEnforced;
+        if (ctx.FamilyHeader("object-ownership") is { } named)
+        {
+            if (!Enum.TryParse<ObjectOwnership>(named, ignoreCase: false, out var parsed) || int.TryParse(named, out _))
+                throw new CofferException(ErrorCode.InvalidArgument, $"{ctx.Family.Header("object-ownership")} is '{named}'; use BucketOwnerEnforced, BucketOwnerPreferred or ObjectWriter.");
+            ownership = parsed;
+        }
+        bucket = bucket with { Ownership = ownership, PublicAccessBlock = legacy ? null : PublicAccessBlock.All };
+        if (Acls.FromHeaders(ctx, forBucket: true) is not { } spec)
+            return bucket;
+        if (bucket.AclsDisabled && !spec.IsOwnerOnly(bucket.Owner, bucket.Owner))
+            throw new CofferException(ErrorCode.InvalidBucketAclWithObjectOwnership,
+                $"Bucket cannot have ACLs set with ObjectOwnership's BucketOwnerEnforced setting: send {ctx.Family.Header("object-ownership")}: ObjectWriter (or BucketOwnerPreferred) with the ACL, or no ACL.");
+        Acls.CheckAllowed(bucket, spec, bucket.Owner);
+        return bucket with { Acl = bucket.AclsDisabled ? null : new AccessControlList(null, Acls.GrantsOf(spec, bucket.Owner, bucket.Owner)) };
     }
 
     public static Task HeadBucketAsync(RequestContext ctx, CofferServices s)

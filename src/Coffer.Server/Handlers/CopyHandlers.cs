@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Security.Cryptography;
 using Coffer.Crypto;
 using Coffer.Protocol;
+using Coffer.Server.Access;
 using Coffer.Server.Objects;
 using Coffer.Server.Pipeline;
 using Coffer.Server.Sse;
@@ -34,6 +35,8 @@ public static class CopyHandlers
         var bucket = ctx.Bucket!;
         var request = CopyRequest.Parse(ctx, s.Options.Domain);
         var replacementTags = Tagging.ReplacesOnCopy(ctx) ? Tagging.FromHeader(ctx) ?? [] : null;
+        // The copy gets the request's ACL (none: the default), never the source's.
+        var acl = await Acls.ForNewObjectAsync(ctx, s, bucket, Acls.FromHeaders(ctx, forBucket: false));
         var condition = WritePreconditions.Parse(ctx);
         await WritePreconditions.CheckAsync(ctx, s, condition);
         using var sse = SseRequest.ParseForWrite(ctx);
@@ -56,6 +59,7 @@ public static class CopyHandlers
             Encryption = sealedWrite.Encryption,
             Checksums = src.Checksums,
             Tags = replacementTags ?? src.Tags,
+            Acl = acl,
         };
 
         if ((source.Key is null && sealedWrite.Key is null) || (source.Key is not null && sealedWrite.Key is not null && sameCipher))

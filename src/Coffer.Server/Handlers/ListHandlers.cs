@@ -86,7 +86,7 @@ public static class ListHandlers
                 .Element("LastModified", XmlText.IsoDate(o.LastModified))
                 .Element("ETag", Quote(o.ETag))
                 .Element("Size", o.Size);
-            WriteOwner(xml, ctx);
+            WriteOwner(xml, ctx, o);
             xml.Element("StorageClass", StorageClasses.ForFamily(o.StorageClass, ctx.Family)).End();
         }
         foreach (var p in page.CommonPrefixes)
@@ -103,7 +103,7 @@ public static class ListHandlers
                 .Element("LastModified", XmlText.IsoDate(o.LastModified))
                 .Element("ETag", Quote(o.ETag))
                 .Element("Size", o.Size);
-            if (withOwner) WriteOwner(xml, ctx);
+            if (withOwner) WriteOwner(xml, ctx, o);
             xml.Element("StorageClass", StorageClasses.ForFamily(o.StorageClass, ctx.Family));
             WriteArchiveState(xml, o, ctx, now);
             xml.End();
@@ -136,9 +136,13 @@ public static class ListHandlers
         xml.End();
     }
 
-    private static void WriteOwner(XmlDoc xml, RequestContext ctx) =>
-        // The bucket owner's id, and its name when the caller is the owner (another caller, let in by a policy, sees the id).
-        xml.Start("Owner").Element("ID", ctx.Bucket!.Owner).Element("DisplayName", ctx.User?.Id == ctx.Bucket.Owner ? ctx.User.Name : ctx.Bucket.Owner).End();
+    private static void WriteOwner(XmlDoc xml, RequestContext ctx, ObjectRecord o)
+    {
+        // The object's owner (the bucket owner, or under ObjectWriter the user who wrote it); the caller's name when it is
+        // the caller, else the id (a grantee or an anonymous caller may list too).
+        var owner = AclHandlers.OwnerOf(ctx.Bucket!, o);
+        xml.Start("Owner").Element("ID", owner).Element("DisplayName", owner == ctx.User?.Id ? ctx.User.Name : owner).End();
+    }
 
     private static void SetRegionHeader(RequestContext ctx) => ctx.SetFamilyHeader("bucket-region", ctx.Bucket!.Region);
 

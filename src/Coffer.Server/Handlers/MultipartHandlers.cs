@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Security.Cryptography;
 using Coffer.Protocol;
+using Coffer.Server.Access;
 using Coffer.Protocol.Checksums;
 using Coffer.Server.Objects;
 using Coffer.Server.Pipeline;
@@ -29,6 +30,7 @@ public static class MultipartHandlers
         var attributes = ObjectAttributes.Parse(ctx);
         var tags = Tagging.FromHeader(ctx) ?? [];
         var (checksumAlgorithm, checksumType) = PartChecksums.ParseForCreate(ctx);
+        var acl = await Acls.ForNewObjectAsync(ctx, s, bucket, Acls.FromHeaders(ctx, forBucket: false));
         using var sse = SseRequest.ParseForWrite(ctx);
         using var sealedWrite = await SseService.SealNewAsync(s, ctx, sse, bucket.Name, ctx.ObjectKey, bucket.Encryption);
 
@@ -39,8 +41,8 @@ public static class MultipartHandlers
             Bucket = bucket.Name,
             Key = ctx.ObjectKey,
             Initiated = now,
-            // What is written into the bucket belongs to the bucket's owner, whoever wrote it (S3's BucketOwnerEnforced).
-            Owner = bucket.Owner,
+            // An anonymous initiator (let in by a policy or an AllUsers WRITE grant) is recorded as the bucket owner, who owns what it writes.
+            Owner = ctx.User?.Id ?? bucket.Owner,
             StorageClass = attributes.StorageClass,
             ContentType = attributes.ContentType,
             CacheControl = attributes.CacheControl,
@@ -50,6 +52,7 @@ public static class MultipartHandlers
             UserMetadata = attributes.UserMetadata,
             Encryption = sealedWrite.Encryption,
             Tags = tags,
+            Acl = acl,
             ChecksumAlgorithm = checksumAlgorithm,
             ChecksumType = checksumType,
         };

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Security.Cryptography;
 using Coffer.Protocol;
 using Coffer.Protocol.Checksums;
+using Coffer.Server.Access;
 using Coffer.Server.Objects;
 using Coffer.Server.Pipeline;
 using Coffer.Server.Sse;
@@ -26,6 +27,7 @@ public static class ObjectHandlers
         var bucket = ctx.Bucket!;
         var attributes = ObjectAttributes.Parse(ctx);
         var tags = Tagging.FromHeader(ctx) ?? [];
+        var acl = await Acls.ForNewObjectAsync(ctx, s, bucket, Acls.FromHeaders(ctx, forBucket: false));
         var body = RequestBody.Open(ctx);
         using var sse = SseRequest.ParseForWrite(ctx);
         var contentMd5 = ParseContentMd5(ctx.Header("Content-MD5"));
@@ -49,6 +51,7 @@ public static class ObjectHandlers
             Streams = [pending.ToObjectStream()],
             Encryption = sealedWrite.Encryption,
             Tags = tags,
+            Acl = acl,
             Checksums = pending.ChecksumBase64 is null ? new Dictionary<string, string>()
                 : new Dictionary<string, string> { [body.Checksum!.Value.ToString().ToUpperInvariant()] = pending.ChecksumBase64 },
         };

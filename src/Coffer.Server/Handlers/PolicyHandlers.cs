@@ -19,6 +19,10 @@ public static class PolicyHandlers
         var text = await ReadPolicyAsync(ctx);
         var policy = PolicyParser.Parse(text, ctx.BucketName);
         await CheckPrincipalsExistAsync(policy, s, ctx.Aborted);
+        // Block Public Access (on by default for new buckets): a policy that would make the bucket public is refused, as S3 does.
+        if (ctx.Bucket!.PublicAccessBlock is { BlockPublicPolicy: true } && PolicyStatus.IsPublic(policy))
+            throw new CofferException(ErrorCode.AccessDenied,
+                "Access Denied: this policy would make the bucket public (it allows everyone, with no condition that narrows who), and the bucket's Block Public Access setting BlockPublicPolicy refuses such policies. Remove that setting first (DELETE ?publicAccessBlock, or PUT it with BlockPublicPolicy false), or narrow the policy's principals.");
         // A refused policy never reaches the store: the old one stays in place.
         if (!await s.Store.SetBucketPolicyAsync(ctx.BucketName, text, CancellationToken.None))
             throw BucketGone(ctx);

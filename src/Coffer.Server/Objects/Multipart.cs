@@ -226,6 +226,7 @@ public static partial class Multipart
             Expires = upload.Expires,
             UserMetadata = upload.UserMetadata,
             Tags = upload.Tags,
+            Acl = upload.Acl,
         };
     }
 
@@ -300,6 +301,8 @@ public static partial class Multipart
     /// <summary>The id of the caller's key a reference names, or null when it names none of the caller's keys (nothing confirmed).</summary>
     private static async Task<string?> OwnKeyIdAsync(CofferServices s, RequestContext ctx, string reference)
     {
+        if (ctx.User is null)
+            return null; // an anonymous caller has no keys
         try
         {
             // An anonymous caller has no keys and never reaches the KMS.

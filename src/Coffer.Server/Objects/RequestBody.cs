@@ -40,28 +40,39 @@ public sealed class RequestBody
     public static RequestBody Open(RequestContext ctx)
     {
         var request = ctx.Request;
-        // An anonymous request (let in by a bucket policy) has no signature to check its payload against: its body is read as sent.
-        var identity = ctx.Identity;
         Stream stream = request.Body;
         long? length = request.ContentLength;
         AwsChunkedStream? chunked = null;
 
-        switch (identity?.Payload)
+        if (ctx.Identity is not { } identity)
         {
-            case PayloadKind.StreamingSigned or PayloadKind.StreamingSignedTrailer or PayloadKind.StreamingUnsignedTrailer:
-                var decoded = ctx.Header("x-amz-decoded-content-length");
-                long decodedLength = -1;
-                if (decoded is not null && !long.TryParse(decoded, NumberStyles.None, CultureInfo.InvariantCulture, out decodedLength))
-                    throw new CofferException(ErrorCode.InvalidArgument, $"x-amz-decoded-content-length must be a whole number; got '{decoded}'.");
-                if (decoded is null && identity.Payload == PayloadKind.StreamingSigned)
-                    throw new CofferException(ErrorCode.MissingContentLength, "An aws-chunked upload must declare x-amz-decoded-content-length.");
-                chunked = new AwsChunkedStream(stream, identity!, decodedLength);
-                stream = chunked;
-                length = decodedLength >= 0 ? decodedLength : null;
-                break;
-            case PayloadKind.Sha256:
-                stream = new Sha256VerifyingStream(stream, identity!.PayloadSha256!);
-                break;
+            // An anonymous write (a bucket whose policy or ACL lets everyone write): no signature covers the body, so there is no
+            // aws-chunked framing to verify; a declared SHA-256 is still checked.
+            var declared = ctx.Header("x-amz-content-sha256");
+            if (declared is not null && declared.StartsWith("STREAMING-", StringComparison.Ordinal))
+                throw new CofferException(ErrorCode.InvalidRequest, "An unsigned request cannot send an aws-chunked body: send the plain body with a Content-Length.");
+            if (declared is { Length: 64 } && declared.All(char.IsAsciiHexDigit))
+                stream = new Sha256VerifyingStream(stream, declared.ToLowerInvariant());
+        }
+        else
+        {
+            switch (identity.Payload)
+            {
+                case PayloadKind.StreamingSigned or PayloadKind.StreamingSignedTrailer or PayloadKind.StreamingUnsignedTrailer:
+                    var decoded = ctx.Header("x-amz-decoded-content-length");
+                    long decodedLength = -1;
+                    if (decoded is not null && !long.TryParse(decoded, NumberStyles.None, CultureInfo.InvariantCulture, out decodedLength))
+                        throw new CofferException(ErrorCode.InvalidArgument, $"x-amz-decoded-content-length must be a whole number; got '{decoded}'.");
+                    if (decoded is null && identity.Payload == PayloadKind.StreamingSigned)
+                        throw new CofferException(ErrorCode.MissingContentLength, "An aws-chunked upload must declare x-amz-decoded-content-length.");
+                    chunked = new AwsChunkedStream(stream, identity, decodedLength);
+                    stream = chunked;
+                    length = decodedLength >= 0 ? decodedLength : null;
+                    break;
+                case PayloadKind.Sha256:
+                    stream = new Sha256VerifyingStream(stream, identity.PayloadSha256!);
+                    break;
+            }
         }
 
         if (length is null && !request.Headers.TransferEncoding.ToString().Contains("chunked", StringComparison.OrdinalIgnoreCase) && chunked is null)

@@ -322,6 +322,16 @@ public sealed class RequestDispatcher(CofferServices services)
         Operation.AbortMultipartUpload => MultipartHandlers.AbortMultipartUploadAsync(ctx, services),
         Operation.ListParts => MultipartHandlers.ListPartsAsync(ctx, services),
         Operation.ListMultipartUploads => MultipartHandlers.ListMultipartUploadsAsync(ctx, services),
+        Operation.GetBucketAcl => AclHandlers.GetBucketAclAsync(ctx, services),
+        Operation.PutBucketAcl => AclHandlers.PutBucketAclAsync(ctx, services),
+        Operation.GetObjectAcl => AclHandlers.GetObjectAclAsync(ctx, services),
+        Operation.PutObjectAcl => AclHandlers.PutObjectAclAsync(ctx, services),
+        Operation.GetBucketOwnershipControls => AclHandlers.GetBucketOwnershipControlsAsync(ctx, services),
+        Operation.PutBucketOwnershipControls => AclHandlers.PutBucketOwnershipControlsAsync(ctx, services),
+        Operation.DeleteBucketOwnershipControls => AclHandlers.DeleteBucketOwnershipControlsAsync(ctx, services),
+        Operation.GetPublicAccessBlock => AclHandlers.GetPublicAccessBlockAsync(ctx, services),
+        Operation.PutPublicAccessBlock => AclHandlers.PutPublicAccessBlockAsync(ctx, services),
+        Operation.DeletePublicAccessBlock => AclHandlers.DeletePublicAccessBlockAsync(ctx, services),
         _ => throw new CofferException(ErrorCode.NotImplemented, $"{ctx.Operation} is not implemented by this server yet."),
     };
 

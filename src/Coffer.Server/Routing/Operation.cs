@@ -46,11 +46,21 @@ public enum Operation
     PutObjectTagging,
     GetObjectTagging,
     DeleteObjectTagging,
+    GetBucketAcl,
+    PutBucketAcl,
+    GetObjectAcl,
+    PutObjectAcl,
+    GetBucketOwnershipControls,
+    PutBucketOwnershipControls,
+    DeleteBucketOwnershipControls,
+    GetPublicAccessBlock,
+    PutPublicAccessBlock,
+    DeletePublicAccessBlock,
 }
 
 /// <summary>
 /// Maps (method, bucket?, key?, sub-resource) to an <see cref="Operation"/>. Sub-resources we
-/// do not implement (acl, cors, website, …) are answered NotImplemented, never a 500 and never
+/// do not implement (cors, website, …) are answered NotImplemented, never a 500 and never
 /// silently treated as another operation.
 /// </summary>
 public static class Router
@@ -64,7 +74,8 @@ public static class Router
         "allow-unordered", "optional-object-attributes", "max-buckets", "bucket-region",
     };
 
-    private static readonly string[] SubResources = ["encryption", "location", "versions", "versioning", "delete", "uploads", "restore", "tagging", "attributes", "policy", "policyStatus"];
+    private static readonly string[] SubResources = ["encryption", "location", "versions", "versioning", "delete", "uploads", "restore", "tagging", "attributes",
+        "policy", "policyStatus", "acl", "ownershipControls", "publicAccessBlock"];
     private static readonly string[] LifecycleSubResources = ["lifecycle"];
 
     public static Operation Resolve(string method, Target target, RequestQuery query, Func<string, string?> header)
@@ -117,6 +128,14 @@ public static class Router
                 ("DELETE", "policy") => Operation.DeleteBucketPolicy,
                 ("GET", "policyStatus") => Operation.GetBucketPolicyStatus,
                 ("POST", "delete") => Operation.DeleteObjects,
+                ("GET", "acl") => Operation.GetBucketAcl,
+                ("PUT", "acl") => Operation.PutBucketAcl,
+                ("GET", "ownershipControls") => Operation.GetBucketOwnershipControls,
+                ("PUT", "ownershipControls") => Operation.PutBucketOwnershipControls,
+                ("DELETE", "ownershipControls") => Operation.DeleteBucketOwnershipControls,
+                ("GET", "publicAccessBlock") => Operation.GetPublicAccessBlock,
+                ("PUT", "publicAccessBlock") => Operation.PutPublicAccessBlock,
+                ("DELETE", "publicAccessBlock") => Operation.DeletePublicAccessBlock,
                 ("PUT", "versioning") => throw NotImplemented("Bucket versioning is not implemented by this server."),
                 _ => throw MethodNotAllowed(method, sub),
             };
@@ -138,6 +157,8 @@ public static class Router
             ("GET", "tagging") => Operation.GetObjectTagging,
             ("DELETE", "tagging") => Operation.DeleteObjectTagging,
             ("GET", "attributes") => Operation.GetObjectAttributes,
+            ("GET", "acl") => Operation.GetObjectAcl,
+            ("PUT", "acl") => Operation.PutObjectAcl,
             _ => throw MethodNotAllowed(method, sub),
         };
     }

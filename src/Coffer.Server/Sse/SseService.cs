@@ -94,10 +94,11 @@ public static class SseService
                 {
                     using var span = CofferTracing.Source.StartActivity("coffer.kms.seal")?.SetTag("coffer.sse", "sse-kms");
                     var context = KmsContext(bucket, request.Mode == SseMode.Kms ? request.Context : null);
-                    var audit = AuditEntry(ctx, "SseWrap", ModeKms, bucket, key, context);
-                    // An anonymous writer (let in by a bucket policy) has no KMS keys and never reaches the KMS.
+                    // A write is sealed under a key the writer may use; an anonymous writer (let in by a bucket policy or an
+                    // AllUsers WRITE grant) has none and never reaches the KMS: no SSE-KMS, asked for or by the bucket default.
                     var writer = ctx.User ?? throw new CofferException(ErrorCode.AccessDenied,
-                        "Access Denied: an anonymous request cannot write with SSE-KMS (asked for, or the bucket's default encryption); sign the request, or write with SSE-COS (AES256).");
+                        "Access Denied: an anonymous write cannot use SSE-KMS (asked for, or the bucket's default encryption); sign the request, or write with SSE-COS (AES256) to a bucket whose default is not SSE-KMS.");
+                    var audit = AuditEntry(ctx, "SseWrap", ModeKms, bucket, key, context);
                     string keyRef = keyId ?? KeyManager.DefaultKeyAlias(writer.Name);
                     try
                     {

@@ -37,6 +37,17 @@ public sealed class XmlDoc : IDisposable
         return this;
     }
 
+    /// <summary>Starts an element with an <c>xsi:type</c> attribute (an ACL's Grantee: CanonicalUser or Group).</summary>
+    public XmlDoc StartTyped(string name, string xsiType)
+    {
+        _writer.WriteStartElement(name, Namespace);
+        _writer.WriteAttributeString("xmlns", "xsi", null, XsiNamespace);
+        _writer.WriteAttributeString("type", XsiNamespace, xsiType);
+        return this;
+    }
+
+    public const string XsiNamespace = "http://www.w3.org/2001/XMLSchema-instance";
+
     public XmlDoc End()
     {
         _writer.WriteEndElement();

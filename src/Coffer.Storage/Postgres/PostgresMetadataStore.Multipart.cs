@@ -8,7 +8,7 @@ public sealed partial class PostgresMetadataStore : IMultipartStore
     private const string UploadColumns = """
         upload_id, bucket, object_key, initiated, owner, storage_class,
         content_type, cache_control, content_disposition, content_encoding, expires, user_metadata,
-        sse_mode, sse_sealed_key, sse_kms_key_id, sse_kms_context, tags, checksum_algorithm, checksum_type
+        sse_mode, sse_sealed_key, sse_kms_key_id, sse_kms_context, tags, checksum_algorithm, checksum_type, acl
         """;
 
     // The order ReadPart reads them in.
@@ -38,7 +38,7 @@ public sealed partial class PostgresMetadataStore : IMultipartStore
                 INSERT INTO multipart_uploads ({UploadColumns})
                 VALUES (@upload, @bucket, @key, @initiated, @owner, @storage_class,
                         @content_type, @cache_control, @content_disposition, @content_encoding, @expires, @user_metadata,
-                        @sse_mode, @sse_sealed_key, @sse_kms_key_id, @sse_kms_context, @tags, @checksum_algorithm, @checksum_type);
+                        @sse_mode, @sse_sealed_key, @sse_kms_key_id, @sse_kms_context, @tags, @checksum_algorithm, @checksum_type, @acl);
                 """);
             Text(insert, "upload", upload.UploadId);
             Text(insert, "bucket", upload.Bucket);
@@ -57,6 +57,7 @@ public sealed partial class PostgresMetadataStore : IMultipartStore
             Text(insert, "sse_kms_key_id", upload.Encryption.KmsKeyId);
             Text(insert, "sse_kms_context", upload.Encryption.KmsContext);
             Text(insert, "tags", ObjectJson.WriteTags(upload.Tags));
+            Text(insert, "acl", AclJson.Write(upload.Acl));
             Text(insert, "checksum_algorithm", upload.ChecksumAlgorithm);
             Text(insert, "checksum_type", upload.ChecksumType);
             await insert.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
@@ -480,6 +481,7 @@ public sealed partial class PostgresMetadataStore : IMultipartStore
         Tags = ObjectJson.ReadTags(ReadNullableString(r, 16)),
         ChecksumAlgorithm = ReadNullableString(r, 17),
         ChecksumType = ReadNullableString(r, 18),
+        Acl = AclJson.Read(ReadNullableString(r, 19)),
     };
 
     private static MultipartPart ReadPart(NpgsqlDataReader r) => new(

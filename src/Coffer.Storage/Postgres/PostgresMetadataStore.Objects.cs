@@ -9,12 +9,12 @@ public sealed partial class PostgresMetadataStore
         bucket, object_key, size, etag, crc64, last_modified, storage_class,
         content_type, cache_control, content_disposition, content_encoding, expires,
         sse_mode, sse_sealed_key, sse_kms_key_id, sse_kms_context,
-        streams, user_metadata, checksums, restore, tags
+        streams, user_metadata, checksums, restore, tags, acl
         """;
 
     // Listings leave out the inline data (they never read it); a single object's read and the writes include it.
     private const string ObjectColumnsWithData = ObjectColumns + ", inline_data";
-    private const int InlineDataOrdinal = 21;
+    private const int InlineDataOrdinal = 22;
 
     private const string SelectObjectSql = $"SELECT {ObjectColumnsWithData} FROM objects WHERE bucket = @bucket AND object_key = @key;";
 
@@ -89,7 +89,7 @@ public sealed partial class PostgresMetadataStore
                         UPDATE objects SET ({ObjectColumnsWithData}) = (@bucket, @key, @size, @etag, @crc64, @last_modified, @storage_class,
                             @content_type, @cache_control, @content_disposition, @content_encoding, @expires,
                             @sse_mode, @sse_sealed_key, @sse_kms_key_id, @sse_kms_context,
-                            @streams, @user_metadata, @checksums, @restore, @tags, @inline_data)
+                            @streams, @user_metadata, @checksums, @restore, @tags, @acl, @inline_data)
                         WHERE bucket = @bucket AND object_key = @key;
                         """);
                     BindObject(update, obj);
@@ -102,7 +102,7 @@ public sealed partial class PostgresMetadataStore
                 VALUES (@bucket, @key, @size, @etag, @crc64, @last_modified, @storage_class,
                         @content_type, @cache_control, @content_disposition, @content_encoding, @expires,
                         @sse_mode, @sse_sealed_key, @sse_kms_key_id, @sse_kms_context,
-                        @streams, @user_metadata, @checksums, @restore, @tags, @inline_data)
+                        @streams, @user_metadata, @checksums, @restore, @tags, @acl, @inline_data)
                 ON CONFLICT (bucket, object_key) DO NOTHING;
                 """);
             BindObject(insert, obj);
@@ -153,6 +153,7 @@ public sealed partial class PostgresMetadataStore
         Text(cmd, "checksums", ObjectJson.WriteMap(obj.Checksums));
         Text(cmd, "restore", ObjectJson.WriteRestore(obj.Restore));
         Text(cmd, "tags", ObjectJson.WriteTags(obj.Tags));
+        Text(cmd, "acl", AclJson.Write(obj.Acl));
         Bytes(cmd, "inline_data", ObjectJson.InlineDataOf(obj.Streams));
     }
 
@@ -295,6 +296,7 @@ public sealed partial class PostgresMetadataStore
         Checksums = ObjectJson.ReadMap(ReadNullableString(r, 18)),
         Restore = ObjectJson.ReadRestore(ReadNullableString(r, 19)),
         Tags = ObjectJson.ReadTags(ReadNullableString(r, 20)),
+        Acl = AclJson.Read(ReadNullableString(r, 21)),
     };
 
     private static ObjectEncryption ReadEncryption(NpgsqlDataReader r)

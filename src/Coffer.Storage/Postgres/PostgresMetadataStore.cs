@@ -170,7 +170,7 @@ public sealed partial class PostgresMetadataStore : IMetadataBackend
 
     // ---------------------------------------------------------------- buckets
 
-    private const string BucketColumns = "name, owner, region, created, sse_algorithm, sse_kms_key_id, tags, lifecycle, policy";
+    private const string BucketColumns = "name, owner, region, created, sse_algorithm, sse_kms_key_id, tags, lifecycle, policy, acl, object_ownership, public_access_block";
 
     /// <inheritdoc />
     public Task<bool> CreateBucketAsync(BucketRecord bucket, CancellationToken ct = default)
@@ -179,7 +179,8 @@ public sealed partial class PostgresMetadataStore : IMetadataBackend
         return WriteAsync(async (s, ct) =>
         {
             await using var cmd = s.Command($"""
-                INSERT INTO buckets ({BucketColumns}) VALUES (@name, @owner, @region, @created, @sse_algorithm, @sse_kms_key_id, @tags, @lifecycle, @policy)
+                INSERT INTO buckets ({BucketColumns}) VALUES (@name, @owner, @region, @created, @sse_algorithm, @sse_kms_key_id, @tags, @lifecycle, @policy,
+                    @acl, @object_ownership, @public_access_block)
                 ON CONFLICT DO NOTHING;
                 """);
             Text(cmd, "name", bucket.Name);
@@ -191,6 +192,9 @@ public sealed partial class PostgresMetadataStore : IMetadataBackend
             Text(cmd, "tags", ObjectJson.WriteTags(bucket.Tags));
             Text(cmd, "lifecycle", LifecycleJson.Write(bucket.Lifecycle));
             Text(cmd, "policy", bucket.Policy);
+            Text(cmd, "acl", AclJson.Write(bucket.Acl));
+            Text(cmd, "object_ownership", AclJson.WriteOwnership(bucket.Ownership));
+            Int(cmd, "public_access_block", bucket.PublicAccessBlock?.Stored);
             return await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false) == 1;
         }, ct);
     }
@@ -323,7 +327,10 @@ public sealed partial class PostgresMetadataStore : IMetadataBackend
         Encryption: r.IsDBNull(4) ? null : new BucketEncryption(r.GetString(4), ReadNullableString(r, 5)),
         Tags: r.IsDBNull(6) ? null : ObjectJson.ReadTags(r.GetString(6)),
         Lifecycle: r.IsDBNull(7) ? null : LifecycleJson.Read(r.GetString(7)),
-        Policy: ReadNullableString(r, 8));
+        Policy: ReadNullableString(r, 8),
+        Acl: AclJson.Read(ReadNullableString(r, 9)),
+        Ownership: AclJson.ReadOwnership(ReadNullableString(r, 10)),
+        PublicAccessBlock: r.IsDBNull(11) ? null : PublicAccessBlock.FromStored(r.GetInt32(11)));
 
     /// <summary>Key-share-locks the bucket row (so it cannot be deleted before this transaction ends) or throws.</summary>
     private static async Task LockBucketForWriteAsync(Session s, string bucket, CancellationToken ct)

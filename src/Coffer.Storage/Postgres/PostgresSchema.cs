@@ -323,6 +323,15 @@ internal static class PostgresSchema
         """
         ALTER TABLE buckets ADD COLUMN policy text;
         """,
+
+        // 15: ACLs, Object Ownership and Block Public Access, as SQLite's.
+        """
+        ALTER TABLE buckets ADD COLUMN acl text;
+        ALTER TABLE buckets ADD COLUMN object_ownership text;
+        ALTER TABLE buckets ADD COLUMN public_access_block integer;
+        ALTER TABLE objects ADD COLUMN acl text;
+        ALTER TABLE multipart_uploads ADD COLUMN acl text;
+        """,
     ];
 
     /// <summary>Every (table, column) that holds blob ids (as <see cref="SqliteSchema.BlobReferences"/>).</summary>

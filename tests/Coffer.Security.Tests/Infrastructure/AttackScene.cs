@@ -125,6 +125,12 @@ public sealed class AttackScene
         using var wire = new Wire(t.Server);
         using var encryption = await wire.SendAsync(new Req("GET", Bucket).With(("encryption", "")), t.Alice, Auth.S3Header);
         Assert.Equal(HttpStatusCode.NotFound, encryption.StatusCode);
+        // Access settings: ACLs off (BucketOwnerEnforced), every Block Public Access flag on, the owner alone in the ACLs.
+        var stored = (await t.Server.Server.Services.Store.GetBucketAsync(Bucket))!;
+        Assert.Equal(Coffer.Storage.ObjectOwnership.BucketOwnerEnforced, stored.Ownership);
+        Assert.Equal(Coffer.Storage.PublicAccessBlock.All, stored.PublicAccessBlock);
+        Assert.Null(stored.Acl);
+        Assert.Null((await t.Server.Server.Services.Store.GetObjectAsync(Bucket, Object))!.Acl);
         var users = await t.Server.Server.Services.Store.ListUsersAsync();
         Assert.Contains(users, u => u.Name == VictimUser);
         Assert.DoesNotContain(users, u => u.Name.StartsWith(PlantedUserPrefix, StringComparison.Ordinal));

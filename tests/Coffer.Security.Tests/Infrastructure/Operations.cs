@@ -32,6 +32,11 @@ public static class Operations
     /// <summary>A policy an attacker would like: everyone may do anything in the bucket.</summary>
     private static string PlantedPolicy(string bucket) =>
         $$"""{"Version":"2012-10-17","Statement":[{"Sid":"planted","Effect":"Allow","Principal":"*","Action":"s3:*","Resource":["arn:aws:s3:::{{bucket}}","arn:aws:s3:::{{bucket}}/*"]}]}""";
+    private const string OwnershipXml = "<OwnershipControls><Rule><ObjectOwnership>BucketOwnerEnforced</ObjectOwnership></Rule></OwnershipControls>";
+
+    private const string PublicAccessBlockXml =
+        "<PublicAccessBlockConfiguration><BlockPublicAcls>true</BlockPublicAcls><IgnorePublicAcls>true</IgnorePublicAcls>"
+        + "<BlockPublicPolicy>true</BlockPublicPolicy><RestrictPublicBuckets>true</RestrictPublicBuckets></PublicAccessBlockConfiguration>";
 
     private static (string, string)[] SseC(string prefix = "x-{fam}-server-side-encryption-customer-") =>
         [(prefix + "algorithm", "AES256"), (prefix + "key", SseKeys.KeyA), (prefix + "key-MD5", SseKeys.KeyAMd5)];
@@ -78,6 +83,14 @@ public static class Operations
         new("GetBucketPolicyStatus", s => new Req("GET", s.Bucket).With(("policyStatus", ""))),
         new("PutBucketPolicy", s => new Req("PUT", s.Bucket).With(("policy", "")).WithJson(PlantedPolicy(s.Bucket)), Writes: true),
         new("DeleteBucketPolicy", s => new Req("DELETE", s.Bucket).With(("policy", "")), Writes: true),
+        new("GetBucketAcl", s => new Req("GET", s.Bucket).With(("acl", ""))),
+        new("PutBucketAcl", s => new Req("PUT", s.Bucket).With(("acl", "")).WithHeaders(("x-{fam}-acl", "private")), Writes: true),
+        new("GetBucketOwnershipControls", s => new Req("GET", s.Bucket).With(("ownershipControls", ""))),
+        new("PutBucketOwnershipControls", s => new Req("PUT", s.Bucket).With(("ownershipControls", "")).WithBody(OwnershipXml, md5: true), Writes: true),
+        new("DeleteBucketOwnershipControls", s => new Req("DELETE", s.Bucket).With(("ownershipControls", "")), Writes: true, OwnerStatus: 204),
+        new("GetPublicAccessBlock", s => new Req("GET", s.Bucket).With(("publicAccessBlock", ""))),
+        new("PutPublicAccessBlock", s => new Req("PUT", s.Bucket).With(("publicAccessBlock", "")).WithBody(PublicAccessBlockXml, md5: true), Writes: true),
+        new("DeletePublicAccessBlock", s => new Req("DELETE", s.Bucket).With(("publicAccessBlock", "")), Writes: true, OwnerStatus: 204),
         new("DeleteBucket", s => new Req("DELETE", s.Bucket), Writes: true, OwnerStatus: 409),
         new("DeleteObjects", s => new Req("POST", s.Bucket).With(("delete", ""))
             .WithBody($"<Delete><Object><Key>{AttackScene.Object}</Key></Object></Delete>", md5: true), Writes: true),
@@ -102,6 +115,8 @@ public static class Operations
         new("GetObjectTagging", s => new Req("GET", s.Bucket, AttackScene.Object).With(("tagging", ""))),
         new("PutObjectTagging", s => new Req("PUT", s.Bucket, AttackScene.Object).With(("tagging", "")).WithBody(TaggingXml, md5: true), Writes: true),
         new("DeleteObjectTagging", s => new Req("DELETE", s.Bucket, AttackScene.Object).With(("tagging", "")), Writes: true, OwnerStatus: 204),
+        new("GetObjectAcl", s => new Req("GET", s.Bucket, AttackScene.Object).With(("acl", ""))),
+        new("PutObjectAcl", s => new Req("PUT", s.Bucket, AttackScene.Object).With(("acl", "")).WithHeaders(("x-{fam}-acl", "private")), Writes: true),
         new("DeleteObject", s => new Req("DELETE", s.Bucket, AttackScene.Object), Writes: true),
         new("RestoreObject", s => new Req("POST", s.Bucket, AttackScene.ArchivedObject).With(("restore", ""))
             .WithBody("<RestoreRequest><Days>1</Days><CASJobParameters><Tier>Standard</Tier></CASJobParameters></RestoreRequest>"), Writes: true, OwnerStatus: 202),

@@ -113,3 +113,8 @@ public sealed class PostgresKmsAuditStoreTests(PostgresEngine engine) : KmsAudit
         await base.InitializeAsync();
     }
 }
+
+public sealed class SqliteAccessControlTests() : AccessControlContract<SqliteMetadataStore>(new SqliteEngine());
+
+[RequiresEngine(Engines.PostgresVariable)]
+public sealed class PostgresAccessControlTests(PostgresEngine engine) : AccessControlContract<PostgresMetadataStore>(engine), IClassFixture<PostgresEngine>;
