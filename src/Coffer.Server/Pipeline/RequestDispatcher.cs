@@ -6,6 +6,7 @@ using Coffer.Crypto.Kms;
 using Coffer.Protocol;
 using Coffer.Protocol.Auth;
 using Coffer.Server.Admin;
+using Coffer.Server.WebConsole;
 using Coffer.Server.Handlers;
 using Coffer.Server.Hosting;
 using Coffer.Server.Kms;
@@ -63,6 +64,13 @@ public sealed class RequestDispatcher(CofferServices services)
         var holdsUploadSlot = false;
         try
         {
+            // The web console's files (docs/console.md): unsigned, never signed-for; the page signs its own API calls.
+            if (ConsoleAssets.IsConsolePath(rawPath) && !_addressing.Resolve(host, rawPath).VirtualHosted)
+            {
+                serverPath = "Console";
+                await ConsoleAssets.WriteAsync(http, rawPath);
+                return;
+            }
             if (HttpMethods.IsGet(http.Request.Method) || HttpMethods.IsHead(http.Request.Method))
             {
                 // Unsigned server paths: what a load balancer or an anonymous scraper polls.
