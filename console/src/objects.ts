@@ -90,7 +90,7 @@ export async function objectsSection(root: HTMLElement, bucket: string, prefix: 
   const sse = sseChooser(keys);
   const partSize = h("input", { name: "partSize", type: "number", min: 5, max: 512, value: 8 });
   const fileInput = h("input", { name: "files", type: "file", multiple: true });
-  const drop = h("div", { class: "dropzone", tabindex: "0", role: "button", "aria-label": "Drop files here to upload them, or press Enter to choose files" }, "Drop files here, or press Enter to choose");
+  const drop = h("div", { class: "dropzone", tabindex: "0", role: "button" }, "Drop files here to upload them, or press Enter to choose files");
   drop.addEventListener("keydown", (e) => {
     if ((e as KeyboardEvent).key === "Enter" || (e as KeyboardEvent).key === " ") {
       e.preventDefault();

@@ -131,44 +131,63 @@ public sealed class ConsoleBrowserTests(BrowserFixture fixture)
         var bucket = "mpu-" + Guid.NewGuid().ToString("N")[..10];
         await CreateBucketAsync(page, bucket);
         await page.GetByLabel("Part size for multipart uploads (MiB)").FillAsync("5");
-
-        var big = RandomNumberGenerator.GetBytes(11 * 1024 * 1024 + 123);
-        await page.GetByLabel("Files", new() { Exact = true }).SetInputFilesAsync(new FilePayload { Name = "big.bin", MimeType = "application/octet-stream", Buffer = big });
-        await Expect(page.Locator(".upload.done[data-key='big.bin']")).ToBeVisibleAsync(new() { Timeout = 60_000 });
-        var stored = await fixture.Server.Server.Services.Store.GetObjectAsync(bucket, "big.bin");
-        Assert.Equal(big.Length, stored!.Size);
-        Assert.EndsWith("-3", stored.ETag, StringComparison.Ordinal); // three parts
-        await page.GetByRole(AriaRole.Link, new() { Name = "big.bin" }).ClickAsync();
-        Assert.Equal(big, await DownloadAsync(page));
-        await page.GoBackAsync();
-        await Expect(page.GetByLabel("Part size for multipart uploads (MiB)")).ToBeVisibleAsync();
-        await page.GetByLabel("Part size for multipart uploads (MiB)").FillAsync("5");
+        var files = page.GetByLabel("Files", new() { Exact = true });
 
         // Slow the upload down so that Cancel lands mid-way, then cancel: nothing stored, the upload aborted.
         var cdp = await page.Context.NewCDPSessionAsync(page);
         await cdp.SendAsync("Network.enable");
-        await cdp.SendAsync("Network.emulateNetworkConditions", new Dictionary<string, object>
-        {
-            ["offline"] = false, ["latency"] = 0, ["downloadThroughput"] = -1, ["uploadThroughput"] = 2 * 1024 * 1024,
-        });
-        var cancelled = RandomNumberGenerator.GetBytes(12 * 1024 * 1024);
-        await page.GetByLabel("Files", new() { Exact = true }).SetInputFilesAsync(new FilePayload { Name = "cancelled.bin", MimeType = "application/octet-stream", Buffer = cancelled });
-        var progress = page.GetByRole(AriaRole.Progressbar, new() { Name = "Upload of cancelled.bin" });
-        await Expect(progress).ToBeVisibleAsync();
+        await Throttle(cdp, 1024 * 1024);
+        using var cancelled = new TempFile("cancelled.bin", RandomNumberGenerator.GetBytes(8 * 1024 * 1024));
+        await files.SetInputFilesAsync(cancelled.Path);
+        await Expect(page.GetByRole(AriaRole.Progressbar, new() { Name = "Upload of cancelled.bin" })).ToBeVisibleAsync();
         await page.WaitForFunctionAsync("() => document.querySelector(\"[data-key='cancelled.bin'] progress\")?.value > 0");
         await BrowserFixture.ScreenshotAsync(page, "multipart-progress");
         await page.GetByRole(AriaRole.Button, new() { Name = "Cancel cancelled.bin" }).ClickAsync();
         await Expect(page.Locator("[data-key='cancelled.bin']")).ToContainTextAsync("cancelled");
-        await cdp.SendAsync("Network.emulateNetworkConditions", new Dictionary<string, object>
-        {
-            ["offline"] = false, ["latency"] = 0, ["downloadThroughput"] = -1, ["uploadThroughput"] = -1,
-        });
+        await Throttle(cdp, -1);
         Assert.Null(await fixture.Server.Server.Services.Store.GetObjectAsync(bucket, "cancelled.bin"));
         var deadline = DateTime.UtcNow.AddSeconds(10);
         while ((await fixture.Server.Server.Services.Store.ListUploadsAsync(bucket, "", null, null, null, 100)).Uploads.Count > 0 && DateTime.UtcNow < deadline)
             await Task.Delay(100);
         Assert.Empty((await fixture.Server.Server.Services.Store.ListUploadsAsync(bucket, "", null, null, null, 100)).Uploads);
+
+        // A file of two and a bit parts: three parts in parallel, one object whose download is the file.
+        var content = RandomNumberGenerator.GetBytes(11 * 1024 * 1024 + 123);
+        using var big = new TempFile("big.bin", content);
+        await files.SetInputFilesAsync(big.Path);
+        await Expect(page.Locator(".upload.done[data-key='big.bin']")).ToBeVisibleAsync(new() { Timeout = 60_000 });
+        var stored = await fixture.Server.Server.Services.Store.GetObjectAsync(bucket, "big.bin");
+        Assert.Equal(content.Length, stored!.Size);
+        Assert.EndsWith("-3", stored.ETag, StringComparison.Ordinal); // three parts
+        await page.GetByRole(AriaRole.Link, new() { Name = "big.bin" }).ClickAsync();
+        Assert.Equal(content, await DownloadAsync(page));
         await page.Context.CloseAsync();
+    }
+
+    private static Task Throttle(ICDPSession cdp, int uploadBytesPerSecond) =>
+        cdp.SendAsync("Network.emulateNetworkConditions", new Dictionary<string, object>
+        {
+            ["offline"] = false,
+            ["latency"] = 0,
+            ["downloadThroughput"] = -1,
+            ["uploadThroughput"] = uploadBytesPerSecond,
+        });
+
+    /// <summary>A file on disk for the file input (Chromium reads it itself: nothing large crosses the driver).</summary>
+    private sealed class TempFile : IDisposable
+    {
+        private readonly string _folder = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "coffer-console-" + Guid.NewGuid().ToString("N"));
+
+        public TempFile(string name, byte[] content)
+        {
+            Directory.CreateDirectory(_folder);
+            Path = System.IO.Path.Combine(_folder, name);
+            File.WriteAllBytes(Path, content);
+        }
+
+        public string Path { get; }
+
+        public void Dispose() => Directory.Delete(_folder, recursive: true);
     }
 
     [ChromiumFact]
