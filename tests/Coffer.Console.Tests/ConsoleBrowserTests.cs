@@ -96,6 +96,15 @@ public sealed class ConsoleBrowserTests(BrowserFixture fixture)
         var page = await fixture.SignedInAsync();
         var bucket = "ssec-" + Guid.NewGuid().ToString("N")[..10];
         await CreateBucketAsync(page, bucket);
+        // SM4 default encryption is COS's alone: the page signs that call with the COS v5 signature.
+        await page.GetByRole(AriaRole.Tab, new() { Name = "Encryption" }).ClickAsync();
+        await page.GetByLabel("Mode").SelectOptionAsync("SM4");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Save" }).ClickAsync();
+        await Expect(page.GetByText("Default encryption saved.")).ToBeVisibleAsync();
+        await Expect(page.Locator("pre.raw")).ToContainTextAsync("SM4");
+        Assert.Equal("SM4", (await fixture.Server.Server.Services.Store.GetBucketAsync(bucket))!.Encryption?.Algorithm);
+        await page.GetByRole(AriaRole.Tab, new() { Name = "Objects" }).ClickAsync();
+
         var key = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
         var urls = new List<string>();
         page.Request += (_, request) => urls.Add(request.Url);
