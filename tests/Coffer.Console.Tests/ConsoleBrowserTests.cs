@@ -130,6 +130,15 @@ public sealed class ConsoleBrowserTests(BrowserFixture fixture)
         Assert.Equal(content, await DownloadAsync(page));
         var keyUrlForm = Uri.EscapeDataString(key);
         Assert.DoesNotContain(urls, u => u.Contains(key, StringComparison.Ordinal) || u.Contains(keyUrlForm, StringComparison.Ordinal));
+
+        // Copy with a change of encryption: the SSE-C object (its key sent as the copy-source key) to SSE-COS.
+        await page.GetByLabel("Destination key").FillAsync("copied.bin");
+        await page.GetByRole(AriaRole.Form, new() { Name = "Copy or move" }).GetByLabel("Mode").SelectOptionAsync("AES256");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Copy", Exact = true }).ClickAsync();
+        await Expect(page.GetByText($"Copied to {bucket}/copied.bin.")).ToBeVisibleAsync();
+        var copy = await fixture.Server.Server.Services.Store.GetObjectAsync(bucket, "copied.bin");
+        Assert.Equal(SseMode.Cos, copy!.Encryption.Mode);
+        Assert.Equal(content.Length, copy.Size);
         await page.Context.CloseAsync();
     }
 
@@ -251,6 +260,36 @@ public sealed class ConsoleBrowserTests(BrowserFixture fixture)
         await Expect(page.Locator("svg.chart polyline").First).ToBeAttachedAsync(new() { Timeout = 20_000 });
         await AssertAccessibleAsync(page, "dashboard");
         await BrowserFixture.ScreenshotAsync(page, "dashboard");
+        await page.Context.CloseAsync();
+    }
+
+    [ChromiumFact]
+    public async Task Another_user_sees_only_its_own_buckets_and_no_administration()
+    {
+        var admin = await fixture.SignedInAsync();
+        var bucket = "admins-" + Guid.NewGuid().ToString("N")[..10];
+        await CreateBucketAsync(admin, bucket);
+        await admin.GetByRole(AriaRole.Link, new() { Name = "Users" }).ClickAsync();
+        var name = "bob" + Guid.NewGuid().ToString("N")[..6];
+        await admin.GetByLabel("New user name").FillAsync(name);
+        await admin.GetByRole(AriaRole.Button, new() { Name = "Add user" }).ClickAsync();
+        var shown = admin.Locator(".card dl.details dd");
+        await Expect(shown.Nth(1)).Not.ToBeEmptyAsync();
+        var accessKey = (await shown.Nth(0).TextContentAsync())!;
+        var secret = (await shown.Nth(1).TextContentAsync())!;
+        await admin.Context.CloseAsync();
+
+        var page = await fixture.SignedInAsync(accessKey, secret);
+        await Expect(page.GetByText("No buckets yet.")).ToBeVisibleAsync();
+        await Expect(page.GetByRole(AriaRole.Link, new() { Name = bucket })).ToHaveCountAsync(0);
+        // The admin's bucket, opened by its address: refused by the server, said on the page.
+        await page.GotoAsync(fixture.Server.ConsoleUrl + "#/bucket/" + bucket); // same document: still signed in
+        await Expect(page.GetByRole(AriaRole.Alert).First).ToContainTextAsync("AccessDenied");
+        await page.GetByRole(AriaRole.Link, new() { Name = "Users" }).ClickAsync();
+        await Expect(page.GetByText("Users are for the administrator")).ToBeVisibleAsync();
+        await Expect(page.GetByRole(AriaRole.Table)).ToHaveCountAsync(0);
+        await page.GetByRole(AriaRole.Link, new() { Name = "Dashboard" }).ClickAsync();
+        await Expect(page.GetByRole(AriaRole.Alert)).ToContainTextAsync("administrator only");
         await page.Context.CloseAsync();
     }
 
