@@ -89,6 +89,7 @@ export async function objectsSection(root: HTMLElement, bucket: string, prefix: 
   const uploads = h("section", { "aria-label": "Uploads" });
   const sse = sseChooser(keys);
   const partSize = h("input", { name: "partSize", type: "number", min: 5, max: 512, value: 8 });
+  const storageClass = select("storageClass", [["", "Standard (the default)"], ["STANDARD_IA", "Standard-IA"], ["INTELLIGENT_TIERING", "Intelligent tiering"], ["GLACIER", "Archive (GLACIER)"], ["DEEP_ARCHIVE", "Deep archive"]]);
   const fileInput = h("input", { name: "files", type: "file", multiple: true });
   const drop = h("div", { class: "dropzone", tabindex: "0", role: "button" }, "Drop files here to upload them, or press Enter to choose files");
   drop.addEventListener("keydown", (e) => {
@@ -116,6 +117,7 @@ export async function objectsSection(root: HTMLElement, bucket: string, prefix: 
     let headers: Record<string, string>;
     try {
       headers = sse.headers();
+      if (storageClass.value) headers["x-amz-storage-class"] = storageClass.value;
     } catch (e) {
       st.error(e);
       return;
@@ -222,7 +224,7 @@ export async function objectsSection(root: HTMLElement, bucket: string, prefix: 
   root.append(
     h("h2", {}, "Objects"), crumbs, searchForm,
     h("form", { class: "upload-form", "aria-label": "Upload", onsubmit: (e: Event) => e.preventDefault() },
-      h("h2", {}, "Upload"), sse.el, field("Part size for multipart uploads (MiB)", partSize), field("Files", fileInput), drop),
+      h("h2", {}, "Upload"), sse.el, field("Storage class", storageClass), field("Part size for multipart uploads (MiB)", partSize), field("Files", fileInput), drop),
     uploads, st.el, listing, more);
   await refresh(true);
 }

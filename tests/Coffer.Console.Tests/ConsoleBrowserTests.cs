@@ -293,6 +293,30 @@ public sealed class ConsoleBrowserTests(BrowserFixture fixture)
         await page.Context.CloseAsync();
     }
 
+    [ChromiumFact]
+    public async Task An_archived_object_refuses_download_until_restored_and_shows_its_restore_state()
+    {
+        var page = await fixture.SignedInAsync();
+        var bucket = "arc-" + Guid.NewGuid().ToString("N")[..10];
+        await CreateBucketAsync(page, bucket);
+        await page.GetByLabel("Storage class").SelectOptionAsync("GLACIER");
+        await page.GetByLabel("Files", new() { Exact = true }).SetInputFilesAsync(new FilePayload { Name = "cold.bin", MimeType = "application/octet-stream", Buffer = RandomNumberGenerator.GetBytes(1000) });
+        await Expect(page.Locator(".upload.done[data-key='cold.bin']")).ToBeVisibleAsync();
+        await Expect(Row(page, "cold.bin")).ToContainTextAsync("GLACIER");
+        await page.GetByRole(AriaRole.Link, new() { Name = "cold.bin" }).ClickAsync();
+        await Expect(page.Locator("dl.details")).ToContainTextAsync("GLACIER");
+        await Expect(page.Locator("dl.details")).Not.ToContainTextAsync("Restore");
+
+        await page.GetByRole(AriaRole.Button, new() { Name = "Download" }).ClickAsync();
+        await Expect(page.GetByRole(AriaRole.Alert)).ToContainTextAsync("InvalidObjectState");
+
+        await page.GetByRole(AriaRole.Button, new() { Name = "Restore", Exact = true }).ClickAsync();
+        await Expect(page.GetByText("Restore requested.")).ToBeVisibleAsync();
+        await Expect(page.Locator("dl.details")).ToContainTextAsync("in progress");
+        await AssertAccessibleAsync(page, "object-archived");
+        await page.Context.CloseAsync();
+    }
+
     private static ILocator Row(IPage page, string name) => page.GetByRole(AriaRole.Row).Filter(new() { Has = page.GetByRole(AriaRole.Link, new() { Name = name, Exact = true }) });
 
     private static async Task CreateBucketAsync(IPage page, string bucket)
