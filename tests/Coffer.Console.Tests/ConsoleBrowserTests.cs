@@ -236,6 +236,13 @@ public sealed class ConsoleBrowserTests(BrowserFixture fixture)
         Assert.Equal(KmsKeyState.Disabled, (await fixture.Server.Server.Services.Store.GetKeyAsync(keyId))!.State);
         await BrowserFixture.ScreenshotAsync(page, "kms-keys");
 
+        // Enable it again and rotate it now: a second key version.
+        await row.GetByRole(AriaRole.Button, new() { Name = "Enable" }).ClickAsync();
+        await Expect(row).ToContainTextAsync("Enabled");
+        await row.GetByRole(AriaRole.Button, new() { Name = "Rotate now" }).ClickAsync();
+        await Expect(page.GetByText($"Rotate now: done for {keyId}.")).ToBeVisibleAsync();
+        Assert.Equal(KmsKeyState.Enabled, (await fixture.Server.Server.Services.Store.GetKeyAsync(keyId))!.State);
+
         // The key's page: its audit trail (the admin API) lists the calls just made.
         await row.GetByRole(AriaRole.Link).ClickAsync();
         await Expect(page.GetByRole(AriaRole.Table)).ToContainTextAsync("DisableKey", new() { Timeout = 20_000 });
