@@ -13,6 +13,7 @@ using Coffer.Server.Kms;
 using Coffer.Server.Routing;
 using Coffer.Server.Sse;
 using Coffer.Server.Telemetry;
+using Coffer.Server.WebConsole;
 using Coffer.Storage;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
@@ -64,6 +65,13 @@ public sealed class RequestDispatcher(CofferServices services)
         var holdsUploadSlot = false;
         try
         {
+            // The web console's files (docs/console.md): unsigned, never signed-for; the page signs its own API calls.
+            if (ConsoleAssets.IsConsolePath(rawPath) && !_addressing.Resolve(host, rawPath).VirtualHosted)
+            {
+                serverPath = "Console";
+                await ConsoleAssets.WriteAsync(http, rawPath);
+                return;
+            }
             if (HttpMethods.IsGet(http.Request.Method) || HttpMethods.IsHead(http.Request.Method))
             {
                 // Unsigned server paths: what a load balancer or an anonymous scraper polls.

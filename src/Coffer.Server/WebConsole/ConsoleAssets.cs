@@ -1,0 +1,132 @@
+using System.Collections.Frozen;
+using System.Reflection;
+using Microsoft.AspNetCore.Http;
+
+namespace Coffer.Server.WebConsole;
+
+/// <summary>
+/// The web console (docs/console.md): a single-page app built from <c>console/</c> by esbuild at build time and embedded
+/// in this assembly. Served unsigned, GET and HEAD only, at <see cref="Root"/> on the server's own listeners, on
+/// path-style requests only. Only the embedded files exist: a path is looked up in a fixed table, never joined to a
+/// folder, so no request reaches anything else. The page itself signs every API call in the browser.
+/// </summary>
+public static class ConsoleAssets
+{
+    /// <summary>The console's page; everything under it is the console's.</summary>
+    public const string Root = "/_coffer/console/";
+
+    /// <summary>The console's path without its trailing slash, redirected to <see cref="Root"/>.</summary>
+    public const string RootWithoutSlash = "/_coffer/console";
+
+    /// <summary>
+    /// Scripts and styles from this origin only (no inline script, no remote origin), calls to this origin only, and the
+    /// page never framed.
+    /// </summary>
+    public const string ContentSecurityPolicy =
+        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
+        + "form-action 'none'; frame-ancestors 'none'; base-uri 'none'";
+
+    private const string ResourcePrefix = "console/";
+
+    private static readonly FrozenDictionary<string, Asset> Assets = Load();
+
+    /// <summary>True when the path (raw, before any decoding) is the console's.</summary>
+    public static bool IsConsolePath(string rawPath) =>
+        rawPath == RootWithoutSlash || rawPath.StartsWith(Root, StringComparison.Ordinal);
+
+    /// <summary>The embedded files by their path under <see cref="Root"/> ("" is the page).</summary>
+    public static IReadOnlyCollection<string> Names => Assets.Keys;
+
+    /// <summary>
+    /// Answers a console path: the page (never cached, so a new build is picked up at once), an asset (its name carries
+    /// its content hash, so it is cached for a year), or 404. Any other method than GET and HEAD gets 405.
+    /// </summary>
+    public static Task WriteAsync(HttpContext http, string rawPath)
+    {
+        var response = http.Response;
+        SetSecurityHeaders(response);
+        if (!HttpMethods.IsGet(http.Request.Method) && !HttpMethods.IsHead(http.Request.Method))
+        {
+            response.Headers.Allow = "GET, HEAD";
+            return WriteTextAsync(http, StatusCodes.Status405MethodNotAllowed, $"{http.Request.Method} is not allowed on the console; it serves its files with GET and HEAD.\n");
+        }
+        if (rawPath == RootWithoutSlash)
+        {
+            response.StatusCode = StatusCodes.Status301MovedPermanently;
+            response.Headers.Location = Root;
+            response.ContentLength = 0;
+            return Task.CompletedTask;
+        }
+        if (!Assets.TryGetValue(rawPath[Root.Length..], out var asset))
+            return WriteTextAsync(http, StatusCodes.Status404NotFound, "The console has no such file.\n");
+        response.StatusCode = StatusCodes.Status200OK;
+        response.ContentType = asset.ContentType;
+        response.ContentLength = asset.Content.Length;
+        response.Headers.CacheControl = asset.Immutable ? "public, max-age=31536000, immutable" : "no-cache";
+        response.Headers.ETag = asset.ETag;
+        if (http.Request.Headers.IfNoneMatch == asset.ETag)
+        {
+            response.StatusCode = StatusCodes.Status304NotModified;
+            response.ContentLength = null;
+            return Task.CompletedTask;
+        }
+        return HttpMethods.IsHead(http.Request.Method) ? Task.CompletedTask : response.Body.WriteAsync(asset.Content).AsTask();
+    }
+
+    private static void SetSecurityHeaders(HttpResponse response)
+    {
+        response.Headers.ContentSecurityPolicy = ContentSecurityPolicy;
+        response.Headers.XContentTypeOptions = "nosniff";
+        response.Headers.XFrameOptions = "DENY";
+        response.Headers["Referrer-Policy"] = "no-referrer";
+        response.Headers["Cross-Origin-Opener-Policy"] = "same-origin";
+        response.Headers["Cross-Origin-Resource-Policy"] = "same-origin";
+    }
+
+    private static Task WriteTextAsync(HttpContext http, int status, string text)
+    {
+        var body = System.Text.Encoding.UTF8.GetBytes(text);
+        http.Response.StatusCode = status;
+        http.Response.ContentType = "text/plain; charset=utf-8";
+        http.Response.Headers.CacheControl = "no-store";
+        http.Response.ContentLength = body.Length;
+        return HttpMethods.IsHead(http.Request.Method) ? Task.CompletedTask : http.Response.Body.WriteAsync(body).AsTask();
+    }
+
+    private static FrozenDictionary<string, Asset> Load()
+    {
+        var assembly = typeof(ConsoleAssets).Assembly;
+        var assets = new Dictionary<string, Asset>(StringComparer.Ordinal);
+        foreach (var name in assembly.GetManifestResourceNames())
+        {
+            if (!name.StartsWith(ResourcePrefix, StringComparison.Ordinal))
+                continue;
+            var path = name[ResourcePrefix.Length..];
+            var content = Read(assembly, name);
+            var etag = "\"" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(content))[..32] + "\"";
+            var page = path == "index.html";
+            assets[page ? "" : path] = new Asset(content, ContentTypeOf(path), Immutable: !page, etag);
+        }
+        return assets.ToFrozenDictionary(StringComparer.Ordinal);
+    }
+
+    private static byte[] Read(Assembly assembly, string name)
+    {
+        using var stream = assembly.GetManifestResourceStream(name)!;
+        using var copy = new MemoryStream();
+        stream.CopyTo(copy);
+        return copy.ToArray();
+    }
+
+    private static string ContentTypeOf(string path) => Path.GetExtension(path) switch
+    {
+        ".html" => "text/html; charset=utf-8",
+        ".js" => "text/javascript; charset=utf-8",
+        ".css" => "text/css; charset=utf-8",
+        ".svg" => "image/svg+xml",
+        ".map" => "application/json",
+        _ => "application/octet-stream",
+    };
+
+    private sealed record Asset(byte[] Content, string ContentType, bool Immutable, string ETag);
+}
