@@ -109,7 +109,7 @@ public sealed class RequestDispatcher(CofferServices services)
             AuthenticatedIdentity? identity;
             using (var authSpan = CofferTracing.Source.StartActivity("coffer.authenticate"))
             {
-                identity = await AuthenticateAsync(http.Request, rawTarget);
+                identity = await AuthenticateAsync(http.Request, rawTarget, target.VirtualHosted ? target.Bucket : null);
                 authSpan?.SetTag("coffer.authenticated", identity is not null);
             }
             if (identity is null)
@@ -117,7 +117,7 @@ public sealed class RequestDispatcher(CofferServices services)
                 // FailAsync answers a KMS call in the KMS API's JSON (AccessDeniedException).
                 throw new CofferException(ErrorCode.AccessDenied, IsKmsCall(http.Request)
                     ? "Anonymous requests are refused: sign the request with Signature V4 (service kms)."
-                    : "Anonymous access is not allowed: sign the request with your access key (COS signature or AWS Signature V4).");
+                    : "Anonymous access is not allowed: sign the request with your access key (COS signature, or AWS Signature V4 or V2).");
             }
             ctx.Identity = identity;
             ctx.Family = identity.Scheme is SignatureScheme.CosV5Header or SignatureScheme.CosV5Query ? ProtocolFamily.Cos : ProtocolFamily.S3;
@@ -305,7 +305,7 @@ public sealed class RequestDispatcher(CofferServices services)
         _ => throw new CofferException(ErrorCode.NotImplemented, $"{ctx.Operation} is not implemented by this server yet."),
     };
 
-    private async Task<AuthenticatedIdentity?> AuthenticateAsync(HttpRequest request, string rawTarget)
+    private async Task<AuthenticatedIdentity?> AuthenticateAsync(HttpRequest request, string rawTarget, string? virtualHostBucket)
     {
         // AWS clients of JSON services (awscli's KMS) sign the body's SHA-256 without sending
         // x-amz-content-sha256: hash the small body first so the signature can be checked.
@@ -325,6 +325,7 @@ public sealed class RequestDispatcher(CofferServices services)
         {
             Method = request.Method,
             RawTarget = rawTarget,
+            VirtualHostBucket = virtualHostBucket,
             Headers = headers,
             RepeatedHeaders = repeated ?? [],
             IsHttps = request.IsHttps,
