@@ -36,7 +36,7 @@ internal static class SigV2
     {
         "prefix", "delimiter", "marker", "max-keys", "encoding-type", "list-type", "continuation-token", "start-after",
         "fetch-owner", "key-marker", "version-id-marker", "upload-id-marker", "max-uploads", "max-parts",
-        "part-number-marker", "x-id", "allow-unordered", "max-buckets", "bucket-region",
+        "part-number-marker", "x-id", "allow-unordered", "optional-object-attributes", "max-buckets", "bucket-region",
     };
 
     /// <summary>Base64 of HMAC-SHA1(UTF-8 secret, UTF-8 string to sign).</summary>

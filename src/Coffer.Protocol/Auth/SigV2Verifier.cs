@@ -164,8 +164,9 @@ internal static class SigV2Verifier
     }
 
     /// <summary>
-    /// Tries every string to sign the client may have made (each Date-slot reading; the resource with the raw path
-    /// and with the path re-encoded canonically; an empty sub-resource value with and without '=') and throws
+    /// Tries every string to sign the client may have made (each Date-slot reading; the resource with the raw path,
+    /// with the path re-encoded canonically, and "/bucket/" for a path-style "/bucket"; an empty sub-resource value with
+    /// and without '=') and throws
     /// SignatureDoesNotMatch, with the first string to sign as S3 reports it, when none matches.
     /// </summary>
     private static void Verify(
@@ -173,7 +174,14 @@ internal static class SigV2Verifier
         List<(string Date, string AmzHeaders)> dates, string? contentMd5, string? contentType)
     {
         var resources = new List<string>();
-        foreach (string path in (string[])[target.RawPath, UriEncoding.CanonicalPathFromRaw(target.RawPath)])
+        List<string> paths = [target.RawPath, UriEncoding.CanonicalPathFromRaw(target.RawPath)];
+        if (request.VirtualHostBucket is null && target.RawPath.Length > 1 && target.RawPath.IndexOf('/', 1) < 0)
+        {
+            // Path-style "/bucket": botocore signs "/bucket/", which names the same bucket.
+            paths.Add(target.RawPath + "/");
+        }
+
+        foreach (string path in paths)
         {
             foreach (bool drop in (bool[])[false, true])
             {
