@@ -35,7 +35,24 @@ public static class Targets
         ["xml"] = Xml,
         ["sealed"] = Sealed,
         ["headers"] = Headers,
+        ["canary"] = Canary,
     };
+
+    /// <summary>
+    /// The harness's self-check: an input starting with '!' escapes with an undocumented exception, as a parser bug
+    /// would (the exception is thrown by the harness, which is not instrumented, after an instrumented parser ran). Its
+    /// seed ("a") is one mutation away, so a campaign (<c>fuzz/run.sh canary 30</c>) must report a crash
+    /// within seconds; if it does not, the fuzzing setup is blind and its zero findings mean nothing.
+    /// </summary>
+    public static void Canary(byte[] data)
+    {
+        // Runs instrumented code first (AFL refuses a target in which it sees none), then the planted bug.
+        Auth(data);
+        if (data.Length > 0 && data[0] == (byte)'!')
+        {
+            throw new InvalidOperationException("canary: the fuzzer found the planted crash");
+        }
+    }
 
     // ---- auth: COS, SigV4 and SigV2 in the Authorization header and presigned query strings ----
 
@@ -303,6 +320,8 @@ public static class Targets
         }
 
         void Text(string target, string name, string text) => Write(target, name, Encoding.UTF8.GetBytes(text));
+
+        Text("canary", "seed", "a");
 
         // auth
         string amzDate = SigV4Signer.FormatAmzDate(Now);
