@@ -89,7 +89,7 @@ internal static class SigV2Verifier
         }
 
         Verify(request, target, accessKeyId, secret, signature, dates, request.Header("content-md5"), request.Header("content-type"));
-        CheckCoverage(request, target);
+        CheckCoverage(request, target, queryAuth: false);
         var (kind, payloadSha) = Payload(request);
         string? token = request.Header("x-amz-security-token");
         return new AuthenticatedIdentity(accessKeyId, token, SignatureScheme.SigV2Header, kind, payloadSha, null, null) { Service = "s3" };
@@ -157,7 +157,7 @@ internal static class SigV2Verifier
         string? contentMd5 = request.Header("content-md5") ?? QueryValue(target, "content-md5");
         string? contentType = request.Header("content-type") ?? QueryValue(target, "content-type");
         Verify(request, target, accessKeyId, secret, signature, [(expiresText, SigV2.CanonicalAmzHeaders(amz))], contentMd5, contentType);
-        CheckCoverage(request, target);
+        CheckCoverage(request, target, queryAuth: true);
         var (kind, payloadSha) = Payload(request);
         string? token = request.Header("x-amz-security-token") ?? QueryValue(target, "x-amz-security-token");
         return new AuthenticatedIdentity(accessKeyId, token, SignatureScheme.SigV2Query, kind, payloadSha, null, null) { Service = "s3" };
@@ -217,17 +217,19 @@ internal static class SigV2Verifier
 
     /// <summary>
     /// The signed set is every x-amz-* header (by construction), so an x-cos-* header is refused; a query parameter
-    /// outside the signed sub-resources, authentication and the plain listing arguments is refused too.
+    /// outside the signed sub-resources and the plain listing arguments is refused too, except, in a presigned URL, its
+    /// own parameters and the x-amz-*/content-type/content-md5 parameters its string to sign covers (the header form
+    /// signs none of those).
     /// </summary>
-    private static void CheckCoverage(SignableRequest request, RequestTarget target)
+    private static void CheckCoverage(SignableRequest request, RequestTarget target, bool queryAuth)
     {
         SignatureCoverage.CheckHeadersSigned(request, name => name.StartsWith("x-amz-", StringComparison.OrdinalIgnoreCase), cos: false);
         List<string>? unsigned = null;
         foreach (var p in target.Query)
         {
             if (SigV2.SubResources.Contains(p.Name) || SigV2.UnsignedArguments.Contains(p.Name)
-                || p.Name is "AWSAccessKeyId" or "Expires" or "Signature" or "content-type" or "content-md5"
-                || p.Name.StartsWith("x-amz-", StringComparison.OrdinalIgnoreCase))
+                || (queryAuth && (p.Name is "AWSAccessKeyId" or "Expires" or "Signature" or "content-type" or "content-md5"
+                    || p.Name.StartsWith("x-amz-", StringComparison.OrdinalIgnoreCase))))
             {
                 continue;
             }

@@ -169,6 +169,10 @@ public sealed class SigV2Tests
         var attributes = Fails(ErrorCode.AccessDenied, () => RequestAuthenticator.Authenticate(Signed("GET", "/b/k?attributes", "/b/k"), Lookup, Now));
         Assert.Contains("attributes", attributes.Message, StringComparison.Ordinal);
 
+        // The header form signs no query x-amz-* parameter: an added token (or anything else) in the query is refused.
+        var token = Fails(ErrorCode.AccessDenied, () => RequestAuthenticator.Authenticate(Signed("GET", "/b/k?x-amz-security-token=t", "/b/k"), Lookup, Now));
+        Assert.Contains("x-amz-security-token", token.Message, StringComparison.Ordinal);
+
         // Plain listing arguments stay unsigned, as S3 leaves them.
         Assert.NotNull(RequestAuthenticator.Authenticate(Signed("GET", "/b?prefix=a&list-type=2&max-keys=3", "/b"), Lookup, Now));
     }
