@@ -26,6 +26,12 @@ public sealed class SignableRequest
     /// </summary>
     public IReadOnlyCollection<string> RepeatedHeaders { get; init; } = [];
 
+    /// <summary>
+    /// The bucket named by the Host header (virtual-hosted addressing), or null for path style. Only Signature Version 2
+    /// uses it: its CanonicalizedResource starts with "/bucket" whichever addressing the request used.
+    /// </summary>
+    public string? VirtualHostBucket { get; init; }
+
     /// <summary>Whether the request came over TLS.</summary>
     public bool IsHttps { get; init; }
 

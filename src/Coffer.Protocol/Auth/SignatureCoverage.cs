@@ -74,17 +74,18 @@ internal static class SignatureCoverage
         }
     }
 
-    /// <summary>Refuses (400 InvalidArgument) a request that carries more than one of: Authorization header, SigV4 query authentication, COS query authentication.</summary>
+    /// <summary>Refuses (400 InvalidArgument) a request that carries more than one of: Authorization header, SigV4 query authentication, SigV2 query authentication, COS query authentication.</summary>
     public static void CheckOneMechanism(bool header, RequestTarget target)
     {
-        bool sigV4Query = false, cosQuery = false;
+        bool sigV4Query = false, cosQuery = false, sigV2Query = false;
         foreach (var p in target.Query)
         {
             sigV4Query |= IsSigV4QueryAuth(p.Name);
             cosQuery |= IsCosQueryAuth(p.Name);
+            sigV2Query |= SigV2Verifier.IsQueryAuth(p.Name);
         }
 
-        if ((header ? 1 : 0) + (sigV4Query ? 1 : 0) + (cosQuery ? 1 : 0) > 1)
+        if ((header ? 1 : 0) + (sigV4Query ? 1 : 0) + (cosQuery ? 1 : 0) + (sigV2Query ? 1 : 0) > 1)
         {
             throw new CofferException(ErrorCode.InvalidArgument,
                 OneMechanismMessage + " (COS: the q-sign-algorithm query parameters or the Authorization header).");

@@ -14,6 +14,12 @@ public enum SignatureScheme
 
     /// <summary>AWS Signature Version 4 in the query string (presigned URL).</summary>
     SigV4Query,
+
+    /// <summary>AWS Signature Version 2 (<c>AWS key:signature</c>) in the <c>Authorization</c> header.</summary>
+    SigV2Header,
+
+    /// <summary>AWS Signature Version 2 in the query string (<c>AWSAccessKeyId</c>, <c>Expires</c>, <c>Signature</c>).</summary>
+    SigV2Query,
 }
 
 /// <summary>What the signature says about the request body.</summary>
@@ -22,7 +28,7 @@ public enum PayloadKind
     /// <summary>COS signature: the body is not covered by the signature.</summary>
     NotSigned,
 
-    /// <summary><c>UNSIGNED-PAYLOAD</c>, and SigV4 presigned URLs: the body is not covered.</summary>
+    /// <summary><c>UNSIGNED-PAYLOAD</c>, SigV4 presigned URLs and SigV2 without x-amz-content-sha256: the body is not covered.</summary>
     Unsigned,
 
     /// <summary>The hex SHA-256 in <see cref="AuthenticatedIdentity.PayloadSha256"/> was signed: verify the body against it (<see cref="Sha256VerifyingStream"/>).</summary>
@@ -48,7 +54,7 @@ public enum PayloadKind
 /// <param name="Payload">What the signature covers of the body.</param>
 /// <param name="PayloadSha256">For <see cref="PayloadKind.Sha256"/>: the signed lower-case hex SHA-256 of the body; otherwise null.</param>
 /// <param name="Chunking">For signed aws-chunked bodies: what <see cref="AwsChunkedStream"/> needs to check the chunk signatures; otherwise null.</param>
-/// <param name="Region">For SigV4: the region of the credential scope; null for COS.</param>
+/// <param name="Region">For SigV4: the region of the credential scope; null for COS and SigV2.</param>
 public sealed record AuthenticatedIdentity(
     string AccessKeyId,
     string? SecurityToken,
@@ -58,9 +64,12 @@ public sealed record AuthenticatedIdentity(
     ChunkSigningContext? Chunking,
     string? Region)
 {
+    /// <summary>Whether the signature travelled in the query string (a presigned URL) rather than the Authorization header.</summary>
+    public bool Presigned => Scheme is SignatureScheme.CosV5Query or SignatureScheme.SigV4Query or SignatureScheme.SigV2Query;
+
     /// <summary>The protocol family the request's signature belongs to.</summary>
     public ProtocolFamily Family => Scheme is SignatureScheme.CosV5Header or SignatureScheme.CosV5Query ? ProtocolFamily.Cos : ProtocolFamily.S3;
 
-    /// <summary>For SigV4: the service of the credential scope ("s3" or "kms"); null for COS.</summary>
+    /// <summary>For SigV4: the service of the credential scope ("s3" or "kms"); "s3" for SigV2; null for COS.</summary>
     public string? Service { get; init; }
 }

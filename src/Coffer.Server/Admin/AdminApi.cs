@@ -70,7 +70,7 @@ public static partial class AdminApi
     public static void Authorize(RequestContext ctx, string? deniedMessage = null)
     {
         var identity = ctx.Identity!;
-        if (identity.Scheme is SignatureScheme.CosV5Query or SignatureScheme.SigV4Query
+        if (identity.Presigned
             || TemporaryCredentials.IsTemporary(identity.AccessKeyId)
             || !ctx.Caller.IsRoot)
             throw new CofferException(ErrorCode.AccessDenied, deniedMessage ?? DeniedMessage);

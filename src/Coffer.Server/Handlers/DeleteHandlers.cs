@@ -1,3 +1,4 @@
+using System.Xml.Linq;
 using Coffer.Protocol;
 using Coffer.Server.Access;
 using Coffer.Server.Pipeline;
@@ -23,22 +24,7 @@ public static class DeleteHandlers
 
     public static async Task DeleteObjectsAsync(RequestContext ctx, CofferServices s)
     {
-        var root = await XmlInput.ReadAsync(ctx, "Delete");
-        var quiet = string.Equals(root.ChildValue("Quiet")?.Trim(), "true", StringComparison.OrdinalIgnoreCase);
-        var objects = root.Children("Object").ToList();
-        if (objects.Count == 0)
-            throw new CofferException(ErrorCode.MalformedXML, "The <Delete> document lists no <Object>; name at least one key.");
-        if (objects.Count > MaxKeysPerDelete)
-            throw new CofferException(ErrorCode.MalformedXML, $"The <Delete> document lists {objects.Count} objects; at most {MaxKeysPerDelete} are allowed per request.");
-
-        var keys = new List<string>(objects.Count);
-        foreach (var o in objects)
-        {
-            var key = o.ChildValue("Key");
-            if (string.IsNullOrEmpty(key))
-                throw new CofferException(ErrorCode.MalformedXML, "Every <Object> in <Delete> needs a non-empty <Key>.");
-            keys.Add(key);
-        }
+        var (quiet, keys) = ParseDelete(await XmlInput.ReadAsync(ctx, "Delete"));
 
         using var xml = new XmlDoc("DeleteResult");
         foreach (var key in keys)
@@ -59,5 +45,26 @@ public static class DeleteHandlers
             }
         }
         await xml.WriteAsync(ctx.Response);
+    }
+
+    /// <summary>Parses a <c>Delete</c> body: Quiet, and the keys (1 to 1,000, each non-empty); 400 MalformedXML otherwise.</summary>
+    public static (bool Quiet, List<string> Keys) ParseDelete(XElement root)
+    {
+        var quiet = string.Equals(root.ChildValue("Quiet")?.Trim(), "true", StringComparison.OrdinalIgnoreCase);
+        var objects = root.Children("Object").ToList();
+        if (objects.Count == 0)
+            throw new CofferException(ErrorCode.MalformedXML, "The <Delete> document lists no <Object>; name at least one key.");
+        if (objects.Count > MaxKeysPerDelete)
+            throw new CofferException(ErrorCode.MalformedXML, $"The <Delete> document lists {objects.Count} objects; at most {MaxKeysPerDelete} are allowed per request.");
+
+        var keys = new List<string>(objects.Count);
+        foreach (var o in objects)
+        {
+            var key = o.ChildValue("Key");
+            if (string.IsNullOrEmpty(key))
+                throw new CofferException(ErrorCode.MalformedXML, "Every <Object> in <Delete> needs a non-empty <Key>.");
+            keys.Add(key);
+        }
+        return (quiet, keys);
     }
 }

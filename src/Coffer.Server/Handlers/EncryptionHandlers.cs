@@ -1,3 +1,4 @@
+using System.Xml.Linq;
 using Coffer.Protocol;
 using Coffer.Server.Pipeline;
 using Coffer.Server.Sse;
@@ -16,7 +17,19 @@ public static class EncryptionHandlers
 {
     public static async Task PutBucketEncryptionAsync(RequestContext ctx, CofferServices s)
     {
-        var root = await XmlInput.ReadAsync(ctx, "ServerSideEncryptionConfiguration");
+        var config = ParseConfiguration(await XmlInput.ReadAsync(ctx, "ServerSideEncryptionConfiguration"), ctx.Family);
+        if (config.KmsKeyId is not null)
+            config = config with { KmsKeyId = (await SseService.OwnKeyAsync(s, ctx, config.KmsKeyId)).KeyId };
+        await s.Store.SetBucketEncryptionAsync(ctx.BucketName, config, ctx.Aborted);
+        ctx.Response.ContentLength = 0;
+    }
+
+    /// <summary>
+    /// Parses a <c>ServerSideEncryptionConfiguration</c> body (400 MalformedXML / InvalidArgument for what it cannot
+    /// hold); a KMS key id is returned as sent, for the handler to resolve against the caller's keys.
+    /// </summary>
+    public static BucketEncryption ParseConfiguration(XElement root, ProtocolFamily family)
+    {
         var rule = root.Child("Rule")
             ?? throw new CofferException(ErrorCode.MalformedXML, "The encryption configuration needs a <Rule> with <ApplyServerSideEncryptionByDefault>.");
         // Both official COS SDK test suites send the misspelt ApplySideEncryptionConfiguration.
@@ -25,11 +38,10 @@ public static class EncryptionHandlers
         var algorithm = apply.ChildValue("SSEAlgorithm")?.Trim();
         var keyId = apply.ChildValue("KMSMasterKeyID")?.Trim();
         if (string.IsNullOrEmpty(keyId)) keyId = null;
-        var cos = ctx.Family == ProtocolFamily.Cos;
+        var cos = family == ProtocolFamily.Cos;
         var kmsAlgorithm = cos ? apply.ChildValue("KMSAlgorithm")?.Trim() : null;
         if (string.IsNullOrEmpty(kmsAlgorithm)) kmsAlgorithm = null;
 
-        BucketEncryption config;
         switch (algorithm)
         {
             case "AES256":
@@ -38,22 +50,16 @@ public static class EncryptionHandlers
                     throw new CofferException(ErrorCode.InvalidArgument, $"KMSMasterKeyID is only valid with SSEAlgorithm KMS (S3: aws:kms), not {algorithm}.");
                 if (kmsAlgorithm is not null)
                     throw new CofferException(ErrorCode.InvalidArgument, $"KMSAlgorithm is only valid with SSEAlgorithm KMS, not {algorithm}.");
-                config = new BucketEncryption(algorithm == "SM4" ? SseService.BucketSm4 : "AES256", null);
-                break;
+                return new BucketEncryption(algorithm == "SM4" ? SseService.BucketSm4 : "AES256", null);
             case "KMS" or "aws:kms" or "cos/kms":
                 if (kmsAlgorithm is not (null or "AES256" or "SM4"))
                     throw new CofferException(ErrorCode.MalformedXML, $"The KMSAlgorithm '{kmsAlgorithm}' is not supported; use AES256 or SM4.");
-                if (keyId is not null)
-                    keyId = (await SseService.OwnKeyAsync(s, ctx, keyId)).KeyId;
-                config = new BucketEncryption(kmsAlgorithm == "SM4" ? SseService.BucketKmsSm4 : "KMS", keyId);
-                break;
+                return new BucketEncryption(kmsAlgorithm == "SM4" ? SseService.BucketKmsSm4 : "KMS", keyId);
             default:
                 throw new CofferException(ErrorCode.MalformedXML, cos
                     ? $"The SSEAlgorithm '{algorithm}' is not supported; use AES256, SM4 or KMS."
                     : $"The SSEAlgorithm '{algorithm}' is not supported; use AES256 or aws:kms.");
         }
-        await s.Store.SetBucketEncryptionAsync(ctx.BucketName, config, ctx.Aborted);
-        ctx.Response.ContentLength = 0;
     }
 
     public static async Task GetBucketEncryptionAsync(RequestContext ctx, CofferServices s)

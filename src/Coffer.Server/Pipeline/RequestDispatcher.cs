@@ -118,7 +118,7 @@ public sealed class RequestDispatcher(CofferServices services)
             AuthenticatedIdentity? identity;
             using (var authSpan = CofferTracing.Source.StartActivity("coffer.authenticate"))
             {
-                identity = await AuthenticateAsync(http.Request, rawTarget);
+                identity = await AuthenticateAsync(http.Request, rawTarget, target.VirtualHosted ? target.Bucket : null);
                 authSpan?.SetTag("coffer.authenticated", identity is not null);
             }
             if (identity is null)
@@ -343,7 +343,7 @@ public sealed class RequestDispatcher(CofferServices services)
         _ => throw new CofferException(ErrorCode.NotImplemented, $"{ctx.Operation} is not implemented by this server yet."),
     };
 
-    private async Task<AuthenticatedIdentity?> AuthenticateAsync(HttpRequest request, string rawTarget)
+    private async Task<AuthenticatedIdentity?> AuthenticateAsync(HttpRequest request, string rawTarget, string? virtualHostBucket)
     {
         // AWS clients of JSON services (awscli's KMS) sign the body's SHA-256 without sending
         // x-amz-content-sha256: hash the small body first so the signature can be checked.
@@ -363,6 +363,7 @@ public sealed class RequestDispatcher(CofferServices services)
         {
             Method = request.Method,
             RawTarget = rawTarget,
+            VirtualHostBucket = virtualHostBucket,
             Headers = headers,
             RepeatedHeaders = repeated ?? [],
             IsHttps = request.IsHttps,

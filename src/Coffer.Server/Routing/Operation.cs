@@ -72,6 +72,8 @@ public static class Router
         "start-after", "fetch-owner", "key-marker", "version-id-marker", "upload-id-marker", "max-uploads",
         "partNumber", "uploadId", "versionId", "max-parts", "part-number-marker", "x-id",
         "allow-unordered", "optional-object-attributes", "max-buckets", "bucket-region",
+        // Signature Version 2 query authentication (botocore also moves Content-Type/MD5 and the x-amz-* headers, matched by the prefix below, into the query).
+        "AWSAccessKeyId", "Expires", "Signature", "content-type", "content-md5",
     };
 
     private static readonly string[] SubResources = ["encryption", "location", "versions", "versioning", "delete", "uploads", "restore", "tagging", "attributes",

@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Json;
 using Coffer.Crypto;
 using Coffer.Protocol;
+using Coffer.Protocol.Auth;
 using Coffer.Server.Pipeline;
 using Coffer.Storage;
 
@@ -66,6 +67,8 @@ public sealed class SseRequest : IDisposable
                 return new SseRequest { Mode = SseMode.Cos, Cipher = StreamCipher.Sm4Gcm };
             case "cos/kms":
             case "aws:kms":
+                if (ctx.Identity?.Scheme is SignatureScheme.SigV2Header or SignatureScheme.SigV2Query)
+                    throw new CofferException(ErrorCode.InvalidArgument, "Requests specifying Server Side Encryption with AWS KMS managed keys require AWS Signature Version 4.");
                 if (!ctx.IsHttps)
                     throw new CofferException(ErrorCode.InvalidArgument, "Requests specifying Server Side Encryption with KMS managed keys must be made over a secure connection (HTTPS).");
                 return new SseRequest
