@@ -79,6 +79,10 @@ public interface IMetadataStore : IAsyncDisposable
     /// <summary>Replaces (or with null or empty removes) the bucket's tag set; false when the bucket is missing.</summary>
     Task<bool> SetBucketTagsAsync(string name, IReadOnlyList<Tag>? tags, CancellationToken ct = default);
 
+    // CORS (docs/protocol/cors.md)
+    /// <summary>Replaces (or with null removes) the bucket's CORS configuration; false when the bucket is missing.</summary>
+    Task<bool> SetBucketCorsAsync(string name, BucketCors? cors, CancellationToken ct = default);
+
     // Lifecycle (docs/protocol/lifecycle.md)
     /// <summary>Replaces (or with null removes) the bucket's lifecycle configuration; false when the bucket is missing.</summary>
     Task<bool> SetBucketLifecycleAsync(string name, BucketLifecycle? lifecycle, CancellationToken ct = default);

@@ -26,6 +26,7 @@ public sealed record BucketEncryption(string Algorithm, string? KmsKeyId);
 /// <param name="Owner">The owner's user id (<see cref="UserRecord.Id"/>).</param>
 /// <param name="Tags">The bucket's tag set (PUT ?tagging), in the order given; null when it has none.</param>
 /// <param name="Lifecycle">The bucket's lifecycle configuration (PUT ?lifecycle); null when it has none.</param>
+/// <param name="Cors">The bucket's CORS configuration (PUT ?cors); null when it has none.</param>
 public sealed record BucketRecord(
     string Name,
     string Owner,
@@ -33,7 +34,8 @@ public sealed record BucketRecord(
     DateTimeOffset Created,
     BucketEncryption? Encryption = null,
     IReadOnlyList<Tag>? Tags = null,
-    BucketLifecycle? Lifecycle = null);
+    BucketLifecycle? Lifecycle = null,
+    BucketCors? Cors = null);
 
 /// <summary>One tag of an object or a bucket: a key and a value, both case-sensitive (the server checks the limits).</summary>
 public sealed record Tag(string Key, string Value);

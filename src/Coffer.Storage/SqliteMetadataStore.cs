@@ -218,7 +218,7 @@ public sealed partial class SqliteMetadataStore : IMetadataBackend
 
     // ---------------------------------------------------------------- buckets
 
-    private const string BucketColumns = "name, owner, region, created, sse_algorithm, sse_kms_key_id, tags, lifecycle";
+    private const string BucketColumns = "name, owner, region, created, sse_algorithm, sse_kms_key_id, tags, lifecycle, cors";
 
     /// <inheritdoc />
     public Task<bool> CreateBucketAsync(BucketRecord bucket, CancellationToken ct = default)
@@ -228,7 +228,7 @@ public sealed partial class SqliteMetadataStore : IMetadataBackend
         {
             using var cmd = s.Command($"""
                 INSERT INTO buckets ({BucketColumns})
-                VALUES ($name, $owner, $region, $created, $sse_algorithm, $sse_kms_key_id, $tags, $lifecycle)
+                VALUES ($name, $owner, $region, $created, $sse_algorithm, $sse_kms_key_id, $tags, $lifecycle, $cors)
                 ON CONFLICT DO NOTHING;
                 """);
             cmd.Parameters.AddWithValue("$name", bucket.Name);
@@ -239,6 +239,7 @@ public sealed partial class SqliteMetadataStore : IMetadataBackend
             cmd.Parameters.AddWithValue("$sse_kms_key_id", Db(bucket.Encryption?.KmsKeyId));
             cmd.Parameters.AddWithValue("$tags", Db(ObjectJson.WriteTags(bucket.Tags)));
             cmd.Parameters.AddWithValue("$lifecycle", Db(LifecycleJson.Write(bucket.Lifecycle)));
+            cmd.Parameters.AddWithValue("$cors", Db(CorsJson.Write(bucket.Cors)));
             return await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false) == 1;
         }, ct);
     }
@@ -354,7 +355,8 @@ public sealed partial class SqliteMetadataStore : IMetadataBackend
         Created: ObjectJson.Instant(r.GetInt64(3)),
         Encryption: r.IsDBNull(4) ? null : new BucketEncryption(r.GetString(4), ReadNullableString(r, 5)),
         Tags: r.IsDBNull(6) ? null : ObjectJson.ReadTags(r.GetString(6)),
-        Lifecycle: r.IsDBNull(7) ? null : LifecycleJson.Read(r.GetString(7)));
+        Lifecycle: r.IsDBNull(7) ? null : LifecycleJson.Read(r.GetString(7)),
+        Cors: r.IsDBNull(8) ? null : CorsJson.Read(r.GetString(8)));
 
     // ---------------------------------------------------------------- plumbing
 

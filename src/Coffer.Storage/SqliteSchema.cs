@@ -317,6 +317,12 @@ internal static class SqliteSchema
         ALTER TABLE multipart_parts ADD COLUMN checksum_algorithm TEXT;
         ALTER TABLE multipart_parts ADD COLUMN checksum TEXT;
         """,
+
+        // 14 (16 on main: the coordinator renumbers at merge): CORS. buckets.cors: the bucket's CORS configuration as
+        // JSON (CorsJson; NULL when none: GET ?cors answers NoSuchCORSConfiguration, a preflight is refused).
+        """
+        ALTER TABLE buckets ADD COLUMN cors TEXT;
+        """,
     ];
 
     /// <summary>

@@ -168,7 +168,7 @@ public sealed partial class PostgresMetadataStore : IMetadataBackend
 
     // ---------------------------------------------------------------- buckets
 
-    private const string BucketColumns = "name, owner, region, created, sse_algorithm, sse_kms_key_id, tags, lifecycle";
+    private const string BucketColumns = "name, owner, region, created, sse_algorithm, sse_kms_key_id, tags, lifecycle, cors";
 
     /// <inheritdoc />
     public Task<bool> CreateBucketAsync(BucketRecord bucket, CancellationToken ct = default)
@@ -177,7 +177,7 @@ public sealed partial class PostgresMetadataStore : IMetadataBackend
         return WriteAsync(async (s, ct) =>
         {
             await using var cmd = s.Command($"""
-                INSERT INTO buckets ({BucketColumns}) VALUES (@name, @owner, @region, @created, @sse_algorithm, @sse_kms_key_id, @tags, @lifecycle)
+                INSERT INTO buckets ({BucketColumns}) VALUES (@name, @owner, @region, @created, @sse_algorithm, @sse_kms_key_id, @tags, @lifecycle, @cors)
                 ON CONFLICT DO NOTHING;
                 """);
             Text(cmd, "name", bucket.Name);
@@ -188,6 +188,7 @@ public sealed partial class PostgresMetadataStore : IMetadataBackend
             Text(cmd, "sse_kms_key_id", bucket.Encryption?.KmsKeyId);
             Text(cmd, "tags", ObjectJson.WriteTags(bucket.Tags));
             Text(cmd, "lifecycle", LifecycleJson.Write(bucket.Lifecycle));
+            Text(cmd, "cors", CorsJson.Write(bucket.Cors));
             return await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false) == 1;
         }, ct);
     }
@@ -319,7 +320,8 @@ public sealed partial class PostgresMetadataStore : IMetadataBackend
         Created: ObjectJson.Instant(r.GetInt64(3)),
         Encryption: r.IsDBNull(4) ? null : new BucketEncryption(r.GetString(4), ReadNullableString(r, 5)),
         Tags: r.IsDBNull(6) ? null : ObjectJson.ReadTags(r.GetString(6)),
-        Lifecycle: r.IsDBNull(7) ? null : LifecycleJson.Read(r.GetString(7)));
+        Lifecycle: r.IsDBNull(7) ? null : LifecycleJson.Read(r.GetString(7)),
+        Cors: r.IsDBNull(8) ? null : CorsJson.Read(r.GetString(8)));
 
     /// <summary>Key-share-locks the bucket row (so it cannot be deleted before this transaction ends) or throws.</summary>
     private static async Task LockBucketForWriteAsync(Session s, string bucket, CancellationToken ct)

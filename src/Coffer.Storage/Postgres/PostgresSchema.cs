@@ -318,6 +318,12 @@ internal static class PostgresSchema
         ALTER TABLE multipart_parts ADD COLUMN checksum_algorithm text;
         ALTER TABLE multipart_parts ADD COLUMN checksum text;
         """,
+
+        // 14 (16 on main: the coordinator renumbers at merge): CORS, as SQLite's migration 14. buckets.cors: the
+        // bucket's CORS configuration as JSON (NULL when none).
+        """
+        ALTER TABLE buckets ADD COLUMN cors text;
+        """,
     ];
 
     /// <summary>Every (table, column) that holds blob ids (as <see cref="SqliteSchema.BlobReferences"/>).</summary>

@@ -65,6 +65,11 @@ public sealed class SqliteLifecycleTests() : LifecycleContract<SqliteMetadataSto
 [RequiresEngine(Engines.PostgresVariable)]
 public sealed class PostgresLifecycleTests(PostgresEngine engine) : LifecycleContract<PostgresMetadataStore>(engine), IClassFixture<PostgresEngine>;
 
+public sealed class SqliteCorsTests() : CorsContract<SqliteMetadataStore>(new SqliteEngine());
+
+[RequiresEngine(Engines.PostgresVariable)]
+public sealed class PostgresCorsTests(PostgresEngine engine) : CorsContract<PostgresMetadataStore>(engine), IClassFixture<PostgresEngine>;
+
 /// <summary><see cref="BlobLedgerContract"/> on PostgreSQL: two <see cref="PostgresMetadataStore"/> instances on one database are two nodes.</summary>
 [RequiresEngine(Engines.PostgresVariable)]
 public sealed class PostgresBlobLedgerTests(PostgresEngine engine) : BlobLedgerContract, IClassFixture<PostgresEngine>
