@@ -47,6 +47,14 @@ public sealed class RouterTests
     [InlineData("PUT", "/b", "lifecycle", null, Operation.PutBucketLifecycle)]
     [InlineData("GET", "/b", "lifecycle", null, Operation.GetBucketLifecycle)]
     [InlineData("DELETE", "/b", "lifecycle", null, Operation.DeleteBucketLifecycle)]
+    [InlineData("PUT", "/b", "cors", null, Operation.PutBucketCors)]
+    [InlineData("GET", "/b", "cors", null, Operation.GetBucketCors)]
+    [InlineData("DELETE", "/b", "cors", null, Operation.DeleteBucketCors)]
+    [InlineData("OPTIONS", "/b", "", null, Operation.PreflightCors)]
+    [InlineData("OPTIONS", "/b/k", "", null, Operation.PreflightCors)]
+    [InlineData("OPTIONS", "/b/k", "uploads", null, Operation.PreflightCors)]
+    [InlineData("OPTIONS", "/b", "acl", null, Operation.PreflightCors)]
+    [InlineData("POST", "/b", "", "Content-Type", Operation.PostObject)]
     [InlineData("GET", "/b/k", "attributes", null, Operation.GetObjectAttributes)]
     [InlineData("GET", "/b/k", "attributes&versionId=null", null, Operation.GetObjectAttributes)]
     [InlineData("GET", "/", "max-buckets=10&continuation-token=abc&prefix=p", null, Operation.ListBuckets)]
@@ -54,7 +62,7 @@ public sealed class RouterTests
     [InlineData("GET", "/b/k", "q-sign-algorithm=sha1&q-signature=x&x-cos-security-token=t", null, Operation.GetObject)]
     public void Request_lines_map_to_operations_path_style_and_virtual_hosted(string method, string path, string query, string? header, Operation expected)
     {
-        Func<string, string?> headers = name => name == header ? "src/key" : null;
+        Func<string, string?> headers = name => name != header ? null : name == "Content-Type" ? "multipart/form-data; boundary=x" : "src/key";
         var pathStyle = Addressing.Resolve("127.0.0.1:9000", path);
         Assert.Equal(expected, Router.Resolve(method, pathStyle, RequestQuery.Parse(query), headers));
 
@@ -67,7 +75,6 @@ public sealed class RouterTests
 
     [Theory]
     [InlineData("GET", "/b", "acl")]
-    [InlineData("PUT", "/b", "cors")]
     [InlineData("PUT", "/b", "website")]
     [InlineData("PUT", "/b", "versioning")]
     public void Unimplemented_sub_resources_are_not_implemented(string method, string path, string query)
@@ -79,6 +86,8 @@ public sealed class RouterTests
     [Theory]
     [InlineData("POST", "/b", "")]
     [InlineData("POST", "/b/k", "")]
+    [InlineData("POST", "/b/k", "cors")]
+    [InlineData("POST", "/b", "cors")]
     [InlineData("PUT", "/", "")]
     [InlineData("GET", "/b", "delete")]
     [InlineData("POST", "/b/k", "tagging")]

@@ -6,6 +6,7 @@ using Coffer.Crypto.Kms;
 using Coffer.Protocol;
 using Coffer.Protocol.Auth;
 using Coffer.Server.Admin;
+using Coffer.Server.Cors;
 using Coffer.Server.Handlers;
 using Coffer.Server.Hosting;
 using Coffer.Server.Kms;
@@ -106,6 +107,16 @@ public sealed class RequestDispatcher(CofferServices services)
                 OperationLabel = adminCall ? "AdminApi" : metricsCall ? "Metrics" : IsKmsCall(http.Request) ? KmsOperationLabel(http.Request) : null,
             };
 
+            if (!adminCall && !metricsCall && HttpMethods.IsOptions(http.Request.Method))
+            {
+                // A browser's CORS preflight carries no credentials: the bucket's rules alone answer it.
+                ctx.Operation = Operation.PreflightCors;
+                ctx.OperationLabel = CofferMetrics.OperationLabel(ctx.Operation);
+                ctx.CorsChecked = true;
+                await CorsHandlers.PreflightAsync(ctx, services);
+                return;
+            }
+
             AuthenticatedIdentity? identity;
             using (var authSpan = CofferTracing.Source.StartActivity("coffer.authenticate"))
             {
@@ -163,6 +174,7 @@ public sealed class RequestDispatcher(CofferServices services)
                 using var bucketSpan = CofferTracing.Source.StartActivity("coffer.metadata.get_bucket");
                 var bucket = await services.Store.GetBucketAsync(target.Bucket, ctx.Aborted)
                     ?? throw new CofferException(ErrorCode.NoSuchBucket, $"The bucket '{target.Bucket}' does not exist; create it first.", "/" + target.Bucket);
+                CorsResponses.Apply(ctx, bucket);
                 if (!string.Equals(bucket.Owner, ctx.Caller.Id, StringComparison.Ordinal))
                     throw new CofferException(ErrorCode.AccessDenied, $"The bucket '{target.Bucket}' belongs to another user.");
                 ctx.Bucket = bucket;
@@ -284,6 +296,9 @@ public sealed class RequestDispatcher(CofferServices services)
         Operation.PutBucketLifecycle => LifecycleHandlers.PutBucketLifecycleAsync(ctx, services),
         Operation.GetBucketLifecycle => LifecycleHandlers.GetBucketLifecycleAsync(ctx, services),
         Operation.DeleteBucketLifecycle => LifecycleHandlers.DeleteBucketLifecycleAsync(ctx, services),
+        Operation.PutBucketCors => CorsHandlers.PutBucketCorsAsync(ctx, services),
+        Operation.GetBucketCors => CorsHandlers.GetBucketCorsAsync(ctx, services),
+        Operation.DeleteBucketCors => CorsHandlers.DeleteBucketCorsAsync(ctx, services),
         Operation.DeleteObjects => DeleteHandlers.DeleteObjectsAsync(ctx, services),
         Operation.PutObject => ObjectHandlers.PutObjectAsync(ctx, services),
         Operation.CopyObject => CopyHandlers.CopyObjectAsync(ctx, services),
@@ -423,6 +438,8 @@ public sealed class RequestDispatcher(CofferServices services)
             await KmsApi.WriteErrorAsync(http, KmsErrorType.For(error.Error), error.Message);
             return;
         }
+        if (ctx is not null)
+            await CorsResponses.ApplyToErrorAsync(ctx, services);
         await ErrorWriter.WriteAsync(http, family, requestId, error, ctx?.Resource ?? "/");
     }
 

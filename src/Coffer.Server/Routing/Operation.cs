@@ -24,6 +24,13 @@ public enum Operation
     PutBucketLifecycle,
     GetBucketLifecycle,
     DeleteBucketLifecycle,
+    PutBucketCors,
+    GetBucketCors,
+    DeleteBucketCors,
+    /// <summary>OPTIONS on a bucket or object: a browser's CORS preflight, answered before (and without) authentication.</summary>
+    PreflightCors,
+    /// <summary>POST on a bucket with a multipart/form-data body: a browser form upload, authenticated by its fields.</summary>
+    PostObject,
     DeleteObjects,
     PutObject,
     CopyObject,
@@ -46,7 +53,7 @@ public enum Operation
 
 /// <summary>
 /// Maps (method, bucket?, key?, sub-resource) to an <see cref="Operation"/>. Sub-resources we
-/// do not implement (acl, cors, website, …) are answered NotImplemented, never a 500 and never
+/// do not implement (acl, policy, website, …) are answered NotImplemented, never a 500 and never
 /// silently treated as another operation.
 /// </summary>
 public static class Router
@@ -60,11 +67,14 @@ public static class Router
         "allow-unordered", "optional-object-attributes", "max-buckets", "bucket-region",
     };
 
-    private static readonly string[] SubResources = ["encryption", "location", "versions", "versioning", "delete", "uploads", "restore", "tagging", "attributes"];
+    private static readonly string[] SubResources = ["encryption", "location", "versions", "versioning", "delete", "uploads", "restore", "tagging", "attributes", "cors"];
     private static readonly string[] LifecycleSubResources = ["lifecycle"];
 
     public static Operation Resolve(string method, Target target, RequestQuery query, Func<string, string?> header)
     {
+        // A browser's preflight may name any URL the script will call, sub-resources included.
+        if (method == "OPTIONS")
+            return Operation.PreflightCors;
         string? sub = null;
         foreach (var (name, _) in query.Pairs)
         {
@@ -108,7 +118,11 @@ public static class Router
                 ("PUT", "lifecycle") => Operation.PutBucketLifecycle,
                 ("GET", "lifecycle") => Operation.GetBucketLifecycle,
                 ("DELETE", "lifecycle") => Operation.DeleteBucketLifecycle,
+                ("PUT", "cors") => Operation.PutBucketCors,
+                ("GET", "cors") => Operation.GetBucketCors,
+                ("DELETE", "cors") => Operation.DeleteBucketCors,
                 ("POST", "delete") => Operation.DeleteObjects,
+                ("POST", null) when IsForm(header("Content-Type")) => Operation.PostObject,
                 ("PUT", "versioning") => throw NotImplemented("Bucket versioning is not implemented by this server."),
                 _ => throw MethodNotAllowed(method, sub),
             };
@@ -133,6 +147,10 @@ public static class Router
             _ => throw MethodNotAllowed(method, sub),
         };
     }
+
+    /// <summary>Whether a Content-Type is a browser form upload's (multipart/form-data; boundary=…).</summary>
+    public static bool IsForm(string? contentType) =>
+        contentType is not null && contentType.TrimStart().StartsWith("multipart/form-data", StringComparison.OrdinalIgnoreCase);
 
     private static CofferException NotImplemented(string message) => new(ErrorCode.NotImplemented, message);
 

@@ -89,7 +89,7 @@ public sealed class AttackScene
         Expiration = new LifecycleRuleExpiration { Days = 3650 },
     };
 
-    /// <summary>Proves an attack left alice's things as they were: object bytes and tags, SSE-C object, upload, bucket tags and lifecycle, no default encryption, nothing added.</summary>
+    /// <summary>Proves an attack left alice's things as they were: object bytes and tags, SSE-C object, upload, bucket tags and lifecycle, no default encryption, no CORS configuration, nothing added.</summary>
     public async Task AssertIntactAsync(TenantsFixture t)
     {
         using var alice = t.S3(t.Alice);
@@ -119,6 +119,8 @@ public sealed class AttackScene
         using var wire = new Wire(t.Server);
         using var encryption = await wire.SendAsync(new Req("GET", Bucket).With(("encryption", "")), t.Alice, Auth.S3Header);
         Assert.Equal(HttpStatusCode.NotFound, encryption.StatusCode);
+        using var cors = await wire.SendAsync(new Req("GET", Bucket).With(("cors", "")), t.Alice, Auth.S3Header);
+        Assert.Equal(HttpStatusCode.NotFound, cors.StatusCode);
         var users = await t.Server.Server.Services.Store.ListUsersAsync();
         Assert.Contains(users, u => u.Name == VictimUser);
         Assert.DoesNotContain(users, u => u.Name.StartsWith(PlantedUserPrefix, StringComparison.Ordinal));

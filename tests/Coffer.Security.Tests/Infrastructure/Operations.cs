@@ -29,6 +29,9 @@ public static class Operations
     private const string PlantedLifecycleXml =
         "<LifecycleConfiguration><Rule><ID>planted</ID><Filter/><Status>Enabled</Status><Expiration><Days>1</Days></Expiration></Rule></LifecycleConfiguration>";
 
+    private const string PlantedCorsXml =
+        "<CORSConfiguration><CORSRule><ID>planted</ID><AllowedOrigin>*</AllowedOrigin><AllowedMethod>GET</AllowedMethod></CORSRule></CORSConfiguration>";
+
     private static (string, string)[] SseC(string prefix = "x-{fam}-server-side-encryption-customer-") =>
         [(prefix + "algorithm", "AES256"), (prefix + "key", SseKeys.KeyA), (prefix + "key-MD5", SseKeys.KeyAMd5)];
 
@@ -70,6 +73,9 @@ public static class Operations
         new("GetBucketLifecycle", s => new Req("GET", s.Bucket).With(("lifecycle", ""))),
         new("PutBucketLifecycle", s => new Req("PUT", s.Bucket).With(("lifecycle", "")).WithBody(PlantedLifecycleXml, md5: true), Writes: true),
         new("DeleteBucketLifecycle", s => new Req("DELETE", s.Bucket).With(("lifecycle", "")), Writes: true),
+        new("GetBucketCors", s => new Req("GET", s.Bucket).With(("cors", "")), OwnerStatus: 404),
+        new("PutBucketCors", s => new Req("PUT", s.Bucket).With(("cors", "")).WithBody(PlantedCorsXml, md5: true), Writes: true),
+        new("DeleteBucketCors", s => new Req("DELETE", s.Bucket).With(("cors", "")), Writes: true),
         new("DeleteBucket", s => new Req("DELETE", s.Bucket), Writes: true, OwnerStatus: 409),
         new("DeleteObjects", s => new Req("POST", s.Bucket).With(("delete", ""))
             .WithBody($"<Delete><Object><Key>{AttackScene.Object}</Key></Object></Delete>", md5: true), Writes: true),
