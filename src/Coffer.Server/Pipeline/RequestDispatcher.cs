@@ -117,6 +117,23 @@ public sealed class RequestDispatcher(CofferServices services)
                 return;
             }
 
+            if (!adminCall && !metricsCall && HttpMethods.IsPost(http.Request.Method) && target.Bucket is not null && target.Key is null
+                && ctx.Query.Pairs.Count == 0 && Router.IsForm(http.Request.ContentType))
+            {
+                // A browser form upload: its fields, not its headers, say who sent it (PostAuthentication).
+                ctx.Operation = Operation.PostObject;
+                ctx.OperationLabel = CofferMetrics.OperationLabel(ctx.Operation);
+                if (hasBody)
+                {
+                    if (!_uploads.TryEnter())
+                        throw new CofferException(ErrorCode.SlowDown,
+                            $"Reduce your request rate: the server is receiving as many request bodies as it takes at once ({_uploads.Max}); retry this request later, with backoff.");
+                    holdsUploadSlot = true;
+                }
+                await PostObjectHandlers.PostObjectAsync(ctx, services);
+                return;
+            }
+
             AuthenticatedIdentity? identity;
             using (var authSpan = CofferTracing.Source.StartActivity("coffer.authenticate"))
             {
@@ -486,6 +503,20 @@ public sealed class RequestDispatcher(CofferServices services)
         }
         return host.Contains(".myqcloud.com", StringComparison.OrdinalIgnoreCase) || host.Contains(".tencentcos.cn", StringComparison.OrdinalIgnoreCase)
             ? ProtocolFamily.Cos : ProtocolFamily.S3;
+    }
+
+    /// <summary>
+    /// Moves a request to the family its credentials turned out to be of (a POST form's fields decide it after the
+    /// dispatcher guessed): the request id header follows, in that family's spelling.
+    /// </summary>
+    internal static void SwitchFamily(RequestContext ctx, ProtocolFamily family)
+    {
+        if (ctx.Family == family)
+            return;
+        ctx.Response.Headers.Remove(ctx.Family.Header("request-id"));
+        ctx.Response.Headers.Remove("x-amz-id-2");
+        ctx.Family = family;
+        SetRequestId(ctx.Response, family, ctx.RequestId);
     }
 
     private static void SetRequestId(HttpResponse response, ProtocolFamily family, string requestId)
