@@ -117,10 +117,10 @@ public sealed class RequestDispatcher(CofferServices services)
                 return;
             }
 
-            if (!adminCall && !metricsCall && HttpMethods.IsPost(http.Request.Method) && target.Bucket is not null && target.Key is null
-                && ctx.Query.Pairs.Count == 0 && Router.IsForm(http.Request.ContentType))
+            if (!adminCall && !metricsCall && IsPostObject(http.Request, target, ctx.Query) && !CarriesCredentials(http.Request, ctx.Query))
             {
-                // A browser form upload: its fields, not its headers, say who sent it (PostAuthentication).
+                // A browser form upload: its fields say who sent it (PostAuthentication). One that also carries a
+                // header or query signature has it verified first, below, as any request; the form still decides.
                 ctx.Operation = Operation.PostObject;
                 ctx.OperationLabel = CofferMetrics.OperationLabel(ctx.Operation);
                 if (hasBody)
@@ -316,6 +316,9 @@ public sealed class RequestDispatcher(CofferServices services)
         Operation.PutBucketCors => CorsHandlers.PutBucketCorsAsync(ctx, services),
         Operation.GetBucketCors => CorsHandlers.GetBucketCorsAsync(ctx, services),
         Operation.DeleteBucketCors => CorsHandlers.DeleteBucketCorsAsync(ctx, services),
+        // A preflight is answered before authentication (HandleAsync); so is a form POST that carries no signature of its own.
+        Operation.PreflightCors => CorsHandlers.PreflightAsync(ctx, services),
+        Operation.PostObject => PostObjectHandlers.PostObjectAsync(ctx, services),
         Operation.DeleteObjects => DeleteHandlers.DeleteObjectsAsync(ctx, services),
         Operation.PutObject => ObjectHandlers.PutObjectAsync(ctx, services),
         Operation.CopyObject => CopyHandlers.CopyObjectAsync(ctx, services),
@@ -459,6 +462,26 @@ public sealed class RequestDispatcher(CofferServices services)
             await CorsResponses.ApplyToErrorAsync(ctx, services);
         await ErrorWriter.WriteAsync(http, family, requestId, error, ctx?.Resource ?? "/");
     }
+
+    /// <summary>A POST of a form to a bucket, without a sub-resource: POST Object, whatever else the request carries.</summary>
+    private static bool IsPostObject(HttpRequest request, Target target, RequestQuery query)
+    {
+        if (!HttpMethods.IsPost(request.Method) || target.Bucket is null || target.Key is not null || !Router.IsForm(request.ContentType))
+            return false;
+        try
+        {
+            return Router.Resolve(request.Method, target, query, name => request.Headers[name].ToString()) == Operation.PostObject;
+        }
+        catch (CofferException)
+        {
+            return false; // refused again, with the same error, once the request is authenticated
+        }
+    }
+
+    /// <summary>Whether the request carries a signature of its own (Authorization header, or a presigned query).</summary>
+    private static bool CarriesCredentials(HttpRequest request, RequestQuery query) =>
+        request.Headers.Authorization.Count > 0
+        || query.Pairs.Any(p => p.Key is "q-sign-algorithm" or "q-signature" or "X-Amz-Signature" or "X-Amz-Credential" or "Signature" or "AWSAccessKeyId");
 
     /// <summary>Whether the request carries a body (a non-zero Content-Length, or chunked).</summary>
     private static bool HasBody(HttpContext http) =>
