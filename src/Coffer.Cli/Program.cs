@@ -33,6 +33,7 @@ namespace Coffer.Cli
                 EncryptionCommand.Create(),
                 TagCommand.Create(),
                 LifecycleCommand.Create(),
+                CorsCommand.Create(),
                 KmsCommand.Create(),
                 ServeCommand.Create(),
                 AdminCommand.Create(),

@@ -31,6 +31,9 @@ public sealed class PostPolicyOptions
     /// <summary>How the object is encrypted (SSE-C and SSE-KMS forms must be posted over HTTPS); null for the bucket's default.</summary>
     public Sse? Encryption { get; init; }
 
+    /// <summary>The object's storage class (STANDARD, STANDARD_IA, ARCHIVE, …), fixed by the policy; null for the default.</summary>
+    public string? StorageClass { get; init; }
+
     /// <summary>User metadata (names without the x-cos-meta- / x-amz-meta- prefix), fixed by the policy.</summary>
     public IDictionary<string, string> Metadata { get; init; } = new Dictionary<string, string>();
 
@@ -91,6 +94,7 @@ public sealed partial class CosClient
         if (options.MaxSize is { } maxSize)
             conditions.Add(new PostCondition(PostConditionKind.ContentLengthRange, "", "", options.MinSize, maxSize, ""));
         if (options.ContentType is not null) Field("Content-Type", options.ContentType);
+        if (options.StorageClass is not null) Field(family + "storage-class", options.StorageClass);
         foreach (var (name, value) in options.Metadata) Field(family + "meta-" + name, value);
         if (options.SuccessActionStatus is { } status) Field("success_action_status", status.ToString(CultureInfo.InvariantCulture));
         if (options.SuccessActionRedirect is not null) Field("success_action_redirect", options.SuccessActionRedirect);

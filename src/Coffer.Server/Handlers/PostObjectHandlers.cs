@@ -43,12 +43,19 @@ public static class PostObjectHandlers
         CorsResponses.Apply(ctx, bucket);
         var form = await PostForm.ReadAsync(ctx.Request, ctx.Aborted);
         var auth = PostAuthentication.Authenticate(form, s);
-        RequestDispatcher.SwitchFamily(ctx, auth.Family);
-        ctx.Identity = auth.Identity;
-        if (auth.Identity is null)
+        if (auth.Identity is not null)
+        {
+            RequestDispatcher.SwitchFamily(ctx, auth.Family);
+            ctx.Identity = auth.Identity;
+            ctx.User = s.Credentials.UserOf(auth.Identity.AccessKeyId, auth.Identity.SecurityToken) ?? throw new CofferException(ErrorCode.InvalidAccessKeyId);
+        }
+        else if (ctx.User is null)
+        {
             throw new CofferException(ErrorCode.AccessDenied,
                 "Anonymous access is not allowed: sign the form (policy and its signature fields: SigV4, SigV2 or COS).");
-        ctx.User = s.Credentials.UserOf(auth.Identity.AccessKeyId, auth.Identity.SecurityToken) ?? throw new CofferException(ErrorCode.InvalidAccessKeyId);
+        }
+        // Else a form without signature fields, sent by a request whose own signature (header or presigned query) the
+        // dispatcher verified: that signer sent it, as it could have sent the same PUT; no policy applies.
         if (!string.Equals(bucket.Owner, ctx.Caller.Id, StringComparison.Ordinal))
             throw new CofferException(ErrorCode.AccessDenied, $"The bucket '{ctx.BucketName}' belongs to another user.");
         ctx.Bucket = bucket;
@@ -60,17 +67,20 @@ public static class PostObjectHandlers
         if (key.Length == 0)
             throw new CofferException(ErrorCode.InvalidArgument, "The form's key field is empty; name the object.");
         ObjectKeys.Validate(key, ctx.Family);
-        auth.Policy!.Check(form.Fields, ctx.BucketName, s.Time.GetUtcNow(),
-            ctx.Family == ProtocolFamily.Cos ? null : f => PostAuthentication.IsExempt(f, auth.Identity.Scheme == Protocol.Auth.SignatureScheme.PostFormSigV2),
-            ctx.Family == ProtocolFamily.Cos ? CosAliases : null);
-        if (ctx.Family == ProtocolFamily.Cos)
-            RequireCosConditions(auth.Policy);
+        if (auth.Policy is { } policy)
+        {
+            policy.Check(form.Fields, ctx.BucketName, s.Time.GetUtcNow(),
+                ctx.Family == ProtocolFamily.Cos ? null : f => PostAuthentication.IsExempt(f, auth.Identity!.Scheme == Protocol.Auth.SignatureScheme.PostFormSigV2),
+                ctx.Family == ProtocolFamily.Cos ? CosAliases : null);
+            if (ctx.Family == ProtocolFamily.Cos)
+                RequireCosConditions(policy);
+        }
         CheckAcl(form.Field("acl"));
         var status = form.Field("success_action_status");
         var redirect = form.Field("success_action_redirect") ?? form.Field("redirect");
         UseFieldsAsHeaders(ctx, form);
 
-        var (min, max) = auth.Policy.LengthRange ?? (0, ObjectHandlers.MaxPutBytes);
+        var (min, max) = auth.Policy?.LengthRange ?? (0, ObjectHandlers.MaxPutBytes);
         var record = await WriteAsync(ctx, s, key, new PostFileStream(form.File, Math.Min(max, ObjectHandlers.MaxPutBytes)), min);
         await AnswerAsync(ctx, key, record, status, redirect);
     }

@@ -32,7 +32,7 @@ public static class Operations
     private const string PlantedCorsXml =
         "<CORSConfiguration><CORSRule><ID>planted</ID><AllowedOrigin>*</AllowedOrigin><AllowedMethod>GET</AllowedMethod></CORSRule></CORSConfiguration>";
 
-    /// <summary>A browser form with no signature fields: anonymous, whoever signs the request's headers (the form decides who sent it).</summary>
+    /// <summary>A browser form with no signature fields: sent by whoever signed the request itself (header or presigned query), else anonymous.</summary>
     private const string UnsignedForm =
         "--b0undary\r\nContent-Disposition: form-data; name=\"key\"\r\n\r\nplanted-by-form\r\n"
         + "--b0undary\r\nContent-Disposition: form-data; name=\"file\"; filename=\"x.txt\"\r\nContent-Type: text/plain\r\n\r\nplanted\r\n--b0undary--\r\n";
@@ -82,8 +82,8 @@ public static class Operations
         new("PutBucketCors", s => new Req("PUT", s.Bucket).With(("cors", "")).WithBody(PlantedCorsXml, md5: true), Writes: true),
         new("DeleteBucketCors", s => new Req("DELETE", s.Bucket).With(("cors", "")), Writes: true),
         new("DeleteBucket", s => new Req("DELETE", s.Bucket), Writes: true, OwnerStatus: 409),
-        new("PostObject(unsigned form)", s => new Req("POST", s.Bucket).WithBody(UnsignedForm).WithHeaders(("Content-Type", "multipart/form-data; boundary=b0undary")),
-            Writes: true, OwnerStatus: 403),
+        new("PostObject(form without signature fields)", s => new Req("POST", s.Bucket).WithBody(UnsignedForm).WithHeaders(("Content-Type", "multipart/form-data; boundary=b0undary")),
+            Writes: true),
         new("DeleteObjects", s => new Req("POST", s.Bucket).With(("delete", ""))
             .WithBody($"<Delete><Object><Key>{AttackScene.Object}</Key></Object></Delete>", md5: true), Writes: true),
         new("GetObject", s => new Req("GET", s.Bucket, AttackScene.Object)),
