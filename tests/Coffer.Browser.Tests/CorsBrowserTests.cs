@@ -45,7 +45,11 @@ public sealed class CorsBrowserTests : IAsyncLifetime
     {
         var bucket = await BucketWithObjectAsync(new CORSRule
         {
-            AllowedOrigins = [PageOrigin], AllowedMethods = ["GET"], AllowedHeaders = ["x-app-trace"], ExposeHeaders = ["ETag"], MaxAgeSeconds = 0,
+            AllowedOrigins = [PageOrigin],
+            AllowedMethods = ["GET"],
+            AllowedHeaders = ["x-app-trace"],
+            ExposeHeaders = ["ETag"],
+            MaxAgeSeconds = 0,
         });
         var result = await FetchFromPageAsync(bucket);
         Assert.Equal("ok 200 hello browser", result.Split('|')[0]);

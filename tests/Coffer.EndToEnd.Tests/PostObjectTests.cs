@@ -281,8 +281,11 @@ public sealed class PostObjectTests(CofferFixture f)
         Assert.Equal(HttpStatusCode.BadRequest, withoutKey.StatusCode);
         using var get = await s3.GetObjectAsync(new GetObjectRequest
         {
-            BucketName = bucket, Key = "uploads/photo.jpg", ServerSideEncryptionCustomerMethod = ServerSideEncryptionCustomerMethod.AES256,
-            ServerSideEncryptionCustomerProvidedKey = SseKeys.KeyA, ServerSideEncryptionCustomerProvidedKeyMD5 = SseKeys.KeyAMd5,
+            BucketName = bucket,
+            Key = "uploads/photo.jpg",
+            ServerSideEncryptionCustomerMethod = ServerSideEncryptionCustomerMethod.AES256,
+            ServerSideEncryptionCustomerProvidedKey = SseKeys.KeyA,
+            ServerSideEncryptionCustomerProvidedKeyMD5 = SseKeys.KeyAMd5,
         });
         Assert.Equal("hello from a form", await new StreamReader(get.ResponseStream).ReadToEndAsync());
 
