@@ -66,6 +66,9 @@ internal sealed class EncryptionOptions
     /// <summary>Flags of a command that writes and reads (cp, mv): all of them.</summary>
     public static EncryptionOptions ForTransfers() => new(writes: true, copies: true);
 
+    /// <summary>The flags of a browser POST form (<c>coffer presign --post</c>): what the form's upload is encrypted with.</summary>
+    public static EncryptionOptions ForForms() => new(writes: true, copies: false);
+
     public void AddTo(Command command)
     {
         if (Writes)

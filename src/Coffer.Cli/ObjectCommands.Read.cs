@@ -221,33 +221,76 @@ internal static partial class ObjectCommands
 
     private static Command Presign()
     {
-        var path = new Argument<string>("path") { Description = "cos://BUCKET/KEY." };
+        var path = new Argument<string>("path") { Description = "cos://BUCKET/KEY (with --post: a key, or a prefix ending in '/')." };
         var expires = new Option<string>("--expires") { Description = "How long the URL works: seconds, or 90s, 15m, 2h, 7d.", DefaultValueFactory = _ => "3600" };
         var method = new Option<string>("--method") { Description = "The request the URL allows.", DefaultValueFactory = _ => "GET" }
             .AcceptOnlyFromAmong("GET", "PUT", "HEAD", "DELETE");
+        var post = new Option<bool>("--post") { Description = "Print a browser POST form (URL and fields) instead: an HTML form may upload one file within it." };
+        var maxSize = new Option<long?>("--max-size") { Description = "With --post: the most bytes the file may have.", HelpName = "BYTES" };
+        var contentType = new Option<string?>("--content-type") { Description = "With --post: the Content-Type the object gets (fixed by the form's policy).", HelpName = "TYPE" };
+        var encryption = EncryptionOptions.ForForms();
         var json = Output.JsonOption();
         var command = new Command("presign", """
-            Print a presigned URL for one request without credentials.
+            Print a presigned URL for one request without credentials, or with --post a browser upload form.
 
             Anyone holding the URL can make that one request (GET by default) until it expires. SSE-C keys
             cannot travel in a URL: whoever uses it sends the key headers themselves.
 
+            With --post, coffer prints the URL to post to and the form's fields, in order: an HTML form
+            (enctype="multipart/form-data") sends them, then the file in a field named "file", last. The form's
+            policy fixes the bucket, the key (or, for a path ending in '/', the prefix: the key is then
+            PREFIX${filename}), --max-size, --content-type and the encryption (--sse…; SSE-C and SSE-KMS forms
+            must be posted over HTTPS). Anyone holding the form can upload within it until it expires.
+
             Examples:
               coffer presign cos://photos/2026/photo.jpg --expires 15m
               coffer presign cos://uploads/incoming.bin --method PUT --expires 1h
-            """) { path, expires, method, json };
+              coffer presign --post cos://uploads/inbox/ --max-size 10485760 --expires 1h
+            """) { path, expires, method, post, maxSize, contentType, json };
+        encryption.AddTo(command);
         command.SetAction((parse, ct) => Output.RunAsync(parse, json, (run, ct) =>
         {
-            var target = ParseObject(run, parse.GetValue(path)!);
+            var text = parse.GetValue(path)!;
             var lifetime = ParseDuration(parse.GetValue(expires)!, "--expires");
             if (lifetime < TimeSpan.FromSeconds(1) || lifetime > TimeSpan.FromDays(7))
                 throw new UsageException("--expires must be from 1 second to 7 days.");
-            var verb = parse.GetValue(method)!;
-            var url = run.Connection.Client.GetPresignedUrl(verb, target.Bucket, target.Key, lifetime);
+            if (!parse.GetValue(post))
+            {
+                if (parse.GetValue(maxSize) is not null || parse.GetValue(contentType) is not null || encryption.AnyWriteFlag(parse)
+                    || parse.GetValue(encryption.CustomerKey) is not null)
+                    throw new UsageException("--max-size, --content-type, --sse… and --storage-class go with --post only.");
+                var target = ParseObject(run, text);
+                var verb = parse.GetValue(method)!;
+                var url = run.Connection.Client.GetPresignedUrl(verb, target.Bucket, target.Key, lifetime);
+                if (run.Json)
+                    Output.WriteJson(new { url, method = verb, expires = DateTimeOffset.UtcNow + lifetime });
+                else
+                    Console.WriteLine(url);
+                return Task.FromResult(ExitCodes.Ok);
+            }
+            var remote = RemotePath.Parse(text);
+            run.Target = remote;
+            if (parse.GetValue(maxSize) is < 0)
+                throw new UsageException("--max-size must be 0 or more.");
+            var form = run.Connection.Client.PresignPost(new PostPolicyOptions
+            {
+                Bucket = remote.Bucket,
+                Key = remote.Key,
+                KeyIsPrefix = remote.Key.Length == 0 || remote.Key.EndsWith('/'),
+                Expires = lifetime,
+                MaxSize = parse.GetValue(maxSize),
+                ContentType = parse.GetValue(contentType),
+                Encryption = encryption.WriteSse(parse),
+                StorageClass = encryption.StorageClassValue(parse),
+            });
             if (run.Json)
-                Output.WriteJson(new { url, method = verb, expires = DateTimeOffset.UtcNow + lifetime });
+                Output.WriteJson(new { url = form.Url, fields = form.Fields.Select(f => new { name = f.Key, value = f.Value }), expires = form.Expiration });
             else
-                Console.WriteLine(url);
+            {
+                Console.WriteLine(form.Url);
+                foreach (var (name, value) in form.Fields)
+                    Console.WriteLine($"{name}={value}");
+            }
             return Task.FromResult(ExitCodes.Ok);
         }, ct));
         return command;

@@ -30,7 +30,7 @@ internal static class ExitCodes
     private static readonly HashSet<string> NotFoundCodes = new(StringComparer.Ordinal)
     {
         ErrorCodes.NoSuchBucket, ErrorCodes.NoSuchKey, ErrorCodes.NoSuchResource, ErrorCodes.NoSuchUpload, ErrorCodes.NoSuchVersion,
-        ErrorCodes.NoSuchCopySource, ErrorCodes.NoSuchEncryptionConfiguration, ErrorCodes.ServerSideEncryptionConfigurationNotFoundError, ErrorCodes.NoSuchTagSet, ErrorCodes.NoSuchLifecycleConfiguration, ErrorCodes.NoSuchBucketPolicy,
+        ErrorCodes.NoSuchCopySource, ErrorCodes.NoSuchEncryptionConfiguration, ErrorCodes.ServerSideEncryptionConfigurationNotFoundError, ErrorCodes.NoSuchTagSet, ErrorCodes.NoSuchLifecycleConfiguration, ErrorCodes.NoSuchBucketPolicy, ErrorCodes.NoSuchCORSConfiguration,
         ErrorCodes.KmsKeyNotExist, "NotFoundException", "KMS.NotFoundException", "NoSuchUser", "NoSuchRekeyJob",
         "OwnershipControlsNotFoundError", "NoSuchPublicAccessBlockConfiguration",
     };

@@ -37,6 +37,7 @@ namespace Coffer.Cli
                 AclCommand.PublicAccessBlock(),
                 LifecycleCommand.Create(),
                 PolicyCommand.Create(),
+                CorsCommand.Create(),
                 KmsCommand.Create(),
                 ServeCommand.Create(),
                 AdminCommand.Create(),

@@ -28,6 +28,13 @@ public sealed record ErrorCode(string Code, int Status, string DefaultMessage, s
     public static readonly ErrorCode InvalidTag = new("InvalidTag", 400, "The tag provided was not a valid tag.");
     /// <summary>More tags than an object (10) or a bucket (50) may have: S3 answers this 400 BadRequest, not InvalidTag.</summary>
     public static readonly ErrorCode TooManyTags = new("BadRequest", 400, "The tag set has more tags than allowed.");
+    /// <summary>A CORS preflight without Origin or with a bad Access-Control-Request-Method (docs/protocol/cors.md).</summary>
+    public static readonly ErrorCode CorsBadRequest = new("BadRequest", 400, "Insufficient information to answer the CORS preflight.");
+    /// <summary>A browser POST form's policy that is not base64 JSON of the documented shape (docs/protocol/post-object.md).</summary>
+    public static readonly ErrorCode InvalidPolicyDocument = new("InvalidPolicyDocument", 400, "The content of the form does not meet the conditions specified in the policy document.");
+    public static readonly ErrorCode MalformedPostRequest = new("MalformedPOSTRequest", 400, "The body of your POST request is not well-formed multipart/form-data.");
+    /// <summary>A browser POST with no file or more than one: COS names it, S3 answers InvalidArgument.</summary>
+    public static readonly ErrorCode IncorrectNumberOfFiles = new("IncorrectNumberOfFilesInPostRequest", 400, "POST requires exactly one file upload per request.", "InvalidArgument");
     public static readonly ErrorCode InvalidURI = new("InvalidURI", 400, "Couldn't parse the specified URI.");
     public static readonly ErrorCode KeyTooLong = new("KeyTooLongError", 400, "Your key is too long.", "KeyTooLongError");
     public static readonly ErrorCode MetadataTooLarge = new("MetadataTooLarge", 400, "Your metadata headers exceed the maximum allowed metadata size.");
@@ -57,6 +64,8 @@ public sealed record ErrorCode(string Code, int Status, string DefaultMessage, s
 
     // 403
     public static readonly ErrorCode AccessDenied = new("AccessDenied", 403, "Access Denied.");
+    /// <summary>A CORS preflight that no rule allows (S3 and COS: 403 AccessForbidden, "CORSResponse: …").</summary>
+    public static readonly ErrorCode CorsForbidden = new("AccessForbidden", 403, "CORSResponse: This CORS request is not allowed.");
     public static readonly ErrorCode InvalidAccessKeyId = new("InvalidAccessKeyId", 403, "The access key Id you provided does not exist in our records.");
     public static readonly ErrorCode InvalidObjectState = new("InvalidObjectState", 403, "The operation is not valid for the object's storage class.");
     public static readonly ErrorCode RequestTimeTooSkewed = new("RequestTimeTooSkewed", 403, "The difference between the request time and the server's time is too large.");
@@ -70,6 +79,7 @@ public sealed record ErrorCode(string Code, int Status, string DefaultMessage, s
     public static readonly ErrorCode NoSuchCopySource = new("NoSuchCopySource", 404, "The specified copy source does not exist.", "NoSuchKey");
     public static readonly ErrorCode NoSuchTagSet = new("NoSuchTagSet", 404, "The TagSet does not exist.");
     public static readonly ErrorCode NoSuchBucketPolicy = new("NoSuchBucketPolicy", 404, "The bucket policy does not exist");
+    public static readonly ErrorCode NoSuchCorsConfiguration = new("NoSuchCORSConfiguration", 404, "The CORS configuration does not exist.");
     public static readonly ErrorCode NoSuchLifecycleConfiguration = new("NoSuchLifecycleConfiguration", 404, "The lifecycle configuration does not exist.");
     public static readonly ErrorCode OwnershipControlsNotFound = new("OwnershipControlsNotFoundError", 404, "The bucket ownership controls were not found.");
     public static readonly ErrorCode NoSuchPublicAccessBlockConfiguration = new("NoSuchPublicAccessBlockConfiguration", 404, "The public access block configuration was not found");

@@ -96,6 +96,18 @@ public static class ErrorCodes
     /// <summary>404: the bucket has no tags (GET Bucket tagging).</summary>
     public const string NoSuchTagSet = "NoSuchTagSet";
 
+    /// <summary>404: the bucket has no CORS configuration (GET Bucket cors).</summary>
+    public const string NoSuchCORSConfiguration = "NoSuchCORSConfiguration";
+
+    /// <summary>403: no CORS rule allows a preflight (OPTIONS), or the bucket has none.</summary>
+    public const string AccessForbidden = "AccessForbidden";
+
+    /// <summary>400: a POST form's policy is not base64 JSON of the documented shape.</summary>
+    public const string InvalidPolicyDocument = "InvalidPolicyDocument";
+
+    /// <summary>400: a POST form's body is not well-formed multipart/form-data.</summary>
+    public const string MalformedPOSTRequest = "MalformedPOSTRequest";
+
     /// <summary>404: the bucket has no lifecycle configuration (GET Bucket lifecycle; COS also DELETE).</summary>
     public const string NoSuchLifecycleConfiguration = "NoSuchLifecycleConfiguration";
 

@@ -94,6 +94,9 @@ public interface IMetadataStore : IAsyncDisposable
     /// there is no such object.
     /// </summary>
     Task<bool> SetObjectAclAsync(string bucket, string key, AccessControlList? acl, CancellationToken ct = default);
+    // CORS (docs/protocol/cors.md)
+    /// <summary>Replaces (or with null removes) the bucket's CORS configuration; false when the bucket is missing.</summary>
+    Task<bool> SetBucketCorsAsync(string name, BucketCors? cors, CancellationToken ct = default);
 
     // Lifecycle (docs/protocol/lifecycle.md)
     /// <summary>Replaces (or with null removes) the bucket's lifecycle configuration; false when the bucket is missing.</summary>

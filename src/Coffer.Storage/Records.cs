@@ -31,6 +31,7 @@ public sealed record BucketEncryption(string Algorithm, string? KmsKeyId);
 /// <param name="Ownership">The Object Ownership setting (PUT ?ownershipControls); null when none is set (GET answers
 /// OwnershipControlsNotFoundError), which behaves as <see cref="ObjectOwnership.ObjectWriter"/>.</param>
 /// <param name="PublicAccessBlock">The Block Public Access flags (PUT ?publicAccessBlock); null when none are set (nothing blocked).</param>
+/// <param name="Cors">The bucket's CORS configuration (PUT ?cors); null when it has none.</param>
 public sealed record BucketRecord(
     string Name,
     string Owner,
@@ -42,7 +43,8 @@ public sealed record BucketRecord(
     string? Policy = null,
     AccessControlList? Acl = null,
     ObjectOwnership? Ownership = null,
-    PublicAccessBlock? PublicAccessBlock = null)
+    PublicAccessBlock? PublicAccessBlock = null,
+    BucketCors? Cors = null)
 {
     /// <summary>Whether ACLs are disabled (BucketOwnerEnforced): the bucket owner owns every object and no ACL grants anything.</summary>
     public bool AclsDisabled => Ownership == ObjectOwnership.BucketOwnerEnforced;

@@ -219,7 +219,7 @@ public sealed partial class SqliteMetadataStore : IMetadataBackend
 
     // ---------------------------------------------------------------- buckets
 
-    private const string BucketColumns = "name, owner, region, created, sse_algorithm, sse_kms_key_id, tags, lifecycle, policy, acl, object_ownership, public_access_block";
+    private const string BucketColumns = "name, owner, region, created, sse_algorithm, sse_kms_key_id, tags, lifecycle, policy, acl, object_ownership, public_access_block, cors";
 
     /// <inheritdoc />
     public Task<bool> CreateBucketAsync(BucketRecord bucket, CancellationToken ct = default)
@@ -229,7 +229,7 @@ public sealed partial class SqliteMetadataStore : IMetadataBackend
         {
             using var cmd = s.Command($"""
                 INSERT INTO buckets ({BucketColumns})
-                VALUES ($name, $owner, $region, $created, $sse_algorithm, $sse_kms_key_id, $tags, $lifecycle, $policy, $acl, $object_ownership, $public_access_block)
+                VALUES ($name, $owner, $region, $created, $sse_algorithm, $sse_kms_key_id, $tags, $lifecycle, $policy, $acl, $object_ownership, $public_access_block, $cors)
                 ON CONFLICT DO NOTHING;
                 """);
             cmd.Parameters.AddWithValue("$name", bucket.Name);
@@ -244,6 +244,7 @@ public sealed partial class SqliteMetadataStore : IMetadataBackend
             cmd.Parameters.AddWithValue("$acl", Db(AclJson.Write(bucket.Acl)));
             cmd.Parameters.AddWithValue("$object_ownership", Db(AclJson.WriteOwnership(bucket.Ownership)));
             cmd.Parameters.AddWithValue("$public_access_block", bucket.PublicAccessBlock is { } block ? block.Stored : DBNull.Value);
+            cmd.Parameters.AddWithValue("$cors", Db(CorsJson.Write(bucket.Cors)));
             return await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false) == 1;
         }, ct);
     }
@@ -363,7 +364,8 @@ public sealed partial class SqliteMetadataStore : IMetadataBackend
         Policy: ReadNullableString(r, 8),
         Acl: AclJson.Read(ReadNullableString(r, 9)),
         Ownership: AclJson.ReadOwnership(ReadNullableString(r, 10)),
-        PublicAccessBlock: r.IsDBNull(11) ? null : PublicAccessBlock.FromStored(r.GetInt64(11)));
+        PublicAccessBlock: r.IsDBNull(11) ? null : PublicAccessBlock.FromStored(r.GetInt64(11)),
+        Cors: r.IsDBNull(12) ? null : CorsJson.Read(r.GetString(12)));
 
     // ---------------------------------------------------------------- plumbing
 

@@ -337,6 +337,12 @@ internal static class SqliteSchema
         ALTER TABLE objects ADD COLUMN acl TEXT;
         ALTER TABLE multipart_uploads ADD COLUMN acl TEXT;
         """,
+
+        // 16: CORS. buckets.cors: the bucket's CORS configuration as
+        // JSON (CorsJson; NULL when none: GET ?cors answers NoSuchCORSConfiguration, a preflight is refused).
+        """
+        ALTER TABLE buckets ADD COLUMN cors TEXT;
+        """,
     ];
 
     /// <summary>

@@ -5,7 +5,8 @@ namespace Coffer.Server.Tests;
 
 public sealed class AccessActionsTests
 {
-    public static TheoryData<Operation> Operations() => [.. Enum.GetValues<Operation>()];
+    // Every operation but the CORS preflight, which is answered from the bucket's CORS rules before authentication.
+    public static TheoryData<Operation> Operations() => [.. Enum.GetValues<Operation>().Where(o => o != Operation.PreflightCors)];
 
     [Theory]
     [MemberData(nameof(Operations))]
@@ -29,4 +30,8 @@ public sealed class AccessActionsTests
     [InlineData(Operation.DeleteBucketLifecycle, "s3:PutLifecycleConfiguration")]
     public void Operations_map_to_the_actions_s3_documents(Operation operation, string action) =>
         Assert.Equal(action, AccessActions.Of(operation));
+
+    [Fact]
+    public void The_preflight_names_no_action_because_nothing_authorizes_it() =>
+        Assert.Throws<ArgumentOutOfRangeException>(() => AccessActions.Of(Operation.PreflightCors));
 }

@@ -51,6 +51,14 @@ public sealed class RouterTests
     [InlineData("GET", "/b", "policy", null, Operation.GetBucketPolicy)]
     [InlineData("DELETE", "/b", "policy", null, Operation.DeleteBucketPolicy)]
     [InlineData("GET", "/b", "policyStatus", null, Operation.GetBucketPolicyStatus)]
+    [InlineData("PUT", "/b", "cors", null, Operation.PutBucketCors)]
+    [InlineData("GET", "/b", "cors", null, Operation.GetBucketCors)]
+    [InlineData("DELETE", "/b", "cors", null, Operation.DeleteBucketCors)]
+    [InlineData("OPTIONS", "/b", "", null, Operation.PreflightCors)]
+    [InlineData("OPTIONS", "/b/k", "", null, Operation.PreflightCors)]
+    [InlineData("OPTIONS", "/b/k", "uploads", null, Operation.PreflightCors)]
+    [InlineData("OPTIONS", "/b", "acl", null, Operation.PreflightCors)]
+    [InlineData("POST", "/b", "", "Content-Type", Operation.PostObject)]
     [InlineData("GET", "/b/k", "attributes", null, Operation.GetObjectAttributes)]
     [InlineData("GET", "/b/k", "attributes&versionId=null", null, Operation.GetObjectAttributes)]
     [InlineData("GET", "/", "max-buckets=10&continuation-token=abc&prefix=p", null, Operation.ListBuckets)]
@@ -68,7 +76,7 @@ public sealed class RouterTests
     [InlineData("DELETE", "/b", "publicAccessBlock", null, Operation.DeletePublicAccessBlock)]
     public void Request_lines_map_to_operations_path_style_and_virtual_hosted(string method, string path, string query, string? header, Operation expected)
     {
-        Func<string, string?> headers = name => name == header ? "src/key" : null;
+        Func<string, string?> headers = name => name != header ? null : name == "Content-Type" ? "multipart/form-data; boundary=x" : "src/key";
         var pathStyle = Addressing.Resolve("127.0.0.1:9000", path);
         Assert.Equal(expected, Router.Resolve(method, pathStyle, RequestQuery.Parse(query), headers));
 
@@ -80,8 +88,8 @@ public sealed class RouterTests
     }
 
     [Theory]
-    [InlineData("PUT", "/b", "cors")]
     [InlineData("PUT", "/b", "website")]
+    [InlineData("GET", "/b", "replication")]
     [InlineData("PUT", "/b", "versioning")]
     public void Unimplemented_sub_resources_are_not_implemented(string method, string path, string query)
     {
@@ -92,6 +100,8 @@ public sealed class RouterTests
     [Theory]
     [InlineData("POST", "/b", "")]
     [InlineData("POST", "/b/k", "")]
+    [InlineData("POST", "/b/k", "cors")]
+    [InlineData("POST", "/b", "cors")]
     [InlineData("PUT", "/", "")]
     [InlineData("GET", "/b", "delete")]
     [InlineData("POST", "/b/k", "tagging")]

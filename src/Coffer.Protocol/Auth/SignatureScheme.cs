@@ -20,6 +20,14 @@ public enum SignatureScheme
 
     /// <summary>AWS Signature Version 2 in the query string (<c>AWSAccessKeyId</c>, <c>Expires</c>, <c>Signature</c>).</summary>
     SigV2Query,
+    /// <summary>A browser POST form signed with SigV4 over its policy (<c>x-amz-signature</c>; docs/protocol/post-object.md).</summary>
+    PostFormSigV4,
+
+    /// <summary>A browser POST form signed with SigV2 over its policy (<c>AWSAccessKeyId</c>, <c>signature</c>).</summary>
+    PostFormSigV2,
+
+    /// <summary>A COS browser POST form (<c>q-ak</c>, <c>q-key-time</c>, <c>q-signature</c> over the policy).</summary>
+    PostFormCos,
 }
 
 /// <summary>What the signature says about the request body.</summary>
@@ -68,7 +76,7 @@ public sealed record AuthenticatedIdentity(
     public bool Presigned => Scheme is SignatureScheme.CosV5Query or SignatureScheme.SigV4Query or SignatureScheme.SigV2Query;
 
     /// <summary>The protocol family the request's signature belongs to.</summary>
-    public ProtocolFamily Family => Scheme is SignatureScheme.CosV5Header or SignatureScheme.CosV5Query ? ProtocolFamily.Cos : ProtocolFamily.S3;
+    public ProtocolFamily Family => Scheme is SignatureScheme.CosV5Header or SignatureScheme.CosV5Query or SignatureScheme.PostFormCos ? ProtocolFamily.Cos : ProtocolFamily.S3;
 
     /// <summary>For SigV4: the service of the credential scope ("s3" or "kms"); "s3" for SigV2; null for COS.</summary>
     public string? Service { get; init; }

@@ -50,6 +50,11 @@ public static class AccessActions
         Operation.PutBucketOwnershipControls or Operation.DeleteBucketOwnershipControls => "s3:PutBucketOwnershipControls",
         Operation.GetPublicAccessBlock => "s3:GetBucketPublicAccessBlock",
         Operation.PutPublicAccessBlock or Operation.DeletePublicAccessBlock => "s3:PutBucketPublicAccessBlock",
+        Operation.GetBucketCors => "s3:GetBucketCORS",
+        Operation.PutBucketCors or Operation.DeleteBucketCors => "s3:PutBucketCORS",
+        // A browser form upload is a PutObject of the form's key (PostObjectHandlers asks with that key).
+        Operation.PostObject => "s3:PutObject",
+        // A preflight is answered from the CORS rules alone, before any authentication: no caller, nothing to authorize.
         _ => throw new ArgumentOutOfRangeException(nameof(operation), operation, "no IAM action is mapped for this operation"),
     };
 }

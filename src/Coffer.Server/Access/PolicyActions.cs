@@ -97,6 +97,10 @@ public static class PolicyActions
             Operation.PutObjectTagging => "cos:putobjecttagging",
             Operation.GetObjectTagging => "cos:getobjecttagging",
             Operation.DeleteObjectTagging => "cos:deleteobjecttagging",
+            Operation.PostObject => "cos:postobject",
+            Operation.GetBucketCors => "cos:getbucketcors",
+            Operation.PutBucketCors => "cos:putbucketcors",
+            Operation.DeleteBucketCors => "cos:deletebucketcors",
             _ => "cos:" + s3Action[(s3Action.IndexOf(':') + 1)..].ToLowerInvariant(),
         };
     }

@@ -24,6 +24,8 @@ public sealed class RequestContext
     public BucketRecord? Bucket { get; set; }
     /// <summary>What metrics and the access log call this request (an operation name, KMS call or server path); null until routed.</summary>
     public string? OperationLabel { get; set; }
+    /// <summary>Whether the bucket's CORS rules were looked at for this request's Origin (docs/protocol/cors.md).</summary>
+    public bool CorsChecked { get; set; }
     /// <summary>The encryption mode of the object this request wrote or read, once known (metrics and the access log).</summary>
     public SseMode? Sse { get; set; }
 

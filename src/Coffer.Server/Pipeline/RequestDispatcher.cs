@@ -7,6 +7,7 @@ using Coffer.Protocol;
 using Coffer.Protocol.Auth;
 using Coffer.Server.Access;
 using Coffer.Server.Admin;
+using Coffer.Server.Cors;
 using Coffer.Server.Handlers;
 using Coffer.Server.Hosting;
 using Coffer.Server.Kms;
@@ -115,6 +116,33 @@ public sealed class RequestDispatcher(CofferServices services)
                 OperationLabel = adminCall ? "AdminApi" : metricsCall ? "Metrics" : IsKmsCall(http.Request) ? KmsOperationLabel(http.Request) : null,
             };
 
+            if (!adminCall && !metricsCall && HttpMethods.IsOptions(http.Request.Method))
+            {
+                // A browser's CORS preflight carries no credentials: the bucket's rules alone answer it.
+                ctx.Operation = Operation.PreflightCors;
+                ctx.OperationLabel = CofferMetrics.OperationLabel(ctx.Operation);
+                ctx.CorsChecked = true;
+                await CorsHandlers.PreflightAsync(ctx, services);
+                return;
+            }
+
+            if (!adminCall && !metricsCall && IsPostObject(http.Request, target, ctx.Query) && !CarriesCredentials(http.Request, ctx.Query))
+            {
+                // A browser form upload: its fields say who sent it (PostAuthentication). One that also carries a
+                // header or query signature has it verified first, below, as any request; the form still decides.
+                ctx.Operation = Operation.PostObject;
+                ctx.OperationLabel = CofferMetrics.OperationLabel(ctx.Operation);
+                if (hasBody)
+                {
+                    if (!_uploads.TryEnter())
+                        throw new CofferException(ErrorCode.SlowDown,
+                            $"Reduce your request rate: the server is receiving as many request bodies as it takes at once ({_uploads.Max}); retry this request later, with backoff.");
+                    holdsUploadSlot = true;
+                }
+                await PostObjectHandlers.PostObjectAsync(ctx, services);
+                return;
+            }
+
             AuthenticatedIdentity? identity;
             using (var authSpan = CofferTracing.Source.StartActivity("coffer.authenticate"))
             {
@@ -188,6 +216,8 @@ public sealed class RequestDispatcher(CofferServices services)
                         ? new CofferException(ErrorCode.AccessDenied, Authorizer.AnonymousRefused)
                         : new CofferException(ErrorCode.NoSuchBucket, $"The bucket '{target.Bucket}' does not exist; create it first.", "/" + target.Bucket);
                 }
+                // The bucket's CORS headers go on every answer to a browser, refusals included, so a page can read why.
+                CorsResponses.Apply(ctx, bucket);
                 await Authorizer.AuthorizeAsync(ctx, services, new AccessRequest(bucket, AccessActions.Of(ctx.Operation), target.Key));
                 ctx.Bucket = bucket;
             }
@@ -312,6 +342,12 @@ public sealed class RequestDispatcher(CofferServices services)
         Operation.GetBucketPolicy => PolicyHandlers.GetBucketPolicyAsync(ctx, services),
         Operation.DeleteBucketPolicy => PolicyHandlers.DeleteBucketPolicyAsync(ctx, services),
         Operation.GetBucketPolicyStatus => PolicyHandlers.GetBucketPolicyStatusAsync(ctx, services),
+        Operation.PutBucketCors => CorsHandlers.PutBucketCorsAsync(ctx, services),
+        Operation.GetBucketCors => CorsHandlers.GetBucketCorsAsync(ctx, services),
+        Operation.DeleteBucketCors => CorsHandlers.DeleteBucketCorsAsync(ctx, services),
+        // A preflight is answered before authentication (HandleAsync); so is a form POST that carries no signature of its own.
+        Operation.PreflightCors => CorsHandlers.PreflightAsync(ctx, services),
+        Operation.PostObject => PostObjectHandlers.PostObjectAsync(ctx, services),
         Operation.DeleteObjects => DeleteHandlers.DeleteObjectsAsync(ctx, services),
         Operation.PutObject => ObjectHandlers.PutObjectAsync(ctx, services),
         Operation.CopyObject => CopyHandlers.CopyObjectAsync(ctx, services),
@@ -462,8 +498,30 @@ public sealed class RequestDispatcher(CofferServices services)
             await KmsApi.WriteErrorAsync(http, KmsErrorType.For(error.Error), error.Message);
             return;
         }
+        if (ctx is not null)
+            await CorsResponses.ApplyToErrorAsync(ctx, services);
         await ErrorWriter.WriteAsync(http, family, requestId, error, ctx?.Resource ?? "/");
     }
+
+    /// <summary>A POST of a form to a bucket, without a sub-resource: POST Object, whatever else the request carries.</summary>
+    private static bool IsPostObject(HttpRequest request, Target target, RequestQuery query)
+    {
+        if (!HttpMethods.IsPost(request.Method) || target.Bucket is null || target.Key is not null || !Router.IsForm(request.ContentType))
+            return false;
+        try
+        {
+            return Router.Resolve(request.Method, target, query, name => request.Headers[name].ToString()) == Operation.PostObject;
+        }
+        catch (CofferException)
+        {
+            return false; // refused again, with the same error, once the request is authenticated
+        }
+    }
+
+    /// <summary>Whether the request carries a signature of its own (Authorization header, or a presigned query).</summary>
+    private static bool CarriesCredentials(HttpRequest request, RequestQuery query) =>
+        request.Headers.Authorization.Count > 0
+        || query.Pairs.Any(p => p.Key is "q-sign-algorithm" or "q-signature" or "X-Amz-Signature" or "X-Amz-Credential" or "Signature" or "AWSAccessKeyId");
 
     /// <summary>Whether the request carries a body (a non-zero Content-Length, or chunked).</summary>
     private static bool HasBody(HttpContext http) =>
@@ -508,6 +566,20 @@ public sealed class RequestDispatcher(CofferServices services)
         }
         return host.Contains(".myqcloud.com", StringComparison.OrdinalIgnoreCase) || host.Contains(".tencentcos.cn", StringComparison.OrdinalIgnoreCase)
             ? ProtocolFamily.Cos : ProtocolFamily.S3;
+    }
+
+    /// <summary>
+    /// Moves a request to the family its credentials turned out to be of (a POST form's fields decide it after the
+    /// dispatcher guessed): the request id header follows, in that family's spelling.
+    /// </summary>
+    internal static void SwitchFamily(RequestContext ctx, ProtocolFamily family)
+    {
+        if (ctx.Family == family)
+            return;
+        ctx.Response.Headers.Remove(ctx.Family.Header("request-id"));
+        ctx.Response.Headers.Remove("x-amz-id-2");
+        ctx.Family = family;
+        SetRequestId(ctx.Response, family, ctx.RequestId);
     }
 
     private static void SetRequestId(HttpResponse response, ProtocolFamily family, string requestId)

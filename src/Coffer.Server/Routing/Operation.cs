@@ -28,6 +28,13 @@ public enum Operation
     GetBucketPolicy,
     DeleteBucketPolicy,
     GetBucketPolicyStatus,
+    PutBucketCors,
+    GetBucketCors,
+    DeleteBucketCors,
+    /// <summary>OPTIONS on a bucket or object: a browser's CORS preflight, answered before (and without) authentication.</summary>
+    PreflightCors,
+    /// <summary>POST on a bucket with a multipart/form-data body: a browser form upload, authenticated by its fields.</summary>
+    PostObject,
     DeleteObjects,
     PutObject,
     CopyObject,
@@ -60,7 +67,7 @@ public enum Operation
 
 /// <summary>
 /// Maps (method, bucket?, key?, sub-resource) to an <see cref="Operation"/>. Sub-resources we
-/// do not implement (cors, website, …) are answered NotImplemented, never a 500 and never
+/// do not implement (website, …) are answered NotImplemented, never a 500 and never
 /// silently treated as another operation.
 /// </summary>
 public static class Router
@@ -77,11 +84,14 @@ public static class Router
     };
 
     private static readonly string[] SubResources = ["encryption", "location", "versions", "versioning", "delete", "uploads", "restore", "tagging", "attributes",
-        "policy", "policyStatus", "acl", "ownershipControls", "publicAccessBlock"];
+        "policy", "policyStatus", "acl", "ownershipControls", "publicAccessBlock", "cors"];
     private static readonly string[] LifecycleSubResources = ["lifecycle"];
 
     public static Operation Resolve(string method, Target target, RequestQuery query, Func<string, string?> header)
     {
+        // A browser's preflight may name any URL the script will call, sub-resources included.
+        if (method == "OPTIONS")
+            return Operation.PreflightCors;
         string? sub = null;
         foreach (var (name, _) in query.Pairs)
         {
@@ -138,6 +148,10 @@ public static class Router
                 ("GET", "publicAccessBlock") => Operation.GetPublicAccessBlock,
                 ("PUT", "publicAccessBlock") => Operation.PutPublicAccessBlock,
                 ("DELETE", "publicAccessBlock") => Operation.DeletePublicAccessBlock,
+                ("PUT", "cors") => Operation.PutBucketCors,
+                ("GET", "cors") => Operation.GetBucketCors,
+                ("DELETE", "cors") => Operation.DeleteBucketCors,
+                ("POST", null) when IsForm(header("Content-Type")) => Operation.PostObject,
                 ("PUT", "versioning") => throw NotImplemented("Bucket versioning is not implemented by this server."),
                 _ => throw MethodNotAllowed(method, sub),
             };
@@ -164,6 +178,10 @@ public static class Router
             _ => throw MethodNotAllowed(method, sub),
         };
     }
+
+    /// <summary>Whether a Content-Type is a browser form upload's (multipart/form-data; boundary=…).</summary>
+    public static bool IsForm(string? contentType) =>
+        contentType is not null && contentType.TrimStart().StartsWith("multipart/form-data", StringComparison.OrdinalIgnoreCase);
 
     private static CofferException NotImplemented(string message) => new(ErrorCode.NotImplemented, message);
 

@@ -170,7 +170,7 @@ public sealed partial class PostgresMetadataStore : IMetadataBackend
 
     // ---------------------------------------------------------------- buckets
 
-    private const string BucketColumns = "name, owner, region, created, sse_algorithm, sse_kms_key_id, tags, lifecycle, policy, acl, object_ownership, public_access_block";
+    private const string BucketColumns = "name, owner, region, created, sse_algorithm, sse_kms_key_id, tags, lifecycle, policy, acl, object_ownership, public_access_block, cors";
 
     /// <inheritdoc />
     public Task<bool> CreateBucketAsync(BucketRecord bucket, CancellationToken ct = default)
@@ -180,7 +180,7 @@ public sealed partial class PostgresMetadataStore : IMetadataBackend
         {
             await using var cmd = s.Command($"""
                 INSERT INTO buckets ({BucketColumns}) VALUES (@name, @owner, @region, @created, @sse_algorithm, @sse_kms_key_id, @tags, @lifecycle, @policy,
-                    @acl, @object_ownership, @public_access_block)
+                    @acl, @object_ownership, @public_access_block, @cors)
                 ON CONFLICT DO NOTHING;
                 """);
             Text(cmd, "name", bucket.Name);
@@ -195,6 +195,7 @@ public sealed partial class PostgresMetadataStore : IMetadataBackend
             Text(cmd, "acl", AclJson.Write(bucket.Acl));
             Text(cmd, "object_ownership", AclJson.WriteOwnership(bucket.Ownership));
             Int(cmd, "public_access_block", bucket.PublicAccessBlock?.Stored);
+            Text(cmd, "cors", CorsJson.Write(bucket.Cors));
             return await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false) == 1;
         }, ct);
     }
@@ -330,7 +331,8 @@ public sealed partial class PostgresMetadataStore : IMetadataBackend
         Policy: ReadNullableString(r, 8),
         Acl: AclJson.Read(ReadNullableString(r, 9)),
         Ownership: AclJson.ReadOwnership(ReadNullableString(r, 10)),
-        PublicAccessBlock: r.IsDBNull(11) ? null : PublicAccessBlock.FromStored(r.GetInt32(11)));
+        PublicAccessBlock: r.IsDBNull(11) ? null : PublicAccessBlock.FromStored(r.GetInt32(11)),
+        Cors: r.IsDBNull(12) ? null : CorsJson.Read(r.GetString(12)));
 
     /// <summary>Key-share-locks the bucket row (so it cannot be deleted before this transaction ends) or throws.</summary>
     private static async Task LockBucketForWriteAsync(Session s, string bucket, CancellationToken ct)

@@ -332,6 +332,12 @@ internal static class PostgresSchema
         ALTER TABLE objects ADD COLUMN acl text;
         ALTER TABLE multipart_uploads ADD COLUMN acl text;
         """,
+
+        // 16: CORS, as SQLite's migration 16. buckets.cors: the
+        // bucket's CORS configuration as JSON (NULL when none).
+        """
+        ALTER TABLE buckets ADD COLUMN cors text;
+        """,
     ];
 
     /// <summary>Every (table, column) that holds blob ids (as <see cref="SqliteSchema.BlobReferences"/>).</summary>

@@ -94,7 +94,7 @@ public sealed class AttackScene
         Expiration = new LifecycleRuleExpiration { Days = 3650 },
     };
 
-    /// <summary>Proves an attack left alice's things as they were: object bytes and tags, SSE-C object, upload, bucket tags, lifecycle and policy, no default encryption, nothing added.</summary>
+    /// <summary>Proves an attack left alice's things as they were: object bytes and tags, SSE-C object, upload, bucket tags, lifecycle, policy and access settings, no default encryption, no CORS configuration, nothing added.</summary>
     public async Task AssertIntactAsync(TenantsFixture t)
     {
         using var alice = t.S3(t.Alice);
@@ -131,6 +131,8 @@ public sealed class AttackScene
         Assert.Equal(Coffer.Storage.PublicAccessBlock.All, stored.PublicAccessBlock);
         Assert.Null(stored.Acl);
         Assert.Null((await t.Server.Server.Services.Store.GetObjectAsync(Bucket, Object))!.Acl);
+        using var cors = await wire.SendAsync(new Req("GET", Bucket).With(("cors", "")), t.Alice, Auth.S3Header);
+        Assert.Equal(HttpStatusCode.NotFound, cors.StatusCode);
         var users = await t.Server.Server.Services.Store.ListUsersAsync();
         Assert.Contains(users, u => u.Name == VictimUser);
         Assert.DoesNotContain(users, u => u.Name.StartsWith(PlantedUserPrefix, StringComparison.Ordinal));

@@ -37,6 +37,13 @@ public static class Operations
     private const string PublicAccessBlockXml =
         "<PublicAccessBlockConfiguration><BlockPublicAcls>true</BlockPublicAcls><IgnorePublicAcls>true</IgnorePublicAcls>"
         + "<BlockPublicPolicy>true</BlockPublicPolicy><RestrictPublicBuckets>true</RestrictPublicBuckets></PublicAccessBlockConfiguration>";
+    private const string PlantedCorsXml =
+        "<CORSConfiguration><CORSRule><ID>planted</ID><AllowedOrigin>*</AllowedOrigin><AllowedMethod>GET</AllowedMethod></CORSRule></CORSConfiguration>";
+
+    /// <summary>A browser form with no signature fields: sent by whoever signed the request itself (header or presigned query), else anonymous.</summary>
+    private const string UnsignedForm =
+        "--b0undary\r\nContent-Disposition: form-data; name=\"key\"\r\n\r\nplanted-by-form\r\n"
+        + "--b0undary\r\nContent-Disposition: form-data; name=\"file\"; filename=\"x.txt\"\r\nContent-Type: text/plain\r\n\r\nplanted\r\n--b0undary--\r\n";
 
     private static (string, string)[] SseC(string prefix = "x-{fam}-server-side-encryption-customer-") =>
         [(prefix + "algorithm", "AES256"), (prefix + "key", SseKeys.KeyA), (prefix + "key-MD5", SseKeys.KeyAMd5)];
@@ -91,7 +98,12 @@ public static class Operations
         new("GetPublicAccessBlock", s => new Req("GET", s.Bucket).With(("publicAccessBlock", ""))),
         new("PutPublicAccessBlock", s => new Req("PUT", s.Bucket).With(("publicAccessBlock", "")).WithBody(PublicAccessBlockXml, md5: true), Writes: true),
         new("DeletePublicAccessBlock", s => new Req("DELETE", s.Bucket).With(("publicAccessBlock", "")), Writes: true, OwnerStatus: 204),
+        new("GetBucketCors", s => new Req("GET", s.Bucket).With(("cors", "")), OwnerStatus: 404),
+        new("PutBucketCors", s => new Req("PUT", s.Bucket).With(("cors", "")).WithBody(PlantedCorsXml, md5: true), Writes: true),
+        new("DeleteBucketCors", s => new Req("DELETE", s.Bucket).With(("cors", "")), Writes: true),
         new("DeleteBucket", s => new Req("DELETE", s.Bucket), Writes: true, OwnerStatus: 409),
+        new("PostObject(form without signature fields)", s => new Req("POST", s.Bucket).WithBody(UnsignedForm).WithHeaders(("Content-Type", "multipart/form-data; boundary=b0undary")),
+            Writes: true),
         new("DeleteObjects", s => new Req("POST", s.Bucket).With(("delete", ""))
             .WithBody($"<Delete><Object><Key>{AttackScene.Object}</Key></Object></Delete>", md5: true), Writes: true),
         new("GetObject", s => new Req("GET", s.Bucket, AttackScene.Object)),

@@ -74,6 +74,10 @@ public sealed class SqliteMetadataCallsTests() : MetadataCallsContract<SqliteMet
 
 [RequiresEngine(Engines.PostgresVariable)]
 public sealed class PostgresMetadataCallsTests(PostgresEngine engine) : MetadataCallsContract<PostgresMetadataStore>(engine), IClassFixture<PostgresEngine>;
+public sealed class SqliteCorsTests() : CorsContract<SqliteMetadataStore>(new SqliteEngine());
+
+[RequiresEngine(Engines.PostgresVariable)]
+public sealed class PostgresCorsTests(PostgresEngine engine) : CorsContract<PostgresMetadataStore>(engine), IClassFixture<PostgresEngine>;
 
 /// <summary><see cref="BlobLedgerContract"/> on PostgreSQL: two <see cref="PostgresMetadataStore"/> instances on one database are two nodes.</summary>
 [RequiresEngine(Engines.PostgresVariable)]
