@@ -127,6 +127,9 @@ public sealed class LogTests : IAsyncLifetime
 
         using var forged = await cos.SendAsync(HttpMethod.Get, bucket, "evil\nInformation Coffer.Access: forged");
         var forgedId = forged.Header("x-cos-request-id")!;
+        // The access line is written once the answer is out, which may be just after the client has read it.
+        for (var attempt = 0; attempt < 200 && !_f.Log.Lines.Any(l => l.Contains($"id={forgedId}", StringComparison.Ordinal)); attempt++)
+            await Task.Delay(10);
         var line = Assert.Single(_f.Log.Lines, l => l.Contains($"id={forgedId}", StringComparison.Ordinal));
         Assert.DoesNotContain("\n", line, StringComparison.Ordinal);
         Assert.Contains("key=evil\\u000aInformation", line, StringComparison.Ordinal);

@@ -14,6 +14,8 @@ public sealed class PolicyTests(ServerFixture fixture)
     {
         using var client = fixture.Client(signature);
         string bucket = await fixture.CreateBucketAsync(client);
+        // New buckets block public policies (S3's default): off, as a user must turn it before a public policy.
+        await client.DeletePublicAccessBlockAsync(bucket);
         var none = await Assert.ThrowsAsync<CofferException>(() => client.GetBucketPolicyAsync(bucket));
         Assert.Equal((ErrorCodes.NoSuchBucketPolicy, 404), (none.Code, none.StatusCode));
         Assert.Equal(ErrorCodes.NoSuchBucketPolicy, (await Assert.ThrowsAsync<CofferException>(() => client.GetBucketPolicyStatusAsync(bucket))).Code);

@@ -26,10 +26,51 @@ public sealed class BucketPolicyTests(TenantsFixture t)
         using var alice = t.S3(t.Alice);
         var bucket = CofferFixture.NewBucket("pol");
         await alice.PutBucketAsync(bucket);
+        // New buckets block public policies (S3's default); these tests turn it off as an S3 user must before a public policy.
+        await alice.DeletePublicAccessBlockAsync(new DeletePublicAccessBlockRequest { BucketName = bucket });
         await alice.PutObjectAsync(new() { BucketName = bucket, Key = "reports/q1.csv", ContentBody = "q1" });
         await alice.PutObjectAsync(new() { BucketName = bucket, Key = "other/x", ContentBody = "x" });
         await alice.PutBucketPolicyAsync(new PutBucketPolicyRequest { BucketName = bucket, Policy = Policy(bucket, statements) });
         return bucket;
+    }
+
+    [Fact]
+    public async Task Block_public_access_refuses_a_public_policy_and_restricts_one_already_in_place()
+    {
+        using var alice = t.S3(t.Alice);
+        var bucket = CofferFixture.NewBucket("pol");
+        await alice.PutBucketAsync(bucket);
+        await alice.PutObjectAsync(new() { BucketName = bucket, Key = "pub/x", ContentBody = "x" });
+        var publicRead = Policy(bucket, """{"Sid":"PublicRead","Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::BUCKET/*"}""");
+        var bobRead = Policy(bucket, """{"Sid":"BobRead","Effect":"Allow","Principal":{"AWS":"bob"},"Action":"s3:GetObject","Resource":"arn:aws:s3:::BUCKET/*"}""");
+
+        // A new bucket has every flag on: BlockPublicPolicy refuses the public policy and keeps none; a named user's is fine.
+        var refused = await Assert.ThrowsAsync<AmazonS3Exception>(() => alice.PutBucketPolicyAsync(new PutBucketPolicyRequest { BucketName = bucket, Policy = publicRead }));
+        Assert.Equal((HttpStatusCode.Forbidden, "AccessDenied"), (refused.StatusCode, refused.ErrorCode));
+        Assert.Contains("BlockPublicPolicy", refused.Message);
+        await alice.PutBucketPolicyAsync(new PutBucketPolicyRequest { BucketName = bucket, Policy = bobRead });
+        using (var bob = t.S3(t.Bob))
+            Assert.Equal("x", await new StreamReader((await bob.GetObjectAsync(bucket, "pub/x")).ResponseStream).ReadToEndAsync());
+
+        // Only RestrictPublicBuckets left on: the public policy goes in, but its Allow lets nobody but the owner in.
+        await alice.PutPublicAccessBlockAsync(new PutPublicAccessBlockRequest
+        {
+            BucketName = bucket,
+            PublicAccessBlockConfiguration = new PublicAccessBlockConfiguration { RestrictPublicBuckets = true },
+        });
+        await alice.PutBucketPolicyAsync(new PutBucketPolicyRequest { BucketName = bucket, Policy = publicRead });
+        using var http = t.Http();
+        var url = $"{t.Server.HttpsUrl.ToString().TrimEnd('/')}/{bucket}/pub/x";
+        using (var anonymous = await http.GetAsync(url))
+            Assert.Equal(HttpStatusCode.Forbidden, anonymous.StatusCode);
+
+        // With no flags at all, the same policy lets anyone read.
+        await alice.DeletePublicAccessBlockAsync(new DeletePublicAccessBlockRequest { BucketName = bucket });
+        using (var anonymous = await http.GetAsync(url))
+        {
+            Assert.Equal(HttpStatusCode.OK, anonymous.StatusCode);
+            Assert.Equal("x", await anonymous.Content.ReadAsStringAsync());
+        }
     }
 
     private static async Task<AmazonS3Exception> DeniedAsync(Func<Task> call)

@@ -29,9 +29,9 @@ public static class Operations
     private const string PlantedLifecycleXml =
         "<LifecycleConfiguration><Rule><ID>planted</ID><Filter/><Status>Enabled</Status><Expiration><Days>1</Days></Expiration></Rule></LifecycleConfiguration>";
 
-    /// <summary>A policy an attacker would like: everyone may do anything in the bucket.</summary>
+    /// <summary>A policy an attacker would like: bob may do anything in the bucket (not public, so the bucket's default Block Public Access lets its owner set it).</summary>
     private static string PlantedPolicy(string bucket) =>
-        $$"""{"Version":"2012-10-17","Statement":[{"Sid":"planted","Effect":"Allow","Principal":"*","Action":"s3:*","Resource":["arn:aws:s3:::{{bucket}}","arn:aws:s3:::{{bucket}}/*"]}]}""";
+        $$"""{"Version":"2012-10-17","Statement":[{"Sid":"planted","Effect":"Allow","Principal":{"AWS":"bob"},"Action":"s3:*","Resource":["arn:aws:s3:::{{bucket}}","arn:aws:s3:::{{bucket}}/*"]}]}""";
     private const string OwnershipXml = "<OwnershipControls><Rule><ObjectOwnership>BucketOwnerEnforced</ObjectOwnership></Rule></OwnershipControls>";
 
     private const string PublicAccessBlockXml =
