@@ -110,7 +110,11 @@ internal sealed class Workload(Settings settings, Tally tally)
             (operation, next) = ("copy", source.Acknowledged with { CustomerKey = customer, Mode = mode });
             send = () => client.CopyObjectAsync(new Coffer.Sdk.CopyObjectRequest
             {
-                Bucket = Bucket, Key = log.Key, CopySource = new CopySource(Bucket, source.Key), CopySourceCustomerKey = source.Acknowledged.CustomerKey, Sse = sse,
+                Bucket = Bucket,
+                Key = log.Key,
+                CopySource = new CopySource(Bucket, source.Key),
+                CopySourceCustomerKey = source.Acknowledged.CustomerKey,
+                Sse = sse,
             }, ct);
         }
         else if (roll < 78)
@@ -170,7 +174,11 @@ internal sealed class Workload(Settings settings, Tally tally)
         {
             var uploaded = await client.UploadPartAsync(new Coffer.Sdk.UploadPartRequest
             {
-                Bucket = Bucket, Key = key, UploadId = upload.UploadId, PartNumber = part, CustomerKey = customer,
+                Bucket = Bucket,
+                Key = key,
+                UploadId = upload.UploadId,
+                PartNumber = part,
+                CustomerKey = customer,
                 Body = CosBody.FromBytes(data.AsMemory(offsets[part - 1], offsets[part] - offsets[part - 1])),
             }, ct);
             complete.Parts.Add(new CompletedPart(part, uploaded.ETag!));

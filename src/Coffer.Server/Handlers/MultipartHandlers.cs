@@ -1,8 +1,8 @@
 using System.Globalization;
 using System.Security.Cryptography;
 using Coffer.Protocol;
-using Coffer.Server.Access;
 using Coffer.Protocol.Checksums;
+using Coffer.Server.Access;
 using Coffer.Server.Objects;
 using Coffer.Server.Pipeline;
 using Coffer.Server.Sse;

@@ -1,5 +1,5 @@
-using System.Text.Json.Nodes;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using Coffer.Crypto.Kms;
 using Coffer.Server.Pipeline;
 using Microsoft.AspNetCore.Http;

@@ -1,6 +1,6 @@
+using System.Data;
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
-using System.Data;
 using Coffer.Crypto.Kms;
 using Npgsql;
 using NpgsqlTypes;

@@ -1,7 +1,7 @@
 using Coffer.Storage;
+using Xunit;
 using Xunit.Abstractions;
 using Xunit.Sdk;
-using Xunit;
 
 namespace Coffer.Testing.Contracts;
 
