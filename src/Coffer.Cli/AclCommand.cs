@@ -28,12 +28,14 @@ internal static class AclCommand
     /// <summary><c>coffer ownership get|set|rm</c>.</summary>
     public static Command Ownership()
     {
-        var get = new Command("get", "Show the bucket's Object Ownership (none set: exit code 3).\n\nExample:\n  coffer ownership get cos://photos") { BucketArgument(), Output.JsonOption() };
+        var get = new Command("get", "Show the bucket's Object Ownership (none set: exit code 3).\n\nExample:\n  coffer ownership get cos://photos") { BucketSetting.BucketArgument(), Output.JsonOption() };
         var value = new Argument<string>("setting") { Description = "BucketOwnerEnforced (ACLs off), BucketOwnerPreferred or ObjectWriter." };
         value.AcceptOnlyFromAmong("BucketOwnerEnforced", "BucketOwnerPreferred", "ObjectWriter");
-        var set = new Command("set", "Set the bucket's Object Ownership.\n\nExample:\n  coffer ownership set cos://photos ObjectWriter") { BucketArgument(), value, Output.JsonOption() };
-        var rm = new Command("rm", "Remove the bucket's Object Ownership setting (it then behaves as ObjectWriter).\n\nExample:\n  coffer ownership rm cos://photos") { BucketArgument(), Output.JsonOption() };
-        Wire(get, async (run, parse, bucket, ct) =>
+        var set = new Command("set", "Set the bucket's Object Ownership.\n\nExample:\n  coffer ownership set cos://photos ObjectWriter") { BucketSetting.BucketArgument(), value, Output.JsonOption() };
+        var rm = BucketSetting.Remove("ownership", "Object Ownership",
+            "Remove the bucket's Object Ownership setting (it then behaves as ObjectWriter).\n\nExample:\n  coffer ownership rm cos://photos",
+            (run, bucket, ct) => run.Connection.Client.DeleteBucketOwnershipControlsAsync(bucket, ct), "has no ownership setting now");
+        BucketSetting.Wire(get, "Object Ownership", async (run, parse, bucket, ct) =>
         {
             var setting = (await run.Connection.Client.GetBucketOwnershipControlsAsync(bucket, ct)).ObjectOwnership;
             if (run.Json)
@@ -41,7 +43,7 @@ internal static class AclCommand
             else
                 Console.WriteLine(setting);
         });
-        Wire(set, async (run, parse, bucket, ct) =>
+        BucketSetting.Wire(set, "Object Ownership", async (run, parse, bucket, ct) =>
         {
             var setting = parse.GetValue(value)!;
             await run.Connection.Client.PutBucketOwnershipControlsAsync(bucket, setting, ct);
@@ -49,14 +51,6 @@ internal static class AclCommand
                 Output.WriteJson(new { bucket, objectOwnership = setting });
             else
                 Console.WriteLine($"ownership: cos://{bucket} is {setting} now");
-        });
-        Wire(rm, async (run, parse, bucket, ct) =>
-        {
-            await run.Connection.Client.DeleteBucketOwnershipControlsAsync(bucket, ct);
-            if (run.Json)
-                Output.WriteJson(new { bucket, deleted = true });
-            else
-                Console.WriteLine($"ownership: cos://{bucket} has no ownership setting now");
         });
         return new Command("ownership", """
             A bucket's Object Ownership: BucketOwnerEnforced turns ACLs off (the bucket owner owns every object);
@@ -71,28 +65,22 @@ internal static class AclCommand
     /// <summary><c>coffer public-access-block get|set|rm</c>.</summary>
     public static Command PublicAccessBlock()
     {
-        var get = new Command("get", "Show the bucket's Block Public Access flags (none set: exit code 3).\n\nExample:\n  coffer public-access-block get cos://photos --json") { BucketArgument(), Output.JsonOption() };
+        var get = new Command("get", "Show the bucket's Block Public Access flags (none set: exit code 3).\n\nExample:\n  coffer public-access-block get cos://photos --json") { BucketSetting.BucketArgument(), Output.JsonOption() };
         var flags = new Argument<string[]>("flags")
         {
             Description = "The flags to turn on (the others go off): BlockPublicAcls, IgnorePublicAcls, BlockPublicPolicy, RestrictPublicBuckets, or all.",
             Arity = ArgumentArity.ZeroOrMore,
         };
-        var set = new Command("set", "Set the bucket's Block Public Access flags: those named go on, the others off.\n\nExamples:\n  coffer public-access-block set cos://photos all\n  coffer public-access-block set cos://photos BlockPublicAcls IgnorePublicAcls") { BucketArgument(), flags, Output.JsonOption() };
-        var rm = new Command("rm", "Remove the bucket's Block Public Access flags (nothing is blocked then).\n\nExample:\n  coffer public-access-block rm cos://photos") { BucketArgument(), Output.JsonOption() };
-        Wire(get, async (run, parse, bucket, ct) => Show(run, bucket, (await run.Connection.Client.GetPublicAccessBlockAsync(bucket, ct)).Configuration));
-        Wire(set, async (run, parse, bucket, ct) =>
+        var set = new Command("set", "Set the bucket's Block Public Access flags: those named go on, the others off.\n\nExamples:\n  coffer public-access-block set cos://photos all\n  coffer public-access-block set cos://photos BlockPublicAcls IgnorePublicAcls") { BucketSetting.BucketArgument(), flags, Output.JsonOption() };
+        var rm = BucketSetting.Remove("public-access-block", "Block Public Access",
+            "Remove the bucket's Block Public Access flags (nothing is blocked then).\n\nExample:\n  coffer public-access-block rm cos://photos",
+            (run, bucket, ct) => run.Connection.Client.DeletePublicAccessBlockAsync(bucket, ct), "blocks nothing now");
+        BucketSetting.Wire(get, "Block Public Access", async (run, parse, bucket, ct) => Show(run, bucket, (await run.Connection.Client.GetPublicAccessBlockAsync(bucket, ct)).Configuration));
+        BucketSetting.Wire(set, "Block Public Access", async (run, parse, bucket, ct) =>
         {
             var block = ParseFlags(parse.GetValue(flags) ?? []);
             await run.Connection.Client.PutPublicAccessBlockAsync(bucket, block, ct);
             Show(run, bucket, block);
-        });
-        Wire(rm, async (run, parse, bucket, ct) =>
-        {
-            await run.Connection.Client.DeletePublicAccessBlockAsync(bucket, ct);
-            if (run.Json)
-                Output.WriteJson(new { bucket, deleted = true });
-            else
-                Console.WriteLine($"public-access-block: cos://{bucket} blocks nothing now");
         });
         return new Command("public-access-block", """
             A bucket's Block Public Access flags: BlockPublicAcls refuses new public ACLs, IgnorePublicAcls makes
@@ -136,23 +124,6 @@ internal static class AclCommand
             ["BlockPublicPolicy", Yes(block.BlockPublicPolicy)], ["RestrictPublicBuckets", Yes(block.RestrictPublicBuckets)],
         ]);
         static string Yes(bool on) => on ? "yes" : "no";
-    }
-
-    private static Argument<string> BucketArgument() => new("bucket") { Description = "The bucket (cos://BUCKET)." };
-
-    private static void Wire(Command command, Func<Invocation, ParseResult, string, CancellationToken, Task> action)
-    {
-        var bucket = (Argument<string>)command.Arguments[0];
-        var json = command.Options.OfType<Option<bool>>().Single();
-        command.SetAction((parse, ct) => Output.RunAsync(parse, json, async (run, ct) =>
-        {
-            var path = RemotePath.Parse(parse.GetValue(bucket)!);
-            if (path.Key.Length > 0)
-                throw new UsageException($"'{parse.GetValue(bucket)}' names an object; this setting belongs to a bucket (cos://{path.Bucket}).");
-            run.Target = path;
-            await action(run, parse, path.Bucket, ct);
-            return ExitCodes.Ok;
-        }, ct));
     }
 
     private static Argument<string> PathArgument() => new("path") { Description = "The object (cos://BUCKET/KEY) or the bucket (cos://BUCKET)." };

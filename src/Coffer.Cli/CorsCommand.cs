@@ -22,120 +22,62 @@ internal static class CorsCommand
         Set(), Get(), Remove(),
     };
 
-    private static Argument<string> BucketArgument() => new("bucket") { Description = "The bucket (cos://BUCKET)." };
-
-    private static RemotePath Target(Invocation run, string text)
-    {
-        var path = RemotePath.Parse(text);
-        if (path.Key.Length > 0)
-            throw new UsageException($"'{text}' names an object; CORS rules belong to a bucket (cos://{path.Bucket}).");
-        run.Target = path;
-        return path;
-    }
+    private const string Setting = "CORS rules";
 
     private static Command Set()
     {
-        var bucket = BucketArgument();
-        var file = new Argument<string>("file") { Description = "The configuration: an XML file ('-' reads standard input)." };
-        var json = Output.JsonOption();
-        var command = new Command("set", """
+        var file = BucketSetting.FileArgument("The configuration: an XML file ('-' reads standard input).");
+        return BucketSetting.Wire(new Command("set", """
             Replace the CORS configuration of a bucket with the one in FILE (XML).
 
             Example:
               coffer cors set cos://photos cors.xml
-            """) { bucket, file, json };
-        command.SetAction((parse, ct) => Output.RunAsync(parse, json, async (run, ct) =>
+            """) { BucketSetting.BucketArgument(), file, Output.JsonOption() }, Setting, async (run, parse, bucket, ct) =>
         {
-            var target = Target(run, parse.GetValue(bucket)!);
-            var name = parse.GetValue(file)!;
-            string text;
-            try
-            {
-                text = name == "-" ? await Console.In.ReadToEndAsync(ct) : await File.ReadAllTextAsync(name, ct);
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                throw new UsageException($"Cannot read the configuration file '{name}': {e.Message}");
-            }
-            CosCorsConfiguration configuration;
-            try
-            {
-                configuration = CosCorsConfiguration.Parse(text);
-            }
-            catch (FormatException e)
-            {
-                throw new UsageException($"'{name}': {e.Message}");
-            }
-            await run.Connection.Client.PutBucketCorsAsync(target.Bucket, configuration, ct);
+            var configuration = (await ConfigurationFile.ReadAsync(parse.GetValue(file)!, ct)).Parse(CosCorsConfiguration.Parse);
+            await run.Connection.Client.PutBucketCorsAsync(bucket, configuration, ct);
             if (run.Json)
-                Output.WriteJson(new { bucket = target.Bucket, rules = configuration.Rules.Count });
+                Output.WriteJson(new { bucket, rules = configuration.Rules.Count });
             else
-                Console.WriteLine($"cors: cos://{target.Bucket} has {configuration.Rules.Count} rule(s) now");
-            return ExitCodes.Ok;
-        }, ct));
-        return command;
+                Console.WriteLine($"cors: cos://{bucket} has {configuration.Rules.Count} rule(s) now");
+        });
     }
 
-    private static Command Get()
-    {
-        var bucket = BucketArgument();
-        var json = Output.JsonOption();
-        var command = new Command("get", """
-            Show the CORS configuration of a bucket as XML, which `cors set` takes back (none: exit code 3).
+    private static Command Get() => BucketSetting.Wire(new Command("get", """
+        Show the CORS configuration of a bucket as XML, which `cors set` takes back (none: exit code 3).
 
-            Examples:
-              coffer cors get cos://photos > cors.xml
-              coffer cors get cos://photos --json
-            """) { bucket, json };
-        command.SetAction((parse, ct) => Output.RunAsync(parse, json, async (run, ct) =>
+        Examples:
+          coffer cors get cos://photos > cors.xml
+          coffer cors get cos://photos --json
+        """) { BucketSetting.BucketArgument(), Output.JsonOption() }, Setting, async (run, _, bucket, ct) =>
+    {
+        var configuration = (await run.Connection.Client.GetBucketCorsAsync(bucket, ct)).Configuration;
+        if (run.Json)
         {
-            var target = Target(run, parse.GetValue(bucket)!);
-            var configuration = (await run.Connection.Client.GetBucketCorsAsync(target.Bucket, ct)).Configuration;
-            if (run.Json)
+            Output.WriteJson(new
             {
-                Output.WriteJson(new
+                bucket,
+                rules = configuration.Rules.Select(r => new
                 {
-                    bucket = target.Bucket,
-                    rules = configuration.Rules.Select(r => new
-                    {
-                        id = r.Id,
-                        allowedOrigins = r.AllowedOrigins,
-                        allowedMethods = r.AllowedMethods,
-                        allowedHeaders = r.AllowedHeaders,
-                        exposeHeaders = r.ExposeHeaders,
-                        maxAgeSeconds = r.MaxAgeSeconds,
-                    }),
-                });
-            }
-            else
-            {
-                Console.WriteLine(System.Xml.Linq.XElement.Parse(configuration.ToXml()).ToString());
-            }
-            return ExitCodes.Ok;
-        }, ct));
-        return command;
-    }
-
-    private static Command Remove()
-    {
-        var bucket = BucketArgument();
-        var json = Output.JsonOption();
-        var command = new Command("rm", """
-            Remove the CORS configuration of a bucket: browsers' preflights to it are refused from then on.
-
-            Example:
-              coffer cors rm cos://photos
-            """) { bucket, json };
-        command.SetAction((parse, ct) => Output.RunAsync(parse, json, async (run, ct) =>
+                    id = r.Id,
+                    allowedOrigins = r.AllowedOrigins,
+                    allowedMethods = r.AllowedMethods,
+                    allowedHeaders = r.AllowedHeaders,
+                    exposeHeaders = r.ExposeHeaders,
+                    maxAgeSeconds = r.MaxAgeSeconds,
+                }),
+            });
+        }
+        else
         {
-            var target = Target(run, parse.GetValue(bucket)!);
-            await run.Connection.Client.DeleteBucketCorsAsync(target.Bucket, ct);
-            if (run.Json)
-                Output.WriteJson(new { bucket = target.Bucket, deleted = true });
-            else
-                Console.WriteLine($"cors: cos://{target.Bucket} has no CORS rules now");
-            return ExitCodes.Ok;
-        }, ct));
-        return command;
-    }
+            Console.WriteLine(System.Xml.Linq.XElement.Parse(configuration.ToXml()).ToString());
+        }
+    });
+
+    private static Command Remove() => BucketSetting.Remove("cors", Setting, """
+        Remove the CORS configuration of a bucket: browsers' preflights to it are refused from then on.
+
+        Example:
+          coffer cors rm cos://photos
+        """, (run, bucket, ct) => run.Connection.Client.DeleteBucketCorsAsync(bucket, ct), "has no CORS rules now");
 }
