@@ -16,7 +16,12 @@ public interface IMetadataCallObserver
 /// <summary>What the engines share to report their calls.</summary>
 internal static class MetadataCalls
 {
-    /// <summary>Reports a call that began at <paramref name="start"/>: failed when <paramref name="error"/> is set and is not a cancellation.</summary>
+    /// <summary>
+    /// Reports a call that began at <paramref name="start"/>: failed when <paramref name="error"/> is set and is neither a
+    /// cancellation nor an answer the store gives by throwing (a write condition that did not hold, a missing bucket or
+    /// KMS key): those mean the backend did its work, and counting them as errors would page whoever watches the metric
+    /// each time a client sends <c>If-None-Match: *</c> for a key that exists.
+    /// </summary>
     public static void Report(IMetadataCallObserver? observer, string call, long start, Exception? error = null) =>
-        observer?.Completed(call, ok: error is null or OperationCanceledException, start);
+        observer?.Completed(call, ok: error is null or OperationCanceledException or WriteConditionFailedException or NoSuchBucketException or KeyNotFoundException, start);
 }

@@ -43,6 +43,21 @@ public sealed class SqliteEngine : IStoreEngine<SqliteMetadataStore>
         });
     }
 
+    public async Task<IAsyncDisposable> HideTableAsync(string table)
+    {
+        await ExecuteAsync($"ALTER TABLE {table} RENAME TO {table}_hidden;");
+        return new HeldSnapshot(() => ExecuteAsync($"ALTER TABLE {table}_hidden RENAME TO {table};"));
+
+        async Task ExecuteAsync(string sql)
+        {
+            await using var connection = new SqliteConnection($"Data Source={DatabasePath};Pooling=False");
+            await connection.OpenAsync();
+            await using var command = connection.CreateCommand();
+            command.CommandText = sql;
+            await command.ExecuteNonQueryAsync();
+        }
+    }
+
     public async Task<bool> FilesContainAsync(byte[] bytes)
     {
         foreach (var path in (string[])[DatabasePath, DatabasePath + "-wal"])
@@ -127,6 +142,20 @@ public sealed class PostgresEngine : IStoreEngine<PostgresMetadataStore>, IAsync
             await snapshot.DisposeAsync();
             await reader.DisposeAsync();
         });
+    }
+
+    public async Task<IAsyncDisposable> HideTableAsync(string table)
+    {
+        await ExecuteAsync($"ALTER TABLE {table} RENAME TO {table}_hidden;");
+        return new HeldSnapshot(() => ExecuteAsync($"ALTER TABLE {table}_hidden RENAME TO {table};"));
+
+        async Task ExecuteAsync(string sql)
+        {
+            await using var connection = new NpgsqlConnection(ConnectionString);
+            await connection.OpenAsync();
+            await using var command = new NpgsqlCommand(sql, connection);
+            await command.ExecuteNonQueryAsync();
+        }
     }
 
     /// <summary>Reads the key version table's file (the only table that holds KMS material): needs a superuser, as the test server's postgres user is.</summary>

@@ -61,4 +61,30 @@ public abstract class MetadataCallsContract<TStore>(IStoreEngine<TStore> engine)
         await Store.GetBucketAsync("b");
         Assert.Single(recorder.Calls);
     }
+
+    [ContractFact]
+    public async Task A_write_condition_that_does_not_hold_is_an_answer_not_a_backend_error()
+    {
+        Assert.True(await CreateBucketAsync("b"));
+        await Store.PutObjectAsync(Sample.Object("b", "k"));
+        var recorder = new Recorder();
+        Store.CallObserver = recorder;
+        await Assert.ThrowsAsync<WriteConditionFailedException>(() => Store.PutObjectAsync(Sample.Object("b", "k"), WriteCondition.IfAbsent));
+        await Assert.ThrowsAsync<NoSuchBucketException>(() => Store.PutObjectAsync(Sample.Object("no-such-bucket", "k")));
+        Assert.Equal([(nameof(IMetadataStore.PutObjectAsync), true), (nameof(IMetadataStore.PutObjectAsync), true)], recorder.Calls.ToArray());
+    }
+
+    [ContractFact]
+    public async Task A_call_the_engine_fails_is_reported_as_an_error()
+    {
+        Assert.True(await CreateBucketAsync("b"));
+        var recorder = new Recorder();
+        Store.CallObserver = recorder;
+        await using (await Engine.HideTableAsync("buckets"))
+        {
+            await Assert.ThrowsAnyAsync<System.Data.Common.DbException>(() => Store.GetBucketAsync("b"));
+        }
+        Assert.NotNull(await Store.GetBucketAsync("b"));
+        Assert.Equal([(nameof(IMetadataStore.GetBucketAsync), false), (nameof(IMetadataStore.GetBucketAsync), true)], recorder.Calls.ToArray());
+    }
 }

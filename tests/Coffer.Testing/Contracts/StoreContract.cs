@@ -25,6 +25,12 @@ public interface IStoreEngine<TStore>
     /// </summary>
     Task<IAsyncDisposable> HoldSnapshotAsync();
 
+    /// <summary>
+    /// Renames <paramref name="table"/> away until disposed, so every statement that reads it fails in the engine
+    /// itself, as a backend that lost a table or its connection would.
+    /// </summary>
+    Task<IAsyncDisposable> HideTableAsync(string table);
+
     /// <summary>Whether the engine's files of the test's database (its write-ahead log included, after a checkpoint) hold <paramref name="bytes"/>.</summary>
     Task<bool> FilesContainAsync(byte[] bytes);
 
