@@ -18,22 +18,13 @@ namespace Coffer.EndToEnd.Tests;
 public sealed class ModelBasedTests : IClassFixture<CofferFixture>, IAsyncLifetime
 {
     private readonly CofferFixture _f;
-    private readonly PostgresTestDatabase _database = new("coffer_model");
-    private RemoteBackend? _backend;
-    private CofferFixture? _remote;
+    private readonly RemoteServer _remote = new("coffer_model");
 
     public ModelBasedTests(CofferFixture f) => _f = f;
 
-    public Task InitializeAsync() => Task.CompletedTask;   // the remote engines lazily, so a skipped test needs none
+    public Task InitializeAsync() => Task.CompletedTask;
 
-    public async Task DisposeAsync()
-    {
-        if (_remote is not null)
-            await _remote.DisposeAsync();
-        if (_backend is not null)
-            await _backend.DisposeAsync();
-        await _database.DisposeAsync();
-    }
+    public Task DisposeAsync() => _remote.DisposeAsync().AsTask();
 
     [Theory]
     [InlineData(1)]
@@ -45,12 +36,7 @@ public sealed class ModelBasedTests : IClassFixture<CofferFixture>, IAsyncLifeti
     [PostgresFact]
     public async Task PostgreSQL_and_rgw_agree_with_the_model()
     {
-        await _database.CreateAsync();
-        _backend = new RemoteBackend();
-        var backend = _backend;
-        _remote = new CofferFixture { Configure = o => { backend.Configure(o); o.Metadata = _database.Uri; } };
-        await _remote.InitializeAsync();
-        await new Run(_remote, seed: 7, steps: 120).ExecuteAsync();
+        await new Run(await _remote.StartAsync(), seed: 7, steps: 120).ExecuteAsync();
     }
 
     /// <summary>What the model keeps of an object: exactly what a GET must answer, and how it is encrypted.</summary>

@@ -13,41 +13,23 @@ namespace Coffer.EndToEnd.Tests.Remote;
 public sealed class RemoteLifecycleTests : IAsyncLifetime
 {
     private const double Scale = 1000;
-    private readonly PostgresTestDatabase _database = new("coffer_lifecycle");
     private readonly ShiftableClock _clock = new();
-    private RemoteBackend? _backend;
-    private CofferFixture? _server;
+    private readonly RemoteServer _remote = new("coffer_lifecycle");
 
-    public Task InitializeAsync() => Task.CompletedTask;   // lazily, so a skipped test needs no engine
+    public Task InitializeAsync() => Task.CompletedTask;
 
-    public async Task DisposeAsync()
-    {
-        if (_server is not null)
-            await _server.DisposeAsync();
-        if (_backend is not null)
-            await _backend.DisposeAsync();
-        await _database.DisposeAsync();
-    }
+    public Task DisposeAsync() => _remote.DisposeAsync().AsTask();
 
     [PostgresFact]
     public async Task Rules_in_postgresql_expire_and_archive_objects_in_rgw_once_across_two_nodes()
     {
-        await _database.CreateAsync();
-        _backend = new RemoteBackend();
-        var backend = _backend;
-        _server = new CofferFixture
+        var f = await _remote.StartAsync(o =>
         {
-            Configure = o =>
-            {
-                backend.Configure(o);
-                o.Metadata = _database.Uri;
-                o.TimeScale = Scale;
-                o.LifecycleClock = _clock;
-                o.LifecycleInterval = TimeSpan.FromHours(1);
-            },
-        };
-        await _server.InitializeAsync();
-        var f = _server;
+            o.TimeScale = Scale;
+            o.LifecycleClock = _clock;
+            o.LifecycleInterval = TimeSpan.FromHours(1);
+        });
+        var backend = _remote.Backend;
         using var s3 = Clients.S3(f, https: true);
         var bucket = CofferFixture.NewBucket("lifecycle");
         await s3.PutBucketAsync(bucket);
@@ -58,7 +40,7 @@ public sealed class RemoteLifecycleTests : IAsyncLifetime
             Status = LifecycleRuleStatus.Enabled,
             Transitions = [new LifecycleTransition { Days = 1, StorageClass = S3StorageClass.Glacier }],
         });
-        Assert.Equal(1L, await _database.ScalarAsync<long>($"SELECT count(*) FROM buckets WHERE name = '{bucket}' AND lifecycle IS NOT NULL"));
+        Assert.Equal(1L, await _remote.Database.ScalarAsync<long>($"SELECT count(*) FROM buckets WHERE name = '{bucket}' AND lifecycle IS NOT NULL"));
         foreach (var key in new[] { "tmp/a", "tmp/b", "cold/a", "keep/a" })
             await s3.PutObjectAsync(new PutObjectRequest { BucketName = bucket, Key = key, InputStream = new MemoryStream(new byte[200 * 1024]) });
         var expiredBlob = RemoteBackend.Prefix + (await f.Server.Services.Store.GetObjectAsync(bucket, "tmp/a"))!.Streams.Single().BlobId;

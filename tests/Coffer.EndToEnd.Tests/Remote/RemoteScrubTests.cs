@@ -13,30 +13,17 @@ namespace Coffer.EndToEnd.Tests.Remote;
 /// </summary>
 public sealed class RemoteScrubTests : IAsyncLifetime
 {
-    private readonly PostgresTestDatabase _database = new("coffer_scrub");
-    private RemoteBackend? _backend;
-    private CofferFixture? _server;
+    private readonly RemoteServer _remote = new("coffer_scrub");
 
-    public Task InitializeAsync() => Task.CompletedTask;   // lazily, so a skipped test needs no engine
+    public Task InitializeAsync() => Task.CompletedTask;
 
-    public async Task DisposeAsync()
-    {
-        if (_server is not null)
-            await _server.DisposeAsync();
-        if (_backend is not null)
-            await _backend.DisposeAsync();
-        await _database.DisposeAsync();
-    }
+    public Task DisposeAsync() => _remote.DisposeAsync().AsTask();
 
     [PostgresFact]
     public async Task Damage_in_the_s3_backend_is_found_and_the_progress_is_kept_in_postgresql()
     {
-        await _database.CreateAsync();
-        _backend = new RemoteBackend();
-        var backend = _backend;
-        _server = new CofferFixture { Configure = o => { backend.Configure(o); o.Metadata = _database.Uri; } };
-        await _server.InitializeAsync();
-        var f = _server;
+        var f = await _remote.StartAsync();
+        var backend = _remote.Backend;
 
         using var cos = new CosRawClient(f);
         var bucket = CosRawClient.NewBucket();
@@ -63,7 +50,7 @@ public sealed class RemoteScrubTests : IAsyncLifetime
         Assert.Contains("does not match the checksum", result.Progress.Findings.Single(x => x.Key == "altered").Problem);
 
         // The saved progress is in the shared database: another node's stores read it.
-        Assert.Equal(1L, await _database.ScalarAsync<long>($"SELECT count(*) FROM job_state WHERE name = 'scrub:keyless:{bucket}'"));
+        Assert.Equal(1L, await _remote.Database.ScalarAsync<long>($"SELECT count(*) FROM job_state WHERE name = 'scrub:keyless:{bucket}'"));
         var saved = await scrubber.GetProgressAsync(bucket, deep: false);
         Assert.Equal(2, saved!.Damaged);
         Assert.NotNull(saved.Completed);
