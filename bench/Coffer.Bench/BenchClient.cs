@@ -92,6 +92,15 @@ internal sealed class BenchClient : IDisposable
         return (await response.Content.ReadAsByteArrayAsync()).Length;
     }
 
+    /// <summary>A signed GET of a server path such as "/_coffer/metrics"; returns the size of the answer in bytes.</summary>
+    public async Task<int> GetPathAsync(string path)
+    {
+        using var request = Build(HttpMethod.Get, path.TrimStart('/'), null, Mode.Plain);
+        using var response = await _http.SendAsync(request);
+        await EnsureAsync(response);
+        return (await response.Content.ReadAsByteArrayAsync()).Length;
+    }
+
     /// <summary>One page of ListObjects (marker paging, up to 1,000 keys): how many keys it held and the marker of the next page, null at the end.</summary>
     public async Task<(int Keys, string? Next)> ListPageAsync(string bucket, string? marker)
     {

@@ -15,7 +15,7 @@ var quick = args.Contains("--quick");
 var jsonIndex = Array.IndexOf(args, "--json");
 var jsonPath = jsonIndex >= 0 && jsonIndex + 1 < args.Length ? args[jsonIndex + 1] : null;
 var onlyIndex = Array.IndexOf(args, "--only");
-string[] sections = ["large", "small", "policy", "range", "transfer", "memory"];
+string[] sections = ["large", "small", "policy", "range", "transfer", "memory", "console"];
 // "scale" fills a bucket with up to a million objects: asked for by name only.
 string[] optionalSections = ["scale"];
 var only = onlyIndex >= 0 && onlyIndex + 1 < args.Length ? args[onlyIndex + 1].Split(',') : sections;
@@ -121,6 +121,7 @@ try
     if (Wanted("range")) { await scenarios.RangeAsync(https); report.Add(memorySection, "server.rss_mib.after_range", coffer.RssMiB(), "MiB"); }
     if (Wanted("transfer")) { await scenarios.TransferManagerAsync(coffer.Https!, coffer.CertificatePath!, accessKey, secretKey); report.Add(memorySection, "server.rss_mib.after_transfer", coffer.RssMiB(), "MiB"); }
     if (Wanted("memory")) await scenarios.MemoryAsync(Path.Combine(root, "memory"), accessKey, secretKey);
+    if (Wanted("console")) await new ConsoleScenario(report, quick, coffer, https).RunAsync();
 }
 finally
 {

@@ -45,6 +45,7 @@ internal sealed class Report
         "ratio" => value.ToString("0.00", CultureInfo.InvariantCulture),
         "ms" => value.ToString("0.000", CultureInfo.InvariantCulture),
         "s" => value.ToString("0.00", CultureInfo.InvariantCulture),
+        "%" => value.ToString("0.000", CultureInfo.InvariantCulture),
         _ => value.ToString("0.0", CultureInfo.InvariantCulture),
     };
 

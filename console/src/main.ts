@@ -28,23 +28,36 @@ function signInPage(): void {
   form.addEventListener("submit", async (e) => {
     e.preventDefault();
     st.ok("Signing in…");
-    signIn({ accessKeyId: accessKey.value.trim(), secret: new TextEncoder().encode(secret.value), sessionToken: token.value.trim() || undefined, region: region.value.trim() || "us-east-1" });
+    const sessionToken = token.value.trim() || undefined;
+    signIn({ accessKeyId: accessKey.value.trim(), secret: new TextEncoder().encode(secret.value), sessionToken, region: region.value.trim() || "us-east-1" });
     secret.value = "";
+    token.value = "";
     try {
-      await call("/"); // ListBuckets proves the key pair
+      await call("/"); // ListBuckets proves the key pair (and the session token)
       st.clear();
       if (!location.hash || location.hash === "#/") location.hash = "#/buckets";
       else route();
     } catch (err) {
       signOut();
-      st.error(err instanceof ApiError && (err.code === "SignatureDoesNotMatch" || err.code === "InvalidAccessKeyId")
-        ? `Sign-in failed (${err.code}): check the access key id and the secret key.`
-        : err);
+      st.error(signInError(err, sessionToken !== undefined));
       secret.focus();
     }
   });
   app.replaceChildren(h("main", { id: "main" }, form));
   accessKey.focus();
+}
+
+/** What a refused sign-in says: the server's code and message, and what to check. */
+function signInError(err: unknown, withToken: boolean): unknown {
+  if (!(err instanceof ApiError)) return err;
+  const said = err.message.slice(err.code.length + 2).trim();
+  if (err.code === "ExpiredToken")
+    return `Sign-in failed (ExpiredToken): these temporary credentials have expired. Request new ones (access key id, secret key and session token, used together).`;
+  if (err.code === "InvalidAccessKeyId" || err.code === "InvalidToken" || err.code === "SignatureDoesNotMatch")
+    return `Sign-in failed (${err.code}): ${said ? said + " " : ""}` + (withToken
+      ? "Check that the access key id, secret key and session token are the three issued together, and that the token was pasted whole."
+      : "Check the access key id and the secret key; temporary credentials also need their session token.");
+  return err;
 }
 
 function shell(content: HTMLElement): void {

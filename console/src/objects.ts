@@ -311,6 +311,7 @@ export async function objectPage(root: HTMLElement, bucket: string, key: string)
   }
 
   function renderActions(head: Headers): void {
+    const keyId = head.get("x-amz-server-side-encryption-aws-kms-key-id");
     const download = h("button", { type: "button" }, "Download");
     download.addEventListener("click", async () => {
       try {
@@ -323,7 +324,9 @@ export async function objectPage(root: HTMLElement, bucket: string, key: string)
         setTimeout(() => URL.revokeObjectURL(url), 60_000);
         st.ok(`Downloaded ${key}.`);
       } catch (e) {
-        st.error(e);
+        st.error(e instanceof ApiError && /^(KMS\.|Kms)/.test(e.code)
+          ? `Cannot read ${key}: its KMS key${keyId ? " " + keyId : ""} refused to decrypt it (${e.message}). The object stays unreadable until the key is usable again: enable it on the KMS keys page.`
+          : e);
       }
     });
     const del = h("button", { type: "button", class: "danger" }, "Delete");

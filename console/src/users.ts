@@ -33,8 +33,9 @@ export async function usersPage(root: HTMLElement): Promise<void> {
 
   async function refresh(): Promise<void> {
     const { users } = await admin<{ users: User[] }>("GET", "users");
-    list.replaceChildren(table(["Name", "Access key id", "Id", "Created", ""], users.map((u) => [
+    list.replaceChildren(table(["Name", "Access key id", "Id", "Created", "", ""], users.map((u) => [
       u.name + (u.root ? " (administrator)" : ""), u.accessKeyId, u.id, date(u.created),
+      h("button", { type: "button", class: "small", "aria-label": `Issue temporary credentials for ${u.name}`, onclick: () => void issueTemporary(u) }, "Temporary credentials"),
       u.root ? "" : h("button", { type: "button", class: "danger small", "aria-label": `Remove user ${u.name}`, onclick: async () => {
         if (!(await confirmDialog(`Remove ${u.name}?`, "Its key pair stops working within seconds; its buckets and KMS keys stay.", "Remove user"))) return;
         try {
@@ -45,6 +46,21 @@ export async function usersPage(root: HTMLElement): Promise<void> {
         }
       } }, "Remove"),
     ]), "Users and their keys"));
+  }
+  /** Temporary credentials acting as the user for an hour (the admin API's temporary-credentials): shown once. */
+  async function issueTemporary(u: User): Promise<void> {
+    try {
+      const t = await admin<{ accessKeyId: string; secretKey: string; sessionToken: string; expiration: string }>("POST", `users/${encodeURIComponent(u.name)}/temporary-credentials`, {}, { durationSeconds: 3600 });
+      created.replaceChildren(h("div", { class: "card" }, h("p", {}, `Temporary credentials acting as ${u.name}, valid until ${date(t.expiration)}. They are shown only now: copy all three, and sign in with them (the session token goes in its own field).`),
+        h("dl", { class: "details" },
+          h("dt", {}, "Access key id"), h("dd", {}, t.accessKeyId),
+          h("dt", {}, "Secret key"), h("dd", {}, h("code", {}, t.secretKey)),
+          h("dt", {}, "Session token"), h("dd", {}, h("code", { class: "token" }, t.sessionToken)),
+          h("dt", {}, "Expires"), h("dd", {}, date(t.expiration))),
+        h("button", { type: "button", onclick: () => created.replaceChildren() }, "I have copied them")));
+    } catch (err) {
+      st.error(err);
+    }
   }
   try {
     await refresh();

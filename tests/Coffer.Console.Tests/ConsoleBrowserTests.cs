@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using Coffer.Console.Tests.Infrastructure;
 using Coffer.Crypto.Kms;
+using Coffer.Server.Hosting;
 using Coffer.Storage;
 using Deque.AxeCore.Commons;
 using Deque.AxeCore.Playwright;
@@ -324,6 +325,187 @@ public sealed class ConsoleBrowserTests(BrowserFixture fixture)
         await page.Context.CloseAsync();
     }
 
+    [ChromiumFact]
+    public async Task A_20_MiB_sse_c_upload_goes_multipart_with_parallel_parts_its_progress_bar_advances_and_it_downloads_back_identical()
+    {
+        var page = await fixture.SignedInAsync();
+        var bucket = "big-" + Guid.NewGuid().ToString("N")[..10];
+        await CreateBucketAsync(page, bucket);
+
+        // SSE-C with the key dropped as a file of its 32 raw bytes: held in page memory, the text field left empty.
+        var key = RandomNumberGenerator.GetBytes(32);
+        await page.GetByLabel("Mode").SelectOptionAsync("C");
+        await page.GetByLabel("…or a key file").SetInputFilesAsync(new FilePayload { Name = "customer.key", MimeType = "application/octet-stream", Buffer = key });
+        await Expect(page.GetByLabel("SSE-C key (base64 of 32 bytes)")).ToHaveAttributeAsync("placeholder", "key from customer.key");
+
+        // Every value the progress bar shows, as the page shows it (each progress event rewrites the bar's label).
+        await page.EvaluateAsync("""
+            () => {
+              window.progressSeen = [];
+              const uploads = document.querySelector("section[aria-label='Uploads']");
+              new MutationObserver(() => {
+                const bar = uploads.querySelector("[data-key='big.bin'] progress");
+                if (bar) window.progressSeen.push(bar.value);
+              }).observe(uploads, { subtree: true, childList: true, characterData: true });
+            }
+            """);
+        // The part uploads in flight at once, as the browser sends them.
+        int inFlight = 0, maxInFlight = 0, parts = 0;
+        bool IsPart(IRequest r) => r.Method == "PUT" && r.Url.Contains("partNumber=", StringComparison.Ordinal);
+        page.Request += (_, r) =>
+        {
+            if (!IsPart(r))
+                return;
+            Interlocked.Increment(ref parts);
+            var now = Interlocked.Increment(ref inFlight);
+            int seen;
+            while (now > (seen = Volatile.Read(ref maxInFlight)) && Interlocked.CompareExchange(ref maxInFlight, now, seen) != seen) { }
+        };
+        page.RequestFinished += (_, r) => { if (IsPart(r)) Interlocked.Decrement(ref inFlight); };
+        page.RequestFailed += (_, r) => { if (IsPart(r)) Interlocked.Decrement(ref inFlight); };
+
+        // The upload throttled (16 MiB/s) so that the bar has something to show between start and end.
+        var cdp = await page.Context.NewCDPSessionAsync(page);
+        await cdp.SendAsync("Network.enable");
+        await Throttle(cdp, 16 * 1024 * 1024);
+        const int size = 20 * 1024 * 1024;
+        var content = RandomNumberGenerator.GetBytes(size);
+        using var file = new TempFile("big.bin", content);
+        await page.GetByLabel("Files", new() { Exact = true }).SetInputFilesAsync(file.Path);
+        await Expect(page.Locator(".upload.done[data-key='big.bin']")).ToBeVisibleAsync(new() { Timeout = 120_000 });
+        await Throttle(cdp, -1);
+        await BrowserFixture.ScreenshotAsync(page, "upload-20mib-sse-c-done");
+
+        var seen = await page.EvaluateAsync<double[]>("() => window.progressSeen");
+        var between = seen.Where(v => v > 0 && v < size).Distinct().ToList();
+        Assert.True(between.Count >= 3, $"the bar showed {between.Count} values between 0 and {size}: {string.Join(", ", seen)}");
+        Assert.True(seen.Zip(seen.Skip(1)).All(p => p.First <= p.Second), $"the bar went backwards: {string.Join(", ", seen)}");
+        Assert.Equal(size, seen[^1]);
+        Assert.Equal(3, Volatile.Read(ref parts)); // 8 + 8 + 4 MiB
+        Assert.Equal(3, Volatile.Read(ref maxInFlight)); // all three at once
+
+        var stored = await fixture.Server.Server.Services.Store.GetObjectAsync(bucket, "big.bin");
+        Assert.Equal(size, stored!.Size);
+        Assert.Equal(SseMode.Customer, stored.Encryption.Mode);
+        Assert.EndsWith("-3", stored.ETag, StringComparison.Ordinal);
+
+        // Back with the key: the details, then the download, byte for byte.
+        await page.GetByRole(AriaRole.Link, new() { Name = "big.bin" }).ClickAsync();
+        await page.GetByLabel("SSE-C key (base64)").FillAsync(Convert.ToBase64String(key));
+        await page.GetByRole(AriaRole.Button, new() { Name = "Open" }).ClickAsync();
+        await Expect(page.Locator("dl.details")).ToContainTextAsync($"{size} bytes");
+        Assert.Equal(content, await DownloadAsync(page));
+        await page.Context.CloseAsync();
+    }
+
+    [ChromiumFact]
+    public async Task An_sse_kms_object_is_unreadable_while_its_key_is_disabled_on_the_kms_page_and_readable_again_once_enabled()
+    {
+        var page = await fixture.SignedInAsync();
+        // A key of its own, made on the KMS page.
+        await page.GetByRole(AriaRole.Link, new() { Name = "KMS keys" }).ClickAsync();
+        var description = "guards " + Guid.NewGuid().ToString("N")[..8];
+        await page.GetByLabel("Description").FillAsync(description);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Create key" }).ClickAsync();
+        var keyRow = page.GetByRole(AriaRole.Row).Filter(new() { HasText = description });
+        await Expect(keyRow).ToContainTextAsync("Enabled");
+        var keyId = (await keyRow.GetByRole(AriaRole.Link).TextContentAsync())!;
+
+        // An object under it (picked in the upload's key picker).
+        await page.GetByRole(AriaRole.Link, new() { Name = "Buckets" }).ClickAsync();
+        var bucket = "kmsoff-" + Guid.NewGuid().ToString("N")[..10];
+        await CreateBucketAsync(page, bucket);
+        await page.GetByLabel("Mode").SelectOptionAsync("aws:kms");
+        await page.GetByLabel("KMS key").SelectOptionAsync(keyId);
+        var content = RandomNumberGenerator.GetBytes(50_000);
+        await page.GetByLabel("Files", new() { Exact = true }).SetInputFilesAsync(new FilePayload { Name = "guarded.bin", MimeType = "application/octet-stream", Buffer = content });
+        await Expect(page.Locator(".upload.done[data-key='guarded.bin']")).ToBeVisibleAsync();
+        Assert.Equal(keyId, (await fixture.Server.Server.Services.Store.GetObjectAsync(bucket, "guarded.bin"))!.Encryption.KmsKeyId);
+        var objectUrl = fixture.Server.ConsoleUrl + $"#/object/{bucket}/guarded.bin"; // same document: still signed in
+        await page.GotoAsync(objectUrl);
+        Assert.Equal(content, await DownloadAsync(page));
+
+        // Disabled on the KMS page: the details still show (HEAD needs no key) but the download is refused, saying why.
+        await page.GetByRole(AriaRole.Link, new() { Name = "KMS keys" }).ClickAsync();
+        await keyRow.GetByRole(AriaRole.Button, new() { Name = "Disable" }).ClickAsync();
+        await Expect(keyRow).ToContainTextAsync("Disabled");
+        await page.GotoAsync(objectUrl);
+        await Expect(page.Locator("dl.details")).ToContainTextAsync(keyId);
+        var downloads = 0;
+        page.Download += (_, _) => downloads++;
+        await page.GetByRole(AriaRole.Button, new() { Name = "Download" }).ClickAsync();
+        var alert = page.GetByRole(AriaRole.Alert);
+        await Expect(alert).ToContainTextAsync("KMS.DisabledException");
+        await Expect(alert).ToContainTextAsync(keyId);
+        await Expect(alert).ToContainTextAsync("enable it on the KMS keys page");
+        Assert.Equal(0, downloads);
+        await AssertAccessibleAsync(page, "object-kms-key-disabled");
+
+        // Enabled again: readable again, the same bytes.
+        await page.GetByRole(AriaRole.Link, new() { Name = "KMS keys" }).ClickAsync();
+        await keyRow.GetByRole(AriaRole.Button, new() { Name = "Enable" }).ClickAsync();
+        await Expect(keyRow).ToContainTextAsync("Enabled");
+        await page.GotoAsync(objectUrl);
+        Assert.Equal(content, await DownloadAsync(page));
+        await page.Context.CloseAsync();
+    }
+
+    [ChromiumFact]
+    public async Task Temporary_credentials_issued_on_the_users_page_sign_in_and_act_as_their_user_while_bad_or_expired_tokens_are_refused()
+    {
+        // The administrator adds a user and issues it temporary credentials on the users page.
+        var admin = await fixture.SignedInAsync();
+        await admin.GetByRole(AriaRole.Link, new() { Name = "Users" }).ClickAsync();
+        var name = "tmp" + Guid.NewGuid().ToString("N")[..6];
+        await admin.GetByLabel("New user name").FillAsync(name);
+        await admin.GetByRole(AriaRole.Button, new() { Name = "Add user" }).ClickAsync();
+        await admin.GetByRole(AriaRole.Button, new() { Name = $"Issue temporary credentials for {name}" }).ClickAsync();
+        var shown = admin.Locator(".card dl.details dd");
+        await Expect(shown).ToHaveCountAsync(4);
+        var accessKey = (await shown.Nth(0).TextContentAsync())!;
+        var secret = (await shown.Nth(1).TextContentAsync())!;
+        var token = (await shown.Nth(2).TextContentAsync())!;
+        Assert.StartsWith(TemporaryCredentials.AccessKeyPrefix, accessKey, StringComparison.Ordinal);
+        await AssertAccessibleAsync(admin, "users-temporary-credentials");
+        await admin.Context.CloseAsync();
+
+        // They sign in, and act as that user: the bucket they create is the user's.
+        var page = await fixture.SignedInAsync(accessKey, secret, token);
+        Assert.Equal("", await page.EvaluateAsync<string>("() => document.body.innerText.includes(" + System.Text.Json.JsonSerializer.Serialize(token) + ") ? 'token shown' : ''"));
+        Assert.Equal(0, await page.EvaluateAsync<int>("localStorage.length + sessionStorage.length"));
+        var bucket = "temp-" + Guid.NewGuid().ToString("N")[..10];
+        await CreateBucketAsync(page, bucket);
+        var user = (await fixture.Server.Server.Services.Store.ListUsersAsync()).Single(u => u.Name == name);
+        Assert.Equal(user.Id, (await fixture.Server.Server.Services.Store.GetBucketAsync(bucket))!.Owner);
+        await page.Context.CloseAsync();
+
+        // A garbled token, and none at all: refused, saying the session token is the trouble; still signed out.
+        var garbled = token[..^6] + (token[^6] == 'A' ? 'B' : 'A') + token[^5..];
+        await AssertRefusedAsync(accessKey, secret, garbled, "InvalidAccessKeyId", "session token is missing, malformed", "bad-token");
+        await AssertRefusedAsync(accessKey, secret, "", "InvalidAccessKeyId", "session token is missing, malformed", null);
+        // An expired one (issued by this server's root key, an hour ago for an hour): ExpiredToken.
+        var expired = TemporaryCredentials.Issue(fixture.Server.Server.Services.RootKey, user.AccessKeyId, TimeSpan.FromHours(1), DateTimeOffset.UtcNow.AddHours(-2));
+        await AssertRefusedAsync(expired.AccessKeyId, expired.SecretKey, expired.Token, "ExpiredToken", "have expired", "expired-token");
+    }
+
+    private async Task AssertRefusedAsync(string accessKey, string secret, string token, string code, string says, string? screenshot)
+    {
+        var page = await fixture.OpenAsync();
+        await page.GetByLabel("Access key id").FillAsync(accessKey);
+        await page.GetByLabel("Secret key").FillAsync(secret);
+        await page.GetByLabel("Session token (temporary credentials only)").FillAsync(token);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+        var alert = page.GetByRole(AriaRole.Alert);
+        await Expect(alert).ToContainTextAsync(code);
+        await Expect(alert).ToContainTextAsync(says);
+        await Expect(page.GetByRole(AriaRole.Navigation)).ToHaveCountAsync(0);
+        Assert.Equal("", await page.GetByLabel("Secret key").InputValueAsync());
+        Assert.Equal("", await page.GetByLabel("Session token (temporary credentials only)").InputValueAsync());
+        if (screenshot is not null)
+            await AssertAccessibleAsync(page, "sign-in-" + screenshot);
+        await page.Context.CloseAsync();
+    }
+
     private static ILocator Row(IPage page, string name) => page.GetByRole(AriaRole.Row).Filter(new() { Has = page.GetByRole(AriaRole.Link, new() { Name = name, Exact = true }) });
 
     private static async Task CreateBucketAsync(IPage page, string bucket)
@@ -356,9 +538,10 @@ public sealed class ConsoleBrowserTests(BrowserFixture fixture)
         return await File.ReadAllBytesAsync((await download.PathAsync())!);
     }
 
-    /// <summary>axe on the page as it is: no serious or critical violation.</summary>
+    /// <summary>axe on the page as it is: no serious or critical violation; and a screenshot of it, NAME.png.</summary>
     private static async Task AssertAccessibleAsync(IPage page, string name)
     {
+        await BrowserFixture.ScreenshotAsync(page, name);
         var results = await page.RunAxe();
         var bad = results.Violations.Where(v => v.Impact is "serious" or "critical").ToList();
         Assert.True(bad.Count == 0, $"axe on {name}: " + string.Join("; ", bad.Select(v => $"{v.Id} ({v.Impact}): {v.Help} at {string.Join(", ", v.Nodes.Select(n => n.Html))}")));

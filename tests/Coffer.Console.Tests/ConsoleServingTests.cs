@@ -139,6 +139,56 @@ public sealed partial class ConsoleServingTests(ConsoleServer server) : IClassFi
         AssertSecurityHeaders(response);
     }
 
+    [Theory]
+    [InlineData("br", "br")]
+    [InlineData("gzip, deflate, br", "br")]
+    [InlineData("gzip", "gzip")]
+    [InlineData("br;q=0, gzip;q=0.5", "gzip")]
+    [InlineData("identity", null)]
+    [InlineData("br;q=0, gzip;q=0", null)]
+    public async Task Page_and_assets_are_served_compressed_as_the_client_accepts_and_decode_to_the_same_bytes(string acceptEncoding, string? expected)
+    {
+        using var client = server.Client();
+        var html = await client.GetStringAsync("/_coffer/console/");
+        foreach (var path in AssetReference().Matches(html).Select(m => "/_coffer/console/" + m.Groups[1].Value).Prepend("/_coffer/console/"))
+        {
+            using var plain = await client.GetAsync(path);
+            var identity = await plain.Content.ReadAsByteArrayAsync();
+            using var request = new HttpRequestMessage(HttpMethod.Get, path);
+            request.Headers.TryAddWithoutValidation("Accept-Encoding", acceptEncoding);
+            using var response = await client.SendAsync(request);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            Assert.Contains("Accept-Encoding", response.Headers.Vary);
+            var body = await response.Content.ReadAsByteArrayAsync();
+            Assert.Equal(body.Length, response.Content.Headers.ContentLength);
+            Assert.Equal(expected, response.Content.Headers.ContentEncoding.SingleOrDefault());
+            if (expected is null)
+            {
+                Assert.Equal(identity, body);
+                Assert.Equal(plain.Headers.ETag, response.Headers.ETag);
+                continue;
+            }
+            Assert.True(body.Length < identity.Length, $"{path}: {expected} is {body.Length} bytes, the file {identity.Length}");
+            Assert.Equal(identity, Decode(body, expected));
+            // Each encoding is a representation of its own: its own ETag, which revalidates to 304.
+            Assert.NotEqual(plain.Headers.ETag, response.Headers.ETag);
+            using var again = new HttpRequestMessage(HttpMethod.Get, path);
+            again.Headers.TryAddWithoutValidation("Accept-Encoding", acceptEncoding);
+            again.Headers.IfNoneMatch.Add(response.Headers.ETag!);
+            using var notModified = await client.SendAsync(again);
+            Assert.Equal(HttpStatusCode.NotModified, notModified.StatusCode);
+        }
+    }
+
+    private static byte[] Decode(byte[] body, string encoding)
+    {
+        using var input = new MemoryStream(body);
+        using Stream decoder = encoding == "br" ? new System.IO.Compression.BrotliStream(input, System.IO.Compression.CompressionMode.Decompress) : new System.IO.Compression.GZipStream(input, System.IO.Compression.CompressionMode.Decompress);
+        using var output = new MemoryStream();
+        decoder.CopyTo(output);
+        return output.ToArray();
+    }
+
     [Fact]
     public void Only_the_built_files_are_embedded()
     {

@@ -27,10 +27,20 @@ public sealed class TemporaryCredentialTests(CofferFixture f)
 
         var withoutToken = await temp.SendAsync(HttpMethod.Get, bucket);
         Assert.Equal(HttpStatusCode.Forbidden, withoutToken.StatusCode);
-        Assert.Equal("InvalidAccessKeyId", await withoutToken.ErrorCodeAsync());
+        var withoutTokenBody = await withoutToken.Content.ReadAsStringAsync();
+        Assert.Contains("<Code>InvalidAccessKeyId</Code>", withoutTokenBody, StringComparison.Ordinal);
+        // It says the token is the trouble, not that the key id is unknown.
+        Assert.Contains("session token is missing, malformed", withoutTokenBody, StringComparison.Ordinal);
 
         var tampered = await temp.SendAsync(HttpMethod.Get, bucket, headers: [new("x-cos-security-token", token[..^4] + "AAAA")]);
         Assert.Equal(HttpStatusCode.Forbidden, tampered.StatusCode);
+        Assert.Contains("session token is missing, malformed", await tampered.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+
+        // A key id that merely looks temporary, without any token, gets the same answer and no more.
+        using var unknown = new CosRawClient(f, https: true, secretId: TemporaryCredentials.AccessKeyPrefix + new string('Z', 31), secretKey: sk);
+        var guessed = await unknown.SendAsync(HttpMethod.Get, bucket);
+        Assert.Equal(HttpStatusCode.Forbidden, guessed.StatusCode);
+        Assert.Equal("InvalidAccessKeyId", await guessed.ErrorCodeAsync());
     }
 
     [Fact]

@@ -406,7 +406,9 @@ public sealed class RequestDispatcher(CofferServices services)
             BodySha256 = bodySha256,
         };
         var token = SessionToken(request);
-        var identity = RequestAuthenticator.Authenticate(signable, accessKeyId => services.Credentials.SecretOf(accessKeyId, token), services.Time.GetUtcNow());
+        // A temporary access key whose token is missing or does not open says so, rather than "no such key".
+        var identity = RequestAuthenticator.Authenticate(signable, accessKeyId => services.Credentials.SecretOf(accessKeyId, token)
+            ?? (TemporaryCredentials.IsTemporary(accessKeyId) ? throw TokenRefused() : null), services.Time.GetUtcNow());
         if (identity is not null && TemporaryCredentials.IsTemporary(identity.AccessKeyId))
         {
             // The signature was made with the temporary secret the token carries; the token must
@@ -435,6 +437,10 @@ public sealed class RequestDispatcher(CofferServices services)
         request.Body = buffer;
         return Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(buffer.GetBuffer().AsSpan(0, (int)buffer.Length)));
     }
+
+    private static CofferException TokenRefused() => new(ErrorCode.InvalidAccessKeyId,
+        "The session token is missing, malformed, or not the one issued with this temporary access key id, or its user no longer exists "
+        + "(x-cos-security-token / x-amz-security-token); send the token issued with the key pair, or request new temporary credentials.");
 
     private static string? SessionToken(HttpRequest request)
     {

@@ -1,4 +1,5 @@
 using System.Collections.Frozen;
+using System.IO.Compression;
 using System.Reflection;
 using Microsoft.AspNetCore.Http;
 
@@ -28,7 +29,10 @@ public static class ConsoleAssets
 
     private const string ResourcePrefix = "console/";
 
-    private static readonly FrozenDictionary<string, Asset> Assets = Load();
+    // Loaded (and compressed) on the first console request, not on the first request of any kind.
+    private static readonly Lazy<FrozenDictionary<string, Asset>> LazyAssets = new(Load);
+
+    private static FrozenDictionary<string, Asset> Assets => LazyAssets.Value;
 
     /// <summary>True when the path (raw, before any decoding) is the console's.</summary>
     public static bool IsConsolePath(string rawPath) =>
@@ -59,18 +63,55 @@ public static class ConsoleAssets
         }
         if (!Assets.TryGetValue(rawPath[Root.Length..], out var asset))
             return WriteTextAsync(http, StatusCodes.Status404NotFound, "The console has no such file.\n");
+        var (content, encoding, etag) = Representation(asset, http.Request.Headers.AcceptEncoding.ToString());
         response.StatusCode = StatusCodes.Status200OK;
         response.ContentType = asset.ContentType;
-        response.ContentLength = asset.Content.Length;
+        response.ContentLength = content.Length;
         response.Headers.CacheControl = asset.Immutable ? "public, max-age=31536000, immutable" : "no-cache";
-        response.Headers.ETag = asset.ETag;
-        if (http.Request.Headers.IfNoneMatch == asset.ETag)
+        response.Headers.ETag = etag;
+        if (asset.Brotli is not null || asset.Gzip is not null)
+            response.Headers.Vary = "Accept-Encoding";
+        if (encoding is not null)
+            response.Headers.ContentEncoding = encoding;
+        if (http.Request.Headers.IfNoneMatch == etag)
         {
             response.StatusCode = StatusCodes.Status304NotModified;
             response.ContentLength = null;
             return Task.CompletedTask;
         }
-        return HttpMethods.IsHead(http.Request.Method) ? Task.CompletedTask : response.Body.WriteAsync(asset.Content).AsTask();
+        return HttpMethods.IsHead(http.Request.Method) ? Task.CompletedTask : response.Body.WriteAsync(content).AsTask();
+    }
+
+    /// <summary>
+    /// The bytes to send for what the client accepts: Brotli, else gzip, else the file itself. Each encoding is its own
+    /// representation with its own ETag. Compressed once, when the table is loaded: nothing is compressed per request.
+    /// </summary>
+    private static (byte[] Content, string? Encoding, string ETag) Representation(Asset asset, string acceptEncoding)
+    {
+        if (asset.Brotli is not null && Accepts(acceptEncoding, "br"))
+            return (asset.Brotli, "br", asset.ETag[..^1] + "-br\"");
+        if (asset.Gzip is not null && Accepts(acceptEncoding, "gzip"))
+            return (asset.Gzip, "gzip", asset.ETag[..^1] + "-gz\"");
+        return (asset.Content, null, asset.ETag);
+    }
+
+    /// <summary>True when Accept-Encoding names the coding with a q-value above zero.</summary>
+    internal static bool Accepts(string acceptEncoding, string coding)
+    {
+        foreach (var part in acceptEncoding.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+        {
+            var semicolon = part.IndexOf(';');
+            var name = (semicolon < 0 ? part : part[..semicolon]).Trim();
+            if (!name.Equals(coding, StringComparison.OrdinalIgnoreCase))
+                continue;
+            if (semicolon < 0)
+                return true;
+            var parameter = part[(semicolon + 1)..].Trim();
+            return !(parameter.StartsWith("q=", StringComparison.OrdinalIgnoreCase)
+                && double.TryParse(parameter[2..], System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var q)
+                && q <= 0);
+        }
+        return false;
     }
 
     private static void SetSecurityHeaders(HttpResponse response)
@@ -105,9 +146,29 @@ public static class ConsoleAssets
             var content = Read(assembly, name);
             var etag = "\"" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(content))[..32] + "\"";
             var page = path == "index.html";
-            assets[page ? "" : path] = new Asset(content, ContentTypeOf(path), Immutable: !page, etag);
+            var type = ContentTypeOf(path);
+            var compressible = type.StartsWith("text/", StringComparison.Ordinal) || type is "image/svg+xml" or "application/json";
+            assets[page ? "" : path] = new Asset(content, compressible ? Compress(content, brotli: true) : null, compressible ? Compress(content, brotli: false) : null, type, Immutable: !page, etag);
         }
         return assets.ToFrozenDictionary(StringComparer.Ordinal);
+    }
+
+    /// <summary>
+    /// The file compressed as small as the coding goes, or null when that saves nothing. Brotli at quality 11 with a
+    /// 64 KiB window (the files are smaller than that; the default 4 MiB window would make the encoder hold megabytes
+    /// it has no use for).
+    /// </summary>
+    private static byte[]? Compress(byte[] content, bool brotli)
+    {
+        if (brotli)
+        {
+            var buffer = new byte[BrotliEncoder.GetMaxCompressedLength(content.Length)];
+            return BrotliEncoder.TryCompress(content, buffer, out var written, quality: 11, window: 16) && written < content.Length ? buffer[..written] : null;
+        }
+        using var output = new MemoryStream();
+        using (var gzip = new GZipStream(output, CompressionLevel.SmallestSize, leaveOpen: true))
+            gzip.Write(content);
+        return output.Length < content.Length ? output.ToArray() : null;
     }
 
     private static byte[] Read(Assembly assembly, string name)
@@ -128,5 +189,5 @@ public static class ConsoleAssets
         _ => "application/octet-stream",
     };
 
-    private sealed record Asset(byte[] Content, string ContentType, bool Immutable, string ETag);
+    private sealed record Asset(byte[] Content, byte[]? Brotli, byte[]? Gzip, string ContentType, bool Immutable, string ETag);
 }

@@ -55,23 +55,31 @@ public sealed class BrowserFixture : IAsyncLifetime
         return page;
     }
 
-    /// <summary>Signs in with the given key pair (the root user's by default) and waits for the bucket list.</summary>
-    public async Task<IPage> SignedInAsync(string accessKey = ConsoleServer.AccessKey, string secret = ConsoleServer.SecretKey)
+    /// <summary>Signs in with the given key pair (the root user's by default), and session token if any, and waits for the bucket list.</summary>
+    public async Task<IPage> SignedInAsync(string accessKey = ConsoleServer.AccessKey, string secret = ConsoleServer.SecretKey, string? sessionToken = null)
     {
         var page = await OpenAsync();
         await page.GetByLabel("Access key id").FillAsync(accessKey);
         await page.GetByLabel("Secret key").FillAsync(secret);
+        if (sessionToken is not null)
+            await page.GetByLabel("Session token (temporary credentials only)").FillAsync(sessionToken);
         await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
         await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Buckets", Exact = true })).ToBeVisibleAsync();
         return page;
     }
 
-    /// <summary>Saves what the page shows, for the CI artifacts (TestResults/screenshots).</summary>
+    /// <summary>
+    /// Where the screenshots go, for the CI artifacts: <c>$COFFER_ARTIFACTS_DIR/console-screenshots</c> when the variable is
+    /// set (<c>.ci/run</c> sets it and prints the folder), else <c>TestResults/console-screenshots</c> beside the test assembly.
+    /// </summary>
+    public static string ScreenshotFolder =>
+        System.IO.Path.Combine(Environment.GetEnvironmentVariable("COFFER_ARTIFACTS_DIR") is { Length: > 0 } artifacts ? artifacts : System.IO.Path.Combine(AppContext.BaseDirectory, "TestResults"), "console-screenshots");
+
+    /// <summary>Saves what the page shows as NAME.png in <see cref="ScreenshotFolder"/>.</summary>
     public static async Task ScreenshotAsync(IPage page, string name)
     {
-        var folder = System.IO.Path.Combine(AppContext.BaseDirectory, "TestResults", "screenshots");
-        Directory.CreateDirectory(folder);
-        await page.ScreenshotAsync(new() { Path = System.IO.Path.Combine(folder, name + ".png"), FullPage = true });
+        Directory.CreateDirectory(ScreenshotFolder);
+        await page.ScreenshotAsync(new() { Path = System.IO.Path.Combine(ScreenshotFolder, name + ".png"), FullPage = true });
     }
 }
 
