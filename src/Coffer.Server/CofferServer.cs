@@ -21,7 +21,7 @@ using OpenTelemetry.Trace;
 namespace Coffer.Server;
 
 /// <summary>
-/// A running Coffer server: opens the data folder (sweeping what a crash left), makes sure
+/// A running Coffer server: opens the data folder (clearing what a crash left), makes sure
 /// root credentials and the certificate exist, and serves COS, S3 and KMS requests on
 /// Kestrel. Used by `coffer serve` and, in-process, by the end-to-end tests.
 /// </summary>
@@ -49,7 +49,10 @@ public sealed class CofferServer : IAsyncDisposable
     public CofferServices Services => _services;
     /// <summary>The KMS job (key destruction, automatic rotation); tests may run it at will.</summary>
     public KmsMaintenance KmsMaintenance => _kmsMaintenance;
-    /// <summary>The periodic orphan sweep (a leased job, <see cref="OrphanSweeper.SweepAsync"/>); tests may run it at will.</summary>
+    /// <summary>
+    /// The orphan sweep (a leased job, <see cref="OrphanSweeper.SweepAsync"/>): its first pass starts once the server
+    /// serves, then every <see cref="OrphanSweepIntervalFor"/>; tests may run it at will.
+    /// </summary>
     public LeasedJob OrphanSweep => _orphanSweep;
     /// <summary>The lifecycle job (a leased job running the buckets' lifecycle rules); tests may run it at will.</summary>
     public LifecycleJob Lifecycle => _lifecycle;
@@ -64,7 +67,8 @@ public sealed class CofferServer : IAsyncDisposable
     public string RootAccessKeyId { get; private set; } = "";
     /// <summary>The root secret when this start generated it (shown once), else null.</summary>
     public string? GeneratedRootSecret { get; private set; }
-    public int OrphansSwept { get; private set; }
+    /// <summary>The temporary files (blobs a crash left half-written) this start deleted before serving; the embedded backend only.</summary>
+    public int TemporaryFilesSwept { get; private set; }
 
     public static async Task<CofferServer> StartAsync(CofferServerOptions options, CancellationToken ct = default)
     {
@@ -159,9 +163,13 @@ public sealed class CofferServer : IAsyncDisposable
                     .AddPrometheusExporter(o => o.ScrapeResponseCacheDurationMilliseconds = 0));
         }
 
-        var sweep = Backends.IsSingleNode(options.Metadata, folder)
-            ? await OrphanSweeper.SweepAloneAsync(store, blobs, ct)
-            : await OrphanSweeper.SweepAsync(store, blobs, TimeProvider.System, ct);
+        // Only what is cheap happens before serving: the only node of a data folder clears the temporary files and
+        // hands the blobs of writes that died with the previous process to the reclaimer. The sweep of blobs nothing
+        // names reads the whole blob store, so it runs in the background once the server serves (the orphan-sweep job).
+        var alone = Backends.IsSingleNode(options.Metadata, folder);
+        var temporaryFilesSwept = alone
+            ? await OrphanSweeper.PrepareAloneAsync(store, blobs, TimeProvider.System, ct)
+            : 0;
         var (accessKeyId, newSecret) = await Credentials.EnsureRootAsync(store, rootKey,
             options.RootAccessKey ?? Environment.GetEnvironmentVariable("COFFER_ACCESS_KEY"),
             options.RootSecretKey ?? Environment.GetEnvironmentVariable("COFFER_SECRET_KEY"), ct);
@@ -248,7 +256,7 @@ public sealed class CofferServer : IAsyncDisposable
             var swept = await OrphanSweeper.SweepAsync(store, blobs, TimeProvider.System, ct).ConfigureAwait(false);
             if (swept.OrphanBlobsDeleted > 0)
                 log.LogInformation("Swept {Orphans} orphaned blobs.", swept.OrphanBlobsDeleted);
-        }, log, firstDelay: true);
+        }, log, firstPassAlone: alone);
         var lifecycle = new LifecycleJob(services, options.LifecycleClock ?? TimeProvider.System,
             options.LifecycleInterval ?? LifecycleJob.IntervalFor(options.TimeScale), nodeId);
         var scrub = options.ScrubInterval is { } scrubEvery
@@ -271,7 +279,7 @@ public sealed class CofferServer : IAsyncDisposable
             GeneratedRootSecret = newSecret,
             Certificate = certificate,
             CertificatePath = certificatePath,
-            OrphansSwept = sweep.OrphanBlobsDeleted,
+            TemporaryFilesSwept = temporaryFilesSwept,
         };
         var addresses = app.Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>().Features.Get<IServerAddressesFeature>()!.Addresses;
         foreach (var address in addresses)
@@ -280,8 +288,8 @@ public sealed class CofferServer : IAsyncDisposable
             if (uri.Scheme == "https") server.HttpsUrl = uri;
             else server.HttpUrl = uri;
         }
-        if (sweep.OrphanBlobsDeleted + sweep.TemporaryFilesDeleted > 0)
-            log.LogInformation("Swept {Orphans} orphaned blobs and {Temps} temporary files left by an earlier stop.", sweep.OrphanBlobsDeleted, sweep.TemporaryFilesDeleted);
+        if (temporaryFilesSwept > 0)
+            log.LogInformation("Swept {Temps} temporary files left by an earlier stop.", temporaryFilesSwept);
         return server;
     }
 
@@ -289,7 +297,7 @@ public sealed class CofferServer : IAsyncDisposable
     public const string OrphanSweepJobName = "orphan-sweep";
 
     /// <summary>
-    /// Time between periodic orphan sweeps (after the one at start): ten minutes of server time (divided by the time
+    /// Time between periodic orphan sweeps (the first starts with the server, in the background): ten minutes of server time (divided by the time
     /// scale), at least 10 s. Each lists the whole blob store, so it is one node's job (a leased job).
     /// </summary>
     public static TimeSpan OrphanSweepIntervalFor(double timeScale)
