@@ -69,6 +69,8 @@ public sealed class CofferServer : IAsyncDisposable
     public string? GeneratedRootSecret { get; private set; }
     /// <summary>The temporary files (blobs a crash left half-written) this start deleted before serving; the embedded backend only.</summary>
     public int TemporaryFilesSwept { get; private set; }
+    /// <summary>The background walk that makes every entry of the data folder owner-only (started once the server serves).</summary>
+    public Task DataFolderRestricted { get; private init; } = Task.CompletedTask;
 
     public static async Task<CofferServer> StartAsync(CofferServerOptions options, CancellationToken ct = default)
     {
@@ -84,7 +86,9 @@ public sealed class CofferServer : IAsyncDisposable
             throw new ArgumentException($"--inline-max must be between 0 and {CofferServerOptions.MaxInlineMaxBytes} bytes; got {options.InlineMaxBytes}.");
         var otlp = options.OtlpEndpoint is null ? null : ParseOtlpEndpoint(options.OtlpEndpoint);
         var folder = new DataFolder(options.DataDirectory);
-        var tightened = folder.RestrictAccess();
+        // The folder itself first (cheap, and closing it closes everything in it); the walk of every entry, which reads
+        // every blob, runs in the background once the server serves.
+        var tightened = folder.RestrictTop();
         var rootKey = folder.LoadOrCreateRootKey();
         IMetadataBackend store;
         try
@@ -221,8 +225,6 @@ public sealed class CofferServer : IAsyncDisposable
         var meteredBlobs = new MeteredBlobStore(blobs, metrics);
         store.CallObserver = metrics;
         var kmsKeys = options.WrapKmsKeys?.Invoke(store) ?? store;
-        if (tightened > 0)
-            log.LogWarning("The data folder {Root} was readable by other users: made {Count} entries owner-only (folders 0700, files 0600).", folder.Root, tightened);
         var kms = new KeyManager(kmsKeys, rootKey, TimeProvider.System, options.TimeScale);
         // A backend that several nodes share keeps the audit log (PostgreSQL); the embedded one leaves it in files.
         var audit = store is IKmsAuditStore auditStore
@@ -267,6 +269,19 @@ public sealed class CofferServer : IAsyncDisposable
         var dispatcher = new RequestDispatcher(services);
         app.Run(dispatcher.HandleAsync);
         await app.StartAsync(ct);
+        var restrictAccess = Task.Run(() =>
+        {
+            try
+            {
+                var count = tightened + folder.RestrictAccess();
+                if (count > 0)
+                    log.LogWarning("The data folder {Root} was readable by other users: made {Count} entries owner-only (folders 0700, files 0600).", folder.Root, count);
+            }
+            catch (Exception e) when (e is UnauthorizedAccessException or IOException)
+            {
+                log.LogError("The data folder {Root} could not all be made owner-only ({Error}); the folder itself is 0700, so no other user reaches into it.", folder.Root, e.Message);
+            }
+        }, CancellationToken.None);
         kmsMaintenance.Start();
         orphanSweep.Start();
         lifecycle.Start();
@@ -274,6 +289,7 @@ public sealed class CofferServer : IAsyncDisposable
 
         var server = new CofferServer(app, services, kmsMaintenance, orphanSweep, lifecycle, scrub)
         {
+            DataFolderRestricted = restrictAccess,
             NodeId = nodeId,
             RootAccessKeyId = accessKeyId,
             GeneratedRootSecret = newSecret,
@@ -318,6 +334,7 @@ public sealed class CofferServer : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await _app.StopAsync();
+        await DataFolderRestricted;
         await _kmsMaintenance.DisposeAsync();
         await _orphanSweep.DisposeAsync();
         await _lifecycle.DisposeAsync();
