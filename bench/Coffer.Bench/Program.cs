@@ -20,12 +20,12 @@ string[] sections = ["large", "small", "policy", "range", "transfer", "memory", 
 string[] optionalSections = ["scale"];
 var only = onlyIndex >= 0 && onlyIndex + 1 < args.Length ? args[onlyIndex + 1].Split(',') : sections;
 if (args.Contains("--help") || args.Any(a => a.StartsWith("--", StringComparison.Ordinal) && a is not ("--quick" or "--json" or "--only" or "--sizes" or "--trials" or "--modes" or "--streams"
-        or "--remote" or "--postgres" or "--s3-endpoint" or "--nodes" or "--small-seconds" or "--scale-objects"))
+        or "--remote" or "--postgres" or "--s3-endpoint" or "--nodes" or "--small-seconds" or "--scale-objects" or "--scale-blobs"))
     || only.Any(s => !sections.Contains(s) && !optionalSections.Contains(s)))
 {
     Console.WriteLine("usage: dotnet run -c Release --project bench/Coffer.Bench -- [--quick] [--json PATH] [--only SECTION[,SECTION...]] [--sizes MIB[,MIB...]] [--trials N] [--modes plain,sse-cos,sse-kms,sse-c] [--streams 1,4]");
     Console.WriteLine($"sections: {string.Join(", ", sections)} (all by default); {string.Join(", ", optionalSections)} only when named");
-    Console.WriteLine("scale: --only scale [--scale-objects 10000,100000,1000000] (quick: 1000,10000)");
+    Console.WriteLine("scale: --only scale [--scale-objects 10000,100000,1000000] (quick: 1000,10000) [--scale-blobs: start and orphan sweep of objects with blobs only]");
     Console.WriteLine("remote: --remote [--postgres CONNSTRING] [--s3-endpoint URL] [--nodes 1,2,3] [--small-seconds 2] (sections large,small; modes plain,sse-cos)");
     return args.Contains("--help") ? 0 : 2;
 }
@@ -81,7 +81,7 @@ if (Wanted("scale"))
     {
         var counts = Option("--scale-objects")?.Split(',').Select(int.Parse).ToArray() ?? (quick ? [1_000, 10_000] : [10_000, 100_000, 1_000_000]);
         Console.WriteLine($"Coffer benchmark, cost as the data grows, {Environment.ProcessorCount} cores, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC");
-        await new ScaleScenario(report, root, accessKey, secretKey, counts).RunAsync();
+        await new ScaleScenario(report, root, accessKey, secretKey, counts, withBlobs: args.Contains("--scale-blobs")).RunAsync();
     }
     finally
     {

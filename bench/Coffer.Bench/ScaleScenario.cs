@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Runtime.InteropServices;
 using Microsoft.Data.Sqlite;
 
 namespace Coffer.Bench;
@@ -15,8 +16,12 @@ namespace Coffer.Bench;
 /// <c>--inline-max</c> is); the server is stopped and the template's row is copied N − 1 times under other keys in one SQLite
 /// transaction (a million PUTs would take a quarter of an hour); then the server is started again on that database.
 /// Keys spread over 1,000 prefixes (<c>d042/k0001234</c>), as real keys do.
+/// With <c>--scale-blobs</c> it measures the start of a store whose objects have blobs instead: every row also gets a
+/// blob (an <c>object_blobs</c> row and a file, hard links of one file so a million cost no disk), 1 % more blob files
+/// are orphans, and the figures are the time to the first answered request and to the end of the orphan sweep
+/// (every orphan gone), and the RSS after it.
 /// </remarks>
-internal sealed class ScaleScenario(Report report, string root, string accessKey, string secretKey, int[] counts)
+internal sealed class ScaleScenario(Report report, string root, string accessKey, string secretKey, int[] counts, bool withBlobs = false)
 {
     private const string Section = "cost as the data grows";
     private const string Bucket = "scale";
@@ -58,6 +63,12 @@ internal sealed class ScaleScenario(Report report, string root, string accessKey
         Fill(Path.Combine(data, "meta.db"), count);
         Console.WriteLine($"scale: {n} rows written in {fill.Elapsed.TotalSeconds:0.0} s");
         report.Add(Section, $"scale.{n}.bytes_per_object", DatabaseBytes(data) / (double)count, "B");
+        if (withBlobs)
+        {
+            await MeasureStartWithBlobsAsync(data, n, count);
+            Directory.Delete(data, recursive: true);
+            return;
+        }
 
         await MeasureServerAsync(data, n, count, suffix: "");
 
@@ -147,6 +158,89 @@ internal sealed class ScaleScenario(Report report, string root, string accessKey
     }
 
     /// <summary>Copies the template's row as objects 1 … count − 1 in one transaction, whatever columns the schema has.</summary>
+    /// <summary>Gives every object row a blob of its own (plus 1 % orphan blobs), then times the start and the sweep.</summary>
+    private async Task MeasureStartWithBlobsAsync(string data, string n, int count)
+    {
+        var blobs = new Stopwatch();
+        blobs.Start();
+        var orphans = AddBlobs(data, count);
+        Console.WriteLine($"scale: {n} blobs and {orphans.Count} orphans made in {blobs.Elapsed.TotalSeconds:0.0} s");
+
+        var started = Stopwatch.StartNew();
+        await using var server = await ServerProcess.StartCofferAsync(data, accessKey, secretKey);
+        using var client = new BenchClient(server.Http!, accessKey, secretKey, null);
+        await client.HeadAsync(Bucket, "template");
+        var firstAnswer = started.Elapsed.TotalSeconds;
+        var orphansLeftAtFirstAnswer = orphans.Count(File.Exists);
+        report.Add(Section, $"scale.{n}.blobs.start_s", firstAnswer, "s");
+        report.Add(Section, $"scale.{n}.blobs.orphans_left_at_first_answer", orphansLeftAtFirstAnswer, "");
+        var left = orphans;
+        while (left.Count > 0)
+        {
+            await Task.Delay(100);
+            left = left.Where(File.Exists).ToList();
+        }
+        report.Add(Section, $"scale.{n}.blobs.sweep_done_s", started.Elapsed.TotalSeconds, "s");
+        report.Add(Section, $"scale.{n}.blobs.rss_after_sweep_mib", server.RssMiB(), "MiB");
+    }
+
+    /// <summary>
+    /// One blob per object row (an <c>object_blobs</c> row naming the object, a hard link of one file at the blob's place)
+    /// and <paramref name="count"/> ÷ 100 blob files no row names; returns the orphans' paths.
+    /// </summary>
+    private static List<string> AddBlobs(string data, int count)
+    {
+        var blobRoot = Path.Combine(data, "blobs");
+        var template = Path.Combine(blobRoot, "bench-template");
+        var links = 0;
+        string Place(string id)
+        {
+            // A file takes at most 65,000 links (ext4): a fresh template every 60,000.
+            if (links++ % 60_000 == 0)
+            {
+                File.Delete(template);
+                File.WriteAllBytes(template, new byte[ObjectSize]);
+            }
+            var directory = Path.Combine(blobRoot, id[..2], id[2..4]);
+            Directory.CreateDirectory(directory);
+            var path = Path.Combine(directory, id);
+            if (Link(template, path) != 0)
+                throw new IOException($"link {path}: errno {Marshal.GetLastPInvokeError()}");
+            return path;
+        }
+        static string Id(int n, string kind) =>
+            Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.ASCII.GetBytes($"{kind}{n}")))[..32];
+
+        using (var connection = new SqliteConnection($"Data Source={Path.Combine(data, "meta.db")};Pooling=False"))
+        {
+            connection.Open();
+            using var tx = connection.BeginTransaction();
+            using var insert = connection.CreateCommand();
+            insert.Transaction = tx;
+            insert.CommandText = "INSERT INTO object_blobs (blob_id, bucket, object_key) VALUES ($blob, $bucket, $key)";
+            var blob = insert.Parameters.Add("$blob", SqliteType.Text);
+            insert.Parameters.AddWithValue("$bucket", Bucket);
+            var key = insert.Parameters.Add("$key", SqliteType.Text);
+            for (var i = 1; i < count; i++)
+            {
+                var id = Id(i, "object");
+                blob.Value = id;
+                key.Value = Key(i);
+                insert.ExecuteNonQuery();
+                Place(id);
+            }
+            tx.Commit();
+        }
+        var orphans = new List<string>();
+        for (var i = 0; i < count / 100; i++)
+            orphans.Add(Place(Id(i, "orphan")));
+        File.Delete(template);
+        return orphans;
+    }
+
+    [DllImport("libc", EntryPoint = "link", SetLastError = true)]
+    private static extern int Link(string existing, string created);
+
     private static void Fill(string database, int count)
     {
         using var connection = new SqliteConnection($"Data Source={database};Pooling=False");

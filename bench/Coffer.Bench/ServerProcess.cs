@@ -33,14 +33,22 @@ internal sealed class ServerProcess : IAsyncDisposable
     /// </summary>
     public const double TimeScale = 100;
 
+    /// <summary>
+    /// More `coffer serve` arguments for the bench's embedded servers, from <c>COFFER_BENCH_SERVE_ARGS</c> (split on
+    /// spaces), e.g. <c>--access-log off</c> to measure what the access log costs. GC settings go in the DOTNET_ variables,
+    /// which the server inherits (<c>DOTNET_gcServer</c> is 0 unless set).
+    /// </summary>
+    private static string[] ExtraServeArguments() =>
+        Environment.GetEnvironmentVariable("COFFER_BENCH_SERVE_ARGS")?.Split(' ', StringSplitOptions.RemoveEmptyEntries) ?? [];
+
     public static Task<ServerProcess> StartCofferAsync(string dataDirectory, string accessKey, string secretKey)
     {
         var dll = Path.Combine(AppContext.BaseDirectory, "coffer.dll");
         var start = new ProcessStartInfo("dotnet", [dll, "serve", "--data", dataDirectory, "--http", "127.0.0.1:0", "--https", "127.0.0.1:0",
-            "--time-scale", TimeScale.ToString(CultureInfo.InvariantCulture)]);
+            "--time-scale", TimeScale.ToString(CultureInfo.InvariantCulture), .. ExtraServeArguments()]);
         start.Environment["COFFER_ACCESS_KEY"] = accessKey;
         start.Environment["COFFER_SECRET_KEY"] = secretKey;
-        start.Environment["DOTNET_gcServer"] = "0";
+        start.Environment["DOTNET_gcServer"] = Environment.GetEnvironmentVariable("DOTNET_gcServer") ?? "0";
         return StartAsync(start, Path.Combine(dataDirectory, "blobs"));
     }
 
@@ -59,7 +67,7 @@ internal sealed class ServerProcess : IAsyncDisposable
         start.Environment["COFFER_ROOT_KEY"] = rootKeyBase64;
         start.Environment["COFFER_BLOBS_ACCESS_KEY"] = blobsAccessKey;
         start.Environment["COFFER_BLOBS_SECRET_KEY"] = blobsSecretKey;
-        start.Environment["DOTNET_gcServer"] = "0";
+        start.Environment["DOTNET_gcServer"] = Environment.GetEnvironmentVariable("DOTNET_gcServer") ?? "0";
         return StartAsync(start, Path.Combine(dataDirectory, "blobs"));
     }
 

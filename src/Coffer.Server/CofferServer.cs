@@ -21,7 +21,7 @@ using OpenTelemetry.Trace;
 namespace Coffer.Server;
 
 /// <summary>
-/// A running Coffer server: opens the data folder (sweeping what a crash left), makes sure
+/// A running Coffer server: opens the data folder (clearing what a crash left), makes sure
 /// root credentials and the certificate exist, and serves COS, S3 and KMS requests on
 /// Kestrel. Used by `coffer serve` and, in-process, by the end-to-end tests.
 /// </summary>
@@ -49,7 +49,10 @@ public sealed class CofferServer : IAsyncDisposable
     public CofferServices Services => _services;
     /// <summary>The KMS job (key destruction, automatic rotation); tests may run it at will.</summary>
     public KmsMaintenance KmsMaintenance => _kmsMaintenance;
-    /// <summary>The periodic orphan sweep (a leased job, <see cref="OrphanSweeper.SweepAsync"/>); tests may run it at will.</summary>
+    /// <summary>
+    /// The orphan sweep (a leased job, <see cref="OrphanSweeper.SweepAsync"/>): its first pass starts once the server
+    /// serves, then every <see cref="OrphanSweepIntervalFor"/>; tests may run it at will.
+    /// </summary>
     public LeasedJob OrphanSweep => _orphanSweep;
     /// <summary>The lifecycle job (a leased job running the buckets' lifecycle rules); tests may run it at will.</summary>
     public LifecycleJob Lifecycle => _lifecycle;
@@ -64,7 +67,10 @@ public sealed class CofferServer : IAsyncDisposable
     public string RootAccessKeyId { get; private set; } = "";
     /// <summary>The root secret when this start generated it (shown once), else null.</summary>
     public string? GeneratedRootSecret { get; private set; }
-    public int OrphansSwept { get; private set; }
+    /// <summary>The temporary files (blobs a crash left half-written) this start deleted before serving; the embedded backend only.</summary>
+    public int TemporaryFilesSwept { get; private set; }
+    /// <summary>The background walk that makes every entry of the data folder owner-only (started once the server serves).</summary>
+    public Task DataFolderRestricted { get; private init; } = Task.CompletedTask;
 
     public static async Task<CofferServer> StartAsync(CofferServerOptions options, CancellationToken ct = default)
     {
@@ -80,7 +86,9 @@ public sealed class CofferServer : IAsyncDisposable
             throw new ArgumentException($"--inline-max must be between 0 and {CofferServerOptions.MaxInlineMaxBytes} bytes; got {options.InlineMaxBytes}.");
         var otlp = options.OtlpEndpoint is null ? null : ParseOtlpEndpoint(options.OtlpEndpoint);
         var folder = new DataFolder(options.DataDirectory);
-        var tightened = folder.RestrictAccess();
+        // The folder itself first (cheap, and closing it closes everything in it); the walk of every entry, which reads
+        // every blob, runs in the background once the server serves.
+        var tightened = folder.RestrictTop();
         var rootKey = folder.LoadOrCreateRootKey();
         IMetadataBackend store;
         try
@@ -159,9 +167,13 @@ public sealed class CofferServer : IAsyncDisposable
                     .AddPrometheusExporter(o => o.ScrapeResponseCacheDurationMilliseconds = 0));
         }
 
-        var sweep = Backends.IsSingleNode(options.Metadata, folder)
-            ? await OrphanSweeper.SweepAloneAsync(store, blobs, ct)
-            : await OrphanSweeper.SweepAsync(store, blobs, TimeProvider.System, ct);
+        // Only what is cheap happens before serving: the only node of a data folder clears the temporary files and
+        // hands the blobs of writes that died with the previous process to the reclaimer. The sweep of blobs nothing
+        // names reads the whole blob store, so it runs in the background once the server serves (the orphan-sweep job).
+        var alone = Backends.IsSingleNode(options.Metadata, folder);
+        var temporaryFilesSwept = alone
+            ? await OrphanSweeper.PrepareAloneAsync(store, blobs, TimeProvider.System, ct)
+            : 0;
         var (accessKeyId, newSecret) = await Credentials.EnsureRootAsync(store, rootKey,
             options.RootAccessKey ?? Environment.GetEnvironmentVariable("COFFER_ACCESS_KEY"),
             options.RootSecretKey ?? Environment.GetEnvironmentVariable("COFFER_SECRET_KEY"), ct);
@@ -213,8 +225,6 @@ public sealed class CofferServer : IAsyncDisposable
         var meteredBlobs = new MeteredBlobStore(blobs, metrics);
         store.CallObserver = metrics;
         var kmsKeys = options.WrapKmsKeys?.Invoke(store) ?? store;
-        if (tightened > 0)
-            log.LogWarning("The data folder {Root} was readable by other users: made {Count} entries owner-only (folders 0700, files 0600).", folder.Root, tightened);
         var kms = new KeyManager(kmsKeys, rootKey, TimeProvider.System, options.TimeScale);
         // A backend that several nodes share keeps the audit log (PostgreSQL); the embedded one leaves it in files.
         var audit = store is IKmsAuditStore auditStore
@@ -248,7 +258,7 @@ public sealed class CofferServer : IAsyncDisposable
             var swept = await OrphanSweeper.SweepAsync(store, blobs, TimeProvider.System, ct).ConfigureAwait(false);
             if (swept.OrphanBlobsDeleted > 0)
                 log.LogInformation("Swept {Orphans} orphaned blobs.", swept.OrphanBlobsDeleted);
-        }, log, firstDelay: true);
+        }, log, firstPassAlone: alone);
         var lifecycle = new LifecycleJob(services, options.LifecycleClock ?? TimeProvider.System,
             options.LifecycleInterval ?? LifecycleJob.IntervalFor(options.TimeScale), nodeId);
         var scrub = options.ScrubInterval is { } scrubEvery
@@ -259,6 +269,19 @@ public sealed class CofferServer : IAsyncDisposable
         var dispatcher = new RequestDispatcher(services);
         app.Run(dispatcher.HandleAsync);
         await app.StartAsync(ct);
+        var restrictAccess = Task.Run(() =>
+        {
+            try
+            {
+                var count = tightened + folder.RestrictAccess();
+                if (count > 0)
+                    log.LogWarning("The data folder {Root} was readable by other users: made {Count} entries owner-only (folders 0700, files 0600).", folder.Root, count);
+            }
+            catch (Exception e) when (e is UnauthorizedAccessException or IOException)
+            {
+                log.LogError("The data folder {Root} could not all be made owner-only ({Error}); the folder itself is 0700, so no other user reaches into it.", folder.Root, e.Message);
+            }
+        }, CancellationToken.None);
         kmsMaintenance.Start();
         orphanSweep.Start();
         lifecycle.Start();
@@ -266,12 +289,13 @@ public sealed class CofferServer : IAsyncDisposable
 
         var server = new CofferServer(app, services, kmsMaintenance, orphanSweep, lifecycle, scrub)
         {
+            DataFolderRestricted = restrictAccess,
             NodeId = nodeId,
             RootAccessKeyId = accessKeyId,
             GeneratedRootSecret = newSecret,
             Certificate = certificate,
             CertificatePath = certificatePath,
-            OrphansSwept = sweep.OrphanBlobsDeleted,
+            TemporaryFilesSwept = temporaryFilesSwept,
         };
         var addresses = app.Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>().Features.Get<IServerAddressesFeature>()!.Addresses;
         foreach (var address in addresses)
@@ -280,8 +304,8 @@ public sealed class CofferServer : IAsyncDisposable
             if (uri.Scheme == "https") server.HttpsUrl = uri;
             else server.HttpUrl = uri;
         }
-        if (sweep.OrphanBlobsDeleted + sweep.TemporaryFilesDeleted > 0)
-            log.LogInformation("Swept {Orphans} orphaned blobs and {Temps} temporary files left by an earlier stop.", sweep.OrphanBlobsDeleted, sweep.TemporaryFilesDeleted);
+        if (temporaryFilesSwept > 0)
+            log.LogInformation("Swept {Temps} temporary files left by an earlier stop.", temporaryFilesSwept);
         return server;
     }
 
@@ -289,7 +313,7 @@ public sealed class CofferServer : IAsyncDisposable
     public const string OrphanSweepJobName = "orphan-sweep";
 
     /// <summary>
-    /// Time between periodic orphan sweeps (after the one at start): ten minutes of server time (divided by the time
+    /// Time between periodic orphan sweeps (the first starts with the server, in the background): ten minutes of server time (divided by the time
     /// scale), at least 10 s. Each lists the whole blob store, so it is one node's job (a leased job).
     /// </summary>
     public static TimeSpan OrphanSweepIntervalFor(double timeScale)
@@ -310,6 +334,7 @@ public sealed class CofferServer : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await _app.StopAsync();
+        await DataFolderRestricted;
         await _kmsMaintenance.DisposeAsync();
         await _orphanSweep.DisposeAsync();
         await _lifecycle.DisposeAsync();

@@ -71,10 +71,20 @@ public interface IBlobLedger
     Task<int> ExpirePendingAsync(DateTimeOffset now, CancellationToken ct = default);
 
     /// <summary>
-    /// In one snapshot, every blob id the orphan sweep must keep at <paramref name="now"/>: referenced by an
-    /// object or part, pending and not expired, or queued for reclaim (the reclaimer deletes those itself).
+    /// Moves every pending row to the reclaim queue, due at <paramref name="now"/>, whatever its expiry: for a node
+    /// that is the only user of its metadata and blobs, at startup, before it serves, when no writer can be alive (its
+    /// writers died with the previous process). The reclaimer then deletes those blobs unless an object names them.
     /// </summary>
-    Task<IReadOnlySet<string>> LiveBlobIdsAsync(DateTimeOffset now, CancellationToken ct = default);
+    /// <returns>How many rows were moved.</returns>
+    Task<int> AbandonPendingAsync(DateTimeOffset now, CancellationToken ct = default);
+
+    /// <summary>
+    /// Of <paramref name="blobIds"/> (a page of the blob store's listing), in one snapshot, those the orphan sweep
+    /// must keep at <paramref name="now"/>: referenced by an object or part, pending and not expired, or queued for
+    /// reclaim (the reclaimer deletes those itself). The sweep asks page by page, so its memory does not grow with
+    /// the store.
+    /// </summary>
+    Task<IReadOnlySet<string>> LiveBlobIdsAsync(IReadOnlyCollection<string> blobIds, DateTimeOffset now, CancellationToken ct = default);
 }
 
 /// <summary>A row of the reclaim queue.</summary>

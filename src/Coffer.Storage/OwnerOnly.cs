@@ -55,6 +55,38 @@ public static class OwnerOnly
     }
 
     /// <summary>
+    /// Sets <paramref name="root"/> itself to 0700 and its direct entries (the database, the root key, the top
+    /// folders) as <see cref="Tighten"/> does, without descending: cheap whatever the folder holds. With the root
+    /// closed, nothing under it is reachable by others, so the full walk (<see cref="Tighten"/>, which reads every
+    /// blob) may follow in the background. Returns how many entries were changed.
+    /// </summary>
+    /// <exception cref="UnauthorizedAccessException">An entry belongs to another user and could not be changed.</exception>
+    public static int TightenTop(string root)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(root);
+        if (OperatingSystem.IsWindows())
+        {
+            return 0;
+        }
+
+        var top = new DirectoryInfo(root);
+        if (!top.Exists)
+        {
+            return 0;
+        }
+        var changed = TightenOne(top, FolderMode) ? 1 : 0;
+        var options = new EnumerationOptions { RecurseSubdirectories = false, AttributesToSkip = 0, IgnoreInaccessible = false };
+        foreach (var entry in top.EnumerateFileSystemInfos("*", options))
+        {
+            if (entry.LinkTarget is null)
+            {
+                changed += TightenOne(entry, entry is DirectoryInfo ? FolderMode : FileMode) ? 1 : 0;
+            }
+        }
+        return changed;
+    }
+
+    /// <summary>
     /// Walks <paramref name="root"/> (itself included) and sets every folder that grants group or
     /// others anything to 0700 and every such file to 0600. Symbolic links are neither changed nor
     /// followed (what they point to is not the data folder's). Returns how many entries were changed.

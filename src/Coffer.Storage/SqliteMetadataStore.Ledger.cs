@@ -112,23 +112,47 @@ public sealed partial class SqliteMetadataStore : IBlobLedger
     }
 
     /// <inheritdoc />
-    public Task<IReadOnlySet<string>> LiveBlobIdsAsync(DateTimeOffset now, CancellationToken ct = default)
+    public Task<int> AbandonPendingAsync(DateTimeOffset now, CancellationToken ct = default)
     {
+        return WriteAsync(async (s, ct) =>
+        {
+            using (var queue = s.Command("""
+                INSERT INTO blob_reclaims (blob_id, not_before)
+                SELECT blob_id, $now FROM blob_pending WHERE true -- (without a WHERE, SQLite reads ON as a join's)
+                ON CONFLICT (blob_id) DO NOTHING;
+                """))
+            {
+                queue.Parameters.AddWithValue("$now", now.UtcTicks);
+                await queue.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+            }
+            using var drop = s.Command("DELETE FROM blob_pending;");
+            return await drop.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+        }, ct);
+    }
+
+    /// <inheritdoc />
+    public Task<IReadOnlySet<string>> LiveBlobIdsAsync(IReadOnlyCollection<string> blobIds, DateTimeOffset now, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(blobIds);
+        if (blobIds.Count == 0)
+        {
+            return Task.FromResult<IReadOnlySet<string>>(new HashSet<string>(StringComparer.Ordinal));
+        }
         return ReadSnapshotAsync<IReadOnlySet<string>>(async (s, ct) =>
         {
+            // One statement over the page (a JSON array, so any page size fits in one parameter), each id looked up
+            // by the blob_id keys and indexes: the cost is the page's, not the store's.
+            var keeps = SqliteSchema.BlobReferences.Select(r => $"EXISTS (SELECT 1 FROM {r.Table} WHERE {r.Column} = p.value)")
+                .Append("EXISTS (SELECT 1 FROM blob_pending WHERE blob_id = p.value AND expires > $now)")
+                .Append("EXISTS (SELECT 1 FROM blob_reclaims WHERE blob_id = p.value)");
+            using var cmd = s.Command($"SELECT p.value FROM json_each($ids) p WHERE {string.Join(" OR ", keeps)};");
+            cmd.Parameters.AddWithValue("$ids", System.Text.Json.JsonSerializer.Serialize(blobIds));
+            cmd.Parameters.AddWithValue("$now", now.UtcTicks);
             var ids = new HashSet<string>(StringComparer.Ordinal);
-            var sources = SqliteSchema.BlobReferences.Select(r => $"SELECT {r.Column} FROM {r.Table};")
-                .Append("SELECT blob_id FROM blob_pending WHERE expires > $now;")
-                .Append("SELECT blob_id FROM blob_reclaims;");
-            foreach (var sql in sources)
+            using var reader = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
+            while (reader.Read())
             {
-                using var cmd = s.Command(sql);
-                cmd.Parameters.AddWithValue("$now", now.UtcTicks);
-                using var reader = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
-                while (reader.Read())
-                {
-                    ids.Add(reader.GetString(0));
-                }
+                ids.Add(reader.GetString(0));
             }
             return ids;
         }, ct);

@@ -106,7 +106,7 @@ internal static class SqliteSchema
         // 2: multipart uploads in progress and their parts. An upload's encryption (mode and
         // sealed object key) is fixed at initiation; every part is its own sealed stream in its
         // own blob. Deleting a bucket drops its uploads (S3 allows that); their part blobs are
-        // then orphans for the next startup sweep.
+        // then orphans for the next orphan sweep.
         """
         CREATE TABLE multipart_uploads (
             upload_id           TEXT    NOT NULL PRIMARY KEY,

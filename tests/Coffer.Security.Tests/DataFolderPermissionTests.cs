@@ -36,6 +36,7 @@ public sealed class DataFolderPermissionTests
                 "a plain object, an SSE-KMS object and a part each have a blob");
 
             Assert.Equal(Folder, File.GetUnixFileMode(f.DataDirectory));
+            await f.Server.DataFolderRestricted;
             var open = entries.Where(e => e.Value != (Directory.Exists(e.Key) ? Folder : File600)).Select(e => $"{e.Key}: {e.Value}").ToList();
             Assert.Empty(open);
             Assert.DoesNotContain(f.Log.Lines, l => l.Contains("owner-only", StringComparison.Ordinal));
@@ -68,6 +69,9 @@ public sealed class DataFolderPermissionTests
             await WriteSomethingOfEveryKindAsync(f);
             loosen = true;
             await f.RestartAsync();
+            // The folder itself is closed before the server serves; the walk of every entry follows in the background.
+            Assert.Equal(Folder, File.GetUnixFileMode(f.DataDirectory));
+            await f.Server.DataFolderRestricted;
 
             Assert.True(loosened > 10, $"the folder had {loosened} entries to loosen");
             var lines = f.Log.Lines.Where(l => l.Contains("owner-only", StringComparison.Ordinal)).ToList();

@@ -77,6 +77,30 @@ public sealed class LeasedJobTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_node_alone_runs_its_first_pass_at_once_even_under_the_lease_its_killed_predecessor_still_holds()
+    {
+        var store = await OpenNodeAsync();
+        Assert.NotNull(await store.TryAcquireAsync("job", "killed-node", TimeSpan.FromHours(1), DateTimeOffset.UtcNow));
+        var alone = new LeasedJob("job", store, "node-alone", TimeSpan.FromHours(1), _ => Task.CompletedTask, NullLogger.Instance, firstPassAlone: true);
+        var shared = new LeasedJob("job", store, "node-shared", TimeSpan.FromHours(1), _ => Task.CompletedTask, NullLogger.Instance);
+
+        alone.Start();
+        shared.Start();
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (alone.PassesRun == 0 && DateTime.UtcNow < deadline)
+            await Task.Delay(20);
+
+        Assert.Equal(1, alone.PassesRun);
+        Assert.False(alone.HoldsLease);
+        // Only the first pass goes without the lease; the one a shared node attempts waits for it, as every later one does.
+        Assert.False(await alone.RunOnceAsync());
+        Assert.False(await shared.RunOnceAsync());
+        Assert.Equal((1, 0), (alone.PassesRun, shared.PassesRun));
+        await alone.DisposeAsync();
+        await shared.DisposeAsync();
+    }
+
+    [Fact]
     public async Task A_stopped_node_releases_its_lease_at_once()
     {
         var clock = new Clock();

@@ -90,6 +90,32 @@ public sealed class OwnerOnlyTests : IDisposable
         Assert.Equal(0, OwnerOnly.Tighten(root));
     }
 
+    [Fact]
+    public void TightenTop_closes_the_folder_and_its_direct_entries_only_and_the_full_walk_does_the_rest()
+    {
+        if (OperatingSystem.IsWindows())
+            return; // Unix permissions only
+        var root = Path.Combine(_root.Path, "old");
+        Directory.CreateDirectory(Path.Combine(root, "blobs", "ab"));
+        File.WriteAllText(Path.Combine(root, "meta.db"), "x");
+        File.WriteAllText(Path.Combine(root, "blobs", "ab", "blob"), "x");
+        SetModes(root);
+        var outside = Path.Combine(_root.Path, "outside");
+        File.WriteAllText(outside, "x");
+        File.SetUnixFileMode(outside, Open644);
+        File.CreateSymbolicLink(Path.Combine(root, "link"), outside);
+
+        Assert.Equal(3, OwnerOnly.TightenTop(root)); // root, blobs, meta.db
+
+        Assert.Equal(Folder, ModeOf(root));
+        Assert.Equal(Folder, ModeOf(Path.Combine(root, "blobs")));
+        Assert.Equal(File600, ModeOf(Path.Combine(root, "meta.db")));
+        Assert.NotEqual(Folder, ModeOf(Path.Combine(root, "blobs", "ab")));   // left to the walk
+        Assert.Equal(Open644, ModeOf(outside));
+        Assert.Equal(2, OwnerOnly.Tighten(root)); // blobs/ab, blobs/ab/blob
+        Assert.Equal(0, OwnerOnly.TightenTop(root));
+    }
+
     [UnsupportedOSPlatform("windows")]
     private static void SetModes(string root)
     {

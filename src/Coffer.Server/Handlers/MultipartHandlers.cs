@@ -296,7 +296,7 @@ public static class MultipartHandlers
         await xml.WriteAsync(ctx.Response);
     }
 
-    /// <summary>Completes in the store; a bucket deleted meanwhile leaves the upload's blobs to the startup sweep.</summary>
+    /// <summary>Completes in the store; a bucket deleted meanwhile leaves the upload's blobs to the orphan sweep.</summary>
     private static async Task<CompleteUploadResult> CompleteAsync(CofferServices s, MultipartUpload upload, ObjectRecord record, WriteCondition? condition)
     {
         try

@@ -127,9 +127,9 @@ public static partial class Backends
 
     /// <summary>
     /// Whether the metadata backend <paramref name="spec"/> names belongs to one node alone. The embedded
-    /// SQLite database does (one server per data folder; several nodes share PostgreSQL): its server sweeps
-    /// at startup everything that no object refers to (<see cref="OrphanSweeper.SweepAloneAsync"/>), as
-    /// nothing else can be writing. On a shared backend the sweep keeps pending and queued blobs.
+    /// SQLite database does (one server per data folder; several nodes share PostgreSQL): its server deletes the
+    /// temporary files and hands every pending blob to the reclaimer at startup (<see cref="OrphanSweeper.PrepareAloneAsync"/>),
+    /// as nothing else can be writing. On a shared backend, pending blobs wait out their lifetime.
     /// </summary>
     public static bool IsSingleNode(string? spec, DataFolder folder) => ParseMetadata(spec, folder).Kind == MetadataKind.Sqlite;
 

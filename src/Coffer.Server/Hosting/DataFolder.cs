@@ -19,9 +19,17 @@ public sealed class DataFolder
     /// <summary>
     /// Makes the data folder owner-only (folders 0700, files 0600) where an older version or a
     /// hand-made folder left it open to group or others; returns how many entries were changed
-    /// (Unix; 0 elsewhere). Run at server start, before anything is read or written.
+    /// (Unix; 0 elsewhere). It reads every blob, so the server runs it in the background once it serves,
+    /// after <see cref="RestrictTop"/> has closed the folder itself.
     /// </summary>
     public int RestrictAccess() => OwnerOnly.Tighten(Root);
+
+    /// <summary>
+    /// Closes the data folder itself and its direct entries (<see cref="OwnerOnly.TightenTop"/>): run at server start,
+    /// before anything is read or written. With the folder 0700 nothing in it is reachable by others, whatever the
+    /// modes below, which <see cref="RestrictAccess"/> repairs in the background.
+    /// </summary>
+    public int RestrictTop() => OwnerOnly.TightenTop(Root);
 
     public string Root { get; }
     public string DatabasePath => Path.Combine(Root, "meta.db");

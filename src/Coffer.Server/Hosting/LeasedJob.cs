@@ -24,6 +24,7 @@ public sealed class LeasedJob : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly bool _firstDelay;
+    private readonly bool _firstPassAlone;
     private JobLease? _lease;
     private Task? _loop;
 
@@ -37,8 +38,13 @@ public sealed class LeasedJob : IAsyncDisposable
     /// <param name="leaseDuration">How long a lease lasts unrenewed (default <see cref="LeaseDurationFor"/>).</param>
     /// <param name="time">The clock (default the system's).</param>
     /// <param name="firstDelay">Whether the first attempt waits one interval (a job that also ran at start) rather than happening at once.</param>
+    /// <param name="firstPassAlone">
+    /// Whether this node is the only one on its backend (the embedded SQLite database): then the loop's first pass runs
+    /// without the lease, since a lease that a killed earlier process of this node still holds would otherwise hold the
+    /// job up for a whole lease duration; later passes take the lease as usual.
+    /// </param>
     public LeasedJob(string name, IJobLeases leases, string holder, TimeSpan interval, Func<CancellationToken, Task> pass, ILogger log,
-        TimeSpan? leaseDuration = null, TimeProvider? time = null, bool firstDelay = false)
+        TimeSpan? leaseDuration = null, TimeProvider? time = null, bool firstDelay = false, bool firstPassAlone = false)
     {
         ArgumentException.ThrowIfNullOrEmpty(name);
         ArgumentNullException.ThrowIfNull(leases);
@@ -55,6 +61,7 @@ public sealed class LeasedJob : IAsyncDisposable
         _log = log;
         _time = time ?? TimeProvider.System;
         _firstDelay = firstDelay;
+        _firstPassAlone = firstPassAlone;
     }
 
     /// <summary>An id for this process as a lease holder: host, process id and a random part (unique even for two servers in one process).</summary>
@@ -156,6 +163,21 @@ public sealed class LeasedJob : IAsyncDisposable
         _stop.Dispose();
     }
 
+    /// <summary>One pass without the lease (a node alone on its backend, see the constructor's <c>firstPassAlone</c>).</summary>
+    private async Task RunAloneAsync(CancellationToken ct)
+    {
+        await _gate.WaitAsync(ct).ConfigureAwait(false);
+        try
+        {
+            await _pass(ct).ConfigureAwait(false);
+            PassesRun++;
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
     private async Task LoopAsync()
     {
         var ct = _stop.Token;
@@ -163,11 +185,20 @@ public sealed class LeasedJob : IAsyncDisposable
         {
             await Task.Delay(Interval, _time, ct).ConfigureAwait(false);
         }
+        var alone = _firstPassAlone;
         while (!ct.IsCancellationRequested)
         {
             try
             {
-                await RunOnceAsync(ct).ConfigureAwait(false);
+                if (alone)
+                {
+                    alone = false;
+                    await RunAloneAsync(ct).ConfigureAwait(false);
+                }
+                else
+                {
+                    await RunOnceAsync(ct).ConfigureAwait(false);
+                }
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested)
             {

@@ -116,23 +116,44 @@ public sealed partial class PostgresMetadataStore : IBlobLedger
     }
 
     /// <inheritdoc />
-    public Task<IReadOnlySet<string>> LiveBlobIdsAsync(DateTimeOffset now, CancellationToken ct = default)
+    public Task<int> AbandonPendingAsync(DateTimeOffset now, CancellationToken ct = default)
     {
+        return WriteAsync(async (s, ct) =>
+        {
+            await using var cmd = s.Command("""
+                WITH abandoned AS (DELETE FROM blob_pending RETURNING blob_id),
+                     queued AS (INSERT INTO blob_reclaims (blob_id, not_before) SELECT blob_id, @now FROM abandoned
+                                ON CONFLICT (blob_id) DO NOTHING)
+                SELECT count(*) FROM abandoned;
+                """);
+            Long(cmd, "now", now.UtcTicks);
+            return (int)(long)(await cmd.ExecuteScalarAsync(ct).ConfigureAwait(false))!;
+        }, ct);
+    }
+
+    /// <inheritdoc />
+    public Task<IReadOnlySet<string>> LiveBlobIdsAsync(IReadOnlyCollection<string> blobIds, DateTimeOffset now, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(blobIds);
+        var page = blobIds.Where(IsStorable).Distinct(StringComparer.Ordinal).ToArray();
+        if (page.Length == 0)
+        {
+            return Task.FromResult<IReadOnlySet<string>>(new HashSet<string>(StringComparer.Ordinal));
+        }
         return ReadSnapshotAsync<IReadOnlySet<string>>(async (s, ct) =>
         {
+            // One statement over the page, each id looked up by the blob_id keys and indexes: the cost is the page's.
+            var keeps = PostgresSchema.BlobReferences.Select(r => $"EXISTS (SELECT 1 FROM {r.Table} WHERE {r.Column} = p.id)")
+                .Append("EXISTS (SELECT 1 FROM blob_pending WHERE blob_id = p.id AND expires > @now)")
+                .Append("EXISTS (SELECT 1 FROM blob_reclaims WHERE blob_id = p.id)");
+            await using var cmd = s.Command($"SELECT p.id FROM unnest(@ids) AS p(id) WHERE {string.Join(" OR ", keeps)};");
+            cmd.Parameters.Add(new NpgsqlParameter<string[]>("ids", page));
+            Long(cmd, "now", now.UtcTicks);
             var ids = new HashSet<string>(StringComparer.Ordinal);
-            var sources = PostgresSchema.BlobReferences.Select(r => $"SELECT {r.Column} FROM {r.Table};")
-                .Append("SELECT blob_id FROM blob_pending WHERE expires > @now;")
-                .Append("SELECT blob_id FROM blob_reclaims;");
-            foreach (var sql in sources)
+            await using var reader = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
+            while (await reader.ReadAsync(ct).ConfigureAwait(false))
             {
-                await using var cmd = s.Command(sql);
-                Long(cmd, "now", now.UtcTicks);
-                await using var reader = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
-                while (await reader.ReadAsync(ct).ConfigureAwait(false))
-                {
-                    ids.Add(reader.GetString(0));
-                }
+                ids.Add(reader.GetString(0));
             }
             return ids;
         }, ct);

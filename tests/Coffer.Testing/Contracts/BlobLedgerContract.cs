@@ -250,9 +250,69 @@ public abstract class BlobLedgerContract : IAsyncLifetime
         await A.EnqueueReclaimAsync([queued], Clock.GetUtcNow().AddSeconds(30));
 
         var later = await OpenTrackedAsync();
-        var live = await later.LiveBlobIdsAsync(Clock.GetUtcNow());
-        Assert.Contains(queued, live);
-        Assert.Contains(pending, live);
+        var unknown = await WriteUnrecordedBlobAsync();
+        var live = await later.LiveBlobIdsAsync([queued, pending, unknown], Clock.GetUtcNow());
+        Assert.Equal(new HashSet<string> { queued, pending }, live);
         Assert.Equal([queued], (await QueuedAsync(later)).Select(r => r.BlobId));
+    }
+
+    [ContractFact]
+    public async Task A_blob_committed_on_another_node_while_the_sweep_lists_is_never_swept()
+    {
+        // Blobs already there when the sweep starts: some referenced, some orphans, over several pages.
+        var orphans = new List<string>();
+        for (var i = 0; i < 6; i++)
+            orphans.Add(await WriteUnrecordedBlobAsync());
+        var named = await WritePendingBlobAsync(A);
+        await A.PutObjectAsync(Sample.Object("b", "named", named));
+
+        // While B's sweep is between pages, A commits blobs (pending rows first, as the server does), and names
+        // one of them in an object; the others are still in flight when the sweep checks their page, or later.
+        var committed = new List<string>();
+        var listing = new InterleavedListing(Blobs, async () =>
+        {
+            committed.Add(await WritePendingBlobAsync(A));
+            if (committed.Count % 2 == 0)
+                await A.PutObjectAsync(Sample.Object("b", $"late{committed.Count}", committed[^1]));
+        });
+
+        var swept = await OrphanSweeper.SweepAsync(B, listing, Clock, pageSize: 2);
+
+        Assert.NotEmpty(committed);
+        foreach (var id in committed)
+            Assert.True(await Blobs.ExistsAsync(id), $"in-flight blob {id} was swept");
+        Assert.True(await Blobs.ExistsAsync(named));
+        foreach (var id in orphans)
+            Assert.False(await Blobs.ExistsAsync(id));
+        Assert.Equal(orphans.Count, swept.OrphanBlobsDeleted);
+    }
+
+    /// <summary>A blob store whose listing runs <c>between</c> after every blob it yields (another node's writes), and lists what they add too.</summary>
+    private sealed class InterleavedListing(IBlobStore inner, Func<Task> between) : IBlobStore
+    {
+        public IBlobWriter CreateWriter() => inner.CreateWriter();
+        public ValueTask<Stream> OpenReadAsync(string blobId, long offset = 0, long? length = null, CancellationToken ct = default) => inner.OpenReadAsync(blobId, offset, length, ct);
+        public ValueTask<bool> ExistsAsync(string blobId, CancellationToken ct = default) => inner.ExistsAsync(blobId, ct);
+        public ValueTask DeleteAsync(string blobId, CancellationToken ct = default) => inner.DeleteAsync(blobId, ct);
+
+        public async IAsyncEnumerable<BlobInfo> ListAsync([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct = default)
+        {
+            var seen = new HashSet<string>(StringComparer.Ordinal);
+            var found = true;
+            while (found)
+            {
+                found = false;
+                var snapshot = new List<BlobInfo>();
+                await foreach (var blob in inner.ListAsync(ct))
+                    snapshot.Add(blob);
+                foreach (var blob in snapshot.Where(b => seen.Add(b.BlobId)))
+                {
+                    found = true;
+                    yield return blob;
+                    if (seen.Count <= 12)
+                        await between();
+                }
+            }
+        }
     }
 }

@@ -157,7 +157,7 @@ public abstract class GarbageCollectionContract : IAsyncLifetime
     }
 
     [ContractFact]
-    public async Task The_lone_sweep_removes_temporary_files_and_unreferenced_blobs_but_keeps_referenced_ones()
+    public async Task The_lone_start_removes_temporary_files_and_the_sweep_unreferenced_blobs_but_keeps_referenced_ones()
     {
         var referenced = await WriteBlobAsync();
         var replaced = await WriteBlobAsync();
@@ -168,14 +168,45 @@ public abstract class GarbageCollectionContract : IAsyncLifetime
         await halfWritten.Stream.WriteAsync(new byte[10]);
         await halfWritten.Stream.FlushAsync();
 
-        var result = await OrphanSweeper.SweepAloneAsync(Store, _blobs);
+        var temporary = await OrphanSweeper.PrepareAloneAsync(Store, _blobs);
         await halfWritten.DisposeAsync();
+        Assert.Equal(1, temporary);
+        Assert.Empty(Directory.EnumerateFileSystemEntries(Path.Combine(_blobRoot.Path, "tmp")));
+        Assert.True(await _blobs.ExistsAsync(orphan));   // the start reads no blob listing: that is the sweep's
 
-        Assert.Equal(new OrphanSweepResult(TemporaryFilesDeleted: 1, OrphanBlobsDeleted: 2, BlobsKept: 1), result);
+        var result = await OrphanSweeper.SweepAsync(Store, _blobs);
+        Assert.Equal(new OrphanSweepResult(TemporaryFilesDeleted: 0, OrphanBlobsDeleted: 2, BlobsKept: 1), result);
         Assert.True(await _blobs.ExistsAsync(referenced));
         Assert.False(await _blobs.ExistsAsync(replaced));
         Assert.False(await _blobs.ExistsAsync(orphan));
-        Assert.Empty(Directory.EnumerateFileSystemEntries(Path.Combine(_blobRoot.Path, "tmp")));
+    }
+
+    [ContractFact]
+    public async Task The_sweep_checks_page_by_page_and_finds_the_same_as_in_one_go()
+    {
+        var referenced = new List<string>();
+        var orphans = new List<string>();
+        for (var i = 0; i < 12; i++)
+        {
+            var id = await WriteBlobAsync();
+            if (i % 3 == 0)
+            {
+                await Store.PutObjectAsync(Sample.Object("b", $"k{i}", id));
+                referenced.Add(id);
+            }
+            else
+            {
+                orphans.Add(id);
+            }
+        }
+
+        // Pages of 5 over 12 blobs: two full pages and a last short one.
+        Assert.Equal(new OrphanSweepResult(0, orphans.Count, referenced.Count), await OrphanSweeper.SweepAsync(Store, _blobs, pageSize: 5));
+        foreach (var id in referenced)
+            Assert.True(await _blobs.ExistsAsync(id));
+        foreach (var id in orphans)
+            Assert.False(await _blobs.ExistsAsync(id));
+        await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => OrphanSweeper.SweepAsync(Store, _blobs, pageSize: 0));
     }
 
     [ContractFact]
@@ -189,7 +220,7 @@ public abstract class GarbageCollectionContract : IAsyncLifetime
     }
 
     [ContractFact]
-    public async Task Sweeping_alone_removes_pending_and_queued_blobs_too_but_keeps_referenced_ones()
+    public async Task Starting_alone_hands_pending_blobs_to_the_reclaimer_at_once_and_queued_ones_keep_their_time()
     {
         var clock = new ManualTimeProvider();
         var referenced = await WriteBlobAsync();
@@ -200,18 +231,39 @@ public abstract class GarbageCollectionContract : IAsyncLifetime
         await writer.Stream.WriteAsync(new byte[] { 7 });
         await Store.CommitBlobAsync(writer, clock);   // pending: its writer died in the crash before this start
 
-        // The shared sweep keeps both (another node may still commit or read them)...
+        // The sweep keeps both (a writer or a reader may still need them)...
         Assert.Equal(new OrphanSweepResult(0, 0, 3), await OrphanSweeper.SweepAsync(Store, _blobs, clock));
-        // ...the sweep of the only node, before it serves, does not.
-        Assert.Equal(new OrphanSweepResult(0, 2, 1), await OrphanSweeper.SweepAloneAsync(Store, _blobs));
-        Assert.True(await _blobs.ExistsAsync(referenced));
-        Assert.False(await _blobs.ExistsAsync(queued));
-        Assert.False(await _blobs.ExistsAsync(writer.BlobId));
-
-        // The queue row left behind is a no-op for the reclaimer.
+        // ...the start of the only node hands the pending one to the reclaimer, due now (its writer is gone)...
+        Assert.Equal(0, await OrphanSweeper.PrepareAloneAsync(Store, _blobs, clock));
+        Assert.Equal([writer.BlobId], (await Store.DueReclaimsAsync(clock.GetUtcNow(), 10)).Select(r => r.BlobId));
         await using var reclaimer = new BlobReclaimer(_blobs, Store, timeProvider: clock);
-        clock.Advance(TimeSpan.FromMinutes(1));
+        Assert.Equal(1, await reclaimer.DrainAsync());
+        Assert.False(await _blobs.ExistsAsync(writer.BlobId));
+        Assert.True(await _blobs.ExistsAsync(queued));   // ...and the queued one waits out its grace as before
+        Assert.Equal(0, await Store.ExpirePendingAsync(clock.GetUtcNow() + BlobLedger.PendingLifetime));
+
+        clock.Advance(TimeSpan.FromSeconds(30));
+        Assert.Equal(1, await reclaimer.DrainAsync());
+        Assert.False(await _blobs.ExistsAsync(queued));
+        Assert.True(await _blobs.ExistsAsync(referenced));
+        Assert.Equal(0, await QueuedAsync());
+        Assert.Equal(new OrphanSweepResult(0, 0, 1), await OrphanSweeper.SweepAsync(Store, _blobs, clock));
+    }
+
+    [ContractFact]
+    public async Task Starting_alone_keeps_a_pending_blob_that_an_object_names_after_all()
+    {
+        var clock = new ManualTimeProvider();
+        await using var writer = _blobs.CreateWriter();
+        await writer.Stream.WriteAsync(new byte[] { 7 });
+        await Store.CommitBlobAsync(writer, clock);
+        await Store.PutObjectAsync(Sample.Object("b", "k", writer.BlobId));
+        await Store.RecordPendingAsync(writer.BlobId, clock.GetUtcNow() + BlobLedger.PendingLifetime); // a row left behind
+
+        Assert.Equal(0, await OrphanSweeper.PrepareAloneAsync(Store, _blobs, clock));
+        await using var reclaimer = new BlobReclaimer(_blobs, Store, timeProvider: clock);
         await reclaimer.DrainAsync();
+        Assert.True(await _blobs.ExistsAsync(writer.BlobId));
         Assert.Equal(0, await QueuedAsync());
     }
 
