@@ -322,6 +322,50 @@ public sealed class AclTests(CofferFixture f)
     }
 
     [Fact]
+    public async Task A_grantee_let_in_by_an_object_acl_costs_one_read_of_the_object_row()
+    {
+        // The Authorizer reads the object's row to find the grant; GET, HEAD, ?attributes and ?acl then use that row
+        // instead of reading it again. Counted as the metadata spans of each request's trace.
+        var spans = new System.Collections.Concurrent.ConcurrentQueue<System.Diagnostics.Activity>();
+        using var listener = new System.Diagnostics.ActivityListener
+        {
+            ShouldListenTo = source => source.Name == Coffer.Server.Telemetry.CofferTracing.SourceName,
+            Sample = (ref System.Diagnostics.ActivityCreationOptions<System.Diagnostics.ActivityContext> _) => System.Diagnostics.ActivitySamplingResult.AllDataAndRecorded,
+            ActivityStopped = spans.Enqueue,
+        };
+        System.Diagnostics.ActivitySource.AddActivityListener(listener);
+
+        var (s3, bucket) = await AclBucketAsync();
+        using var _ = s3;
+        using var reader = await NewUserAsync("grantee");
+        await s3.PutObjectAsync(new PutObjectRequest { BucketName = bucket, Key = "granted", ContentBody = "read me once" });
+        await s3.PutObjectAclAsync(new PutObjectAclRequest { BucketName = bucket, Key = "granted", GrantFullControl = $"id=\"{reader.Id}\"" });
+
+        async Task<int> ReadsOfAsync(Func<Task> call)
+        {
+            var trace = System.Diagnostics.ActivityTraceId.CreateRandom();
+            using (var parent = new System.Diagnostics.Activity("acl-read-count").SetParentId(trace, System.Diagnostics.ActivitySpanId.CreateRandom(), System.Diagnostics.ActivityTraceFlags.Recorded).Start())
+                await call();
+            for (var i = 0; i < 200 && !spans.Any(s => s.TraceId == trace && s.OperationName == "coffer.request"); i++)
+                await Task.Delay(25);
+            Assert.Contains(spans, s => s.TraceId == trace && s.OperationName == "coffer.request");
+            return spans.Count(s => s.TraceId == trace && s.OperationName == "coffer.metadata.get_object");
+        }
+
+        Assert.Equal(1, await ReadsOfAsync(async () => Assert.Equal("read me once", await ReadAsync(reader.S3, bucket, "granted"))));
+        Assert.Equal(1, await ReadsOfAsync(() => reader.S3.GetObjectMetadataAsync(bucket, "granted")));
+        Assert.Equal(1, await ReadsOfAsync(async () => Assert.Contains(
+            (await reader.S3.GetObjectAclAsync(new GetObjectAclRequest { BucketName = bucket, Key = "granted" })).Grants, g => g.Grantee.CanonicalUser == reader.Id)));
+        Assert.Equal(1, await ReadsOfAsync(() => reader.S3.GetObjectAttributesAsync(new GetObjectAttributesRequest
+        {
+            BucketName = bucket, Key = "granted", ObjectAttributes = [ObjectAttributes.ObjectSize],
+        })));
+        // The same answers as before: a key the grantee has no grant on is still refused.
+        await s3.PutObjectAsync(new PutObjectRequest { BucketName = bucket, Key = "not-granted", ContentBody = "no" });
+        await RefusedAsync(() => reader.S3.GetObjectAsync(bucket, "not-granted"), HttpStatusCode.Forbidden, "AccessDenied");
+    }
+
+    [Fact]
     public async Task Block_public_acls_refuses_public_acls_and_ignore_public_acls_ignores_those_stored()
     {
         var (s3, bucket) = await AclBucketAsync();

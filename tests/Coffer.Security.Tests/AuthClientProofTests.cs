@@ -214,7 +214,7 @@ public sealed class AuthClientProofTests(TenantsFixture t)
 
     // ---- COS Node.js SDK ----
 
-    private async Task<JsonElement> NodeAsync(string scenario, string bucket)
+    private async Task<JsonElement> NodeAsync(string scenario, string bucket, Dictionary<string, string>? extra = null)
     {
         string folder = ExternalClients.NodeFolder;
         string scratch = Path.Combine(Path.GetTempPath(), "coffer-node-" + Guid.NewGuid().ToString("N"));
@@ -233,6 +233,8 @@ public sealed class AuthClientProofTests(TenantsFixture t)
                 ["COS_TMP"] = scratch,
                 ["NODE_EXTRA_CA_CERTS"] = t.Server.Server.CertificatePath!,
             };
+            foreach (var (name, value) in extra ?? [])
+                env[name] = value;
             var (code, output, error) = await ExternalClients.RunAsync("node", [Path.Combine(folder, "proof.js"), scenario], env, folder);
             Assert.True(code == 0, $"COS Node SDK {scenario} failed: {error}");
             return JsonDocument.Parse(output.Trim().Split('\n')[^1]).RootElement.Clone();
@@ -284,6 +286,48 @@ public sealed class AuthClientProofTests(TenantsFixture t)
         using var added = await http.GetAsync(url + "&response-content-type=text%2Fhtml");
         Assert.Equal(HttpStatusCode.Forbidden, added.StatusCode);
         Assert.Equal("AccessDenied", await added.ErrorCodeAsync());
+    }
+
+    [Fact]
+    public async Task Cos_Node_SDK_puts_a_cos_policy_an_acl_and_cors_and_each_governs_the_second_user_and_the_preflight()
+    {
+        var result = await NodeAsync("access", CosRawClient.NewBucket(), new()
+        {
+            ["COS_SECOND_ID"] = t.Bob.AccessKey,
+            ["COS_SECOND_KEY"] = t.Bob.SecretKey,
+            ["COS_SECOND_NAME"] = t.Bob.Name,
+            ["COS_SECOND_UIN"] = t.Bob.Id,
+        });
+        string Json(string name) => result.GetProperty(name).GetRawText();
+        // Before any policy the bucket is the owner's alone.
+        Assert.Contains("\"statusCode\":403", Json("beforePolicy"));
+        // putBucketPolicy / getBucketPolicy in the COS dialect, read back as written.
+        Assert.Equal(204, result.GetProperty("putPolicyStatus").GetInt32());
+        var statements = result.GetProperty("policy").GetProperty("statement");
+        Assert.Equal($"qcs::cam::uin/100000000001:uin/{t.Bob.Name}", statements[0].GetProperty("principal").GetProperty("qcs")[0].GetString());
+        Assert.Equal("name/cos:GetObject", statements[0].GetProperty("action")[0].GetString());
+        Assert.StartsWith("qcs::cos:", statements[0].GetProperty("resource")[0].GetString());
+        // The second user's getObject: allowed under shared/, refused by the explicit deny and outside the resource.
+        Assert.Equal("shared with the second user", result.GetProperty("allowed").GetString());
+        Assert.Contains("\"statusCode\":403", Json("denied"));
+        Assert.Contains("\"statusCode\":403", Json("outside"));
+        Assert.Contains("\"statusCode\":403", Json("secondPutsPolicy"));
+        Assert.Contains("\"statusCode\":403", Json("listBeforeAcl"));
+        // putBucketAcl / getBucketAcl: the READ grant is read back and lets the second user list, nothing more.
+        Assert.Equal(200, result.GetProperty("putAclStatus").GetInt32());
+        Assert.Contains($"qcs::cam::uin/{t.Bob.Id}:uin/{t.Bob.Id}", result.GetProperty("grantRead").GetString());
+        Assert.Contains("shared/a.txt", Json("listAfterAcl"));
+        Assert.Contains("\"statusCode\":403", Json("secondPutsAcl"));
+        // putBucketCors / getBucketCors, then a preflight answered from the rule, and refused for another origin.
+        Assert.Equal(200, result.GetProperty("putCorsStatus").GetInt32());
+        Assert.Contains("https://app.example", Json("cors"));
+        var preflight = result.GetProperty("preflight");
+        Assert.Equal(200, preflight.GetProperty("statusCode").GetInt32());
+        Assert.Equal("https://app.example", preflight.GetProperty("allowOrigin").GetString());
+        Assert.Contains("PUT", preflight.GetProperty("allowMethods").GetString());
+        Assert.Equal("600", preflight.GetProperty("maxAge").GetString());
+        var other = result.GetProperty("otherOrigin");
+        Assert.True(other.GetProperty("forbidden").GetBoolean(), other.GetRawText());
     }
 
     /// <summary>An AWSSDK.S3 presigned URL for SSE-C: the algorithm signed, and the key and its MD5 too when <paramref name="signKey"/>.</summary>

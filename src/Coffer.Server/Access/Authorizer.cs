@@ -2,6 +2,7 @@ using Coffer.Crypto.Kms;
 using Coffer.Protocol;
 using Coffer.Server.Pipeline;
 using Coffer.Server.Routing;
+using Coffer.Server.Telemetry;
 using Coffer.Storage;
 
 namespace Coffer.Server.Access;
@@ -65,7 +66,7 @@ public static class Authorizer
 
         IReadOnlyList<Tag>? tags = null;
         if (policy.UsesExistingObjectTags && request.Key is not null)
-            tags = (await s.Store.GetObjectAsync(request.Bucket.Name, request.Key, ctx.Aborted))?.Tags;
+            tags = (await ReadObjectAsync(ctx, s, request))?.Tags;
 
         var decision = PolicyEvaluator.Evaluate(policy, RequestOf(ctx, s, request, tags));
         // (1) An explicit Deny of the bucket policy: applies to the owner too.
@@ -126,7 +127,7 @@ public static class Authorizer
             return AclEvaluation.BucketAllows(bucket, ctx.User, bucketPermission);
         if (request.Key is null || AclEvaluation.ObjectPermissionFor(request.Action) is not { } objectPermission)
             return false;
-        var obj = await s.Store.GetObjectAsync(bucket.Name, request.Key, ctx.Aborted);
+        var obj = await ReadObjectAsync(ctx, s, request);
         if (obj is null)
             return AclEvaluation.BucketAllows(bucket, ctx.User, AclPermission.Read); // who may list learns NoSuchKey; others AccessDenied
         if (!AclEvaluation.ObjectAllows(bucket, obj, ctx.User, objectPermission))
@@ -134,6 +135,27 @@ public static class Authorizer
         if (objectPermission == AclPermission.Read && obj.Encryption.Mode == SseMode.Kms && ctx.Operation != Operation.HeadObject)
             await CheckKmsKeyAsync(ctx, s, obj);
         return true;
+    }
+
+    /// <summary>
+    /// The object row a decision needs (an object ACL, an s3:ExistingObjectTag condition). When it is the row the
+    /// request's own handler reads next (a GET, HEAD, attributes or object-ACL request on its own key — not a copy's
+    /// source, not one key of a multi-object delete), it is kept in <see cref="RequestContext.AuthorizedObject"/> so
+    /// the handler does not read it a second time.
+    /// </summary>
+    private static async ValueTask<ObjectRecord?> ReadObjectAsync(RequestContext ctx, CofferServices s, AccessRequest request)
+    {
+        var own = ctx.Operation is Operation.GetObject or Operation.HeadObject or Operation.GetObjectAttributes or Operation.GetObjectAcl or Operation.PutObjectAcl
+            && string.Equals(ctx.Target.Bucket, request.Bucket.Name, StringComparison.Ordinal)
+            && string.Equals(ctx.Target.Key, request.Key, StringComparison.Ordinal);
+        if (own && ctx.AuthorizedObject is { } kept)
+            return kept;
+        ObjectRecord? obj;
+        using (CofferTracing.Source.StartActivity("coffer.metadata.get_object"))
+            obj = await s.Store.GetObjectAsync(request.Bucket.Name, request.Key!, ctx.Aborted);
+        if (own)
+            ctx.AuthorizedObject = obj;
+        return obj;
     }
 
     private static async ValueTask CheckKmsKeyAsync(RequestContext ctx, CofferServices s, ObjectRecord obj)

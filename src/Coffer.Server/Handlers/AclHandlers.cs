@@ -37,7 +37,7 @@ public static class AclHandlers
     {
         RejectVersion(ctx);
         var bucket = ctx.Bucket!;
-        var obj = await s.Store.GetObjectAsync(bucket.Name, ctx.ObjectKey, ctx.Aborted) ?? throw NoSuchKey(ctx);
+        var obj = await ObjectHandlers.ReadObjectAsync(ctx, s) ?? throw NoSuchKey(ctx);
         var owner = OwnerOf(bucket, obj);
         await Acls.WriteAsync(ctx, s, owner, InForce(bucket, obj.Acl, owner));
     }
@@ -47,7 +47,7 @@ public static class AclHandlers
         RejectVersion(ctx);
         var bucket = ctx.Bucket!;
         var spec = await ReadSpecAsync(ctx, forBucket: false);
-        var obj = await s.Store.GetObjectAsync(bucket.Name, ctx.ObjectKey, ctx.Aborted) ?? throw NoSuchKey(ctx);
+        var obj = await ObjectHandlers.ReadObjectAsync(ctx, s) ?? throw NoSuchKey(ctx);
         var owner = OwnerOf(bucket, obj);
         Acls.CheckAllowed(bucket, spec, owner);
         await Acls.CheckGranteesExistAsync(spec, s, ctx.Aborted);

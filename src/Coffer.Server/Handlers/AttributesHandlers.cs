@@ -33,7 +33,7 @@ public static class AttributesHandlers
             throw new CofferException(ErrorCode.NoSuchVersion, $"The version '{versionId}' of '{ctx.ObjectKey}' does not exist: this server keeps one version per key (id \"null\").");
         SseRequest.RejectOnRead(ctx);
         using var customer = CustomerKey.Parse(ctx.FamilyHeader, "server-side-encryption-customer-", ctx.IsHttps);
-        var obj = await s.Store.GetObjectAsync(ctx.BucketName, ctx.ObjectKey, ctx.Aborted)
+        var obj = await ObjectHandlers.ReadObjectAsync(ctx, s)
             ?? throw new CofferException(ErrorCode.NoSuchKey, $"The key '{ctx.ObjectKey}' does not exist in bucket '{ctx.BucketName}'.");
 
         // As HEAD: an SSE-C object's attributes are for the holder of its key only; other objects refuse a key.

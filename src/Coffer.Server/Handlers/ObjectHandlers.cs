@@ -66,14 +66,23 @@ public static class ObjectHandlers
         ctx.Response.ContentLength = 0;
     }
 
+    /// <summary>
+    /// The row of the request's object: the one the Authorizer already read to decide (an object ACL grant, an
+    /// s3:ExistingObjectTag condition), else read now. Null when there is no such object.
+    /// </summary>
+    public static async ValueTask<ObjectRecord?> ReadObjectAsync(RequestContext ctx, CofferServices s)
+    {
+        if (ctx.AuthorizedObject is { } authorized)
+            return authorized;
+        using (CofferTracing.Source.StartActivity("coffer.metadata.get_object"))
+            return await s.Store.GetObjectAsync(ctx.BucketName, ctx.ObjectKey, ctx.Aborted);
+    }
+
     public static async Task GetObjectAsync(RequestContext ctx, CofferServices s, bool head)
     {
         SseRequest.RejectOnRead(ctx);
         using var customer = CustomerKey.Parse(ctx.FamilyHeader, "server-side-encryption-customer-", ctx.IsHttps);
-        ObjectRecord? found;
-        using (CofferTracing.Source.StartActivity("coffer.metadata.get_object"))
-            found = await s.Store.GetObjectAsync(ctx.BucketName, ctx.ObjectKey, ctx.Aborted);
-        var obj = found
+        var obj = await ReadObjectAsync(ctx, s)
             ?? throw new CofferException(ErrorCode.NoSuchKey, $"The key '{ctx.ObjectKey}' does not exist in bucket '{ctx.BucketName}'.");
 
         var response = ctx.Response;

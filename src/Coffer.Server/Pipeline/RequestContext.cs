@@ -22,6 +22,12 @@ public sealed class RequestContext
     public UserRecord? User { get; set; }
     /// <summary>The bucket record, loaded and authorized (<see cref="Access.Authorizer"/>) by the dispatcher for bucket and object operations.</summary>
     public BucketRecord? Bucket { get; set; }
+    /// <summary>
+    /// The row of the request's own object when the <see cref="Access.Authorizer"/> already read it to decide (an object
+    /// ACL grant, an s3:ExistingObjectTag condition): the handler takes it instead of reading the row again. Null when
+    /// the Authorizer did not read it (the owner's requests, most others) or found no object.
+    /// </summary>
+    public ObjectRecord? AuthorizedObject { get; set; }
     /// <summary>What metrics and the access log call this request (an operation name, KMS call or server path); null until routed.</summary>
     public string? OperationLabel { get; set; }
     /// <summary>Whether the bucket's CORS rules were looked at for this request's Origin (docs/protocol/cors.md).</summary>

@@ -24,9 +24,23 @@ public sealed class ControlTests(TenantsFixture t)
         using var response = await wire.SendAsync(row.Build(scene), t.OwnerOf(row), auth);
         if (row.AdminOnly)
             await t.RestoreUsersAsync();
-        if (row.AdminOnly && auth is Auth.S3Presigned or Auth.CosPresigned)
+        if (row.AdminOnly && auth is Auth.S3Presigned or Auth.CosPresigned or Auth.S3V2Presigned)
         {
             await Expect.RefusedAsync(response, System.Net.HttpStatusCode.Forbidden, "AccessDenied");
+            return;
+        }
+        if (Wire.IsV2(auth) && Wire.V2CannotSign(row.Build(scene)))
+        {
+            // Sub-resources S3 added after SigV2 (?attributes, ?policyStatus, ?publicAccessBlock, ?ownershipControls)
+            // and the admin API's arguments are outside what SigV2 signs: refused for everyone, the owner included.
+            await Expect.RefusedAsync(response, System.Net.HttpStatusCode.Forbidden, "AccessDenied");
+            Assert.Contains("Signature Version 2 does not sign", await response.Content.ReadAsStringAsync());
+            return;
+        }
+        if (Wire.IsV2(auth) && row.Name.Contains("SSE-KMS", StringComparison.Ordinal))
+        {
+            await Expect.RefusedAsync(response, System.Net.HttpStatusCode.BadRequest, "InvalidArgument");
+            Assert.Contains("require AWS Signature Version 4", await response.Content.ReadAsStringAsync());
             return;
         }
         var body = await response.Content.ReadAsStringAsync();

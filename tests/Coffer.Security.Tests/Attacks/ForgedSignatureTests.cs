@@ -41,11 +41,12 @@ public sealed class ForgedSignatureTests(TenantsFixture t)
     [MemberData(nameof(Rows))]
     public async Task An_expired_signature_is_refused(string operation, Auth auth)
     {
-        // Header SigV4 is bound to x-amz-date (15 minutes of skew); the others carry their own window.
-        var tamper = auth == Auth.S3Header
+        // Header SigV4 is bound to x-amz-date and header SigV2 to Date (15 minutes of skew); the others carry their own window.
+        var dated = auth is Auth.S3Header or Auth.S3V2Header;
+        var tamper = dated
             ? new Tampering { SignedAt = DateTimeOffset.UtcNow.AddMinutes(-20) }
             : new Tampering { SignedAt = DateTimeOffset.UtcNow.AddHours(-2), Validity = TimeSpan.FromHours(1) };
-        var code = auth == Auth.S3Header ? "RequestTimeTooSkewed" : "AccessDenied";
+        var code = dated ? "RequestTimeTooSkewed" : "AccessDenied";
         await CheckAsync(await SendAsync(operation, auth, tamper: tamper), HttpStatusCode.Forbidden, code);
     }
 

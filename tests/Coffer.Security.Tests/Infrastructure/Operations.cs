@@ -165,7 +165,7 @@ public static class Operations
     ];
 
     /// <summary>The signature schemes every row is tried under.</summary>
-    public static readonly Auth[] Signed = [Auth.S3Header, Auth.S3Presigned, Auth.CosHeader, Auth.CosPresigned];
+    public static readonly Auth[] Signed = [Auth.S3Header, Auth.S3Presigned, Auth.CosHeader, Auth.CosPresigned, Auth.S3V2Header, Auth.S3V2Presigned];
 
     public static TheoryData<string, Auth> EveryOperationEveryScheme(IEnumerable<OperationRow> rows)
     {

@@ -21,6 +21,10 @@ public enum Auth
     CosHeader,
     /// <summary>COS q-sign in the query string (a presigned URL), COS virtual host.</summary>
     CosPresigned,
+    /// <summary>SigV2 in the Authorization header (<c>AWS key:signature</c>, dated by the Date header), path-style addressing.</summary>
+    S3V2Header,
+    /// <summary>SigV2 in the query string (<c>AWSAccessKeyId</c>, <c>Expires</c>, <c>Signature</c>: an s3cmd or boto3 presigned URL), path-style addressing.</summary>
+    S3V2Presigned,
 }
 
 /// <summary>
@@ -75,6 +79,9 @@ public sealed class Wire(CofferFixture f) : IDisposable
 
     public static bool IsCos(Auth auth) => auth is Auth.CosHeader or Auth.CosPresigned or Auth.NoneCos;
 
+    /// <summary>Whether the request is signed with Signature Version 2.</summary>
+    public static bool IsV2(Auth auth) => auth is Auth.S3V2Header or Auth.S3V2Presigned;
+
     public async Task<HttpResponseMessage> SendAsync(Req req, Tenant? signer, Auth auth, bool https = true, Tampering? tamper = null)
     {
         tamper ??= new Tampering();
@@ -109,6 +116,21 @@ public sealed class Wire(CofferFixture f) : IDisposable
                         var signedHeaders = req.Headers.Append(new("host", host)).ToList();
                         var query = SigV4Signer.Presign(signer.AccessKey, signer.SecretKey, CofferFixture.Region, "s3", req.Method, S3Target(req), signedHeaders, now, tamper.Validity);
                         extraQuery = TamperTail(query, tamper);
+                        break;
+                    }
+                case Auth.S3V2Header:
+                    {
+                        var date = now.ToUniversalTime().ToString("r", System.Globalization.CultureInfo.InvariantCulture);
+                        headers.Add(new("Date", date));
+                        var signature = SigV2Signature(signer.SecretKey, req, date, req.Headers);
+                        headers.Add(new("Authorization", $"AWS {signer.AccessKey}:{TamperV2(signature, tamper)}"));
+                        break;
+                    }
+                case Auth.S3V2Presigned:
+                    {
+                        var expires = (now + tamper.Validity).ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture);
+                        var signature = SigV2Signature(signer.SecretKey, req, expires, req.Headers);
+                        extraQuery = $"AWSAccessKeyId={Uri.EscapeDataString(signer.AccessKey)}&Expires={expires}&Signature={Uri.EscapeDataString(TamperV2(signature, tamper))}";
                         break;
                     }
                 case Auth.CosHeader:
@@ -163,6 +185,56 @@ public sealed class Wire(CofferFixture f) : IDisposable
         }
         return await (https ? _https : _http).SendAsync(request, HttpCompletionOption.ResponseContentRead);
     }
+
+    /// <summary>
+    /// The sub-resources SigV2 signs (AWS's list with botocore's additions): the others are plain arguments or, for the
+    /// operations S3 added after SigV2, not signable at all.
+    /// </summary>
+    private static readonly HashSet<string> V2SubResources = new(StringComparer.Ordinal)
+    {
+        "accelerate", "acl", "analytics", "cors", "delete", "encryption", "inventory", "legal-hold", "lifecycle", "location",
+        "logging", "metrics", "notification", "object-lock", "partNumber", "policy", "replication", "requestPayment",
+        "response-cache-control", "response-content-disposition", "response-content-encoding", "response-content-language",
+        "response-content-type", "response-expires", "restore", "retention", "select", "select-type", "storageClass", "tagging",
+        "torrent", "uploadId", "uploads", "versionId", "versioning", "versions", "website",
+    };
+
+    /// <summary>Query parameters S3 leaves out of a SigV2 signature and that change no operation: listing bounds and markers.</summary>
+    private static readonly HashSet<string> V2PlainArguments = new(StringComparer.Ordinal)
+    {
+        "prefix", "delimiter", "marker", "max-keys", "encoding-type", "list-type", "continuation-token", "start-after", "fetch-owner",
+        "key-marker", "version-id-marker", "upload-id-marker", "max-uploads", "max-parts", "part-number-marker",
+    };
+
+    /// <summary>
+    /// Whether <paramref name="req"/> names a sub-resource SigV2 cannot sign (<c>?attributes</c>, <c>?policyStatus</c>,
+    /// <c>?publicAccessBlock</c>, <c>?ownershipControls</c>, an admin API argument): the server refuses it under SigV2
+    /// (docs/protocol/signatures.md, "What a SigV2 signature covers"), whoever signs it.
+    /// </summary>
+    public static bool V2CannotSign(Req req) => req.Query.Any(p => !V2SubResources.Contains(p.Key) && !V2PlainArguments.Contains(p.Key));
+
+    /// <summary>
+    /// Base64 HMAC-SHA1 over SigV2's string to sign, written out here as a client library does (not with the server's code):
+    /// method, Content-MD5, Content-Type, the Date (or Expires), the x-amz-* headers sorted, the path-style resource
+    /// with its sub-resources.
+    /// </summary>
+    private static string SigV2Signature(string secret, Req req, string date, IEnumerable<KeyValuePair<string, string>> headers)
+    {
+        string Header(string name) => headers.FirstOrDefault(h => h.Key.Equals(name, StringComparison.OrdinalIgnoreCase)).Value ?? "";
+        var amz = headers.Where(h => h.Key.StartsWith("x-amz-", StringComparison.OrdinalIgnoreCase))
+            .GroupBy(h => h.Key.ToLowerInvariant()).OrderBy(g => g.Key, StringComparer.Ordinal)
+            .Select(g => g.Key + ":" + string.Join(",", g.Select(h => h.Value.Trim())) + "\n");
+        var path = S3Target(req with { Query = [] });
+        var sub = req.Query.Where(p => V2SubResources.Contains(p.Key)).OrderBy(p => p.Key, StringComparer.Ordinal)
+            .Select(p => p.Value.Length == 0 ? p.Key : p.Key + "=" + p.Value).ToList();
+        var resource = sub.Count == 0 ? path : path + "?" + string.Join("&", sub);
+        var stringToSign = $"{req.Method}\n{Header("Content-MD5")}\n{Header("Content-Type")}\n{date}\n{string.Concat(amz)}{resource}";
+        return Convert.ToBase64String(HMACSHA1.HashData(Encoding.UTF8.GetBytes(secret), Encoding.UTF8.GetBytes(stringToSign)));
+    }
+
+    /// <summary>Applies the signature tampering to a SigV2 signature: to the hex of its 20 bytes, so that a flipped digit changes real bits (not base64 padding).</summary>
+    private static string TamperV2(string signature, Tampering tamper) =>
+        tamper.Signature is null ? signature : Convert.ToBase64String(Convert.FromHexString(tamper.Signature(Convert.ToHexStringLower(Convert.FromBase64String(signature)))));
 
     /// <summary>Path-style S3 target: /bucket/key?query, RFC 3986 encoded.</summary>
     public static string S3Target(Req req)
