@@ -313,8 +313,12 @@ public static class Targets
 
     // ---- policy: the bucket-policy parser, and the evaluator and public-status check on what it accepts ----
 
-    /// <summary>The requests every accepted policy is evaluated for: anonymous and named, object and listing, both families' actions.</summary>
-    private static readonly PolicyRequest[] PolicyProbes =
+    /// <summary>
+    /// The requests every accepted policy is evaluated for: anonymous and named, object and listing, both families'
+    /// actions. Lazy, as every instrumented object must be: made before SharpFuzz's fork server is up, it would write to
+    /// a coverage map that does not exist yet.
+    /// </summary>
+    private static readonly Lazy<PolicyRequest[]> PolicyProbes = new(() =>
     [
         new() { Action = "s3:GetObject", CosAction = "name/cos:GetObject", Bucket = "b", Key = "reports/2026/a b.txt", SecureTransport = true, SourceIp = IPAddress.Parse("10.1.2.3"), Now = Now },
         new()
@@ -338,7 +342,7 @@ public static class Targets
             },
         },
         new() { Action = "s3:ListBucket", CosAction = "name/cos:GetBucket", Bucket = "b", Prefix = "reports/", Delimiter = "/", MaxKeys = "100", UserName = "alice", Now = Now },
-    ];
+    ]);
 
     /// <summary>
     /// Input: a policy document as text, parsed as the policy of bucket "b" (<see cref="PolicyParser.Parse"/>, the AWS
@@ -363,7 +367,7 @@ public static class Targets
             return;
         }
 
-        foreach (var probe in PolicyProbes)
+        foreach (var probe in PolicyProbes.Value)
         {
             _ = PolicyEvaluator.Evaluate(policy, probe);
             _ = PolicyEvaluator.MayAllow(policy, probe.Action, probe.CosAction, probe.UserName, probe.UserId);
