@@ -1,9 +1,11 @@
 using System.Globalization;
+using System.Net;
 using System.Security.Cryptography;
 using System.Text;
 using Coffer.Crypto;
 using Coffer.Protocol;
 using Coffer.Protocol.Auth;
+using Coffer.Server.Access;
 using Coffer.Server.Handlers;
 using Coffer.Server.Objects;
 using Coffer.Server.Xml;
@@ -35,6 +37,7 @@ public static class Targets
         ["xml"] = Xml,
         ["sealed"] = Sealed,
         ["headers"] = Headers,
+        ["policy"] = Policy,
         ["canary"] = Canary,
     };
 
@@ -308,6 +311,72 @@ public static class Targets
         }
     }
 
+    // ---- policy: the bucket-policy parser, and the evaluator and public-status check on what it accepts ----
+
+    /// <summary>
+    /// The requests every accepted policy is evaluated for: anonymous and named, object and listing, both families'
+    /// actions. Lazy, as every instrumented object must be: made before SharpFuzz's fork server is up, it would write to
+    /// a coverage map that does not exist yet.
+    /// </summary>
+    private static readonly Lazy<PolicyRequest[]> PolicyProbes = new(() =>
+    [
+        new() { Action = "s3:GetObject", CosAction = "name/cos:GetObject", Bucket = "b", Key = "reports/2026/a b.txt", SecureTransport = true, SourceIp = IPAddress.Parse("10.1.2.3"), Now = Now },
+        new()
+        {
+            Action = "s3:PutObject",
+            CosAction = "name/cos:PutObject",
+            Bucket = "b",
+            Key = "tmp/x",
+            UserName = "bob",
+            UserId = new string('a', 64),
+            SourceIp = IPAddress.Parse("2001:db8::1"),
+            Now = Now,
+            ExistingTags = [new Tag("project", "blue")],
+            Header = name => name switch
+            {
+                "server-side-encryption" => "aws:kms",
+                "server-side-encryption-aws-kms-key-id" => "k",
+                "tagging" => "project=blue&a=%20b",
+                "acl" => "private",
+                _ => null,
+            },
+        },
+        new() { Action = "s3:ListBucket", CosAction = "name/cos:GetBucket", Bucket = "b", Prefix = "reports/", Delimiter = "/", MaxKeys = "100", UserName = "alice", Now = Now },
+    ]);
+
+    /// <summary>
+    /// Input: a policy document as text, parsed as the policy of bucket "b" (<see cref="PolicyParser.Parse"/>, the AWS
+    /// and the COS dialect); an accepted policy is then evaluated for <see cref="PolicyProbes"/> and checked for public
+    /// status, so the conditions, wildcards and principals that parse are exercised too. Documented failure:
+    /// <see cref="CofferException"/> (MalformedPolicy) from the parser; the evaluator must not throw at all.
+    /// </summary>
+    public static void Policy(byte[] data)
+    {
+        if (data.Length > PolicyParser.MaxBytes)
+        {
+            return; // the handler refuses a larger body before parsing it (MalformedPolicy, PolicyHandlers)
+        }
+
+        BucketPolicy policy;
+        try
+        {
+            policy = PolicyParser.Parse(Encoding.UTF8.GetString(data), "b");
+        }
+        catch (CofferException)
+        {
+            return;
+        }
+
+        foreach (var probe in PolicyProbes.Value)
+        {
+            _ = PolicyEvaluator.Evaluate(policy, probe);
+            _ = PolicyEvaluator.MayAllow(policy, probe.Action, probe.CosAction, probe.UserName, probe.UserId);
+        }
+
+        _ = PolicyStatus.IsPublic(policy);
+        _ = policy.NamedUsers.Count() + policy.NamedUserIds.Count();
+    }
+
     // ---- seeds ----
 
     /// <summary>Writes the seed corpora (small, valid inputs of every target) under <paramref name="folder"/>/&lt;target&gt;/.</summary>
@@ -384,6 +453,12 @@ public static class Targets
         await SealedSeedAsync(Write, new byte[300], true, "");
         await SealedSeedAsync(Write, new byte[300], false, "");
         await SealedSeedAsync(Write, new byte[(64 * 1024) + 10], true, "-two-segments", ranges: false);
+
+        // policy: both dialects, every principal form, NotPrincipal/NotAction/NotResource, and conditions of each family.
+        Text("policy", "aws-public-read", """{"Version":"2012-10-17","Statement":[{"Sid":"PublicRead","Effect":"Allow","Principal":"*","Action":["s3:GetObject","s3:GetObjectVersion"],"Resource":"arn:aws:s3:::b/*"}]}""");
+        Text("policy", "aws-conditions", """{"Version":"2012-10-17","Id":"p","Statement":[{"Effect":"Allow","Principal":{"AWS":["arn:aws:iam::000000000000:user/bob","alice"]},"Action":"s3:List*","Resource":"arn:aws:s3:::b","Condition":{"StringLike":{"s3:prefix":["reports/*","a?c"],"s3:delimiter":"/"},"NumericLessThanEquals":{"s3:max-keys":"100"},"Bool":{"aws:SecureTransport":"true"},"IpAddress":{"aws:SourceIp":["10.0.0.0/8","2001:db8::/32"]},"DateGreaterThan":{"aws:CurrentTime":"2025-01-01T00:00:00Z"}}},{"Effect":"Deny","NotPrincipal":{"CanonicalUser":"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"},"NotAction":"s3:Get*","NotResource":["arn:aws:s3:::b/public/*"],"Condition":{"StringNotEqualsIfExists":{"s3:x-amz-server-side-encryption":"aws:kms"},"Null":{"s3:x-amz-server-side-encryption-aws-kms-key-id":"false"},"StringEquals":{"s3:ExistingObjectTag/project":"blue","s3:RequestObjectTag/a":" b","aws:username":"bob"},"NotIpAddress":{"aws:SourceIp":"192.0.2.1"}}}]}""");
+        Text("policy", "cos-dialect", """{"version":"2.0","statement":[{"principal":{"qcs":["qcs::cam::uin/100000000001:uin/bob","qcs::cam::anyone:anyone"]},"effect":"allow","action":["name/cos:GetObject","name/cos:HeadObject","name/cos:GetBucket"],"resource":["qcs::cos:ap-guangzhou:uid/1250000000:b/*","qcs::cos:ap-guangzhou:uid/1250000000:b/"],"condition":{"ip_equal":{"qcs:ip":["10.121.2.0/24"]},"string_not_equal_if_exist":{"cos:x-cos-server-side-encryption":"cos/kms"}}}]}""");
+        Text("policy", "single-statement", """ {"Version":"2008-10-17","Statement":{"Effect":"Deny","Principal":{"AWS":"*"},"Action":"s3:*","Resource":["arn:aws:s3:::b","arn:aws:s3:::b/*"],"Condition":{"Bool":{"aws:SecureTransport":"false"}}}}""");
 
         // headers
         Text("headers", "range", "bytes=10-99\n1000\n/b/k?versionId=1\nbytes=0-9\n\"0123456789abcdef0123456789abcdef\"\n\nSun, 01 Jun 2025 12:00:00 GMT\n\n");

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # fuzz/run.sh TARGET [SECONDS]: one coverage-guided AFL++ campaign of a parser (docs/reliability.md#hostile-input).
-# Targets: auth, chunked, xml, sealed, headers (fuzz/Targets.cs); fuzz/dict/TARGET.dict, when present, gives AFL the
+# Targets: auth, chunked, xml, sealed, headers, policy (fuzz/Targets.cs); fuzz/dict/TARGET.dict, when present, gives AFL the
 # format's tokens. "canary" is the harness's self-check: it crashes on purpose, so AFL must report a crash within
 # seconds. Needs afl++ (Debian) and the SharpFuzz.CommandLine dotnet tool (installed from NuGet into fuzz/.tools on
 # first use). Seeds: fuzz/corpus/TARGET; AFL's queue, crashes

@@ -17,15 +17,17 @@ var jsonPath = jsonIndex >= 0 && jsonIndex + 1 < args.Length ? args[jsonIndex + 
 var onlyIndex = Array.IndexOf(args, "--only");
 string[] sections = ["large", "small", "policy", "range", "transfer", "memory", "console"];
 // "scale" fills a bucket with up to a million objects: asked for by name only.
-string[] optionalSections = ["scale"];
+// "flood" opens thousands of attacking connections: asked for by name only.
+string[] optionalSections = ["scale", "flood"];
 var only = onlyIndex >= 0 && onlyIndex + 1 < args.Length ? args[onlyIndex + 1].Split(',') : sections;
 if (args.Contains("--help") || args.Any(a => a.StartsWith("--", StringComparison.Ordinal) && a is not ("--quick" or "--json" or "--only" or "--sizes" or "--trials" or "--modes" or "--streams"
-        or "--remote" or "--postgres" or "--s3-endpoint" or "--nodes" or "--small-seconds" or "--scale-objects" or "--scale-blobs"))
+        or "--remote" or "--postgres" or "--s3-endpoint" or "--nodes" or "--small-seconds" or "--scale-objects" or "--scale-blobs" or "--flood-connections" or "--flood-seconds"))
     || only.Any(s => !sections.Contains(s) && !optionalSections.Contains(s)))
 {
     Console.WriteLine("usage: dotnet run -c Release --project bench/Coffer.Bench -- [--quick] [--json PATH] [--only SECTION[,SECTION...]] [--sizes MIB[,MIB...]] [--trials N] [--modes plain,sse-cos,sse-kms,sse-c] [--streams 1,4]");
     Console.WriteLine($"sections: {string.Join(", ", sections)} (all by default); {string.Join(", ", optionalSections)} only when named");
     Console.WriteLine("scale: --only scale [--scale-objects 10000,100000,1000000] (quick: 1000,10000) [--scale-blobs: start and orphan sweep of objects with blobs only]");
+    Console.WriteLine("flood: --only flood [--flood-connections 2000] [--flood-seconds 20] (quick: 500 connections, 10 s per phase)");
     Console.WriteLine("remote: --remote [--postgres CONNSTRING] [--s3-endpoint URL] [--nodes 1,2,3] [--small-seconds 2] (sections large,small; modes plain,sse-cos)");
     return args.Contains("--help") ? 0 : 2;
 }
@@ -122,6 +124,12 @@ try
     if (Wanted("transfer")) { await scenarios.TransferManagerAsync(coffer.Https!, coffer.CertificatePath!, accessKey, secretKey); report.Add(memorySection, "server.rss_mib.after_transfer", coffer.RssMiB(), "MiB"); }
     if (Wanted("memory")) await scenarios.MemoryAsync(Path.Combine(root, "memory"), accessKey, secretKey);
     if (Wanted("console")) await new ConsoleScenario(report, quick, coffer, https).RunAsync();
+    if (Wanted("flood"))
+    {
+        var floodConnections = Option("--flood-connections") is { } fc ? int.Parse(fc) : quick ? 500 : 2000;
+        var floodWindow = TimeSpan.FromSeconds(Option("--flood-seconds") is { } fs ? double.Parse(fs, System.Globalization.CultureInfo.InvariantCulture) : quick ? 10 : 20);
+        await new FloodScenario(report, coffer.Http!, http, floodConnections, floodWindow, Coffer.Server.CofferServerOptions.DefaultMaxConnections).RunAsync();
+    }
 }
 finally
 {

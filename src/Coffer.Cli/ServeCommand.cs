@@ -37,6 +37,12 @@ internal static class ServeCommand
             DefaultValueFactory = _ => CofferServerOptions.DefaultMaxConnections,
         };
 
+        var headerTimeout = new Option<double>("--header-timeout")
+        {
+            Description = "Seconds a client may take to send a request's headers; a slower request (slow-loris) is closed.",
+            DefaultValueFactory = _ => CofferServerOptions.DefaultRequestHeadersTimeout.TotalSeconds,
+        };
+
         var inlineMax = new Option<int>("--inline-max")
         {
             Description = $"Objects whose stored (sealed) form is at most this many bytes live in their metadata row instead of a blob: one commit per PUT, one read per GET. 0 keeps every object in blobs; at most {CofferServerOptions.MaxInlineMaxBytes}.",
@@ -101,7 +107,7 @@ internal static class ServeCommand
               coffer serve --data /srv/coffer --http 0.0.0.0:9000 --domain s3.example.test
             """)
         {
-            data, metadata, blobs, http, https, cert, key, domain, region, timeScale, maxUploads, maxConnections, inlineMax, scrubInterval, scrubRate,
+            data, metadata, blobs, http, https, cert, key, domain, region, timeScale, maxUploads, maxConnections, headerTimeout, inlineMax, scrubInterval, scrubRate,
             metrics, logFormat, accessLog, otlpEndpoint, bucketDefaults,
         };
         command.SetAction(async (parse, ct) =>
@@ -120,6 +126,7 @@ internal static class ServeCommand
                 TimeScale = parse.GetValue(timeScale),
                 MaxConcurrentUploads = parse.GetValue(maxUploads),
                 MaxConnections = parse.GetValue(maxConnections),
+                RequestHeadersTimeout = parse.GetValue(headerTimeout) is > 0 and < 86400 and var headerSeconds ? TimeSpan.FromSeconds(headerSeconds) : TimeSpan.Zero,
                 InlineMaxBytes = parse.GetValue(inlineMax),
                 Metrics = parse.GetValue(metrics) switch { "anonymous" => MetricsAccess.Anonymous, "off" => MetricsAccess.Off, _ => MetricsAccess.Admin },
                 BucketDefaults = parse.GetValue(bucketDefaults) == "legacy" ? BucketDefaults.Legacy : BucketDefaults.S3,
@@ -137,6 +144,11 @@ internal static class ServeCommand
             if (options.MaxConcurrentUploads < 1 || options.MaxConnections < 1)
             {
                 Console.Error.WriteLine("coffer serve: --max-concurrent-uploads and --max-connections must be at least 1.");
+                return 2;
+            }
+            if (options.RequestHeadersTimeout <= TimeSpan.Zero)
+            {
+                Console.Error.WriteLine("coffer serve: --header-timeout must be more than 0 and less than 86400 seconds.");
                 return 2;
             }
             if (options.InlineMaxBytes is < 0 or > CofferServerOptions.MaxInlineMaxBytes)

@@ -78,6 +78,8 @@ public sealed class CofferServer : IAsyncDisposable
             throw new ArgumentException($"--max-concurrent-uploads must be at least 1; got {options.MaxConcurrentUploads}.");
         if (options.MaxConnections < 1)
             throw new ArgumentException($"--max-connections must be at least 1; got {options.MaxConnections}.");
+        if (options.RequestHeadersTimeout <= TimeSpan.Zero)
+            throw new ArgumentException($"--header-timeout must be more than 0 seconds; got {options.RequestHeadersTimeout.TotalSeconds} s.");
         if (options.ScrubInterval is { } scrubInterval && scrubInterval <= TimeSpan.Zero)
             throw new ArgumentException($"--scrub-interval must be positive; got {scrubInterval}.");
         if (options.ScrubBytesPerSecond <= 0)
@@ -197,6 +199,9 @@ public sealed class CofferServer : IAsyncDisposable
                 name.StartsWith("x-cos-meta-", StringComparison.OrdinalIgnoreCase) || name.StartsWith("x-amz-meta-", StringComparison.OrdinalIgnoreCase)
                     ? LenientUtf8 : null;
             kestrel.Limits.MaxConcurrentConnections = options.MaxConnections;
+            // A request whose headers trickle in (slow-loris) is closed after this; an idle keep-alive connection after
+            // Kestrel's KeepAliveTimeout (130 s), a reader slower than MinResponseDataRate (240 B/s after 5 s) is cut.
+            kestrel.Limits.RequestHeadersTimeout = options.RequestHeadersTimeout;
             // A body that trickles in slower than this (after a grace period) is cut: its upload
             // slot (MaxConcurrentUploads) and buffers go back instead of being held for hours.
             kestrel.Limits.MinRequestBodyDataRate = new MinDataRate(MinUploadBytesPerSecond, MinUploadGracePeriod);

@@ -14,12 +14,18 @@ public enum StorageFault
 
     /// <summary>The device failed a read, write or fsync (EIO, SQLITE_IOERR).</summary>
     IoError,
+
+    /// <summary>
+    /// The metadata database cannot be reached or is going away: PostgreSQL down, restarting or refusing connections
+    /// (SQLSTATE class 08, 57P01–57P03), or Npgsql giving up on a connection (a transient <c>NpgsqlException</c>).
+    /// </summary>
+    Unavailable,
 }
 
 /// <summary>
 /// Recognises the storage faults that a server must answer with a clear 503 (the client retries later; nothing was
 /// written) instead of a 500: a full disk, a read-only data folder, a failing device — whether the blob store or the
-/// metadata database met it, and however deeply it is wrapped.
+/// metadata database met it, and however deeply it is wrapped — or a metadata database that cannot be reached.
 /// </summary>
 public static class StorageFaults
 {
@@ -49,8 +55,14 @@ public static class StorageFaults
                         case "53100": return StorageFault.Full;         // disk_full
                         case "25006": return StorageFault.ReadOnly;     // read_only_sql_transaction
                         case "58030": return StorageFault.IoError;      // io_error
+                        case "57P01" or "57P02" or "57P03": return StorageFault.Unavailable;   // admin_shutdown, crash_shutdown, cannot_connect_now
                     }
+                    if (postgres.SqlState.StartsWith("08", StringComparison.Ordinal))
+                        return StorageFault.Unavailable;   // connection_exception and its subclasses
                     break;
+                case NpgsqlException npgsql when npgsql.IsTransient:
+                    // Not a PostgresException: the server never answered (connection refused or reset, a timeout).
+                    return StorageFault.Unavailable;
                 case IOException io when io is not FileNotFoundException and not DirectoryNotFoundException and not EndOfStreamException:
                     switch (io.HResult)
                     {

@@ -16,6 +16,7 @@ public sealed class ServeLimitFlagsTests
         Assert.Contains("SlowDown", help);
         Assert.Contains("1024 bytes/s", help);
         Assert.Matches(@"--inline-max[^\n]*(\n[^-\n][^\n]*)*\[default: 65536\]", help);
+        Assert.Matches(@"--header-timeout[^\n]*(\n[^-\n][^\n]*)*\[default: 15\]", help);
     }
 
     [Theory]
@@ -34,6 +35,7 @@ public sealed class ServeLimitFlagsTests
     [Theory]
     [InlineData("--max-concurrent-uploads")]
     [InlineData("--max-connections")]
+    [InlineData("--header-timeout")]
     public async Task A_limit_below_1_is_a_usage_error(string flag)
     {
         var data = Path.Combine(Path.GetTempPath(), "coffer-serve-flags-" + Guid.NewGuid().ToString("N"));

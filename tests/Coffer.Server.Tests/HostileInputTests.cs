@@ -61,4 +61,17 @@ public sealed class HostileInputTests
         Assert.NotNull(identity);
         Assert.Equal(scheme, identity.Scheme);
     }
+
+    /// <summary>The policy seeds are accepted policies, so a campaign starts past the parser's refusals and reaches the evaluator.</summary>
+    [Theory]
+    [InlineData("aws-public-read", true)]
+    [InlineData("aws-conditions", false)]
+    [InlineData("cos-dialect", false)]   // its ip_equal condition on a /24 makes it not public
+    [InlineData("single-statement", false)]
+    public void The_policy_seeds_parse(string seed, bool isPublic)
+    {
+        var policy = Coffer.Server.Access.PolicyParser.Parse(File.ReadAllText(Path.Combine(Corpus, "policy", seed)), "b");
+        Assert.NotEmpty(policy.Statements);
+        Assert.Equal(isPublic, Coffer.Server.Access.PolicyStatus.IsPublic(policy));
+    }
 }

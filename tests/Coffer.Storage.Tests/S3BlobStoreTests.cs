@@ -105,6 +105,23 @@ public sealed class S3BlobStoreTests
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(30), $"took {clock.Elapsed}");
     }
 
+    /// <summary>
+    /// What the backend or the way to it did is a backend failure (503 to the client), whatever form .NET gives it —
+    /// including a bare SocketException, which a connection reset as it is made lets escape (BlobBackendFaultTests);
+    /// a bug or the caller's own cancellation is not.
+    /// </summary>
+    [Fact]
+    public void Backend_failures_are_told_from_bugs_and_cancellation()
+    {
+        Assert.True(S3BlobStore.IsBackendFailure(new SocketException((int)SocketError.NotConnected), CancellationToken.None));
+        Assert.True(S3BlobStore.IsBackendFailure(new HttpRequestException("reset", new IOException()), CancellationToken.None));
+        Assert.True(S3BlobStore.IsBackendFailure(new IOException("reset"), CancellationToken.None));
+        Assert.True(S3BlobStore.IsBackendFailure(new TaskCanceledException("timeout"), CancellationToken.None));
+        Assert.False(S3BlobStore.IsBackendFailure(new TaskCanceledException("caller"), new CancellationToken(canceled: true)));
+        Assert.False(S3BlobStore.IsBackendFailure(new NullReferenceException(), CancellationToken.None));
+        Assert.False(S3BlobStore.IsBackendFailure(new BlobStoreUnavailableException("already"), CancellationToken.None));
+    }
+
     [Fact]
     public async Task An_endpoint_that_never_answers_times_out_as_blob_store_unavailable()
     {

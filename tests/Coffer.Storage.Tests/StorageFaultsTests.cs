@@ -19,11 +19,19 @@ public sealed class StorageFaultsTests
         { new PostgresException("could not extend file", "ERROR", "ERROR", "53100"), StorageFault.Full },
         { new PostgresException("cannot execute INSERT in a read-only transaction", "ERROR", "ERROR", "25006"), StorageFault.ReadOnly },
         { new InvalidOperationException("wrapped", new IOException("No space left on device", 28)), StorageFault.Full },
+        // The metadata database unreachable: refused, reset, timed out, shutting down, not yet accepting connections.
+        { new NpgsqlException("Failed to connect to 127.0.0.1:55450", new System.Net.Sockets.SocketException(111)), StorageFault.Unavailable },
+        { new NpgsqlException("Exception while reading from stream", new EndOfStreamException()), StorageFault.Unavailable },
+        { new NpgsqlException("The operation has timed out", new TimeoutException()), StorageFault.Unavailable },
+        { new PostgresException("terminating connection due to administrator command", "FATAL", "FATAL", "57P01"), StorageFault.Unavailable },
+        { new PostgresException("the database system is starting up", "FATAL", "FATAL", "57P03"), StorageFault.Unavailable },
+        { new PostgresException("connection failure", "FATAL", "FATAL", "08006"), StorageFault.Unavailable },
         // Not storage faults: a missing file, another I/O error, a constraint, a bug.
         { new FileNotFoundException("gone"), null },
         { new IOException("Connection reset by peer", 104), null },
         { new SqliteException("UNIQUE constraint failed", 19), null },
         { new PostgresException("duplicate key", "ERROR", "ERROR", "23505"), null },
+        { new NpgsqlException("a protocol bug"), null },
         { new NullReferenceException(), null },
     };
 

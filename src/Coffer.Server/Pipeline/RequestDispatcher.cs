@@ -275,6 +275,8 @@ public sealed class RequestDispatcher(CofferServices services)
                     "The server's storage is full: nothing was written. Retry later, once space has been freed; reads keep working."),
                 StorageFault.ReadOnly => new CofferException(ErrorCode.ServiceUnavailable,
                     "The server's storage is read-only at the moment: nothing was written. Retry later; reads keep working."),
+                StorageFault.Unavailable => new CofferException(ErrorCode.ServiceUnavailable,
+                    "The server's metadata database cannot be reached at the moment: the request was not carried out. Retry later, with backoff."),
                 _ => new CofferException(ErrorCode.ServiceUnavailable,
                     "The server's storage failed an I/O operation: nothing was committed. Retry the request later, with backoff."),
             });

@@ -219,13 +219,16 @@ public sealed class S3BlobStore : IBlobStore, IDisposable
 
     /// <summary>
     /// A failure of the backend or of the way to it (as opposed to a bug, or the caller
-    /// cancelling): an error answer, a refused or reset connection, a timeout.
+    /// cancelling): an error answer, a refused or reset connection, a timeout. A bare
+    /// <see cref="System.Net.Sockets.SocketException"/> is one too: .NET's connection pool lets one escape unwrapped
+    /// (ENOTCONN from reading the remote end point) when a backend resets a connection as it is made.
     /// </summary>
     internal static bool IsBackendFailure(Exception e, CancellationToken ct) => e switch
     {
         BlobStoreUnavailableException => false,
         OperationCanceledException => !ct.IsCancellationRequested,   // a timeout, not the caller
-        AmazonServiceException or AmazonClientException or HttpRequestException or IOException or TimeoutException => true,
+        AmazonServiceException or AmazonClientException or HttpRequestException or IOException or TimeoutException
+            or System.Net.Sockets.SocketException => true,
         _ => false,
     };
 
