@@ -7,7 +7,8 @@ using Coffer.Storage;
 namespace Coffer.Server.Access;
 
 /// <summary>What a request asks of a bucket: an IAM action (<see cref="AccessActions"/>) on the bucket, or on one key of it.</summary>
-public sealed record AccessRequest(BucketRecord Bucket, string Action, string? Key = null);
+/// <param name="VersionId">The version the request names (<c>?versionId=</c>, wire form), whose ACL then decides; null: the current one.</param>
+public sealed record AccessRequest(BucketRecord Bucket, string Action, string? Key = null, string? VersionId = null);
 
 /// <summary>
 /// The one place that decides whether a caller — a signed user or an anonymous one — may do an action on a bucket
@@ -126,7 +127,9 @@ public static class Authorizer
             return AclEvaluation.BucketAllows(bucket, ctx.User, bucketPermission);
         if (request.Key is null || AclEvaluation.ObjectPermissionFor(request.Action) is not { } objectPermission)
             return false;
-        var obj = await s.Store.GetObjectAsync(bucket.Name, request.Key, ctx.Aborted);
+        var obj = request.VersionId is not null && VersionIds.IsWellFormed(request.VersionId)
+            ? await s.Store.GetObjectVersionAsync(bucket.Name, request.Key, request.VersionId, ctx.Aborted)
+            : await s.Store.GetObjectAsync(bucket.Name, request.Key, ctx.Aborted);
         if (obj is null)
             return AclEvaluation.BucketAllows(bucket, ctx.User, AclPermission.Read); // who may list learns NoSuchKey; others AccessDenied
         if (!AclEvaluation.ObjectAllows(bucket, obj, ctx.User, objectPermission))
