@@ -25,6 +25,8 @@ public sealed record ErrorCode(string Code, int Status, string DefaultMessage, s
     public static readonly ErrorCode InvalidPartNumber = new("InvalidPartNumber", 416, "The requested partnumber is not satisfiable.");
     public static readonly ErrorCode InvalidPartOrder = new("InvalidPartOrder", 400, "The list of parts was not in ascending order.");
     public static readonly ErrorCode InvalidRequest = new("InvalidRequest", 400, "Invalid request.");
+    /// <summary>A versioning configuration whose Status is neither Enabled nor Suspended (docs/protocol/versioning.md).</summary>
+    public static readonly ErrorCode IllegalVersioningConfiguration = new("IllegalVersioningConfigurationException", 400, "The versioning configuration specified in the request is invalid.");
     public static readonly ErrorCode InvalidTag = new("InvalidTag", 400, "The tag provided was not a valid tag.");
     /// <summary>More tags than an object (10) or a bucket (50) may have: S3 answers this 400 BadRequest, not InvalidTag.</summary>
     public static readonly ErrorCode TooManyTags = new("BadRequest", 400, "The tag set has more tags than allowed.");

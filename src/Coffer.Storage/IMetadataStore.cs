@@ -70,6 +70,37 @@ public interface IMetadataStore : IAsyncDisposable
     /// </summary>
     Task<ObjectListing> ListObjectsAsync(string bucket, string prefix, string? delimiter, string? after, int maxKeys, CancellationToken ct = default);
 
+    // Versions (docs/protocol/versioning.md). `objects` holds each key's current version; noncurrent versions and delete
+    // markers live beside it, newest first. PutObjectAsync keeps the replaced current version when either it or the new
+    // object has a version id (VersionId null: the null version, which replaces any other null version of the key).
+    /// <summary>Sets the bucket's versioning state (Enabled or Suspended); false when the bucket is missing.</summary>
+    Task<bool> SetBucketVersioningAsync(string name, BucketVersioning versioning, CancellationToken ct = default);
+    /// <summary>
+    /// The version <paramref name="versionId"/> (wire form: <see cref="VersionIds.Null"/> for the null version) of the key,
+    /// current or not, a delete marker too; null when there is none.
+    /// </summary>
+    Task<ObjectRecord?> GetObjectVersionAsync(string bucket, string key, string versionId, CancellationToken ct = default);
+    /// <summary>
+    /// A delete without a version id in a versioned bucket: makes a delete marker the key's current version. With
+    /// <paramref name="markerVersionId"/> null (Suspended) the marker is the null version and the key's previous null version
+    /// (current or not) is removed for good; otherwise the current version becomes noncurrent. Returns the blob ids of a
+    /// removed version that nothing refers to any more (to be reclaimed).
+    /// </summary>
+    /// <exception cref="NoSuchBucketException">The bucket does not exist.</exception>
+    Task<IReadOnlyList<string>> PutDeleteMarkerAsync(string bucket, string key, string? markerVersionId, DateTimeOffset now, CancellationToken ct = default);
+    /// <summary>
+    /// Removes exactly the version <paramref name="versionId"/> (wire form) of the key, a delete marker too; when it was the
+    /// current version, the newest remaining one becomes current. Returns the removed version (its blobs to reclaim; the
+    /// reclaimer keeps those another version still names) or null when there was none.
+    /// </summary>
+    Task<ObjectRecord?> DeleteObjectVersionAsync(string bucket, string key, string versionId, CancellationToken ct = default);
+    /// <summary>
+    /// ListObjectVersions: every version and delete marker of the keys under <paramref name="prefix"/>, keys in byte order and
+    /// each key's newest first, resuming strictly after (<paramref name="keyMarker"/>, <paramref name="versionIdMarker"/>)
+    /// (a key marker alone: after every version of that key). Common prefixes roll up as in <see cref="ListObjectsAsync"/>.
+    /// </summary>
+    Task<VersionListing> ListObjectVersionsAsync(string bucket, string prefix, string? delimiter, string? keyMarker, string? versionIdMarker, int maxKeys, CancellationToken ct = default);
+
     // Tags (an object's are part of its row: an overwrite replaces them, a delete removes them)
     /// <summary>
     /// Replaces the tags of the current object of that key (empty: removes them) and nothing else; false

@@ -32,6 +32,7 @@ public sealed record BucketEncryption(string Algorithm, string? KmsKeyId);
 /// OwnershipControlsNotFoundError), which behaves as <see cref="ObjectOwnership.ObjectWriter"/>.</param>
 /// <param name="PublicAccessBlock">The Block Public Access flags (PUT ?publicAccessBlock); null when none are set (nothing blocked).</param>
 /// <param name="Cors">The bucket's CORS configuration (PUT ?cors); null when it has none.</param>
+/// <param name="Versioning">The bucket's versioning state (PUT ?versioning); never back to Unversioned once set.</param>
 public sealed record BucketRecord(
     string Name,
     string Owner,
@@ -44,7 +45,8 @@ public sealed record BucketRecord(
     AccessControlList? Acl = null,
     ObjectOwnership? Ownership = null,
     PublicAccessBlock? PublicAccessBlock = null,
-    BucketCors? Cors = null)
+    BucketCors? Cors = null,
+    BucketVersioning Versioning = BucketVersioning.Unversioned)
 {
     /// <summary>Whether ACLs are disabled (BucketOwnerEnforced): the bucket owner owns every object and no ACL grants anything.</summary>
     public bool AclsDisabled => Ownership == ObjectOwnership.BucketOwnerEnforced;
@@ -160,6 +162,13 @@ public sealed record ObjectRecord
     /// bucket owner, who alone has FULL_CONTROL. Part of the row: an overwrite replaces it, a delete removes it.
     /// </summary>
     public AccessControlList? Acl { get; init; }
+    /// <summary>
+    /// The version id (docs/protocol/versioning.md); null for the <c>null</c> version, which is every object written while
+    /// the bucket was unversioned or suspended. Part of the row: a write in an Enabled bucket sets a fresh one.
+    /// </summary>
+    public string? VersionId { get; init; }
+    /// <summary>Whether this is a delete marker (only ever a version listed or read by its id, never a current object).</summary>
+    public bool IsDeleteMarker { get; init; }
 }
 
 /// <summary>

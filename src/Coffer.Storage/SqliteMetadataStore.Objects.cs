@@ -9,12 +9,13 @@ public sealed partial class SqliteMetadataStore
         bucket, object_key, size, etag, crc64, last_modified, storage_class,
         content_type, cache_control, content_disposition, content_encoding, expires,
         sse_mode, sse_sealed_key, sse_kms_key_id, sse_kms_context,
-        streams, user_metadata, checksums, restore, tags, acl
+        streams, user_metadata, checksums, restore, tags, acl, version_id
         """;
 
     // Listings leave out the inline data (they never read it); a single object's read and the upsert include it.
     private const string ObjectColumnsWithData = ObjectColumns + ", inline_data";
-    private const int InlineDataOrdinal = 22;
+    private const int InlineDataOrdinal = 23;
+    private const int VersionIdOrdinal = 22;
 
     /// <summary>The object GET path: one primary-key lookup.</summary>
     internal const string SelectObjectSql = $"SELECT {ObjectColumnsWithData} FROM objects WHERE bucket = $bucket AND object_key = $key;";
@@ -66,14 +67,29 @@ public sealed partial class SqliteMetadataStore
         }
 
         List<string> oldBlobIds;
-        using (var old = s.Command("SELECT streams, etag FROM objects WHERE bucket = $bucket AND object_key = $key;"))
+        bool found;
+        string? oldVersionId;
+        using (var old = s.Command("SELECT streams, etag, version_id FROM objects WHERE bucket = $bucket AND object_key = $key;"))
         {
             old.Parameters.AddWithValue("$bucket", obj.Bucket);
             old.Parameters.AddWithValue("$key", obj.Key);
             using var reader = await old.ExecuteReaderAsync(ct).ConfigureAwait(false);
-            var found = reader.Read();
+            found = reader.Read();
             condition?.Check(found ? reader.GetString(1) : null);
             oldBlobIds = found ? ObjectJson.ReadStreamBlobIds(reader.GetString(0)) : [];
+            oldVersionId = found ? ReadNullableString(reader, 2) : null;
+        }
+
+        // Versioning: a current version that has an id, or that a new id'd version follows, stays as a noncurrent
+        // version (its blobs stay referenced). A new null version replaces the key's null version wherever it sits.
+        if (found && (obj.VersionId is not null || oldVersionId is not null))
+        {
+            await MoveCurrentToVersionsAsync(s, obj.Bucket, obj.Key, ct).ConfigureAwait(false);
+            oldBlobIds = [];
+        }
+        if (obj.VersionId is null && await RemoveNoncurrentVersionAsync(s, obj.Bucket, obj.Key, null, ct).ConfigureAwait(false) is { } replacedNull)
+        {
+            oldBlobIds = [.. oldBlobIds, .. ObjectStream.BlobIdsOf(replacedNull.Streams)];
         }
 
         using (var upsert = s.Command($"""
@@ -81,7 +97,7 @@ public sealed partial class SqliteMetadataStore
             VALUES ($bucket, $key, $size, $etag, $crc64, $last_modified, $storage_class,
                     $content_type, $cache_control, $content_disposition, $content_encoding, $expires,
                     $sse_mode, $sse_sealed_key, $sse_kms_key_id, $sse_kms_context,
-                    $streams, $user_metadata, $checksums, $restore, $tags, $acl, $inline_data);
+                    $streams, $user_metadata, $checksums, $restore, $tags, $acl, $version_id, $inline_data);
             """))
         {
             var p = upsert.Parameters;
@@ -107,11 +123,12 @@ public sealed partial class SqliteMetadataStore
             p.AddWithValue("$restore", Db(ObjectJson.WriteRestore(obj.Restore)));
             p.AddWithValue("$tags", Db(ObjectJson.WriteTags(obj.Tags)));
             p.AddWithValue("$acl", Db(AclJson.Write(obj.Acl)));
+            p.AddWithValue("$version_id", Db(obj.VersionId));
             p.AddWithValue("$inline_data", (object?)ObjectJson.InlineDataOf(obj.Streams) ?? DBNull.Value);
             await upsert.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
         }
 
-        await RemoveBlobReferencesAsync(s, obj.Bucket, obj.Key, oldBlobIds, ct).ConfigureAwait(false);
+        await ReleaseBlobReferencesAsync(s, obj.Bucket, obj.Key, oldBlobIds, ct).ConfigureAwait(false);
         using (var add = s.Command("INSERT OR IGNORE INTO object_blobs (blob_id, bucket, object_key) VALUES ($blob, $bucket, $key);"))
         {
             var blob = add.Parameters.Add("$blob", SqliteType.Text);
@@ -258,6 +275,7 @@ public sealed partial class SqliteMetadataStore
         Restore = ObjectJson.ReadRestore(ReadNullableString(r, 19)),
         Tags = ObjectJson.ReadTags(ReadNullableString(r, 20)),
         Acl = AclJson.Read(ReadNullableString(r, 21)),
+        VersionId = ReadNullableString(r, VersionIdOrdinal),
     };
 
     private static ObjectEncryption ReadEncryption(SqliteDataReader r)

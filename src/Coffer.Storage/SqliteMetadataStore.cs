@@ -219,7 +219,7 @@ public sealed partial class SqliteMetadataStore : IMetadataBackend
 
     // ---------------------------------------------------------------- buckets
 
-    private const string BucketColumns = "name, owner, region, created, sse_algorithm, sse_kms_key_id, tags, lifecycle, policy, acl, object_ownership, public_access_block, cors";
+    private const string BucketColumns = "name, owner, region, created, sse_algorithm, sse_kms_key_id, tags, lifecycle, policy, acl, object_ownership, public_access_block, cors, versioning";
 
     /// <inheritdoc />
     public Task<bool> CreateBucketAsync(BucketRecord bucket, CancellationToken ct = default)
@@ -229,7 +229,7 @@ public sealed partial class SqliteMetadataStore : IMetadataBackend
         {
             using var cmd = s.Command($"""
                 INSERT INTO buckets ({BucketColumns})
-                VALUES ($name, $owner, $region, $created, $sse_algorithm, $sse_kms_key_id, $tags, $lifecycle, $policy, $acl, $object_ownership, $public_access_block, $cors)
+                VALUES ($name, $owner, $region, $created, $sse_algorithm, $sse_kms_key_id, $tags, $lifecycle, $policy, $acl, $object_ownership, $public_access_block, $cors, $versioning)
                 ON CONFLICT DO NOTHING;
                 """);
             cmd.Parameters.AddWithValue("$name", bucket.Name);
@@ -245,6 +245,7 @@ public sealed partial class SqliteMetadataStore : IMetadataBackend
             cmd.Parameters.AddWithValue("$object_ownership", Db(AclJson.WriteOwnership(bucket.Ownership)));
             cmd.Parameters.AddWithValue("$public_access_block", bucket.PublicAccessBlock is { } block ? block.Stored : DBNull.Value);
             cmd.Parameters.AddWithValue("$cors", Db(CorsJson.Write(bucket.Cors)));
+            cmd.Parameters.AddWithValue("$versioning", Db(bucket.Versioning == BucketVersioning.Unversioned ? null : VersionIds.WireString(bucket.Versioning)));
             return await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false) == 1;
         }, ct);
     }
@@ -303,7 +304,8 @@ public sealed partial class SqliteMetadataStore : IMetadataBackend
         {
             using var probe = s.Command("""
                 SELECT EXISTS (SELECT 1 FROM buckets WHERE name = $name),
-                       EXISTS (SELECT 1 FROM objects WHERE bucket = $name);
+                       EXISTS (SELECT 1 FROM objects WHERE bucket = $name)
+                       OR EXISTS (SELECT 1 FROM object_versions WHERE bucket = $name);
                 """);
             probe.Parameters.AddWithValue("$name", name);
             bool exists, hasObjects;
@@ -365,7 +367,8 @@ public sealed partial class SqliteMetadataStore : IMetadataBackend
         Acl: AclJson.Read(ReadNullableString(r, 9)),
         Ownership: AclJson.ReadOwnership(ReadNullableString(r, 10)),
         PublicAccessBlock: r.IsDBNull(11) ? null : PublicAccessBlock.FromStored(r.GetInt64(11)),
-        Cors: r.IsDBNull(12) ? null : CorsJson.Read(r.GetString(12)));
+        Cors: r.IsDBNull(12) ? null : CorsJson.Read(r.GetString(12)),
+        Versioning: VersionIds.FromStored(ReadNullableString(r, 13)));
 
     // ---------------------------------------------------------------- plumbing
 

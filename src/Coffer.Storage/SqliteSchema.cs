@@ -343,6 +343,46 @@ internal static class SqliteSchema
         """
         ALTER TABLE buckets ADD COLUMN cors TEXT;
         """,
+
+        // 17: versioning (docs/protocol/versioning.md). buckets.versioning: 'Enabled' or 'Suspended' (NULL: never set).
+        // objects stays each key's current version, so its reads and writes are the same one-row operations as before;
+        // objects.version_id is its version id (NULL: the null version). object_versions holds the noncurrent versions
+        // and delete markers with the full row, newest first by seq within a key (a delete marker that is a key's newest
+        // version sits here while the key has no row in objects). object_blobs keeps naming every blob of every version.
+        """
+        ALTER TABLE buckets ADD COLUMN versioning TEXT;
+        ALTER TABLE objects ADD COLUMN version_id TEXT;
+        CREATE TABLE object_versions (
+            bucket              TEXT    NOT NULL REFERENCES buckets (name),
+            object_key          TEXT    NOT NULL,
+            seq                 INTEGER NOT NULL,
+            is_delete_marker    INTEGER NOT NULL,
+            size                INTEGER NOT NULL,
+            etag                TEXT    NOT NULL,
+            crc64               INTEGER NOT NULL,
+            last_modified       INTEGER NOT NULL,
+            storage_class       TEXT    NOT NULL,
+            content_type        TEXT,
+            cache_control       TEXT,
+            content_disposition TEXT,
+            content_encoding    TEXT,
+            expires             TEXT,
+            sse_mode            INTEGER NOT NULL,
+            sse_sealed_key      BLOB,
+            sse_kms_key_id      TEXT,
+            sse_kms_context     TEXT,
+            streams             TEXT    NOT NULL,
+            user_metadata       TEXT,
+            checksums           TEXT,
+            restore             TEXT,
+            tags                TEXT,
+            acl                 TEXT,
+            version_id          TEXT,
+            inline_data         BLOB,
+            PRIMARY KEY (bucket, object_key, seq)
+        ) STRICT, WITHOUT ROWID;
+        CREATE INDEX object_versions_by_id ON object_versions (bucket, object_key, version_id);
+        """,
     ];
 
     /// <summary>

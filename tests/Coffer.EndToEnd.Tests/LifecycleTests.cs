@@ -330,6 +330,28 @@ public sealed class LifecycleTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task In_a_versioned_bucket_expiration_hides_the_current_version_behind_a_delete_marker_and_keeps_it()
+    {
+        using var s3 = Clients.S3(f, https: true);
+        var bucket = await NewBucketAsync(s3);
+        await s3.PutBucketVersioningAsync(new PutBucketVersioningRequest { BucketName = bucket, VersioningConfig = new S3BucketVersioningConfig { Status = VersionStatus.Enabled } });
+        await PutRulesAsync(s3, bucket, ExpireRule("r", "", 1));
+        var version = (await s3.PutObjectAsync(new PutObjectRequest { BucketName = bucket, Key = "k", ContentBody = "kept" })).VersionId;
+
+        _clock.Advance(Day + TimeSpan.FromSeconds(1));
+        Assert.Equal(1, (await f.Server.Lifecycle.RunOnceAsync()).Expired);
+
+        var gone = await Assert.ThrowsAnyAsync<AmazonS3Exception>(() => s3.GetObjectMetadataAsync(bucket, "k"));
+        Assert.Equal(HttpStatusCode.NotFound, gone.StatusCode);
+        var versions = (await s3.ListVersionsAsync(new ListVersionsRequest { BucketName = bucket })).Versions;
+        Assert.Equal([(true, true), (false, false)], versions.Select(v => (v.IsDeleteMarker == true, v.IsLatest == true)));
+        using var get = await s3.GetObjectAsync(new GetObjectRequest { BucketName = bucket, Key = "k", VersionId = version });
+        Assert.Equal("kept", await new StreamReader(get.ResponseStream).ReadToEndAsync());
+        // The marker is no object: the next pass expires nothing.
+        Assert.Equal(0, (await f.Server.Lifecycle.RunOnceAsync()).Expired);
+    }
+
+    [Fact]
     public async Task An_expired_object_is_deleted_as_delete_object_does_and_its_blob_is_reclaimed()
     {
         using var s3 = Clients.S3(f, https: true);

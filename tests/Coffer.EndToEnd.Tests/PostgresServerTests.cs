@@ -386,4 +386,36 @@ public sealed class PostgresServerTests : IAsyncLifetime
         Assert.False(Directory.Exists(Path.Combine(a.DataDirectory, "audit")));
         Assert.False(Directory.Exists(Path.Combine(b.DataDirectory, "audit")));
     }
+    private static async Task<string> ReadVersionAsync(AmazonS3Client s3, string bucket, string key, string versionId)
+    {
+        using var get = await s3.GetObjectAsync(new GetObjectRequest { BucketName = bucket, Key = key, VersionId = versionId });
+        return await new StreamReader(get.ResponseStream).ReadToEndAsync();
+    }
+
+    [PostgresFact]
+    public async Task Versions_and_delete_markers_live_in_PostgreSQL_and_two_nodes_agree_on_them()
+    {
+        var a = await StartNodeAsync(DatabaseUri);
+        var b = await StartNodeAsync(DatabaseUri);
+        using var s3a = Clients.S3(a);
+        using var s3b = Clients.S3(b);
+        var bucket = await CreateBucketAsync(s3a);
+        await s3a.PutBucketVersioningAsync(new PutBucketVersioningRequest { BucketName = bucket, VersioningConfig = new S3BucketVersioningConfig { Status = VersionStatus.Enabled } });
+
+        var v1 = (await s3a.PutObjectAsync(new PutObjectRequest { BucketName = bucket, Key = "k", ContentBody = "one" })).VersionId;
+        var v2 = (await s3b.PutObjectAsync(new PutObjectRequest { BucketName = bucket, Key = "k", ContentBody = "two" })).VersionId;
+        Assert.Equal("one", await ReadVersionAsync(s3b, bucket, "k", v1));
+        var marker = (await s3b.DeleteObjectAsync(bucket, "k")).VersionId;
+        Assert.Equal(0, await CountAsync("objects"));
+        Assert.Equal(3, await CountAsync("object_versions"));
+        var listed = await s3a.ListVersionsAsync(new ListVersionsRequest { BucketName = bucket });
+        Assert.Equal([(marker, true), (v2, false), (v1, false)], listed.Versions.Select(v => (v.VersionId, v.IsDeleteMarker == true)));
+
+        await s3a.DeleteObjectAsync(new DeleteObjectRequest { BucketName = bucket, Key = "k", VersionId = marker });
+        Assert.Equal("two", await KmsLifeTests.ReadAsync(s3b, bucket, "k"));
+        await s3b.DeleteObjectAsync(new DeleteObjectRequest { BucketName = bucket, Key = "k", VersionId = v2 });
+        Assert.Equal("one", await KmsLifeTests.ReadAsync(s3a, bucket, "k"));
+        Assert.Equal(1, await CountAsync("objects"));
+        Assert.Equal(0, await CountAsync("object_versions"));
+    }
 }

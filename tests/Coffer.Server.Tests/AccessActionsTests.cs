@@ -31,6 +31,33 @@ public sealed class AccessActionsTests
     public void Operations_map_to_the_actions_s3_documents(Operation operation, string action) =>
         Assert.Equal(action, AccessActions.Of(operation));
 
+    [Theory]
+    [InlineData(Operation.GetObject, "s3:GetObjectVersion")]
+    [InlineData(Operation.HeadObject, "s3:GetObjectVersion")]
+    [InlineData(Operation.DeleteObject, "s3:DeleteObjectVersion")]
+    [InlineData(Operation.GetObjectTagging, "s3:GetObjectVersionTagging")]
+    [InlineData(Operation.PutObjectTagging, "s3:PutObjectVersionTagging")]
+    [InlineData(Operation.DeleteObjectTagging, "s3:DeleteObjectVersionTagging")]
+    [InlineData(Operation.GetObjectAcl, "s3:GetObjectVersionAcl")]
+    [InlineData(Operation.PutObjectAcl, "s3:PutObjectVersionAcl")]
+    [InlineData(Operation.GetObjectAttributes, "s3:GetObjectVersionAttributes")]
+    [InlineData(Operation.PutObject, "s3:PutObject")]
+    [InlineData(Operation.RestoreObject, "s3:RestoreObject")]
+    public void A_call_that_names_a_version_needs_the_version_action(Operation operation, string action)
+    {
+        Assert.Equal(action, AccessActions.Of(operation, namesVersion: true));
+        Assert.Equal(AccessActions.Of(operation), AccessActions.Of(operation, namesVersion: false));
+        // COS policies have no version actions: they check the operation's own.
+        Assert.Equal(PolicyActions.CosActionOf(operation, AccessActions.Of(operation)), PolicyActions.CosActionOf(operation, action));
+    }
+
+    [Fact]
+    public void Bucket_versioning_maps_to_its_actions()
+    {
+        Assert.Equal("s3:PutBucketVersioning", AccessActions.Of(Operation.PutBucketVersioning));
+        Assert.Equal("cos:putbucketversioning", PolicyActions.CosActionOf(Operation.PutBucketVersioning, "s3:PutBucketVersioning"));
+    }
+
     [Fact]
     public void The_preflight_names_no_action_because_nothing_authorizes_it() =>
         Assert.Throws<ArgumentOutOfRangeException>(() => AccessActions.Of(Operation.PreflightCors));

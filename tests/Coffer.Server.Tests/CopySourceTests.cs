@@ -61,13 +61,18 @@ public sealed class CopySourceTests
     [Fact]
     public void A_query_without_a_version_is_ignored() => Assert.Null(CopySource.Parse("bucket/key?foo=bar").VersionId);
 
+    [Fact]
+    public void A_version_id_is_kept_for_the_source_to_be_read_at_that_version() =>
+        Assert.Equal("MTg0NDUxNjQ1NjYxNjQ", CopySource.Parse("bucket/key?versionId=MTg0NDUxNjQ1NjYxNjQ").VersionId);
+
     [Theory]
-    [InlineData("bucket/key?versionId=MTg0NDUxNjQ1NjYxNjQ")]
     [InlineData("bucket/key?versionId=")]
-    public void Another_version_does_not_exist(string header)
+    [InlineData("bucket/key?versionId=a%2Fb")]
+    [InlineData("bucket/key?versionId=%E2%9C%93")]
+    public void A_malformed_version_id_is_an_invalid_argument(string header)
     {
         var e = Assert.Throws<CofferException>(() => CopySource.Parse(header));
-        Assert.Equal(ErrorCode.NoSuchVersion, e.Error);
+        Assert.Equal(ErrorCode.InvalidArgument, e.Error);
     }
 
     [Theory]

@@ -17,6 +17,8 @@ public sealed class RouterTests
     [InlineData("GET", "/b", "prefix=a&delimiter=%2F&max-keys=10", null, Operation.ListObjects)]
     [InlineData("GET", "/b", "list-type=2&continuation-token=x", null, Operation.ListObjectsV2)]
     [InlineData("GET", "/b", "versions", null, Operation.ListObjectVersions)]
+    [InlineData("PUT", "/b", "versioning", null, Operation.PutBucketVersioning)]
+    [InlineData("GET", "/b", "versioning", null, Operation.GetBucketVersioning)]
     [InlineData("GET", "/b", "location", null, Operation.GetBucketLocation)]
     [InlineData("GET", "/b", "uploads", null, Operation.ListMultipartUploads)]
     [InlineData("PUT", "/b", "encryption", null, Operation.PutBucketEncryption)]
@@ -90,7 +92,6 @@ public sealed class RouterTests
     [Theory]
     [InlineData("PUT", "/b", "website")]
     [InlineData("GET", "/b", "replication")]
-    [InlineData("PUT", "/b", "versioning")]
     public void Unimplemented_sub_resources_are_not_implemented(string method, string path, string query)
     {
         var e = Assert.Throws<CofferException>(() => Router.Resolve(method, Addressing.Resolve("h", path), RequestQuery.Parse(query), _ => null));

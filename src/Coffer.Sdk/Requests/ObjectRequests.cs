@@ -215,3 +215,22 @@ public sealed class GetObjectAttributesRequest : SseCustomerKeyRequest
     /// <summary>List parts numbered above this one.</summary>
     public int? PartNumberMarker { get; set; }
 }
+
+/// <summary>GET Bucket versions (ListObjectVersions; Python <c>list_objects_versions</c>). Keys are requested URL-encoded and decoded.</summary>
+public sealed class ListObjectVersionsRequest : CosRequest
+{
+    /// <summary>Only keys starting with this.</summary>
+    public string? Prefix { get; set; }
+
+    /// <summary>Group keys up to this character into common prefixes, e.g. "/".</summary>
+    public string? Delimiter { get; set; }
+
+    /// <summary>Start after this key (with <see cref="VersionIdMarker"/>: after that version of it).</summary>
+    public string? KeyMarker { get; set; }
+
+    /// <summary>Start after this version of <see cref="KeyMarker"/> (<c>null</c> names the null version).</summary>
+    public string? VersionIdMarker { get; set; }
+
+    /// <summary>At most this many versions, delete markers and common prefixes together (1–1000).</summary>
+    public int? MaxKeys { get; set; }
+}

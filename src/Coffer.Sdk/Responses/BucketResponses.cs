@@ -46,3 +46,52 @@ public sealed class ListBucketsResponse : CosResponse
     /// <summary>The owner's id (always present on Coffer).</summary>
     public string? OwnerId { get; internal set; }
 }
+
+/// <summary>The answer to GET Bucket versioning.</summary>
+public sealed class GetBucketVersioningResponse : CosResponse
+{
+    /// <summary><c>Enabled</c> or <c>Suspended</c>; null when the bucket never had versioning.</summary>
+    public string? Status { get; internal set; }
+}
+
+/// <summary>One version or delete marker of a version listing.</summary>
+/// <param name="Key">The object key.</param>
+/// <param name="VersionId">The version id (<c>null</c> for the null version).</param>
+/// <param name="IsLatest">Whether it is the key's newest version.</param>
+/// <param name="IsDeleteMarker">Whether it is a delete marker (no ETag, size or class).</param>
+/// <param name="LastModified">When it was written.</param>
+/// <param name="ETag">The ETag (quoted), null for a delete marker.</param>
+/// <param name="Size">Plaintext bytes, 0 for a delete marker.</param>
+/// <param name="StorageClass">The storage class, null for a delete marker.</param>
+public sealed record ObjectVersionSummary(string Key, string VersionId, bool IsLatest, bool IsDeleteMarker, DateTimeOffset? LastModified, string? ETag, long Size, string? StorageClass);
+
+/// <summary>The answer to GET Bucket versions (ListObjectVersions).</summary>
+public sealed class ListObjectVersionsResponse : CosResponse
+{
+    /// <summary>The bucket.</summary>
+    public string? Name { get; internal set; }
+
+    /// <summary>The prefix asked for.</summary>
+    public string? Prefix { get; internal set; }
+
+    /// <summary>The delimiter asked for.</summary>
+    public string? Delimiter { get; internal set; }
+
+    /// <summary>The limit applied.</summary>
+    public int? MaxKeys { get; internal set; }
+
+    /// <summary>Whether more entries follow.</summary>
+    public bool IsTruncated { get; internal set; }
+
+    /// <summary>The key marker of the next page (when truncated).</summary>
+    public string? NextKeyMarker { get; internal set; }
+
+    /// <summary>The version-id marker of the next page (when truncated and the page did not end on a common prefix).</summary>
+    public string? NextVersionIdMarker { get; internal set; }
+
+    /// <summary>Versions and delete markers, keys in order and each key's newest first.</summary>
+    public IReadOnlyList<ObjectVersionSummary> Versions { get; internal set; } = [];
+
+    /// <summary>The common prefixes (with a delimiter).</summary>
+    public IReadOnlyList<string> CommonPrefixes { get; internal set; } = [];
+}

@@ -162,6 +162,9 @@ public sealed class DeleteObjectResponse : CosResponse
 {
     /// <summary>Whether a delete marker was created (versioned buckets).</summary>
     public bool DeleteMarker => string.Equals(Headers.Get("x-cos-delete-marker"), "true", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>The version removed (a delete with a version id) or the delete marker made; null in an unversioned bucket.</summary>
+    public string? VersionId => Headers.Get("x-cos-version-id");
 }
 
 /// <summary>The answer to PUT Object - Copy: the body's ETag, CRC-64 and time, and the destination's encryption headers.</summary>

@@ -8,6 +8,23 @@ namespace Coffer.Server.Access;
 /// </summary>
 public static class AccessActions
 {
+    /// <summary>
+    /// The action of an operation that names a version (<c>?versionId=</c>): S3's <c>…Version…</c> action where it has one
+    /// (a GET of a version is s3:GetObjectVersion, its DELETE s3:DeleteObjectVersion), else the operation's own.
+    /// </summary>
+    public static string Of(Operation operation, bool namesVersion) => !namesVersion ? Of(operation) : operation switch
+    {
+        Operation.GetObject or Operation.HeadObject => "s3:GetObjectVersion",
+        Operation.DeleteObject => "s3:DeleteObjectVersion",
+        Operation.GetObjectAttributes => "s3:GetObjectVersionAttributes",
+        Operation.PutObjectTagging => "s3:PutObjectVersionTagging",
+        Operation.GetObjectTagging => "s3:GetObjectVersionTagging",
+        Operation.DeleteObjectTagging => "s3:DeleteObjectVersionTagging",
+        Operation.GetObjectAcl => "s3:GetObjectVersionAcl",
+        Operation.PutObjectAcl => "s3:PutObjectVersionAcl",
+        _ => Of(operation),
+    };
+
     public static string Of(Operation operation) => operation switch
     {
         Operation.ListBuckets => "s3:ListAllMyBuckets",
@@ -18,6 +35,7 @@ public static class AccessActions
         Operation.ListObjectVersions => "s3:ListBucketVersions",
         Operation.GetBucketLocation => "s3:GetBucketLocation",
         Operation.GetBucketVersioning => "s3:GetBucketVersioning",
+        Operation.PutBucketVersioning => "s3:PutBucketVersioning",
         Operation.PutBucketEncryption or Operation.DeleteBucketEncryption => "s3:PutEncryptionConfiguration",
         Operation.GetBucketEncryption => "s3:GetEncryptionConfiguration",
         Operation.PutBucketTagging or Operation.DeleteBucketTagging => "s3:PutBucketTagging",

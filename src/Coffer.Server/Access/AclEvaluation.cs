@@ -22,9 +22,9 @@ public static class AclEvaluation
     /// <summary>The permission an action needs on the object's ACL, or null when an object's ACL cannot grant it.</summary>
     public static AclPermission? ObjectPermissionFor(string action) => action switch
     {
-        "s3:GetObject" or "s3:GetObjectAttributes" => AclPermission.Read,
-        "s3:GetObjectAcl" => AclPermission.ReadAcp,
-        "s3:PutObjectAcl" => AclPermission.WriteAcp,
+        "s3:GetObject" or "s3:GetObjectAttributes" or "s3:GetObjectVersion" or "s3:GetObjectVersionAttributes" => AclPermission.Read,
+        "s3:GetObjectAcl" or "s3:GetObjectVersionAcl" => AclPermission.ReadAcp,
+        "s3:PutObjectAcl" or "s3:PutObjectVersionAcl" => AclPermission.WriteAcp,
         _ => null,
     };
 

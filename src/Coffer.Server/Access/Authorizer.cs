@@ -8,7 +8,8 @@ using Coffer.Storage;
 namespace Coffer.Server.Access;
 
 /// <summary>What a request asks of a bucket: an IAM action (<see cref="AccessActions"/>) on the bucket, or on one key of it.</summary>
-public sealed record AccessRequest(BucketRecord Bucket, string Action, string? Key = null);
+/// <param name="VersionId">The version the request names (<c>?versionId=</c>, wire form), whose ACL then decides; null: the current one.</param>
+public sealed record AccessRequest(BucketRecord Bucket, string Action, string? Key = null, string? VersionId = null);
 
 /// <summary>
 /// The one place that decides whether a caller — a signed user or an anonymous one — may do an action on a bucket
@@ -145,6 +146,13 @@ public static class Authorizer
     /// </summary>
     private static async ValueTask<ObjectRecord?> ReadObjectAsync(RequestContext ctx, CofferServices s, AccessRequest request)
     {
+        // A version named by id: read that version, and leave the handler to read it again by its id.
+        if (request.VersionId is not null)
+        {
+            return VersionIds.IsWellFormed(request.VersionId)
+                ? await s.Store.GetObjectVersionAsync(request.Bucket.Name, request.Key!, request.VersionId, ctx.Aborted)
+                : null;
+        }
         var own = ctx.Operation is Operation.GetObject or Operation.HeadObject or Operation.GetObjectAttributes or Operation.GetObjectAcl or Operation.PutObjectAcl
             && string.Equals(ctx.Target.Bucket, request.Bucket.Name, StringComparison.Ordinal)
             && string.Equals(ctx.Target.Key, request.Key, StringComparison.Ordinal);

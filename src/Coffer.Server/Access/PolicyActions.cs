@@ -55,6 +55,8 @@ public static class PolicyActions
     /// </summary>
     public static string CosActionOf(Operation operation, string s3Action)
     {
+        // COS names no separate actions for versions: a GET of a version is a GetObject, its DELETE a DeleteObject.
+        s3Action = VersionlessAction(s3Action);
         if (string.Equals(s3Action, "s3:GetObject", StringComparison.OrdinalIgnoreCase))
             return operation == Operation.HeadObject ? "cos:headobject" : "cos:getobject";
         if (string.Equals(s3Action, "s3:DeleteObject", StringComparison.OrdinalIgnoreCase))
@@ -69,6 +71,7 @@ public static class PolicyActions
             Operation.ListObjectVersions => "cos:getbucketobjectversions",
             Operation.GetBucketLocation => "cos:getbucketlocation",
             Operation.GetBucketVersioning => "cos:getbucketversioning",
+            Operation.PutBucketVersioning => "cos:putbucketversioning",
             Operation.PutBucketEncryption => "cos:putbucketencryption",
             Operation.GetBucketEncryption => "cos:getbucketencryption",
             Operation.DeleteBucketEncryption => "cos:deletebucketencryption",
@@ -104,6 +107,20 @@ public static class PolicyActions
             _ => "cos:" + s3Action[(s3Action.IndexOf(':') + 1)..].ToLowerInvariant(),
         };
     }
+
+    /// <summary>The action without its version: <c>s3:GetObjectVersionTagging</c> → <c>s3:GetObjectTagging</c>.</summary>
+    internal static string VersionlessAction(string s3Action) => s3Action switch
+    {
+        "s3:GetObjectVersion" => "s3:GetObject",
+        "s3:DeleteObjectVersion" => "s3:DeleteObject",
+        "s3:GetObjectVersionAttributes" => "s3:GetObjectAttributes",
+        "s3:PutObjectVersionTagging" => "s3:PutObjectTagging",
+        "s3:GetObjectVersionTagging" => "s3:GetObjectTagging",
+        "s3:DeleteObjectVersionTagging" => "s3:DeleteObjectTagging",
+        "s3:GetObjectVersionAcl" => "s3:GetObjectAcl",
+        "s3:PutObjectVersionAcl" => "s3:PutObjectAcl",
+        _ => s3Action,
+    };
 
     private static Dictionary<string, bool> Table(string[] objectLevel, string[] bucketLevel)
     {

@@ -1,5 +1,6 @@
 using Coffer.Protocol;
 using Coffer.Server.Access;
+using Coffer.Server.Objects;
 using Coffer.Server.Pipeline;
 using Coffer.Server.Xml;
 using Coffer.Storage;
@@ -35,16 +36,15 @@ public static class AclHandlers
 
     public static async Task GetObjectAclAsync(RequestContext ctx, CofferServices s)
     {
-        RejectVersion(ctx);
         var bucket = ctx.Bucket!;
-        var obj = await ObjectHandlers.ReadObjectAsync(ctx, s) ?? throw NoSuchKey(ctx);
+        var obj = await Versions.FindAsync(ctx, s, ctx.ObjectKey, Versions.Requested(ctx));
         var owner = OwnerOf(bucket, obj);
         await Acls.WriteAsync(ctx, s, owner, InForce(bucket, obj.Acl, owner));
     }
 
     public static async Task PutObjectAclAsync(RequestContext ctx, CofferServices s)
     {
-        RejectVersion(ctx);
+        await Versions.RequireCurrentAsync(ctx, s, "ACL");
         var bucket = ctx.Bucket!;
         var spec = await ReadSpecAsync(ctx, forBucket: false);
         var obj = await ObjectHandlers.ReadObjectAsync(ctx, s) ?? throw NoSuchKey(ctx);
@@ -169,13 +169,6 @@ public static class AclHandlers
     }
 
     /// <summary>This server keeps one version per key, whose id is "null"; any other version id does not exist.</summary>
-    private static void RejectVersion(RequestContext ctx)
-    {
-        var versionId = ctx.Query.Get("versionId");
-        if (versionId is not null && versionId != "null")
-            throw new CofferException(ErrorCode.NoSuchVersion, $"The version '{versionId}' of '{ctx.ObjectKey}' does not exist: this server keeps one version per key (id \"null\").");
-    }
-
     private static CofferException NoSuchKey(RequestContext ctx) =>
         new(ErrorCode.NoSuchKey, $"The key '{ctx.ObjectKey}' does not exist in bucket '{ctx.BucketName}'.");
 

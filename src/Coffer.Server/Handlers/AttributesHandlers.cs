@@ -28,13 +28,10 @@ public static class AttributesHandlers
         var wanted = ParseAttributes(ctx.FamilyHeader("object-attributes"));
         var maxParts = ParseCount(ctx, "max-parts", MaxParts, 0, MaxParts);
         var marker = ParseCount(ctx, "part-number-marker", 0, 0, Multipart.MaxParts);
-        var versionId = ctx.Query.Get("versionId");
-        if (versionId is not null && versionId != "null")
-            throw new CofferException(ErrorCode.NoSuchVersion, $"The version '{versionId}' of '{ctx.ObjectKey}' does not exist: this server keeps one version per key (id \"null\").");
+        var versionId = Versions.Requested(ctx);
         SseRequest.RejectOnRead(ctx);
         using var customer = CustomerKey.Parse(ctx.FamilyHeader, "server-side-encryption-customer-", ctx.IsHttps);
-        var obj = await ObjectHandlers.ReadObjectAsync(ctx, s)
-            ?? throw new CofferException(ErrorCode.NoSuchKey, $"The key '{ctx.ObjectKey}' does not exist in bucket '{ctx.BucketName}'.");
+        var obj = await Versions.FindAsync(ctx, s, ctx.ObjectKey, versionId);
 
         // As HEAD: an SSE-C object's attributes are for the holder of its key only; other objects refuse a key.
         using var key = obj.Encryption.Mode == SseMode.Customer

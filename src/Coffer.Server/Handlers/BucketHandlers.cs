@@ -185,13 +185,6 @@ public static class BucketHandlers
         await ctx.Response.Body.WriteAsync(body, ctx.Aborted);
     }
 
-    public static async Task GetBucketVersioningAsync(RequestContext ctx, CofferServices s)
-    {
-        // Versioning is never enabled here: the empty configuration is the reference answer for that.
-        using var xml = new XmlDoc("VersioningConfiguration");
-        await xml.WriteAsync(ctx.Response);
-    }
-
     /// <summary>
     /// COS names are `name-appid`, S3 names are DNS labels; both are 3–63 characters of
     /// lower-case letters, digits, '-' and '.', starting and ending with a letter or digit,

@@ -60,6 +60,7 @@ public static class CopyHandlers
             Checksums = src.Checksums,
             Tags = replacementTags ?? src.Tags,
             Acl = acl,
+            VersionId = Versions.NewVersionId(bucket),
         };
 
         if ((source.Key is null && sealedWrite.Key is null) || (source.Key is not null && sealedWrite.Key is not null && sameCipher))
@@ -80,7 +81,7 @@ public static class CopyHandlers
         }
 
         LifecycleRules.WriteExpirationHeader(ctx, record, s.Options.TimeScale);
-        await WriteResultAsync(ctx, record, sse.Customer?.KeyMd5, request.Source.VersionId);
+        await WriteResultAsync(ctx, record, sse.Customer?.KeyMd5, request.Source.VersionId ?? src.VersionId);
     }
 
     /// <summary>
@@ -116,7 +117,7 @@ public static class CopyHandlers
     private static void RejectUnchangedSelfCopy(RequestContext ctx, CopyRequest request, OpenedSource source, SseRequest sse, ObjectEncryption destination)
     {
         var src = source.Object;
-        if (src.Bucket != ctx.BucketName || src.Key != ctx.ObjectKey || request.ReplacesMetadata || request.StorageClass != src.StorageClass
+        if (src.Bucket != ctx.BucketName || src.Key != ctx.ObjectKey || request.Source.VersionId is not null || request.ReplacesMetadata || request.StorageClass != src.StorageClass
             || src.Encryption.Mode != destination.Mode || (src.Encryption.Mode != SseMode.None && src.Encryption.Cipher != destination.Cipher))
             return;
         var sameEncryption = destination.Mode switch
@@ -162,6 +163,7 @@ public static class CopyHandlers
         ctx.SetFamilyHeader("hash-crc64ecma", crc);
         if (sourceVersionId is not null)
             ctx.SetFamilyHeader("copy-source-version-id", sourceVersionId);
+        Versions.WriteVersionHeader(ctx, record);
 
         using var xml = new XmlDoc("CopyObjectResult");
         if (ctx.Family == ProtocolFamily.Cos)

@@ -8,7 +8,7 @@ using Coffer.Storage;
 
 namespace Coffer.Server.Handlers;
 
-/// <summary>ListObjects (v1), ListObjectsV2 and ListObjectVersions. Without versioning every object is its own current version, id "null".</summary>
+/// <summary>ListObjects (v1), ListObjectsV2 and ListObjectVersions (docs/protocol/versioning.md). Without versioning every object is its own current version, id "null".</summary>
 public static class ListHandlers
 {
     public const int MaxKeysLimit = 1000;
@@ -65,29 +65,51 @@ public static class ListHandlers
     {
         var q = ListQuery.Parse(ctx, "max-keys");
         var keyMarker = ctx.Query.Get("key-marker");
-        var page = await s.Store.ListObjectsAsync(ctx.BucketName, q.Prefix, q.Delimiter, NullIfEmpty(keyMarker), q.MaxKeys, ctx.Aborted);
+        var versionIdMarker = ctx.Query.Get("version-id-marker");
+        if (versionIdMarker is not null)
+        {
+            if (string.IsNullOrEmpty(keyMarker))
+                throw new CofferException(ErrorCode.InvalidArgument, "A version-id marker cannot be specified without a key marker.");
+            if (versionIdMarker.Length == 0)
+                throw new CofferException(ErrorCode.InvalidArgument, "A version-id marker cannot be empty.");
+            if (!VersionIds.IsWellFormed(versionIdMarker))
+                throw new CofferException(ErrorCode.InvalidArgument, $"Invalid version id specified: '{versionIdMarker}' is not a version id of this server.");
+        }
+        var page = await s.Store.ListObjectVersionsAsync(ctx.BucketName, q.Prefix, q.Delimiter, NullIfEmpty(keyMarker), versionIdMarker, q.MaxKeys, ctx.Aborted);
 
         using var xml = new XmlDoc("ListVersionsResult");
         xml.Element("Name", ctx.BucketName)
             .Element("Prefix", q.Encode(q.Prefix))
             .Element("KeyMarker", q.Encode(keyMarker ?? ""))
-            .Element("VersionIdMarker", ctx.Query.Get("version-id-marker") ?? "")
+            .Element("VersionIdMarker", versionIdMarker ?? "")
             .Element("MaxKeys", q.MaxKeys);
         if (q.Delimiter is not null) xml.Element("Delimiter", q.Encode(q.Delimiter));
         if (q.UrlEncoded) xml.Element("EncodingType", "url");
         xml.Element("IsTruncated", page.IsTruncated);
-        if (page.IsTruncated) xml.Element("NextKeyMarker", q.Encode(page.NextMarker!)).Element("NextVersionIdMarker", "null");
-        foreach (var o in page.Objects)
+        if (page.IsTruncated)
         {
-            xml.Start("Version")
+            xml.Element("NextKeyMarker", q.Encode(page.NextKeyMarker!));
+            if (page.NextVersionIdMarker is not null)
+                xml.Element("NextVersionIdMarker", page.NextVersionIdMarker);
+        }
+        var now = ArchiveRestore.Now(s);
+        // Versions and delete markers interleaved in one order: keys ascending, each key's newest first.
+        foreach (var (o, isLatest) in page.Versions)
+        {
+            xml.Start(o.IsDeleteMarker ? "DeleteMarker" : "Version")
                 .Element("Key", q.Encode(o.Key))
-                .Element("VersionId", "null")
-                .Element("IsLatest", true)
-                .Element("LastModified", XmlText.IsoDate(o.LastModified))
-                .Element("ETag", Quote(o.ETag))
-                .Element("Size", o.Size);
+                .Element("VersionId", VersionIds.ToWire(o.VersionId))
+                .Element("IsLatest", isLatest)
+                .Element("LastModified", XmlText.IsoDate(o.LastModified));
+            if (!o.IsDeleteMarker)
+                xml.Element("ETag", Quote(o.ETag)).Element("Size", o.Size);
             WriteOwner(xml, ctx, o);
-            xml.Element("StorageClass", StorageClasses.ForFamily(o.StorageClass, ctx.Family)).End();
+            if (!o.IsDeleteMarker)
+            {
+                xml.Element("StorageClass", StorageClasses.ForFamily(o.StorageClass, ctx.Family));
+                WriteArchiveState(xml, o, ctx, now);
+            }
+            xml.End();
         }
         foreach (var p in page.CommonPrefixes)
             xml.Start("CommonPrefixes").Element("Prefix", q.Encode(p)).End();

@@ -146,7 +146,7 @@ public static class MultipartHandlers
             await ReplayAsync(ctx, s, requested, " any more");
             return;
         }
-        var record = Multipart.Assemble(parts.Upload, requested, parts.Parts, s.Time.GetUtcNow());
+        var record = Multipart.Assemble(parts.Upload, requested, parts.Parts, s.Time.GetUtcNow()) with { VersionId = Versions.NewVersionId(ctx.Bucket!) };
         Multipart.CheckExpectedSize(ctx, record.Size);
         var byNumber = parts.Parts.ToDictionary(p => p.PartNumber);
         record = record with { Checksums = PartChecksums.ForComplete(ctx, parts.Upload, requested, requested.Select(r => byNumber[r.PartNumber]).ToList()) };
@@ -214,6 +214,7 @@ public static class MultipartHandlers
         SseService.WriteHeaders(ctx, record.Encryption, customerKeyMd5);
         ctx.SetFamilyHeader("hash-crc64ecma", record.Crc64.ToString(CultureInfo.InvariantCulture));
         LifecycleRules.WriteExpirationHeader(ctx, record, s.Options.TimeScale);
+        Versions.WriteVersionHeader(ctx, record);
         using var xml = new XmlDoc("CompleteMultipartUploadResult");
         xml.Element("Location", Location(ctx)).Element("Bucket", record.Bucket).Element("Key", record.Key).Element("ETag", ListHandlers.Quote(record.ETag));
         PartChecksums.WriteElements(xml, record.Checksums);

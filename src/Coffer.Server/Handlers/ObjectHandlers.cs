@@ -54,8 +54,10 @@ public static class ObjectHandlers
             Acl = acl,
             Checksums = pending.ChecksumBase64 is null ? new Dictionary<string, string>()
                 : new Dictionary<string, string> { [body.Checksum!.Value.ToString().ToUpperInvariant()] = pending.ChecksumBase64 },
+            VersionId = Versions.NewVersionId(bucket),
         };
         await CommitRecordAsync(s, record, condition);
+        Versions.WriteVersionHeader(ctx, record);
 
         ctx.Response.Headers.ETag = ListHandlers.Quote(record.ETag);
         ctx.SetFamilyHeader("hash-crc64ecma", record.Crc64.ToString(CultureInfo.InvariantCulture));
@@ -82,8 +84,8 @@ public static class ObjectHandlers
     {
         SseRequest.RejectOnRead(ctx);
         using var customer = CustomerKey.Parse(ctx.FamilyHeader, "server-side-encryption-customer-", ctx.IsHttps);
-        var obj = await ReadObjectAsync(ctx, s)
-            ?? throw new CofferException(ErrorCode.NoSuchKey, $"The key '{ctx.ObjectKey}' does not exist in bucket '{ctx.BucketName}'.");
+        var versionId = Versions.Requested(ctx);
+        var obj = await Versions.FindAsync(ctx, s, ctx.ObjectKey, versionId);
 
         var response = ctx.Response;
         if (Preconditions.Evaluate(ctx.Header, obj) == Preconditions.Result.NotModified)
@@ -91,6 +93,7 @@ public static class ObjectHandlers
             response.StatusCode = StatusCodes.Status304NotModified;
             response.Headers.ETag = ListHandlers.Quote(obj.ETag);
             response.Headers.LastModified = XmlText.HttpDate(obj.LastModified);
+            Versions.WriteVersionHeader(ctx, obj);
             return;
         }
 
@@ -217,6 +220,7 @@ public static class ObjectHandlers
             ctx.SetFamilyHeader("tagging-count", obj.Tags.Count.ToString(CultureInfo.InvariantCulture));
         ArchiveRestore.WriteHeaders(ctx, obj.Restore, now);
         SseService.WriteHeaders(ctx, obj.Encryption, customerKeyMd5);
+        Versions.WriteVersionHeader(ctx, obj);
     }
 
     private static void SetIfPresent(IHeaderDictionary headers, string name, string? value)

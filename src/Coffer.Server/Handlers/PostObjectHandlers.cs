@@ -166,8 +166,10 @@ public static class PostObjectHandlers
             Streams = [pending.ToObjectStream()],
             Encryption = sealedWrite.Encryption,
             Tags = [],
+            VersionId = Versions.NewVersionId(bucket),
         };
         await ObjectHandlers.CommitRecordAsync(s, record);
+        Versions.WriteVersionHeader(ctx, record);
         ctx.Sse = record.Encryption.Mode;
         ctx.SetFamilyHeader("hash-crc64ecma", record.Crc64.ToString(CultureInfo.InvariantCulture));
         SseService.WriteHeaders(ctx, record.Encryption, sse.Customer?.KeyMd5);

@@ -22,6 +22,7 @@ public static class RestoreHandlers
     public static async Task RestoreObjectAsync(RequestContext ctx, CofferServices s)
     {
         var request = RestoreRequest.Parse(await XmlInput.ReadAsync(ctx, RestoreRequest.Root));
+        await Versions.RequireCurrentAsync(ctx, s, "restore state");
         using var customer = CustomerKey.Parse(ctx.FamilyHeader, "server-side-encryption-customer-", ctx.IsHttps);
 
         for (var attempt = 1; ; attempt++)

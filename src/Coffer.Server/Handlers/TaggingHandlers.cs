@@ -15,7 +15,7 @@ public static class TaggingHandlers
 {
     public static async Task PutObjectTaggingAsync(RequestContext ctx, CofferServices s)
     {
-        RejectVersion(ctx);
+        await Versions.RequireCurrentAsync(ctx, s, "tags");
         var tags = Tagging.ParseXml(await XmlInput.ReadAsync(ctx, "Tagging"), Tagging.MaxObjectTags, ctx.Family);
         if (!await s.Store.SetObjectTagsAsync(ctx.BucketName, ctx.ObjectKey, tags, CancellationToken.None))
             throw NoSuchKey(ctx);
@@ -24,15 +24,14 @@ public static class TaggingHandlers
 
     public static async Task GetObjectTaggingAsync(RequestContext ctx, CofferServices s)
     {
-        RejectVersion(ctx);
-        var obj = await s.Store.GetObjectAsync(ctx.BucketName, ctx.ObjectKey, ctx.Aborted) ?? throw NoSuchKey(ctx);
+        var obj = await Versions.FindAsync(ctx, s, ctx.ObjectKey, Versions.Requested(ctx));
         // An untagged object answers an empty <TagSet/>, not 404 (that is for buckets).
         await Tagging.WriteAsync(ctx, obj.Tags);
     }
 
     public static async Task DeleteObjectTaggingAsync(RequestContext ctx, CofferServices s)
     {
-        RejectVersion(ctx);
+        await Versions.RequireCurrentAsync(ctx, s, "tags");
         if (!await s.Store.SetObjectTagsAsync(ctx.BucketName, ctx.ObjectKey, [], CancellationToken.None))
             throw NoSuchKey(ctx);
         ctx.Response.StatusCode = StatusCodes.Status204NoContent;
@@ -61,13 +60,6 @@ public static class TaggingHandlers
     }
 
     /// <summary>This server keeps one version per key, whose id is "null"; any other version id does not exist.</summary>
-    private static void RejectVersion(RequestContext ctx)
-    {
-        var versionId = ctx.Query.Get("versionId");
-        if (versionId is not null && versionId != "null")
-            throw new CofferException(ErrorCode.NoSuchVersion, $"The version '{versionId}' of '{ctx.ObjectKey}' does not exist: this server keeps one version per key (id \"null\").");
-    }
-
     private static CofferException NoSuchKey(RequestContext ctx) =>
         new(ErrorCode.NoSuchKey, $"The key '{ctx.ObjectKey}' does not exist in bucket '{ctx.BucketName}'.");
 

@@ -111,6 +111,21 @@ public sealed class LifecycleJob : IAsyncDisposable
     }
 
     /// <summary>
+    /// Expiration of a versioned bucket's current version: a delete marker, when the key's current version is still the one
+    /// the listing showed (same version id, ETag, Last-Modified and tags).
+    /// </summary>
+    private async Task<bool> ExpireVersionedAsync(BucketRecord bucket, ObjectRecord listed, DateTimeOffset now, CancellationToken ct)
+    {
+        var current = await _s.Store.GetObjectAsync(bucket.Name, listed.Key, ct).ConfigureAwait(false);
+        if (current is null || current.VersionId != listed.VersionId || current.ETag != listed.ETag
+            || current.LastModified != listed.LastModified || !current.Tags.SequenceEqual(listed.Tags))
+            return false;
+        var markerId = bucket.Versioning == BucketVersioning.Enabled ? VersionIds.New() : null;
+        await _s.ReclaimAsync(await _s.Store.PutDeleteMarkerAsync(bucket.Name, listed.Key, markerId, now, ct).ConfigureAwait(false)).ConfigureAwait(false);
+        return true;
+    }
+
+    /// <summary>
     /// One bucket's rules, at the clock's now. The configuration is read again before every page, so rules changed or
     /// removed during a pass apply from the next page on (a removed configuration ends the bucket's pass).
     /// </summary>
@@ -133,7 +148,14 @@ public sealed class LifecycleJob : IAsyncDisposable
                     var now = _clock.GetUtcNow();
                     if (LifecycleRules.Expiry(lifecycle, obj, _timeScale) is { } expiry && expiry.At <= now)
                     {
-                        if (await _s.Store.DeleteObjectIfUnchangedAsync(obj, ct).ConfigureAwait(false) is { } deleted)
+                        if (bucket.Versioning != BucketVersioning.Unversioned)
+                        {
+                            // As S3: in a versioned bucket Expiration makes the current version noncurrent behind a delete
+                            // marker (Suspended: replaces the null version), and only if it is still the version listed.
+                            if (await ExpireVersionedAsync(bucket, obj, now, ct).ConfigureAwait(false))
+                                expired++;
+                        }
+                        else if (await _s.Store.DeleteObjectIfUnchangedAsync(obj, ct).ConfigureAwait(false) is { } deleted)
                         {
                             // As DeleteObject: the blobs go to the reclaimer, deleted after the grace.
                             await _s.ReclaimAsync(ObjectStream.BlobIdsOf(deleted.Streams)).ConfigureAwait(false);

@@ -67,8 +67,8 @@ public sealed record CopySource(string Bucket, string Key, string? VersionId)
         var key = value[(slash + 1)..];
         if (bucket.Length == 0 || key.Length == 0)
             throw Invalid(header);
-        if (versionId is not null && versionId != "null")
-            throw new CofferException(ErrorCode.NoSuchVersion, $"The copy source version '{versionId}' does not exist: this server keeps one version per key (id \"null\").");
+        if (versionId is not null && !VersionIds.IsWellFormed(versionId))
+            throw new CofferException(ErrorCode.InvalidArgument, $"Invalid version id specified: the copy source version '{versionId}' is not a version id of this server.");
         return new CopySource(bucket, key, versionId);
     }
 
@@ -81,9 +81,14 @@ public sealed record CopySource(string Bucket, string Key, string? VersionId)
     {
         var bucket = await s.Store.GetBucketAsync(Bucket, ctx.Aborted)
             ?? throw new CofferException(ErrorCode.NoSuchBucket, $"The copy source bucket '{Bucket}' does not exist.", "/" + Bucket);
-        await Authorizer.AuthorizeAsync(ctx, s, new AccessRequest(bucket, "s3:GetObject", Key));
-        var obj = await s.Store.GetObjectAsync(Bucket, Key, ctx.Aborted)
-            ?? throw new CofferException(ErrorCode.NoSuchCopySource, $"The copy source '{Bucket}/{Key}' does not exist.", "/" + Bucket + "/" + Key);
+        await Authorizer.AuthorizeAsync(ctx, s, new AccessRequest(bucket, VersionId is null ? "s3:GetObject" : "s3:GetObjectVersion", Key, VersionId));
+        var obj = VersionId is null
+            ? await s.Store.GetObjectAsync(Bucket, Key, ctx.Aborted)
+                ?? throw new CofferException(ErrorCode.NoSuchCopySource, $"The copy source '{Bucket}/{Key}' does not exist.", "/" + Bucket + "/" + Key)
+            : await s.Store.GetObjectVersionAsync(Bucket, Key, VersionId, ctx.Aborted)
+                ?? throw new CofferException(ErrorCode.NoSuchVersion, $"The copy source version '{VersionId}' of '{Bucket}/{Key}' does not exist.", "/" + Bucket + "/" + Key);
+        if (obj.IsDeleteMarker)
+            throw new CofferException(ErrorCode.InvalidRequest, $"The copy source version '{VersionId}' of '{Bucket}/{Key}' is a delete marker: it has no data to copy.");
 
         if (Preconditions.Evaluate(name => ctx.FamilyHeader("copy-source-" + name), obj) == Preconditions.Result.NotModified)
             throw new CofferException(ErrorCode.PreconditionFailed, "The copy source matched x-cos-copy-source-If-None-Match / was not modified since x-cos-copy-source-If-Modified-Since.");

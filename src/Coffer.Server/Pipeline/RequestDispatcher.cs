@@ -218,7 +218,8 @@ public sealed class RequestDispatcher(CofferServices services)
                 }
                 // The bucket's CORS headers go on every answer to a browser, refusals included, so a page can read why.
                 CorsResponses.Apply(ctx, bucket);
-                await Authorizer.AuthorizeAsync(ctx, services, new AccessRequest(bucket, AccessActions.Of(ctx.Operation), target.Key));
+                await Authorizer.AuthorizeAsync(ctx, services, new AccessRequest(bucket, AccessActions.Of(ctx.Operation, target.Key is not null && ctx.Query.Has("versionId")),
+                    target.Key, target.Key is null ? null : ctx.Query.Get("versionId")));
                 ctx.Bucket = bucket;
             }
             if (target.Key is not null)
@@ -327,7 +328,8 @@ public sealed class RequestDispatcher(CofferServices services)
         Operation.HeadBucket => BucketHandlers.HeadBucketAsync(ctx, services),
         Operation.DeleteBucket => BucketHandlers.DeleteBucketAsync(ctx, services),
         Operation.GetBucketLocation => BucketHandlers.GetBucketLocationAsync(ctx, services),
-        Operation.GetBucketVersioning => BucketHandlers.GetBucketVersioningAsync(ctx, services),
+        Operation.GetBucketVersioning => VersioningHandlers.GetBucketVersioningAsync(ctx, services),
+        Operation.PutBucketVersioning => VersioningHandlers.PutBucketVersioningAsync(ctx, services),
         Operation.ListObjects => ListHandlers.ListObjectsAsync(ctx, services),
         Operation.ListObjectsV2 => ListHandlers.ListObjectsV2Async(ctx, services),
         Operation.ListObjectVersions => ListHandlers.ListObjectVersionsAsync(ctx, services),

@@ -15,6 +15,7 @@ public enum Operation
     ListObjectVersions,
     GetBucketLocation,
     GetBucketVersioning,
+    PutBucketVersioning,
     PutBucketEncryption,
     GetBucketEncryption,
     DeleteBucketEncryption,
@@ -125,6 +126,7 @@ public static class Router
                 ("GET", "versions") => Operation.ListObjectVersions,
                 ("GET", "location") => Operation.GetBucketLocation,
                 ("GET", "versioning") => Operation.GetBucketVersioning,
+                ("PUT", "versioning") => Operation.PutBucketVersioning,
                 ("GET", "uploads") => Operation.ListMultipartUploads,
                 ("PUT", "encryption") => Operation.PutBucketEncryption,
                 ("GET", "encryption") => Operation.GetBucketEncryption,
@@ -152,7 +154,6 @@ public static class Router
                 ("GET", "cors") => Operation.GetBucketCors,
                 ("DELETE", "cors") => Operation.DeleteBucketCors,
                 ("POST", null) when IsForm(header("Content-Type")) => Operation.PostObject,
-                ("PUT", "versioning") => throw NotImplemented("Bucket versioning is not implemented by this server."),
                 _ => throw MethodNotAllowed(method, sub),
             };
 

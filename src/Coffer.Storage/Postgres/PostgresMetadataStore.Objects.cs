@@ -9,12 +9,13 @@ public sealed partial class PostgresMetadataStore
         bucket, object_key, size, etag, crc64, last_modified, storage_class,
         content_type, cache_control, content_disposition, content_encoding, expires,
         sse_mode, sse_sealed_key, sse_kms_key_id, sse_kms_context,
-        streams, user_metadata, checksums, restore, tags, acl
+        streams, user_metadata, checksums, restore, tags, acl, version_id
         """;
 
     // Listings leave out the inline data (they never read it); a single object's read and the writes include it.
     private const string ObjectColumnsWithData = ObjectColumns + ", inline_data";
-    private const int InlineDataOrdinal = 22;
+    private const int InlineDataOrdinal = 23;
+    private const int VersionIdOrdinal = 22;
 
     private const string SelectObjectSql = $"SELECT {ObjectColumnsWithData} FROM objects WHERE bucket = @bucket AND object_key = @key;";
 
@@ -69,27 +70,34 @@ public sealed partial class PostgresMetadataStore
         List<string> oldBlobIds;
         while (true)
         {
-            await using (var old = s.Command("SELECT streams, etag FROM objects WHERE bucket = @bucket AND object_key = @key FOR UPDATE;"))
+            await using (var old = s.Command("SELECT streams, etag, version_id FROM objects WHERE bucket = @bucket AND object_key = @key FOR UPDATE;"))
             {
                 Text(old, "bucket", obj.Bucket);
                 Text(old, "key", obj.Key);
-                string? json = null, etag = null;
+                string? json = null, etag = null, oldVersionId = null;
                 await using (var reader = await old.ExecuteReaderAsync(ct).ConfigureAwait(false))
                 {
                     if (await reader.ReadAsync(ct).ConfigureAwait(false))
                     {
-                        (json, etag) = (reader.GetString(0), reader.GetString(1));
+                        (json, etag, oldVersionId) = (reader.GetString(0), reader.GetString(1), ReadNullableString(reader, 2));
                     }
                 }
                 condition?.Check(etag);
                 if (json is not null)
                 {
                     oldBlobIds = ObjectJson.ReadStreamBlobIds(json);
+                    // Versioning: a current version that has an id, or that a new id'd version follows, stays as a
+                    // noncurrent version (its blobs stay referenced).
+                    if (obj.VersionId is not null || oldVersionId is not null)
+                    {
+                        await MoveCurrentToVersionsAsync(s, obj.Bucket, obj.Key, ct).ConfigureAwait(false);
+                        oldBlobIds = [];
+                    }
                     await using var update = s.Command($"""
                         UPDATE objects SET ({ObjectColumnsWithData}) = (@bucket, @key, @size, @etag, @crc64, @last_modified, @storage_class,
                             @content_type, @cache_control, @content_disposition, @content_encoding, @expires,
                             @sse_mode, @sse_sealed_key, @sse_kms_key_id, @sse_kms_context,
-                            @streams, @user_metadata, @checksums, @restore, @tags, @acl, @inline_data)
+                            @streams, @user_metadata, @checksums, @restore, @tags, @acl, @version_id, @inline_data)
                         WHERE bucket = @bucket AND object_key = @key;
                         """);
                     BindObject(update, obj);
@@ -102,7 +110,7 @@ public sealed partial class PostgresMetadataStore
                 VALUES (@bucket, @key, @size, @etag, @crc64, @last_modified, @storage_class,
                         @content_type, @cache_control, @content_disposition, @content_encoding, @expires,
                         @sse_mode, @sse_sealed_key, @sse_kms_key_id, @sse_kms_context,
-                        @streams, @user_metadata, @checksums, @restore, @tags, @acl, @inline_data)
+                        @streams, @user_metadata, @checksums, @restore, @tags, @acl, @version_id, @inline_data)
                 ON CONFLICT (bucket, object_key) DO NOTHING;
                 """);
             BindObject(insert, obj);
@@ -113,7 +121,12 @@ public sealed partial class PostgresMetadataStore
             }
         }
 
-        await RemoveBlobReferencesAsync(s, obj.Bucket, obj.Key, oldBlobIds, ct).ConfigureAwait(false);
+        // A new null version replaces the key's null version wherever it sits.
+        if (obj.VersionId is null && await RemoveNoncurrentVersionAsync(s, obj.Bucket, obj.Key, null, ct).ConfigureAwait(false) is { } replacedNull)
+        {
+            oldBlobIds = [.. oldBlobIds, .. ObjectStream.BlobIdsOf(replacedNull.Streams)];
+        }
+        await ReleaseBlobReferencesAsync(s, obj.Bucket, obj.Key, oldBlobIds, ct).ConfigureAwait(false);
         if (newBlobIds.Count > 0)
         {
             await using var add = s.Command("""
@@ -154,6 +167,7 @@ public sealed partial class PostgresMetadataStore
         Text(cmd, "restore", ObjectJson.WriteRestore(obj.Restore));
         Text(cmd, "tags", ObjectJson.WriteTags(obj.Tags));
         Text(cmd, "acl", AclJson.Write(obj.Acl));
+        Text(cmd, "version_id", obj.VersionId);
         Bytes(cmd, "inline_data", ObjectJson.InlineDataOf(obj.Streams));
     }
 
@@ -297,6 +311,7 @@ public sealed partial class PostgresMetadataStore
         Restore = ObjectJson.ReadRestore(ReadNullableString(r, 19)),
         Tags = ObjectJson.ReadTags(ReadNullableString(r, 20)),
         Acl = AclJson.Read(ReadNullableString(r, 21)),
+        VersionId = ReadNullableString(r, VersionIdOrdinal),
     };
 
     private static ObjectEncryption ReadEncryption(NpgsqlDataReader r)

@@ -170,7 +170,7 @@ public sealed partial class PostgresMetadataStore : IMetadataBackend
 
     // ---------------------------------------------------------------- buckets
 
-    private const string BucketColumns = "name, owner, region, created, sse_algorithm, sse_kms_key_id, tags, lifecycle, policy, acl, object_ownership, public_access_block, cors";
+    private const string BucketColumns = "name, owner, region, created, sse_algorithm, sse_kms_key_id, tags, lifecycle, policy, acl, object_ownership, public_access_block, cors, versioning";
 
     /// <inheritdoc />
     public Task<bool> CreateBucketAsync(BucketRecord bucket, CancellationToken ct = default)
@@ -180,7 +180,7 @@ public sealed partial class PostgresMetadataStore : IMetadataBackend
         {
             await using var cmd = s.Command($"""
                 INSERT INTO buckets ({BucketColumns}) VALUES (@name, @owner, @region, @created, @sse_algorithm, @sse_kms_key_id, @tags, @lifecycle, @policy,
-                    @acl, @object_ownership, @public_access_block, @cors)
+                    @acl, @object_ownership, @public_access_block, @cors, @versioning)
                 ON CONFLICT DO NOTHING;
                 """);
             Text(cmd, "name", bucket.Name);
@@ -196,6 +196,7 @@ public sealed partial class PostgresMetadataStore : IMetadataBackend
             Text(cmd, "object_ownership", AclJson.WriteOwnership(bucket.Ownership));
             Int(cmd, "public_access_block", bucket.PublicAccessBlock?.Stored);
             Text(cmd, "cors", CorsJson.Write(bucket.Cors));
+            Text(cmd, "versioning", bucket.Versioning == BucketVersioning.Unversioned ? null : VersionIds.WireString(bucket.Versioning));
             return await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false) == 1;
         }, ct);
     }
@@ -276,7 +277,7 @@ public sealed partial class PostgresMetadataStore : IMetadataBackend
                     return DeleteBucketResult.NotFound;
                 }
             }
-            await using (var hasObjects = s.Command("SELECT EXISTS (SELECT 1 FROM objects WHERE bucket = @name);"))
+            await using (var hasObjects = s.Command("SELECT EXISTS (SELECT 1 FROM objects WHERE bucket = @name) OR EXISTS (SELECT 1 FROM object_versions WHERE bucket = @name);"))
             {
                 Text(hasObjects, "name", name);
                 if ((bool)(await hasObjects.ExecuteScalarAsync(ct).ConfigureAwait(false))!)
@@ -332,7 +333,8 @@ public sealed partial class PostgresMetadataStore : IMetadataBackend
         Acl: AclJson.Read(ReadNullableString(r, 9)),
         Ownership: AclJson.ReadOwnership(ReadNullableString(r, 10)),
         PublicAccessBlock: r.IsDBNull(11) ? null : PublicAccessBlock.FromStored(r.GetInt32(11)),
-        Cors: r.IsDBNull(12) ? null : CorsJson.Read(r.GetString(12)));
+        Cors: r.IsDBNull(12) ? null : CorsJson.Read(r.GetString(12)),
+        Versioning: VersionIds.FromStored(ReadNullableString(r, 13)));
 
     /// <summary>Key-share-locks the bucket row (so it cannot be deleted before this transaction ends) or throws.</summary>
     private static async Task LockBucketForWriteAsync(Session s, string bucket, CancellationToken ct)

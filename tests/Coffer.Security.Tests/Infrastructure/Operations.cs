@@ -77,6 +77,8 @@ public static class Operations
         new("HeadBucket", s => new Req("HEAD", s.Bucket)),
         new("GetBucketLocation", s => new Req("GET", s.Bucket).With(("location", ""))),
         new("GetBucketVersioning", s => new Req("GET", s.Bucket).With(("versioning", ""))),
+        new("PutBucketVersioning", s => new Req("PUT", s.Bucket).With(("versioning", ""))
+            .WithBody("<VersioningConfiguration><Status>Enabled</Status></VersioningConfiguration>", md5: true), Writes: true),
         new("GetBucketEncryption", s => new Req("GET", s.Bucket).With(("encryption", "")), OwnerStatus: 404),
         new("PutBucketEncryption", s => new Req("PUT", s.Bucket).With(("encryption", "")).WithBody(EncryptionXml, md5: true), Writes: true),
         new("DeleteBucketEncryption", s => new Req("DELETE", s.Bucket).With(("encryption", "")), Writes: true),
@@ -109,6 +111,14 @@ public static class Operations
         new("GetObject", s => new Req("GET", s.Bucket, AttackScene.Object)),
         new("GetObject(SSE-C)", s => new Req("GET", s.Bucket, AttackScene.SsecObject).WithHeaders(SseC()), SecureOnly: true),
         new("HeadObject", s => new Req("HEAD", s.Bucket, AttackScene.Object)),
+        new("GetObject(versionId)", s => new Req("GET", s.Bucket, AttackScene.Object).With(("versionId", "null"))),
+        new("HeadObject(versionId)", s => new Req("HEAD", s.Bucket, AttackScene.Object).With(("versionId", "null"))),
+        new("GetObjectTagging(versionId)", s => new Req("GET", s.Bucket, AttackScene.Object).With(("tagging", ""), ("versionId", "null"))),
+        new("GetObjectAcl(versionId)", s => new Req("GET", s.Bucket, AttackScene.Object).With(("acl", ""), ("versionId", "null"))),
+        new("CopyObject(source versionId)", s => new Req("PUT", s.Bucket, "copied-version")
+            .WithHeaders(("x-{fam}-copy-source", $"/{s.Bucket}/{AttackScene.Object}?versionId=null")), Writes: true),
+        new("DeleteObjects(versionId)", s => new Req("POST", s.Bucket).With(("delete", ""))
+            .WithBody($"<Delete><Object><Key>{AttackScene.Object}</Key><VersionId>null</VersionId></Object></Delete>", md5: true), Writes: true),
         new("GetObjectAttributes", s => new Req("GET", s.Bucket, AttackScene.Object).With(("attributes", ""))
             .WithHeaders(("x-{fam}-object-attributes", "ETag,ObjectSize,StorageClass"))),
         new("GetObjectAttributes(SSE-C)", s => new Req("GET", s.Bucket, AttackScene.SsecObject).With(("attributes", ""))
@@ -130,6 +140,7 @@ public static class Operations
         new("GetObjectAcl", s => new Req("GET", s.Bucket, AttackScene.Object).With(("acl", ""))),
         new("PutObjectAcl", s => new Req("PUT", s.Bucket, AttackScene.Object).With(("acl", "")).WithHeaders(("x-{fam}-acl", "private")), Writes: true),
         new("DeleteObject", s => new Req("DELETE", s.Bucket, AttackScene.Object), Writes: true),
+        new("DeleteObject(versionId)", s => new Req("DELETE", s.Bucket, AttackScene.Object).With(("versionId", "null")), Writes: true),
         new("RestoreObject", s => new Req("POST", s.Bucket, AttackScene.ArchivedObject).With(("restore", ""))
             .WithBody("<RestoreRequest><Days>1</Days><CASJobParameters><Tier>Standard</Tier></CASJobParameters></RestoreRequest>"), Writes: true, OwnerStatus: 202),
         new("CreateMultipartUpload", s => new Req("POST", s.Bucket, "planted-mp").With(("uploads", "")), Writes: true),
@@ -154,6 +165,8 @@ public static class Operations
         (new("CopyObject(from alice)", s => new Req("PUT", s.BobBucket, "stolen").WithHeaders(("x-{fam}-copy-source", $"/{s.Bucket}/{AttackScene.Object}")), Writes: true), 403, "AccessDenied"),
         (new("CopyObject(from alice, SSE-C source)", s => new Req("PUT", s.BobBucket, "stolen-ssec")
             .WithHeaders([("x-{fam}-copy-source", $"/{s.Bucket}/{AttackScene.SsecObject}"), .. SseC("x-{fam}-copy-source-server-side-encryption-customer-")]), Writes: true, SecureOnly: true), 403, "AccessDenied"),
+        (new("CopyObject(from alice, a version)", s => new Req("PUT", s.BobBucket, "stolen-version")
+            .WithHeaders(("x-{fam}-copy-source", $"/{s.Bucket}/{AttackScene.Object}?versionId=null")), Writes: true), 403, "AccessDenied"),
         (new("UploadPartCopy(from alice)", s => new Req("PUT", s.BobBucket, AttackScene.UploadKey).With(("partNumber", "1"), ("uploadId", s.BobUploadId))
             .WithHeaders(("x-{fam}-copy-source", $"/{s.Bucket}/{AttackScene.Object}")), Writes: true), 403, "AccessDenied"),
         (new("UploadPart(alice's upload id)", s => new Req("PUT", s.BobBucket, AttackScene.UploadKey) { Body = "part"u8.ToArray() }

@@ -122,3 +122,8 @@ public sealed class SqliteAccessControlTests() : AccessControlContract<SqliteMet
 
 [RequiresEngine(Engines.PostgresVariable)]
 public sealed class PostgresAccessControlTests(PostgresEngine engine) : AccessControlContract<PostgresMetadataStore>(engine), IClassFixture<PostgresEngine>;
+
+public sealed class SqliteVersioningTests() : VersioningContract<SqliteMetadataStore>(new SqliteEngine());
+
+[RequiresEngine(Engines.PostgresVariable)]
+public sealed class PostgresVersioningTests(PostgresEngine engine) : VersioningContract<PostgresMetadataStore>(engine), IClassFixture<PostgresEngine>;
